@@ -1,0 +1,324 @@
+package io.inertia.io;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.inertia.avro.LabeledEvent;
+import java.io.BufferedReader;
+import java.io.Closeable;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.NoSuchElementException;
+import java.util.TreeMap;
+import org.apache.commons.csv.CSVFormat;
+import org.apache.commons.csv.CSVParser;
+import org.apache.commons.csv.CSVRecord;
+
+/**
+ * Reads labeled events from a file, streaming, one {@link LabeledEvent} per row.
+ *
+ * <ul>
+ *   <li><b>CSV</b> (any name not ending in {@code .jsonl}, {@code .ndjson} or {@code .json}): a header row, then one
+ *       event per row. The label column is named by the caller; an optional key column gives each row's model key;
+ *       every other column is a numeric named feature called by its header.</li>
+ *   <li><b>JSON Lines</b>: one object per line. The label field is named by the caller, the key field likewise; the
+ *       object {@code features} (name → number) and the array {@code dense} give the features, and when neither is
+ *       present every other numeric field is a named feature, as in CSV. Optional {@code weight} and {@code id}.</li>
+ * </ul>
+ *
+ * A malformed row raises an {@link InputFileException} naming its line.
+ */
+public final class EventFile implements Iterator<EventFile.Row>, Closeable {
+
+    /**
+     * One event and the line it came from.
+     *
+     * @param line 1-based line number in the file
+     * @param event the event
+     */
+    public record Row(long line, LabeledEvent event) {
+    }
+
+    /**
+     * How rows become events.
+     *
+     * @param labelColumn the column (CSV) or field (JSON) holding the label
+     * @param keyColumn the column holding each row's model key, or null to use {@code modelKey} for every row
+     * @param modelKey the model key when {@code keyColumn} is null
+     */
+    public record Layout(String labelColumn, String keyColumn, String modelKey) {
+    }
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final String name;
+    private final Layout layout;
+    private final Closeable source;
+    private final Iterator<Row> rows;
+
+    private EventFile(String name, Layout layout, Closeable source, Iterator<Row> rows) {
+        this.name = name;
+        this.layout = layout;
+        this.source = source;
+        this.rows = rows;
+    }
+
+    /** Opens {@code file}, choosing the format by its name, and checks its header (CSV). */
+    public static EventFile open(Path file, Layout layout) {
+        String name = file.toString();
+        BufferedReader reader;
+        try {
+            reader = Files.newBufferedReader(file);
+        } catch (IOException e) {
+            throw new InputFileException(name, "cannot open: " + e.getMessage());
+        }
+        String lower = name.toLowerCase(java.util.Locale.ROOT);
+        boolean json = lower.endsWith(".jsonl") || lower.endsWith(".ndjson") || lower.endsWith(".json");
+        return json ? jsonLines(name, layout, reader) : csv(name, layout, reader);
+    }
+
+    private static EventFile csv(String name, Layout layout, BufferedReader reader) {
+        CSVParser parser;
+        try {
+            parser = CSVFormat.DEFAULT.builder().setHeader().setSkipHeaderRecord(true).setTrim(true)
+                    .setIgnoreEmptyLines(true).get().parse(reader);
+        } catch (IOException | RuntimeException e) {
+            throw new InputFileException(name, 1, "cannot read the header row: " + e.getMessage());
+        }
+        List<String> header = parser.getHeaderNames();
+        if (!header.contains(layout.labelColumn())) {
+            throw new InputFileException(name, 1, "no label column '" + layout.labelColumn() + "' in header " + header);
+        }
+        if (layout.keyColumn() != null && !header.contains(layout.keyColumn())) {
+            throw new InputFileException(name, 1, "no key column '" + layout.keyColumn() + "' in header " + header);
+        }
+        List<String> features = new ArrayList<>();
+        for (String column : header) {
+            if (!column.equals(layout.labelColumn()) && !column.equals(layout.keyColumn())) {
+                features.add(column);
+            }
+        }
+        if (features.isEmpty()) {
+            throw new InputFileException(name, 1, "no feature columns besides the label and key in header " + header);
+        }
+        Iterator<CSVRecord> records = parser.iterator();
+        Iterator<Row> rows = new Iterator<>() {
+            @Override
+            public boolean hasNext() {
+                try {
+                    return records.hasNext();
+                } catch (UncheckedIOException | IllegalStateException e) {
+                    throw new InputFileException(name, parser.getCurrentLineNumber(), "unreadable row: " + e.getMessage());
+                }
+            }
+
+            @Override
+            public Row next() {
+                CSVRecord record;
+                try {
+                    record = records.next();
+                } catch (UncheckedIOException | IllegalStateException e) {
+                    throw new InputFileException(name, parser.getCurrentLineNumber(), "unreadable row: " + e.getMessage());
+                }
+                // With a header row and no multi-line cells, record n sits on line n + 1.
+                long line = record.getRecordNumber() + 1;
+                if (record.size() != header.size()) {
+                    throw new InputFileException(name, line,
+                            "has " + record.size() + " fields but the header has " + header.size());
+                }
+                Map<String, Double> named = new TreeMap<>();
+                for (String column : features) {
+                    named.put(column, number(name, line, column, record.get(column)));
+                }
+                String key = layout.keyColumn() == null ? layout.modelKey() : record.get(layout.keyColumn());
+                LabeledEvent event = LabeledEvent.newBuilder()
+                        .setModelKey(requireKey(name, line, key))
+                        .setNamedFeatures(named)
+                        .setLabel(number(name, line, layout.labelColumn(), record.get(layout.labelColumn())))
+                        .build();
+                return new Row(line, event);
+            }
+        };
+        return new EventFile(name, layout, parser, rows);
+    }
+
+    private static EventFile jsonLines(String name, Layout layout, BufferedReader reader) {
+        Iterator<Row> rows = new Iterator<>() {
+            private long lineNumber;
+            private String pending;
+
+            @Override
+            public boolean hasNext() {
+                try {
+                    while (pending == null) {
+                        String line = reader.readLine();
+                        if (line == null) {
+                            return false;
+                        }
+                        lineNumber++;
+                        if (!line.isBlank()) {
+                            pending = line;
+                        }
+                    }
+                    return true;
+                } catch (IOException e) {
+                    throw new InputFileException(name, lineNumber + 1, "cannot read: " + e.getMessage());
+                }
+            }
+
+            @Override
+            public Row next() {
+                if (!hasNext()) {
+                    throw new NoSuchElementException();
+                }
+                String text = pending;
+                pending = null;
+                return new Row(lineNumber, parseJson(name, lineNumber, text, layout));
+            }
+        };
+        return new EventFile(name, layout, reader, rows);
+    }
+
+    private static LabeledEvent parseJson(String file, long line, String text, Layout layout) {
+        JsonNode node;
+        try {
+            node = JSON.readTree(text);
+        } catch (JsonProcessingException e) {
+            throw new InputFileException(file, line, "not valid JSON: " + e.getOriginalMessage());
+        }
+        if (node == null || !node.isObject()) {
+            throw new InputFileException(file, line, "not a JSON object");
+        }
+        JsonNode label = node.get(layout.labelColumn());
+        if (label == null || !label.isNumber()) {
+            throw new InputFileException(file, line, "field '" + layout.labelColumn() + "' is missing or not a number");
+        }
+        String key = layout.modelKey();
+        if (layout.keyColumn() != null) {
+            JsonNode keyNode = node.get(layout.keyColumn());
+            if (keyNode == null || !keyNode.isValueNode() || keyNode.isNull()) {
+                throw new InputFileException(file, line, "field '" + layout.keyColumn() + "' is missing");
+            }
+            key = keyNode.asText();
+        }
+        LabeledEvent.Builder event = LabeledEvent.newBuilder().setModelKey(requireKey(file, line, key))
+                .setLabel(finite(file, line, layout.labelColumn(), label.doubleValue()));
+        JsonNode features = node.get("features");
+        JsonNode dense = node.get("dense");
+        Map<String, Double> named = new TreeMap<>();
+        if (features != null || dense != null) {
+            if (features != null) {
+                if (!features.isObject()) {
+                    throw new InputFileException(file, line, "field 'features' is not an object");
+                }
+                for (Map.Entry<String, JsonNode> feature : features.properties()) {
+                    named.put(feature.getKey(), jsonNumber(file, line, feature.getKey(), feature.getValue()));
+                }
+                event.setNamedFeatures(named);
+            }
+            if (dense != null) {
+                if (!dense.isArray()) {
+                    throw new InputFileException(file, line, "field 'dense' is not an array");
+                }
+                List<Double> values = new ArrayList<>();
+                for (int i = 0; i < dense.size(); i++) {
+                    values.add(jsonNumber(file, line, "dense[" + i + "]", dense.get(i)));
+                }
+                event.setDenseFeatures(values);
+            }
+        } else {
+            for (Map.Entry<String, JsonNode> field : node.properties()) {
+                String fieldName = field.getKey();
+                if (fieldName.equals(layout.labelColumn()) || fieldName.equals(layout.keyColumn())
+                        || fieldName.equals("weight") || fieldName.equals("id")) {
+                    continue;
+                }
+                if (field.getValue().isNumber()) {
+                    named.put(fieldName, jsonNumber(file, line, fieldName, field.getValue()));
+                }
+            }
+            if (named.isEmpty()) {
+                throw new InputFileException(file, line, "no features: expected 'features', 'dense' or numeric fields");
+            }
+            event.setNamedFeatures(named);
+        }
+        JsonNode weight = node.get("weight");
+        if (weight != null) {
+            event.setWeight(jsonNumber(file, line, "weight", weight));
+        }
+        JsonNode id = node.get("id");
+        if (id != null && !id.isNull()) {
+            event.setEventId(id.asText());
+        }
+        return event.build();
+    }
+
+    private static double jsonNumber(String file, long line, String field, JsonNode value) {
+        if (value == null || !value.isNumber()) {
+            throw new InputFileException(file, line, "'" + field + "' is not a number");
+        }
+        return finite(file, line, field, value.doubleValue());
+    }
+
+    private static double number(String file, long line, String column, String text) {
+        if (text == null || text.isEmpty()) {
+            throw new InputFileException(file, line, "column '" + column + "' is empty");
+        }
+        double value;
+        try {
+            value = Double.parseDouble(text);
+        } catch (NumberFormatException e) {
+            throw new InputFileException(file, line, "column '" + column + "' is '" + text + "', not a number");
+        }
+        return finite(file, line, column, value);
+    }
+
+    private static double finite(String file, long line, String column, double value) {
+        if (!Double.isFinite(value)) {
+            throw new InputFileException(file, line, "'" + column + "' is " + value + ", not a finite number");
+        }
+        return value;
+    }
+
+    private static String requireKey(String file, long line, String key) {
+        if (key == null || key.isEmpty()) {
+            throw new InputFileException(file, line, "model key is empty");
+        }
+        return key;
+    }
+
+    /** The file's name as given. */
+    public String name() {
+        return name;
+    }
+
+    /** How rows become events. */
+    public Layout layout() {
+        return layout;
+    }
+
+    @Override
+    public boolean hasNext() {
+        return rows.hasNext();
+    }
+
+    @Override
+    public Row next() {
+        return rows.next();
+    }
+
+    @Override
+    public void close() {
+        try {
+            source.close();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

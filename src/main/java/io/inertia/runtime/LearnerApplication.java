@@ -1,0 +1,103 @@
+package io.inertia.runtime;
+
+import io.inertia.config.InertiaConfig;
+import io.inertia.topology.InertiaTopology;
+import java.time.Duration;
+import java.util.Properties;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The long-running learner: Inertia's topology in a {@link KafkaStreams} instance, with exactly-once processing by
+ * default, a periodic progress line, and an orderly close.
+ */
+public final class LearnerApplication implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(LearnerApplication.class);
+    private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(60);
+
+    private final InertiaConfig config;
+    private final ProgressReport progress = new ProgressReport();
+    private final KafkaStreams streams;
+    private final ScheduledExecutorService reporter;
+    private final CountDownLatch stopped = new CountDownLatch(1);
+    private final AtomicReference<Throwable> failure = new AtomicReference<>();
+
+    /** A learner for {@code config}; nothing runs until {@link #start()}. */
+    public LearnerApplication(InertiaConfig config) {
+        this.config = config;
+        this.streams = new KafkaStreams(InertiaTopology.build(config, progress), streamsProperties(config));
+        this.reporter = Executors.newSingleThreadScheduledExecutor(runnable -> {
+            Thread thread = new Thread(runnable, "inertia-progress");
+            thread.setDaemon(true);
+            return thread;
+        });
+    }
+
+    /**
+     * The Kafka Streams settings: the pass-through Kafka settings over Inertia's defaults (application id
+     * {@code inertia}, {@code exactly_once_v2}, explicit internal resource names required).
+     */
+    public static Properties streamsProperties(InertiaConfig config) {
+        Properties properties = new Properties();
+        properties.put(StreamsConfig.APPLICATION_ID_CONFIG, "inertia");
+        properties.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+        properties.put(StreamsConfig.ENSURE_EXPLICIT_INTERNAL_RESOURCE_NAMING_CONFIG, "true");
+        // The future default (Kafka 5.0); set now so that Kafka Streams does not warn at every start.
+        properties.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG, "true");
+        properties.putAll(config.kafka());
+        return properties;
+    }
+
+    /** Creates missing topics, then starts learning and reporting progress. */
+    public void start() {
+        KafkaSetup.ensureTopics(config);
+        streams.setUncaughtExceptionHandler(exception -> {
+            LOG.error("Learner failed; shutting down", exception);
+            failure.compareAndSet(null, exception);
+            return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
+        });
+        streams.setStateListener((newState, oldState) -> {
+            LOG.info("Kafka Streams {} -> {}", oldState, newState);
+            if (newState == KafkaStreams.State.NOT_RUNNING || newState == KafkaStreams.State.ERROR) {
+                stopped.countDown();
+            }
+        });
+        streams.start();
+        reporter.scheduleAtFixedRate(() -> LOG.info(progress.line(System.nanoTime())), config.progressIntervalMs(),
+                config.progressIntervalMs(), TimeUnit.MILLISECONDS);
+    }
+
+    /** The running counts. */
+    public ProgressReport progress() {
+        return progress;
+    }
+
+    /** The Kafka Streams instance, for state queries. */
+    public KafkaStreams streams() {
+        return streams;
+    }
+
+    /** Blocks until Kafka Streams stops; returns the failure that stopped it, or null after a normal close. */
+    public Throwable awaitStop() throws InterruptedException {
+        stopped.await();
+        return failure.get();
+    }
+
+    @Override
+    public void close() {
+        reporter.shutdownNow();
+        boolean closed = streams.close(CLOSE_TIMEOUT);
+        LOG.info("{}; final progress: {}", closed ? "Learner closed" : "Learner did not close within "
+                + CLOSE_TIMEOUT.toSeconds() + " s", progress.line(System.nanoTime()));
+        stopped.countDown();
+    }
+}

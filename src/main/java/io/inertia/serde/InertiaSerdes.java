@@ -1,0 +1,21 @@
+package io.inertia.serde;
+
+import io.inertia.avro.LabeledEvent;
+import io.inertia.avro.ModelSnapshot;
+
+/** The one serde of each schema. Each call returns a new instance: serdes are cheap and hold per-use buffers. */
+public final class InertiaSerdes {
+
+    private InertiaSerdes() {
+    }
+
+    /** Serde of {@link LabeledEvent}, the input events. */
+    public static SingleObjectAvroSerde<LabeledEvent> labeledEvent() {
+        return new SingleObjectAvroSerde<>(LabeledEvent.getClassSchema());
+    }
+
+    /** Serde of {@link ModelSnapshot}, the stored models and the published snapshots. */
+    public static SingleObjectAvroSerde<ModelSnapshot> modelSnapshot() {
+        return new SingleObjectAvroSerde<>(ModelSnapshot.getClassSchema());
+    }
+}

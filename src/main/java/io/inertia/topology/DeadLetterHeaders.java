@@ -1,0 +1,17 @@
+package io.inertia.topology;
+
+/** Names of the headers a dead letter carries besides the original record's own headers. */
+public final class DeadLetterHeaders {
+
+    /** Why the event was rejected, one line of UTF-8 text. */
+    public static final String REASON = "inertia.dlq.reason";
+    /** The topic the event was read from. */
+    public static final String TOPIC = "inertia.dlq.topic";
+    /** The partition the event was read from, as decimal text. */
+    public static final String PARTITION = "inertia.dlq.partition";
+    /** The offset the event was read from, as decimal text. */
+    public static final String OFFSET = "inertia.dlq.offset";
+
+    private DeadLetterHeaders() {
+    }
+}

@@ -1,0 +1,47 @@
+package io.inertia.topology;
+
+import io.inertia.config.InertiaConfig;
+import io.inertia.serde.InertiaSerdes;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.streams.Topology;
+
+/**
+ * The one place Inertia's topology is built, used alike by {@code inertia run}, {@code inertia replay} and the tests:
+ *
+ * <pre>
+ *   [labeled-events] → labeled-events-source → momentum-learner ⇄ (inertia-models store)
+ *                                                 ├→ model-snapshots-sink → [model-snapshots]
+ *                                                 └→ dead-letters-sink    → [dead-letters]
+ * </pre>
+ */
+public final class InertiaTopology {
+
+    /** Name of the source node reading the input topic. */
+    public static final String SOURCE = "labeled-events-source";
+    /** Name of the learner processor. */
+    public static final String LEARNER = "momentum-learner";
+    /** Name of the sink node writing snapshots. */
+    public static final String SNAPSHOT_SINK = "model-snapshots-sink";
+    /** Name of the sink node writing rejected events. */
+    public static final String DEAD_LETTER_SINK = "dead-letters-sink";
+
+    private InertiaTopology() {
+    }
+
+    /** The topology for {@code config}, reporting each event to {@code observer}. */
+    public static Topology build(InertiaConfig config, LearningObserver observer) {
+        Topology topology = new Topology();
+        topology.addSource(SOURCE, new ByteArrayDeserializer(), new ByteArrayDeserializer(), config.inputTopic());
+        // A new processor per get(): Kafka Streams creates one per task and rebuilds them on rebalance.
+        topology.addProcessor(LEARNER, () -> new LearnerProcessor(config.learner(),
+                SnapshotCodec.hyperParameters(config), config.snapshotEvery(), InertiaSerdes.labeledEvent(),
+                InertiaSerdes.modelSnapshot(), observer), SOURCE);
+        topology.addStateStore(ModelStore.builder(), LEARNER);
+        topology.addSink(SNAPSHOT_SINK, config.snapshotTopic(), new ByteArraySerializer(), new ByteArraySerializer(),
+                LEARNER);
+        topology.addSink(DEAD_LETTER_SINK, config.deadLetterTopic(), new ByteArraySerializer(),
+                new ByteArraySerializer(), LEARNER);
+        return topology;
+    }
+}

@@ -1,0 +1,151 @@
+package io.inertia.topology;
+
+import io.inertia.avro.HyperParameters;
+import io.inertia.avro.LabeledEvent;
+import io.inertia.avro.ModelSnapshot;
+import io.inertia.model.Example;
+import io.inertia.model.LinearModel;
+import io.inertia.model.OnlineLearner;
+import io.inertia.model.OnlineLearner.LearningStep;
+import io.inertia.serde.SingleObjectAvroSerde;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Optional;
+import org.apache.kafka.common.errors.SerializationException;
+import org.apache.kafka.common.header.Headers;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.processor.api.RecordMetadata;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Validates each raw event, then predicts, computes the gradient and applies the update to the event's model in the
+ * {@link ModelStore}; publishes a snapshot after every N-th update of a model. An event that cannot be learned from
+ * goes, unchanged and with the reason in its headers, to the dead-letter sink; validation finishes before the store is
+ * touched, so a rejected event never changes a model.
+ *
+ * <p>Keys and values arrive as bytes and are decoded here, so that undecodable records are dead-lettered like any
+ * other bad event instead of stopping the stream.
+ */
+final class LearnerProcessor implements Processor<byte[], byte[], byte[], byte[]> {
+
+    private static final Logger LOG = LoggerFactory.getLogger(LearnerProcessor.class);
+
+    private final OnlineLearner learner;
+    private final HyperParameters hyperParameters;
+    private final long snapshotEvery;
+    private final SingleObjectAvroSerde<LabeledEvent> eventSerde;
+    private final SingleObjectAvroSerde<ModelSnapshot> snapshotSerde;
+    private final LearningObserver observer;
+    private ProcessorContext<byte[], byte[]> context;
+    private ModelStore models;
+
+    LearnerProcessor(OnlineLearner learner, HyperParameters hyperParameters, long snapshotEvery,
+            SingleObjectAvroSerde<LabeledEvent> eventSerde, SingleObjectAvroSerde<ModelSnapshot> snapshotSerde,
+            LearningObserver observer) {
+        this.learner = learner;
+        this.hyperParameters = hyperParameters;
+        this.snapshotEvery = snapshotEvery;
+        this.eventSerde = eventSerde;
+        this.snapshotSerde = snapshotSerde;
+        this.observer = observer;
+    }
+
+    @Override
+    public void init(ProcessorContext<byte[], byte[]> context) {
+        this.context = context;
+        this.models = new ModelStore(context.getStateStore(ModelStore.NAME));
+    }
+
+    @Override
+    public void process(Record<byte[], byte[]> record) {
+        String topic = context.recordMetadata().map(RecordMetadata::topic).orElse("?");
+        if (record.key() == null || record.key().length == 0) {
+            reject(record, "record key is null or empty; events must be keyed by model key");
+            return;
+        }
+        if (record.value() == null) {
+            reject(record, "record value is null");
+            return;
+        }
+        LabeledEvent event;
+        try {
+            event = eventSerde.deserialize(topic, record.value());
+        } catch (SerializationException e) {
+            reject(record, e.getMessage());
+            return;
+        }
+        String key = new String(record.key(), StandardCharsets.UTF_8);
+        if (event.getModelKey().isEmpty()) {
+            reject(record, "event modelKey is empty");
+            return;
+        }
+        if (!key.equals(event.getModelKey())) {
+            reject(record, "record key '" + key + "' differs from event modelKey '" + event.getModelKey() + "'");
+            return;
+        }
+        Example example;
+        try {
+            example = Example.of(dense(event.getDenseFeatures()), event.getNamedFeatures(), event.getLabel(),
+                    event.getWeight());
+        } catch (IllegalArgumentException e) {
+            reject(record, e.getMessage());
+            return;
+        }
+        ModelSnapshot stored = models.get(key);
+        LinearModel model;
+        try {
+            model = stored == null ? learner.newModel() : SnapshotCodec.toModel(stored);
+        } catch (IllegalArgumentException e) {
+            // A corrupt stored model is not the event's fault, but learning on would overwrite it: stop loudly.
+            throw new IllegalStateException("stored model '" + key + "' cannot be read: " + e.getMessage(), e);
+        }
+        Optional<String> problem = learner.check(model, example);
+        if (problem.isPresent()) {
+            reject(record, problem.get());
+            return;
+        }
+        LearningStep step = learner.learn(model, example);
+        ModelSnapshot updated = SnapshotCodec.toSnapshot(key, model, hyperParameters, record.timestamp());
+        models.put(updated);
+        observer.learned(key, step.version(), step.loss(), model.runningLoss());
+        if (step.version() % snapshotEvery == 0) {
+            context.forward(new Record<>(record.key(), snapshotSerde.serialize(topic, updated), record.timestamp()),
+                    InertiaTopology.SNAPSHOT_SINK);
+        }
+    }
+
+    private static double[] dense(List<Double> features) {
+        if (features == null) {
+            return null;
+        }
+        double[] values = new double[features.size()];
+        for (int i = 0; i < values.length; i++) {
+            Double value = features.get(i);
+            values[i] = value == null ? Double.NaN : value;
+        }
+        return values;
+    }
+
+    private void reject(Record<byte[], byte[]> record, String reason) {
+        String line = reason.replaceAll("\\s+", " ").trim();
+        Headers headers = new RecordHeaders(record.headers().toArray());
+        headers.add(DeadLetterHeaders.REASON, utf8(line));
+        context.recordMetadata().ifPresent(metadata -> {
+            headers.add(DeadLetterHeaders.TOPIC, utf8(metadata.topic()));
+            headers.add(DeadLetterHeaders.PARTITION, utf8(Integer.toString(metadata.partition())));
+            headers.add(DeadLetterHeaders.OFFSET, utf8(Long.toString(metadata.offset())));
+        });
+        LOG.warn("Event sent to the dead-letter topic: {}", line);
+        observer.rejected(line);
+        context.forward(new Record<>(record.key(), record.value(), record.timestamp(), headers),
+                InertiaTopology.DEAD_LETTER_SINK);
+    }
+
+    private static byte[] utf8(String text) {
+        return text.getBytes(StandardCharsets.UTF_8);
+    }
+}
