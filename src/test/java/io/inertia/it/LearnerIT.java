@@ -1,0 +1,209 @@
+package io.inertia.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.inertia.avro.LabeledEvent;
+import io.inertia.avro.ModelSnapshot;
+import io.inertia.config.InertiaConfig;
+import io.inertia.model.Example;
+import io.inertia.model.LinearModel;
+import io.inertia.model.OnlineLearner;
+import io.inertia.runtime.LearnerApplication;
+import io.inertia.serde.InertiaSerdes;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Random;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.LongStream;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.StreamsConfig;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Inertia's topology on a real in-process KRaft broker, with exactly_once_v2 and read_committed readers. */
+@Tag("integration")
+@Timeout(value = 5, unit = TimeUnit.MINUTES)
+class LearnerIT {
+
+    private static final Duration WAIT = Duration.ofSeconds(120);
+    // True weights chosen here, independently of the code under test.
+    private static final Map<String, double[]> TRUTH = Map.of(
+            "alpha", new double[] {1.5, -0.7, 0.2},
+            "beta", new double[] {-2.0, 0.4, -1.0});
+
+    private static EmbeddedKafka kafka;
+
+    @TempDir
+    Path stateDir;
+
+    @BeforeAll
+    static void startKafka() throws Exception {
+        kafka = EmbeddedKafka.start(1);
+    }
+
+    @AfterAll
+    static void stopKafka() throws Exception {
+        kafka.close();
+    }
+
+    @Test
+    void shouldConvergeWithGaplessSnapshotVersionsForTwoModelsOnFourPartitions() throws Exception {
+        InertiaConfig config = config("converge", 4, 200);
+        List<LabeledEvent> events = events(6000, 1);
+        produce(config, events);
+        try (LearnerApplication learner = new LearnerApplication(config)) {
+            learner.start();
+            Map<String, List<ModelSnapshot>> snapshots = readSnapshotsUntil(config, Map.of("alpha", 6000L, "beta", 6000L));
+            for (String key : TRUTH.keySet()) {
+                List<Long> versions = snapshots.get(key).stream().map(ModelSnapshot::getVersion).toList();
+                assertEquals(LongStream.rangeClosed(1, 30).map(i -> i * 200).boxed().toList(), versions,
+                        "versions of " + key + " must be 200, 400, ... 6000 with no gap and no duplicate");
+                ModelSnapshot last = snapshots.get(key).get(versions.size() - 1);
+                double[] truth = TRUTH.get(key);
+                assertEquals(truth[0], last.getNamedWeights().get("x1"), 0.05, key + " x1");
+                assertEquals(truth[1], last.getNamedWeights().get("x2"), 0.05, key + " x2");
+                assertEquals(truth[2], last.getBias(), 0.05, key + " bias");
+                assertSameAsUninterrupted(config, key, events, last);
+            }
+        }
+    }
+
+    @Test
+    void shouldContinueFromStoredModelAfterRestartMidStream() throws Exception {
+        InertiaConfig config = config("restart", 2, 100);
+        List<LabeledEvent> events = events(4000, 2);
+        int half = events.size() / 2;
+        produce(config, events.subList(0, half));
+        try (LearnerApplication first = new LearnerApplication(config)) {
+            first.start();
+            readSnapshotsUntil(config, Map.of("alpha", 2000L, "beta", 2000L));
+        }
+        // The second half arrives while no learner runs; a new instance with an empty state directory must restore
+        // the models from the changelog and continue them, not start from zero.
+        produce(config, events.subList(half, events.size()));
+        InertiaConfig restarted = config.with(Map.of(StreamsConfig.STATE_DIR_CONFIG,
+                stateDir.resolve("second").toString()));
+        try (LearnerApplication second = new LearnerApplication(restarted)) {
+            second.start();
+            Map<String, List<ModelSnapshot>> snapshots = readSnapshotsUntil(config, Map.of("alpha", 4000L, "beta", 4000L));
+            for (String key : TRUTH.keySet()) {
+                List<Long> versions = snapshots.get(key).stream().map(ModelSnapshot::getVersion).toList();
+                assertEquals(LongStream.rangeClosed(1, 40).map(i -> i * 100).boxed().toList(), versions,
+                        "versions of " + key + " across the restart");
+                assertSameAsUninterrupted(config, key, events, snapshots.get(key).get(versions.size() - 1));
+            }
+            assertTrue(second.progress().learnedCount() >= half,
+                    "the second instance learned the second half: " + second.progress().learnedCount());
+        }
+    }
+
+    /** The learned model equals the same events applied in order, once each, by the learning core directly. */
+    private static void assertSameAsUninterrupted(InertiaConfig config, String key, List<LabeledEvent> events,
+            ModelSnapshot last) {
+        OnlineLearner learner = config.learner();
+        LinearModel model = learner.newModel();
+        for (LabeledEvent event : events) {
+            if (event.getModelKey().equals(key)) {
+                learner.learn(model, Example.of(null, event.getNamedFeatures(), event.getLabel(), 1.0));
+            }
+        }
+        assertEquals(model.version(), last.getVersion());
+        assertEquals(model.namedSlots().get("x1")[0], last.getNamedWeights().get("x1"), 0.0, key + " x1 exact");
+        assertEquals(model.namedSlots().get("x2")[0], last.getNamedWeights().get("x2"), 0.0, key + " x2 exact");
+        assertEquals(model.bias(), last.getBias(), 0.0, key + " bias exact");
+    }
+
+    private InertiaConfig config(String name, int partitions, int snapshotEvery) {
+        Map<String, String> settings = new LinkedHashMap<>();
+        settings.put("inertia.topic.input", name + "-labeled-events");
+        settings.put("inertia.topic.snapshots", name + "-model-snapshots");
+        settings.put("inertia.topic.dead-letters", name + "-dead-letters");
+        settings.put("inertia.topic.partitions", Integer.toString(partitions));
+        settings.put("inertia.snapshot-every", Integer.toString(snapshotEvery));
+        settings.put(StreamsConfig.APPLICATION_ID_CONFIG, "it-" + name);
+        settings.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.resolve("first").toString());
+        settings.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, "2");
+        return InertiaConfig.of(kafka.settings(settings));
+    }
+
+    /** {@code perModel} events for each model, interleaved, y = w·x + b + N(0, 0.05²), seeded. */
+    private static List<LabeledEvent> events(int perModel, long seed) {
+        Random random = new Random(seed);
+        List<LabeledEvent> events = new ArrayList<>();
+        for (int i = 0; i < perModel; i++) {
+            for (String key : new TreeMap<>(TRUTH).keySet()) {
+                double[] w = TRUTH.get(key);
+                double x1 = random.nextGaussian();
+                double x2 = random.nextGaussian();
+                double y = w[0] * x1 + w[1] * x2 + w[2] + 0.05 * random.nextGaussian();
+                events.add(LabeledEvent.newBuilder().setModelKey(key).setNamedFeatures(Map.of("x1", x1, "x2", x2))
+                        .setLabel(y).build());
+            }
+        }
+        return events;
+    }
+
+    private static void produce(InertiaConfig config, List<LabeledEvent> events) throws Exception {
+        io.inertia.runtime.KafkaSetup.ensureTopics(config);
+        Properties properties = kafka.clientProperties();
+        properties.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
+        properties.put(ProducerConfig.ACKS_CONFIG, "all");
+        var serde = InertiaSerdes.labeledEvent();
+        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(properties, new StringSerializer(),
+                new ByteArraySerializer())) {
+            for (LabeledEvent event : events) {
+                producer.send(new ProducerRecord<>(config.inputTopic(), event.getModelKey(),
+                        serde.serialize(config.inputTopic(), event)));
+            }
+            producer.flush();
+        }
+    }
+
+    /** Every committed snapshot, per model in topic order, read until each model in {@code until} reached its version. */
+    private static Map<String, List<ModelSnapshot>> readSnapshotsUntil(InertiaConfig config, Map<String, Long> until)
+            throws InterruptedException {
+        Properties properties = kafka.clientProperties();
+        properties.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        properties.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        var serde = InertiaSerdes.modelSnapshot();
+        Map<String, List<ModelSnapshot>> snapshots = new TreeMap<>();
+        try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(properties, new StringDeserializer(),
+                new ByteArrayDeserializer())) {
+            List<TopicPartition> partitions = consumer.partitionsFor(config.snapshotTopic()).stream()
+                    .map(info -> new TopicPartition(info.topic(), info.partition())).toList();
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            EmbeddedKafka.await(WAIT, "snapshots reaching " + until, () -> {
+                for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(100))) {
+                    ModelSnapshot snapshot = serde.deserialize(record.topic(), record.value());
+                    assertEquals(record.key(), snapshot.getModelKey());
+                    snapshots.computeIfAbsent(snapshot.getModelKey(), k -> new ArrayList<>()).add(snapshot);
+                }
+                return until.entrySet().stream().allMatch(goal -> snapshots.getOrDefault(goal.getKey(), List.of())
+                        .stream().anyMatch(s -> s.getVersion() >= goal.getValue()));
+            });
+        }
+        return snapshots;
+    }
+}
