@@ -30,6 +30,7 @@ public final class LearnerApplication implements AutoCloseable {
     private final ScheduledExecutorService reporter;
     private final CountDownLatch stopped = new CountDownLatch(1);
     private final AtomicReference<Throwable> failure = new AtomicReference<>();
+    private boolean closed;
 
     /** A learner for {@code config}; nothing runs until {@link #start()}. */
     public LearnerApplication(InertiaConfig config) {
@@ -39,6 +40,18 @@ public final class LearnerApplication implements AutoCloseable {
             Thread thread = new Thread(runnable, "inertia-progress");
             thread.setDaemon(true);
             return thread;
+        });
+        // Set before start(): a close that races with start (Ctrl-C during start-up) must find them in place.
+        streams.setUncaughtExceptionHandler(exception -> {
+            LOG.error("Learner failed; shutting down", exception);
+            failure.compareAndSet(null, exception);
+            return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
+        });
+        streams.setStateListener((newState, oldState) -> {
+            LOG.info("Kafka Streams {} -> {}", oldState, newState);
+            if (newState == KafkaStreams.State.NOT_RUNNING || newState == KafkaStreams.State.ERROR) {
+                stopped.countDown();
+            }
         });
     }
 
@@ -57,20 +70,12 @@ public final class LearnerApplication implements AutoCloseable {
         return properties;
     }
 
-    /** Creates missing topics, then starts learning and reporting progress. */
-    public void start() {
+    /** Creates missing topics, then starts learning and reporting progress; does nothing once closed. */
+    public synchronized void start() {
+        if (closed) {
+            return;
+        }
         KafkaSetup.ensureTopics(config);
-        streams.setUncaughtExceptionHandler(exception -> {
-            LOG.error("Learner failed; shutting down", exception);
-            failure.compareAndSet(null, exception);
-            return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
-        });
-        streams.setStateListener((newState, oldState) -> {
-            LOG.info("Kafka Streams {} -> {}", oldState, newState);
-            if (newState == KafkaStreams.State.NOT_RUNNING || newState == KafkaStreams.State.ERROR) {
-                stopped.countDown();
-            }
-        });
         streams.start();
         reporter.scheduleAtFixedRate(() -> LOG.info(progress.line(System.nanoTime())), config.progressIntervalMs(),
                 config.progressIntervalMs(), TimeUnit.MILLISECONDS);
@@ -94,9 +99,12 @@ public final class LearnerApplication implements AutoCloseable {
 
     @Override
     public void close() {
+        synchronized (this) {
+            closed = true;
+        }
         reporter.shutdownNow();
-        boolean closed = streams.close(CLOSE_TIMEOUT);
-        LOG.info("{}; final progress: {}", closed ? "Learner closed" : "Learner did not close within "
+        boolean done = streams.close(CLOSE_TIMEOUT);
+        LOG.info("{}; final progress: {}", done ? "Learner closed" : "Learner did not close within "
                 + CLOSE_TIMEOUT.toSeconds() + " s", progress.line(System.nanoTime()));
         stopped.countDown();
     }
