@@ -7,6 +7,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.streams.StreamsConfig;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -39,6 +40,7 @@ final class RunCommand implements Callable<Integer> {
                 StreamsConfig.APPLICATION_ID_CONFIG, applicationId, StreamsConfig.STATE_DIR_CONFIG, stateDir));
         requireBootstrap(config);
         CountDownLatch exited = new CountDownLatch(1);
+        AtomicInteger exitCode = new AtomicInteger(1);
         LearnerApplication application = new LearnerApplication(config);
         Thread hook = new Thread(() -> {
             application.close();
@@ -47,6 +49,9 @@ final class RunCommand implements Callable<Integer> {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
+            // SIGTERM/SIGINT is the normal way to stop the learner: report a clean close as success (the JVM
+            // would otherwise exit 128 + signal number).
+            Runtime.getRuntime().halt(exitCode.get());
         }, "inertia-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
         try {
@@ -55,6 +60,7 @@ final class RunCommand implements Callable<Integer> {
             if (failure != null) {
                 throw new CommandFailedException("learner stopped: " + failure.getMessage(), failure);
             }
+            exitCode.set(0);
             return 0;
         } catch (KafkaSetup.ClusterUnavailableException e) {
             throw new CommandFailedException(e.getMessage(), e);
