@@ -26,32 +26,19 @@ public final class LearnerApplication implements AutoCloseable {
 
     private final InertiaConfig config;
     private final ProgressReport progress = new ProgressReport();
-    private final KafkaStreams streams;
     private final ScheduledExecutorService reporter;
+    private KafkaStreams streams;
     private final CountDownLatch stopped = new CountDownLatch(1);
     private final AtomicReference<Throwable> failure = new AtomicReference<>();
     private boolean closed;
 
-    /** A learner for {@code config}; nothing runs until {@link #start()}. */
+    /** A learner for {@code config}; nothing connects until {@link #start()}. */
     public LearnerApplication(InertiaConfig config) {
         this.config = config;
-        this.streams = new KafkaStreams(InertiaTopology.build(config, progress), streamsProperties(config));
         this.reporter = Executors.newSingleThreadScheduledExecutor(runnable -> {
             Thread thread = new Thread(runnable, "inertia-progress");
             thread.setDaemon(true);
             return thread;
-        });
-        // Set before start(): a close that races with start (Ctrl-C during start-up) must find them in place.
-        streams.setUncaughtExceptionHandler(exception -> {
-            LOG.error("Learner failed; shutting down", exception);
-            failure.compareAndSet(null, exception);
-            return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
-        });
-        streams.setStateListener((newState, oldState) -> {
-            LOG.info("Kafka Streams {} -> {}", oldState, newState);
-            if (newState == KafkaStreams.State.NOT_RUNNING || newState == KafkaStreams.State.ERROR) {
-                stopped.countDown();
-            }
         });
     }
 
@@ -70,12 +57,29 @@ public final class LearnerApplication implements AutoCloseable {
         return properties;
     }
 
-    /** Creates missing topics, then starts learning and reporting progress; does nothing once closed. */
+    /**
+     * Creates missing topics, then starts learning and reporting progress; does nothing once closed.
+     *
+     * @throws KafkaSetup.ClusterUnavailableException when the cluster does not answer within the startup timeout
+     */
     public synchronized void start() {
         if (closed) {
             return;
         }
+        // Topics first: Kafka Streams' own clients would otherwise retry an unreachable cluster without end.
         KafkaSetup.ensureTopics(config);
+        streams = new KafkaStreams(InertiaTopology.build(config, progress), streamsProperties(config));
+        streams.setUncaughtExceptionHandler(exception -> {
+            LOG.error("Learner failed; shutting down", exception);
+            failure.compareAndSet(null, exception);
+            return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
+        });
+        streams.setStateListener((newState, oldState) -> {
+            LOG.info("Kafka Streams {} -> {}", oldState, newState);
+            if (newState == KafkaStreams.State.NOT_RUNNING || newState == KafkaStreams.State.ERROR) {
+                stopped.countDown();
+            }
+        });
         streams.start();
         reporter.scheduleAtFixedRate(() -> LOG.info(progress.line(System.nanoTime())), config.progressIntervalMs(),
                 config.progressIntervalMs(), TimeUnit.MILLISECONDS);
@@ -86,11 +90,6 @@ public final class LearnerApplication implements AutoCloseable {
         return progress;
     }
 
-    /** The Kafka Streams instance, for state queries. */
-    public KafkaStreams streams() {
-        return streams;
-    }
-
     /** Blocks until Kafka Streams stops; returns the failure that stopped it, or null after a normal close. */
     public Throwable awaitStop() throws InterruptedException {
         stopped.await();
@@ -99,13 +98,17 @@ public final class LearnerApplication implements AutoCloseable {
 
     @Override
     public void close() {
+        KafkaStreams running;
         synchronized (this) {
             closed = true;
+            running = streams;
         }
         reporter.shutdownNow();
-        boolean done = streams.close(CLOSE_TIMEOUT);
-        LOG.info("{}; final progress: {}", done ? "Learner closed" : "Learner did not close within "
-                + CLOSE_TIMEOUT.toSeconds() + " s", progress.line(System.nanoTime()));
+        if (running != null) {
+            boolean done = running.close(CLOSE_TIMEOUT);
+            LOG.info("{}; final progress: {}", done ? "Learner closed" : "Learner did not close within "
+                    + CLOSE_TIMEOUT.toSeconds() + " s", progress.line(System.nanoTime()));
+        }
         stopped.countDown();
     }
 }
