@@ -76,15 +76,11 @@ class LearnerIT {
             learner.start();
             Map<String, List<ModelSnapshot>> snapshots = readSnapshotsUntil(config, Map.of("alpha", 6000L, "beta", 6000L));
             for (String key : TRUTH.keySet()) {
-                List<Long> versions = snapshots.get(key).stream().map(ModelSnapshot::getVersion).toList();
-                assertEquals(LongStream.rangeClosed(1, 30).map(i -> i * 200).boxed().toList(), versions,
-                        "versions of " + key + " must be 200, 400, ... 6000 with no gap and no duplicate");
-                ModelSnapshot last = snapshots.get(key).get(versions.size() - 1);
+                ModelSnapshot last = assertGaplessAndExact(config, key, snapshots.get(key), events, 200, 6000);
                 double[] truth = TRUTH.get(key);
                 assertEquals(truth[0], last.getNamedWeights().get("x1"), 0.05, key + " x1");
                 assertEquals(truth[1], last.getNamedWeights().get("x2"), 0.05, key + " x2");
                 assertEquals(truth[2], last.getBias(), 0.05, key + " bias");
-                assertSameAsUninterrupted(config, key, events, last);
             }
         }
     }
@@ -108,19 +104,23 @@ class LearnerIT {
             second.start();
             Map<String, List<ModelSnapshot>> snapshots = readSnapshotsUntil(config, Map.of("alpha", 4000L, "beta", 4000L));
             for (String key : TRUTH.keySet()) {
-                List<Long> versions = snapshots.get(key).stream().map(ModelSnapshot::getVersion).toList();
-                assertEquals(LongStream.rangeClosed(1, 40).map(i -> i * 100).boxed().toList(), versions,
-                        "versions of " + key + " across the restart");
-                assertSameAsUninterrupted(config, key, events, snapshots.get(key).get(versions.size() - 1));
+                assertGaplessAndExact(config, key, snapshots.get(key), events, 100, 4000);
             }
             assertTrue(second.progress().learnedCount() >= half,
                     "the second instance learned the second half: " + second.progress().learnedCount());
         }
     }
 
-    /** The learned model equals the same events applied in order, once each, by the learning core directly. */
-    private static void assertSameAsUninterrupted(InertiaConfig config, String key, List<LabeledEvent> events,
-            ModelSnapshot last) {
+    /**
+     * The snapshot versions of {@code key} are exactly every, 2·every, … last (no gap, no duplicate), and the last
+     * snapshot equals the model that the same events, applied in order and once each, give the learning core directly.
+     */
+    private static ModelSnapshot assertGaplessAndExact(InertiaConfig config, String key, List<ModelSnapshot> snapshots,
+            List<LabeledEvent> events, long every, long lastVersion) {
+        List<Long> versions = snapshots.stream().map(ModelSnapshot::getVersion).toList();
+        assertEquals(LongStream.rangeClosed(1, lastVersion / every).map(i -> i * every).boxed().toList(), versions,
+                "versions of " + key);
+        ModelSnapshot last = snapshots.get(snapshots.size() - 1);
         OnlineLearner learner = config.learner();
         LinearModel model = learner.newModel();
         for (LabeledEvent event : events) {
@@ -132,6 +132,7 @@ class LearnerIT {
         assertEquals(model.namedSlots().get("x1")[0], last.getNamedWeights().get("x1"), 0.0, key + " x1 exact");
         assertEquals(model.namedSlots().get("x2")[0], last.getNamedWeights().get("x2"), 0.0, key + " x2 exact");
         assertEquals(model.bias(), last.getBias(), 0.0, key + " bias exact");
+        return last;
     }
 
     private InertiaConfig config(String name, int partitions, int snapshotEvery) {
