@@ -57,7 +57,7 @@ final class LearnerProcessor implements Processor<byte[], byte[], byte[], byte[]
     @Override
     public void init(ProcessorContext<byte[], byte[]> context) {
         this.context = context;
-        this.models = new ModelStore(context.getStateStore(ModelStore.NAME));
+        this.models = new ModelStore(context.getStateStore(ModelStore.NAME), learner, hyperParameters);
     }
 
     @Override
@@ -95,26 +95,18 @@ final class LearnerProcessor implements Processor<byte[], byte[], byte[], byte[]
             reject(record, e.getMessage());
             return;
         }
-        ModelSnapshot stored = models.get(key);
-        LinearModel model;
-        try {
-            model = stored == null ? learner.newModel() : SnapshotCodec.toModel(stored);
-        } catch (IllegalArgumentException e) {
-            // A corrupt stored model is not the event's fault, but learning on would overwrite it: stop loudly.
-            throw new IllegalStateException("stored model '" + key + "' cannot be read: " + e.getMessage(), e);
-        }
+        LinearModel model = models.load(key);
         Optional<String> problem = learner.check(model, example);
         if (problem.isPresent()) {
             reject(record, problem.get());
             return;
         }
         LearningStep step = learner.learn(model, example);
-        ModelSnapshot updated = SnapshotCodec.toSnapshot(key, model, hyperParameters, record.timestamp());
-        models.put(updated);
+        models.save(key, model, record.timestamp());
         observer.learned(key, step.version(), step.loss(), model.runningLoss());
         if (step.version() % snapshotEvery == 0) {
-            context.forward(new Record<>(record.key(), snapshotSerde.serialize(topic, updated), record.timestamp()),
-                    InertiaTopology.SNAPSHOT_SINK);
+            context.forward(new Record<>(record.key(), snapshotSerde.serialize(topic, models.snapshot(key)),
+                    record.timestamp()), InertiaTopology.SNAPSHOT_SINK);
         }
     }
 
