@@ -23,29 +23,43 @@ public final class InertiaCommand implements Runnable {
 
     /** Runs the command line and returns its exit status: 0 success, 1 failure, 2 bad usage or configuration. */
     public static int execute(String... args) {
+        return execute(null, null, args);
+    }
+
+    /**
+     * Runs the command line writing to {@code out} and {@code err} (picocli's standard output and error when null) and
+     * returns its exit status: 0 success, 1 failure, 2 bad usage or configuration.
+     */
+    public static int execute(PrintWriter out, PrintWriter err, String... args) {
         CommandLine commandLine = new CommandLine(new InertiaCommand());
+        if (out != null) {
+            commandLine.setOut(out);
+        }
+        if (err != null) {
+            commandLine.setErr(err);
+        }
         commandLine.setParameterExceptionHandler((e, arguments) -> {
             CommandLine failed = e.getCommandLine();
-            failed.getErr().println(failed.getCommandName() + ": " + e.getMessage()
+            failed.getErr().println(failed.getCommandSpec().qualifiedName() + ": " + e.getMessage()
                     + " (see '" + failed.getCommandSpec().qualifiedName() + " --help')");
             return 2;
         });
         commandLine.setExecutionExceptionHandler((e, failed, parseResult) -> {
-            PrintWriter err = failed.getErr();
+            PrintWriter stderr = failed.getErr();
             String name = failed.getCommandSpec().qualifiedName();
             if (e instanceof ConfigException config) {
-                config.problems().forEach(problem -> err.println(name + ": " + problem));
+                config.problems().forEach(problem -> stderr.println(name + ": " + problem));
                 return 2;
             }
             if (e instanceof InputFileException) {
-                err.println(name + ": " + e.getMessage());
+                stderr.println(name + ": " + e.getMessage());
                 return 1;
             }
             if (e instanceof CommandFailedException) {
-                err.println(name + ": " + e.getMessage());
+                stderr.println(name + ": " + e.getMessage());
                 return 1;
             }
-            err.println(name + ": " + (e.getMessage() == null ? e.toString() : e.getMessage()));
+            stderr.println(name + ": " + (e.getMessage() == null ? e.toString() : e.getMessage()));
             return 1;
         });
         return commandLine.execute(args);

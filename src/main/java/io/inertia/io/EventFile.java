@@ -126,8 +126,9 @@ public final class EventFile implements Iterator<EventFile.Row>, Closeable {
                 } catch (UncheckedIOException | IllegalStateException e) {
                     throw new InputFileException(name, parser.getCurrentLineNumber(), "unreadable row: " + e.getMessage());
                 }
-                // With a header row and no multi-line cells, record n sits on line n + 1.
-                long line = record.getRecordNumber() + 1;
+                // The parser has just read this record up to its line break, so its line count is the record's
+                // line (the last one, for a quoted multi-line cell). The record number would miss skipped empty lines.
+                long line = parser.getCurrentLineNumber();
                 if (record.size() != header.size()) {
                     throw new InputFileException(name, line,
                             "has " + record.size() + " fields but the header has " + header.size());

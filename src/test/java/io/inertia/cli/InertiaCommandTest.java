@@ -1,0 +1,152 @@
+package io.inertia.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class InertiaCommandTest {
+
+    @TempDir
+    Path dir;
+
+    private Path input;
+    private Path output;
+    private final StringWriter out = new StringWriter();
+    private final StringWriter err = new StringWriter();
+
+    @BeforeEach
+    void writeInput() throws Exception {
+        // The worked example of golden/README.md: x = 2, y = 1, three times.
+        input = dir.resolve("hand.csv");
+        Files.writeString(input, "x,y\n2.0,1.0\n2.0,1.0\n2.0,1.0\n", StandardCharsets.UTF_8);
+        output = dir.resolve("snapshots.jsonl");
+    }
+
+    @Test
+    void shouldReplayAFileEndToEnd() throws Exception {
+        int status = run("replay", "--input", input.toString(), "--label", "y", "--output", output.toString(),
+                "--learning-rate", "0.1", "--momentum", "0.9", "--snapshot-every", "1");
+
+        assertEquals(0, status, err.toString());
+        assertEquals("", err.toString());
+        assertTrue(Files.exists(output));
+        List<String> lines = Files.readAllLines(output, StandardCharsets.UTF_8);
+        assertEquals(3, lines.size());
+        // After step 3 of the worked example: w = 0.692, b = 0.346, runningLoss = 0.4914875.
+        JsonNode last = new ObjectMapper().readTree(lines.get(2));
+        assertEquals("default", last.get("modelKey").asText());
+        assertEquals(3, last.get("version").asLong());
+        assertEquals(0.692, last.get("weights").get("x").asDouble(), 1e-12);
+        assertEquals(0.346, last.get("bias").asDouble(), 1e-12);
+        assertEquals(0.4914875, last.get("runningLoss").asDouble(), 1e-12);
+        assertEquals("replayed 3 events into 1 model(s); wrote 3 snapshots to " + output,
+                out.toString().strip());
+    }
+
+    @Test
+    void shouldUseTheModelKeyOptionAndWriteOnlyTheFinalSnapshot() throws Exception {
+        // Default snapshot-every is 1000: no snapshot while replaying 3 events, so only the final state is written.
+        int status = run("replay", "--input", input.toString(), "--label", "y", "--output", output.toString(),
+                "--model-key", "hand", "--property", "inertia.learning-rate=0.1", "--momentum", "0.9");
+        assertEquals(0, status, err.toString());
+        List<String> lines = Files.readAllLines(output, StandardCharsets.UTF_8);
+        assertEquals(1, lines.size());
+        JsonNode only = new ObjectMapper().readTree(lines.get(0));
+        assertEquals("hand", only.get("modelKey").asText());
+        assertEquals(3, only.get("version").asLong());
+        assertEquals(0.692, only.get("weights").get("x").asDouble(), 1e-12);
+    }
+
+    @Test
+    void shouldRefuseAMomentumOfOneAndAHalfWithExitCodeTwo() {
+        int status = run("replay", "--input", input.toString(), "--label", "y", "--output", output.toString(),
+                "--momentum", "1.5");
+        assertEquals(2, status);
+        assertEquals(List.of("inertia replay: inertia.momentum: must be in [0, 1), got 1.5"), errLines());
+        assertFalse(Files.exists(output));
+    }
+
+    @Test
+    void shouldRefuseAMissingLabelOptionWithExitCodeTwo() {
+        int status = run("replay", "--input", input.toString(), "--output", output.toString());
+        assertEquals(2, status);
+        List<String> lines = errLines();
+        assertEquals(1, lines.size(), String.join("\n", lines));
+        assertTrue(lines.get(0).startsWith("inertia replay: "), lines.get(0));
+        assertTrue(lines.get(0).contains("--label"), lines.get(0));
+        assertFalse(Files.exists(output));
+    }
+
+    @Test
+    void shouldRefuseZeroEpochsWithExitCodeTwo() {
+        int status = run("replay", "--input", input.toString(), "--label", "y", "--output", output.toString(),
+                "--epochs", "0");
+        assertEquals(2, status);
+        List<String> lines = errLines();
+        assertEquals(1, lines.size(), String.join("\n", lines));
+        assertTrue(lines.get(0).contains("--epochs must be >= 1, got 0"), lines.get(0));
+        assertFalse(Files.exists(output));
+    }
+
+    @Test
+    void shouldReportEveryConfigurationProblemOnItsOwnLine() {
+        int status = run("replay", "--input", input.toString(), "--label", "y", "--output", output.toString(),
+                "--momentum", "1.5", "--learning-rate", "0");
+        assertEquals(2, status);
+        assertEquals(List.of(
+                "inertia replay: inertia.learning-rate: must be > 0, got 0",
+                "inertia replay: inertia.momentum: must be in [0, 1), got 1.5"), errLines());
+    }
+
+    @Test
+    void shouldFailWithExitCodeOneNamingTheLineOfAMalformedRow() throws Exception {
+        Files.writeString(input, "x,y\n2.0,1.0\n2.0,one\n", StandardCharsets.UTF_8);
+        int status = run("replay", "--input", input.toString(), "--label", "y", "--output", output.toString());
+        assertEquals(1, status);
+        List<String> lines = errLines();
+        assertEquals(1, lines.size(), String.join("\n", lines));
+        assertTrue(lines.get(0).startsWith("inertia replay: " + input + ":3: "), lines.get(0));
+        assertFalse(Files.exists(output));
+    }
+
+    @Test
+    void shouldRefuseAnUnknownOptionWithExitCodeTwo() {
+        int status = run("replay", "--input", input.toString(), "--label", "y", "--output", output.toString(),
+                "--speed", "fast");
+        assertEquals(2, status);
+        assertEquals(1, errLines().size(), err.toString());
+    }
+
+    @Test
+    void shouldRequireACommand() {
+        assertEquals(2, run());
+        assertEquals(1, errLines().size(), err.toString());
+        assertTrue(errLines().get(0).contains("a command is required"), err.toString());
+    }
+
+    private int run(String... args) {
+        try (PrintWriter outWriter = new PrintWriter(out, true); PrintWriter errWriter = new PrintWriter(err, true)) {
+            return InertiaCommand.execute(outWriter, errWriter, args);
+        }
+    }
+
+    private List<String> errLines() {
+        List<String> lines = new ArrayList<>(Arrays.asList(err.toString().split("\\R")));
+        lines.removeIf(String::isBlank);
+        return lines;
+    }
+}

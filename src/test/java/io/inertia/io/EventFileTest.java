@@ -1,0 +1,209 @@
+package io.inertia.io;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.inertia.avro.LabeledEvent;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+class EventFileTest {
+
+    private static final EventFile.Layout KEYED = new EventFile.Layout("y", "model", "unused");
+    private static final EventFile.Layout UNKEYED = new EventFile.Layout("y", null, "default");
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void shouldReadCsvRowsAsEventsWithNamedFeaturesLabelAndKeyColumn() throws Exception {
+        Path file = write("events.csv", """
+                model,x1,x2,y
+                alpha,1.5,-2,3.25
+                beta, 0.0 ,1e-3,-1
+                """);
+        List<EventFile.Row> rows = readAll(file, KEYED);
+        assertEquals(2, rows.size());
+
+        assertEquals(2, rows.get(0).line());
+        LabeledEvent first = rows.get(0).event();
+        assertEquals("alpha", first.getModelKey());
+        assertEquals(Map.of("x1", 1.5, "x2", -2.0), first.getNamedFeatures());
+        assertEquals(3.25, first.getLabel());
+        assertEquals(1.0, first.getWeight());
+        assertNull(first.getDenseFeatures());
+        assertNull(first.getEventId());
+
+        assertEquals(3, rows.get(1).line());
+        LabeledEvent second = rows.get(1).event();
+        assertEquals("beta", second.getModelKey());
+        assertEquals(Map.of("x1", 0.0, "x2", 0.001), second.getNamedFeatures()); // cells are trimmed
+        assertEquals(-1.0, second.getLabel());
+    }
+
+    @Test
+    void shouldUseTheLayoutModelKeyWithoutAKeyColumn() throws Exception {
+        Path file = write("plain.csv", "x,y\n2.0,1.0\n");
+        List<EventFile.Row> rows = readAll(file, UNKEYED);
+        assertEquals(1, rows.size());
+        assertEquals("default", rows.get(0).event().getModelKey());
+        assertEquals(Map.of("x", 2.0), rows.get(0).event().getNamedFeatures());
+    }
+
+    @Test
+    void shouldReadExactlyTheDoublesWrittenInTheFile() throws Exception {
+        // The golden inputs are written with Python repr(); parsing must give back the very same double.
+        Path file = write("exact.csv", "x,y\n-0.2558802884476004,0.1\n");
+        LabeledEvent event = readAll(file, UNKEYED).get(0).event();
+        assertEquals(Double.doubleToLongBits(-0.2558802884476004),
+                Double.doubleToLongBits(event.getNamedFeatures().get("x")));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', quoteCharacter = '`', value = {
+        "non-number    | x1,x2,y\\n1,2,3\\n1,abc,3\\n | 3 | column 'x2' is 'abc', not a number",
+        "non-number y  | x1,x2,y\\n1,2,oops\\n       | 2 | column 'y' is 'oops', not a number",
+        "too few       | x1,x2,y\\n1,2,3\\n4,5\\n     | 3 | has 2 fields but the header has 3",
+        "too many      | x1,x2,y\\n1,2,3,4\\n         | 2 | has 4 fields but the header has 3",
+        "empty cell    | x1,x2,y\\n1,2,3\\n1,,3\\n    | 3 | column 'x2' is empty",
+        "blank cell    | x1,x2,y\\n1, ,3\\n           | 2 | column 'x2' is empty",
+        "infinite      | x1,x2,y\\n1,Infinity,3\\n    | 2 | 'x2' is Infinity, not a finite number",
+        "no label col  | x1,x2,z\\n1,2,3\\n           | 1 | no label column 'y' in header [x1, x2, z]",
+        "only label    | y\\n1\\n                     | 1 | no feature columns besides the label",
+        "blank lines   | x1,x2,y\\n1,2,3\\n\\n\\n1,x,3\\n | 5 | column 'x2' is 'x', not a number",
+        "open quote    | x1,x2,y\\n1,2,3\\n\"1,2,3\\n    | 3 | unreadable row",
+    })
+    void shouldNameTheLineOfAMalformedCsvRow(String name, String content, long line, String reason) throws Exception {
+        Path file = write("bad.csv", content.replace("\\n", "\n"));
+        InputFileException e = assertThrows(InputFileException.class, () -> readAll(file, UNKEYED));
+        assertTrue(e.getMessage().startsWith(file + ":" + line + ": "), e.getMessage());
+        assertTrue(e.getMessage().contains(reason), e.getMessage());
+        assertFalse(e.getMessage().contains("\n"), e.getMessage());
+    }
+
+    @Test
+    void shouldNameTheLineOfAnEmptyModelKey() throws Exception {
+        Path file = write("keys.csv", "model,x,y\na,1,2\n,1,2\n");
+        InputFileException e = assertThrows(InputFileException.class, () -> readAll(file, KEYED));
+        assertEquals(file + ":3: model key is empty", e.getMessage());
+    }
+
+    @Test
+    void shouldRefuseAHeaderWithoutTheKeyColumn() throws Exception {
+        Path file = write("nokey.csv", "x,y\n1,2\n");
+        InputFileException e = assertThrows(InputFileException.class, () -> readAll(file, KEYED));
+        assertTrue(e.getMessage().startsWith(file + ":1: no key column 'model'"), e.getMessage());
+    }
+
+    @Test
+    void shouldReportAMissingFile() {
+        Path missing = dir.resolve("absent.csv");
+        InputFileException e = assertThrows(InputFileException.class, () -> EventFile.open(missing, UNKEYED));
+        assertTrue(e.getMessage().startsWith(missing + ": cannot open"), e.getMessage());
+    }
+
+    @Test
+    void shouldReadJsonLinesWithEveryFeatureForm() throws Exception {
+        Path file = write("events.jsonl", """
+                {"model": "m1", "y": 1.5, "features": {"a": 1, "b": -0.5}}
+                {"model": "m2", "y": 0, "dense": [1.0, 2.5, -3], "weight": 0.25, "id": "event-2"}
+
+                {"model": "m1", "y": -2, "x1": 4, "x2": 0.5, "note": "text is ignored", "ok": true, "id": 17}
+                {"model": "m3", "y": 1, "features": {"c": 2}, "dense": [7]}
+                """);
+        List<EventFile.Row> rows = readAll(file, new EventFile.Layout("y", "model", "unused"));
+        assertEquals(4, rows.size());
+
+        LabeledEvent named = rows.get(0).event();
+        assertEquals(1, rows.get(0).line());
+        assertEquals("m1", named.getModelKey());
+        assertEquals(1.5, named.getLabel());
+        assertEquals(Map.of("a", 1.0, "b", -0.5), named.getNamedFeatures());
+        assertNull(named.getDenseFeatures());
+        assertEquals(1.0, named.getWeight());
+        assertNull(named.getEventId());
+
+        LabeledEvent dense = rows.get(1).event();
+        assertEquals(2, rows.get(1).line());
+        assertEquals("m2", dense.getModelKey());
+        assertEquals(List.of(1.0, 2.5, -3.0), dense.getDenseFeatures());
+        assertNull(dense.getNamedFeatures());
+        assertEquals(0.25, dense.getWeight());
+        assertEquals("event-2", dense.getEventId());
+
+        LabeledEvent plain = rows.get(2).event();
+        assertEquals(4, rows.get(2).line()); // the blank line 3 is skipped but counted
+        assertEquals(-2.0, plain.getLabel());
+        assertEquals(Map.of("x1", 4.0, "x2", 0.5), plain.getNamedFeatures());
+        assertEquals("17", plain.getEventId());
+        assertEquals(1.0, plain.getWeight());
+
+        LabeledEvent both = rows.get(3).event();
+        assertEquals(Map.of("c", 2.0), both.getNamedFeatures());
+        assertEquals(List.of(7.0), both.getDenseFeatures());
+    }
+
+    @Test
+    void shouldUseTheLayoutModelKeyForJsonLinesWithoutAKeyField() throws Exception {
+        Path file = write("events.ndjson", "{\"y\": 1, \"x\": 2}\n");
+        LabeledEvent event = readAll(file, UNKEYED).get(0).event();
+        assertEquals("default", event.getModelKey());
+        assertEquals(Map.of("x", 2.0), event.getNamedFeatures());
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', quoteCharacter = '`', value = {
+        "not json        | {\"y\": 1, \"x\": 2}\\n\\n{not json\\n              | 3 | not valid JSON",
+        "not an object   | [1, 2]\\n                                         | 1 | not a JSON object",
+        "missing label   | {\"y\": 1, \"x\": 2}\\n{\"x\": 2}\\n                | 2 | field 'y' is missing or not a number",
+        "text label      | {\"y\": \"1\", \"x\": 2}\\n                         | 1 | field 'y' is missing or not a number",
+        "text feature    | {\"y\": 1, \"features\": {\"a\": \"one\"}}\\n      | 1 | 'a' is not a number",
+        "features array  | {\"y\": 1, \"features\": [1]}\\n                 | 1 | field 'features' is not an object",
+        "dense object    | {\"y\": 1, \"dense\": {\"a\": 1}}\\n             | 1 | field 'dense' is not an array",
+        "dense text      | {\"y\": 1, \"dense\": [1, \"2\"]}\\n              | 1 | 'dense[1]' is not a number",
+        "no features     | {\"y\": 1, \"name\": \"x\"}\\n                    | 1 | no features",
+        "text weight     | {\"y\": 1, \"x\": 1, \"weight\": \"high\"}\\n      | 1 | 'weight' is not a number",
+    })
+    void shouldNameTheLineOfAMalformedJsonLine(String name, String content, long line, String reason)
+            throws Exception {
+        Path file = write("bad.jsonl", content.replace("\\n", "\n"));
+        InputFileException e = assertThrows(InputFileException.class, () -> readAll(file, UNKEYED));
+        assertTrue(e.getMessage().startsWith(file + ":" + line + ": "), e.getMessage());
+        assertTrue(e.getMessage().contains(reason), e.getMessage());
+    }
+
+    @Test
+    void shouldNameTheLineOfAMissingJsonKeyField() throws Exception {
+        Path file = write("keys.jsonl", "{\"model\": \"a\", \"y\": 1, \"x\": 1}\n{\"y\": 1, \"x\": 1}\n");
+        InputFileException e = assertThrows(InputFileException.class,
+                () -> readAll(file, new EventFile.Layout("y", "model", "unused")));
+        assertEquals(file + ":2: field 'model' is missing", e.getMessage());
+    }
+
+    private Path write(String name, String content) throws Exception {
+        Path file = dir.resolve(name);
+        Files.writeString(file, content, StandardCharsets.UTF_8);
+        return file;
+    }
+
+    private static List<EventFile.Row> readAll(Path file, EventFile.Layout layout) {
+        List<EventFile.Row> rows = new ArrayList<>();
+        try (EventFile events = EventFile.open(file, layout)) {
+            while (events.hasNext()) {
+                rows.add(events.next());
+            }
+        }
+        return rows;
+    }
+}
