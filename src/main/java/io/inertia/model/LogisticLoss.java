@@ -1,14 +1,19 @@
 package io.inertia.model;
 
-import java.util.Optional;
-
 /**
- * Binary cross-entropy on a logit: with p = σ(z), L = −y·log p − (1 − y)·log(1 − p) and ∂L/∂z = p − y, y ∈ {0, 1}.
+ * Binary cross-entropy on a logit (logistic regression). The label is read as a class y ∈ {0, 1}: 1 stays 1, and 0 and
+ * −1 both mean 0 (see {@link BinaryClassificationLoss}). With p = σ(z) = 1/(1 + e^(−z)):
+ *
+ * <pre>
+ *   L(z, y) = −y·log p − (1 − y)·log(1 − p)
+ *   ∂L/∂z   = p − y
+ * </pre>
  *
  * <p>L is evaluated as log(1 + e^(−|z|)) + max(z, 0) − y·z, which equals the definition but neither overflows for large
- * |z| nor returns infinity when p rounds to 0 or 1.
+ * |z| nor returns infinity when p rounds to 0 or 1. Prediction: the probability p of class 1; the predicted class is 1
+ * when z ≥ 0, i.e. p ≥ ½ (deciding on z avoids p rounding to ½ for a tiny negative z).
  */
-final class LogisticLoss implements Loss {
+final class LogisticLoss extends BinaryClassificationLoss {
 
     static final LogisticLoss INSTANCE = new LogisticLoss();
 
@@ -22,24 +27,18 @@ final class LogisticLoss implements Loss {
 
     @Override
     public double value(double score, double label) {
-        return Math.log1p(Math.exp(-Math.abs(score))) + Math.max(score, 0.0) - label * score;
+        double y = classLabel(label);
+        return Math.log1p(Math.exp(-Math.abs(score))) + Math.max(score, 0.0) - y * score;
     }
 
     @Override
     public double derivative(double score, double label) {
-        return sigmoid(score) - label;
+        return sigmoid(score) - classLabel(label);
     }
 
     @Override
     public double prediction(double score) {
         return sigmoid(score);
-    }
-
-    @Override
-    public Optional<String> checkLabel(double label) {
-        return label == 0.0 || label == 1.0
-                ? Optional.empty()
-                : Optional.of("label " + label + " is outside the logistic loss's domain {0, 1}");
     }
 
     /** σ(z) = 1/(1 + e^(−z)), computed on the side where the exponential cannot overflow. */

@@ -1,9 +1,16 @@
 package io.inertia.model;
 
-import java.util.Optional;
-
-/** L(z, y) = ½(z − y)², so ∂L/∂z = z − y: least-squares regression. */
-final class SquaredLoss implements Loss {
+/**
+ * Squared loss for least-squares regression, y any finite number:
+ *
+ * <pre>
+ *   L(z, y) = ½(z − y)²
+ *   ∂L/∂z   = z − y
+ * </pre>
+ *
+ * The ½ makes the derivative the plain residual. Prediction: the score z.
+ */
+final class SquaredLoss extends RegressionLoss {
 
     static final SquaredLoss INSTANCE = new SquaredLoss();
 
@@ -29,10 +36,5 @@ final class SquaredLoss implements Loss {
     @Override
     public double prediction(double score) {
         return score;
-    }
-
-    @Override
-    public Optional<String> checkLabel(double label) {
-        return Double.isFinite(label) ? Optional.empty() : Optional.of("label " + label + " is not a finite number");
     }
 }
