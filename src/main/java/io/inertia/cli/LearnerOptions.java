@@ -20,8 +20,50 @@ final class LearnerOptions {
             description = "Any setting, inertia.* or Kafka; overrides --config. Repeatable.")
     Map<String, String> properties = new LinkedHashMap<>();
 
-    @Option(names = "--loss", paramLabel = "NAME", description = "squared or logistic (inertia.loss).")
+    @Option(names = "--loss", paramLabel = "NAME",
+            description = "squared, absolute, huber, quantile, logistic, hinge or poisson (inertia.loss).")
     String loss;
+
+    @Option(names = "--huber-delta", paramLabel = "DELTA", description = "δ of the huber loss (inertia.huber-delta).")
+    String huberDelta;
+
+    @Option(names = "--quantile-tau", paramLabel = "TAU", description = "τ of the quantile loss (inertia.quantile-tau).")
+    String quantileTau;
+
+    @Option(names = "--optimizer", paramLabel = "NAME",
+            description = "momentum, ema-momentum, nesterov, sgd, adagrad or adam (inertia.optimizer).")
+    String optimizer;
+
+    @Option(names = "--adam-beta2", paramLabel = "BETA2", description = "β₂ of adam (inertia.adam-beta2).")
+    String adamBeta2;
+
+    @Option(names = "--epsilon", paramLabel = "EPS", description = "ε of adagrad and adam (inertia.epsilon).")
+    String epsilon;
+
+    @Option(names = "--schedule", paramLabel = "NAME",
+            description = "constant, invscaling or optimal (inertia.schedule).")
+    String schedule;
+
+    @Option(names = "--power-t", paramLabel = "P", description = "p of invscaling η/t^p (inertia.power-t).")
+    String powerT;
+
+    @Option(names = "--alpha", paramLabel = "ALPHA", description = "α of optimal 1/(α(t+t₀)) (inertia.alpha).")
+    String alpha;
+
+    @Option(names = "--t0", paramLabel = "T0", description = "t₀ of optimal, or auto (inertia.t0).")
+    String t0;
+
+    @Option(names = "--l1", paramLabel = "LAMBDA", description = "L1 strength λ₁ on the weights (inertia.l1).")
+    String l1;
+
+    @Option(names = "--clip-value", paramLabel = "C", description = "Clamp gradient components (inertia.clip-value).")
+    String clipValue;
+
+    @Option(names = "--clip-norm", paramLabel = "C", description = "Cap the gradient norm (inertia.clip-norm).")
+    String clipNorm;
+
+    @Option(names = "--l2", paramLabel = "LAMBDA", description = "L2 strength λ₂ on the weights (inertia.l2).")
+    String l2;
 
     @Option(names = "--learning-rate", paramLabel = "ETA", description = "Learning rate η > 0 (inertia.learning-rate).")
     String learningRate;
@@ -41,6 +83,19 @@ final class LearnerOptions {
     InertiaConfig config(Map<String, String> extra) {
         Map<String, String> overrides = new LinkedHashMap<>(properties);
         put(overrides, Key.LOSS, loss);
+        put(overrides, Key.HUBER_DELTA, huberDelta);
+        put(overrides, Key.QUANTILE_TAU, quantileTau);
+        put(overrides, Key.OPTIMIZER, optimizer);
+        put(overrides, Key.ADAM_BETA2, adamBeta2);
+        put(overrides, Key.EPSILON, epsilon);
+        put(overrides, Key.SCHEDULE, schedule);
+        put(overrides, Key.POWER_T, powerT);
+        put(overrides, Key.ALPHA, alpha);
+        put(overrides, Key.T0, t0);
+        put(overrides, Key.L2, l2);
+        put(overrides, Key.L1, l1);
+        put(overrides, Key.CLIP_VALUE, clipValue);
+        put(overrides, Key.CLIP_NORM, clipNorm);
         put(overrides, Key.LEARNING_RATE, learningRate);
         put(overrides, Key.MOMENTUM, momentum);
         put(overrides, Key.SNAPSHOT_EVERY, snapshotEvery);

@@ -1,7 +1,9 @@
 package io.inertia.config;
 
 import io.inertia.model.Loss;
-import io.inertia.model.MomentumOptimizer;
+import io.inertia.model.LearningRateSchedule;
+import io.inertia.model.Optimizer;
+import io.inertia.model.Regularization;
 import io.inertia.model.OnlineLearner;
 import java.io.IOException;
 import java.io.Reader;
@@ -36,16 +38,42 @@ public final class InertiaConfig {
                 "Topic the ModelSnapshot records are published to, keyed by model key (compacted)."),
         DEAD_LETTER_TOPIC("inertia.topic.dead-letters", "dead-letters",
                 "Topic that receives every event that cannot be learned from, with the reason in headers."),
+        PREDICTION_TOPIC("inertia.topic.predictions", "predictions",
+                "Topic of the Prediction records: each event scored before the model learns from it."),
         TOPIC_PARTITIONS("inertia.topic.partitions", "1",
                 "Partitions of the topics `run` creates when they are missing."),
         TOPIC_REPLICATION_FACTOR("inertia.topic.replication-factor", "1",
                 "Replication factor of the topics `run` creates when they are missing."),
-        LOSS("inertia.loss", "squared", "Loss function: squared or logistic."),
-        LEARNING_RATE("inertia.learning-rate", Double.toString(MomentumOptimizer.DEFAULT_LEARNING_RATE),
-                "Learning rate η > 0."),
-        MOMENTUM("inertia.momentum", Double.toString(MomentumOptimizer.DEFAULT_MOMENTUM),
-                "Momentum β in [0, 1); 0 is plain SGD."),
+        LOSS("inertia.loss", "squared",
+                "Loss: squared, absolute, huber, quantile, logistic, hinge or poisson."),
+        HUBER_DELTA("inertia.huber-delta", Double.toString(Loss.DEFAULT_HUBER_DELTA),
+                "δ > 0 of the huber loss: quadratic within δ of the label, linear beyond."),
+        QUANTILE_TAU("inertia.quantile-tau", Double.toString(Loss.DEFAULT_QUANTILE_TAU),
+                "τ in (0, 1) of the quantile loss: the quantile predicted."),
+        OPTIMIZER("inertia.optimizer", "momentum",
+                "Update rule: momentum, ema-momentum, nesterov, sgd, adagrad or adam."),
+        LEARNING_RATE("inertia.learning-rate", Double.toString(LearningRateSchedule.DEFAULT_LEARNING_RATE),
+                "Learning rate η > 0 (the constant and invscaling schedules)."),
+        MOMENTUM("inertia.momentum", Double.toString(Optimizer.DEFAULT_MOMENTUM),
+                "β in [0, 1) of momentum, nesterov and ema-momentum, and β₁ of adam; 0 is plain SGD."),
+        ADAM_BETA2("inertia.adam-beta2", Double.toString(Optimizer.DEFAULT_BETA2), "β₂ in [0, 1) of adam."),
+        EPSILON("inertia.epsilon", Double.toString(Optimizer.DEFAULT_EPSILON), "ε > 0 of adagrad and adam."),
+        SCHEDULE("inertia.schedule", "constant",
+                "Learning-rate schedule over a model's updates t: constant η, invscaling η/t^p, optimal 1/(α(t+t₀))."),
+        POWER_T("inertia.power-t", Double.toString(LearningRateSchedule.DEFAULT_POWER),
+                "p ≥ 0 of the invscaling schedule."),
+        ALPHA("inertia.alpha", Double.toString(LearningRateSchedule.DEFAULT_ALPHA),
+                "α > 0 of the optimal schedule."),
+        T0("inertia.t0", "auto",
+                "t₀ ≥ 0 of the optimal schedule; auto makes the first rate equal η: t₀ = 1/(α·η) − 1."),
+        L1("inertia.l1", "0.0",
+                "λ₁ ≥ 0: L1 penalty on the weights by the cumulative penalty method, giving exact zeros."),
+        CLIP_VALUE("inertia.clip-value", "0.0", "c > 0 clamps each loss-gradient component to [−c, c]; 0 is off."),
+        CLIP_NORM("inertia.clip-norm", "0.0", "c > 0 scales each event's loss gradient to L2 norm ≤ c; 0 is off."),
+        L2("inertia.l2", "0.0", "λ₂ ≥ 0: λ₂·w is added to the gradient of every weight, never the bias."),
         SNAPSHOT_EVERY("inertia.snapshot-every", "1000", "Publish a snapshot after every N updates of a model (N ≥ 1)."),
+        METRICS_WINDOW("inertia.metrics-window", Integer.toString(OnlineLearner.DEFAULT_METRICS_WINDOW),
+                "W ≥ 1: snapshots carry the mean loss over each model's last W events."),
         LOSS_SMOOTHING("inertia.loss-smoothing", Double.toString(OnlineLearner.DEFAULT_LOSS_SMOOTHING),
                 "Weight α in (0, 1] of the newest loss in the running loss."),
         STARTUP_TIMEOUT_MS("inertia.startup-timeout-ms", "30000",
@@ -82,26 +110,57 @@ public final class InertiaConfig {
     private final String inputTopic;
     private final String snapshotTopic;
     private final String deadLetterTopic;
+    private final String predictionTopic;
+    private final int metricsWindow;
     private final int topicPartitions;
     private final short topicReplicationFactor;
     private final Loss loss;
+    private final String optimizerName;
     private final double learningRate;
     private final double momentum;
+    private final double adamBeta2;
+    private final double epsilon;
+    private final String scheduleName;
+    private final double powerT;
+    private final double alpha;
+    private final double t0;
+    private final double l2;
+    private final double l1;
+    private final double clipValue;
+    private final double clipNorm;
     private final long snapshotEvery;
     private final double lossSmoothing;
     private final long startupTimeoutMs;
     private final long progressIntervalMs;
     private final SortedMap<String, String> kafka;
+    private final Map<String, String> settings;
 
     private InertiaConfig(Parser p) {
+        settings = Map.copyOf(p.settings);
         inputTopic = p.topic(Key.INPUT_TOPIC);
         snapshotTopic = p.topic(Key.SNAPSHOT_TOPIC);
         deadLetterTopic = p.topic(Key.DEAD_LETTER_TOPIC);
+        predictionTopic = p.topic(Key.PREDICTION_TOPIC);
+        metricsWindow = p.integer(Key.METRICS_WINDOW, 1, Integer.MAX_VALUE);
         topicPartitions = p.integer(Key.TOPIC_PARTITIONS, 1, Integer.MAX_VALUE);
         topicReplicationFactor = (short) p.integer(Key.TOPIC_REPLICATION_FACTOR, 1, Short.MAX_VALUE);
-        loss = p.loss();
+        double huberDelta = p.number(Key.HUBER_DELTA, v -> v > 0 ? null : "must be > 0");
+        double quantileTau = p.number(Key.QUANTILE_TAU, v -> v > 0 && v < 1 ? null : "must be in (0, 1)");
+        loss = p.loss(huberDelta, quantileTau);
+        optimizerName = p.choice(Key.OPTIMIZER, Optimizer.names());
         learningRate = p.number(Key.LEARNING_RATE, v -> v > 0 ? null : "must be > 0");
         momentum = p.number(Key.MOMENTUM, v -> v >= 0 && v < 1 ? null : "must be in [0, 1)");
+        adamBeta2 = p.number(Key.ADAM_BETA2, v -> v >= 0 && v < 1 ? null : "must be in [0, 1)");
+        epsilon = p.number(Key.EPSILON, v -> v > 0 ? null : "must be > 0");
+        scheduleName = p.choice(Key.SCHEDULE, LearningRateSchedule.names());
+        powerT = p.number(Key.POWER_T, v -> v >= 0 ? null : "must be >= 0");
+        alpha = p.number(Key.ALPHA, v -> v > 0 ? null : "must be > 0");
+        t0 = "auto".equals(p.raw(Key.T0)) ? 1.0 / (alpha * learningRate) - 1
+                : p.number(Key.T0, v -> v >= 0 ? null : "must be >= 0 or auto");
+        l2 = p.number(Key.L2, v -> v >= 0 ? null : "must be >= 0");
+        l1 = p.number(Key.L1, v -> v >= 0 ? null : "must be >= 0");
+        clipValue = p.number(Key.CLIP_VALUE, v -> v >= 0 ? null : "must be >= 0");
+        clipNorm = p.number(Key.CLIP_NORM, v -> v >= 0 ? null : "must be >= 0");
         snapshotEvery = p.integer(Key.SNAPSHOT_EVERY, 1, Long.MAX_VALUE);
         lossSmoothing = p.number(Key.LOSS_SMOOTHING, v -> v > 0 && v <= 1 ? null : "must be in (0, 1]");
         startupTimeoutMs = p.integer(Key.STARTUP_TIMEOUT_MS, 1, Long.MAX_VALUE);
@@ -158,16 +217,36 @@ public final class InertiaConfig {
         all.put(Key.INPUT_TOPIC.key(), inputTopic);
         all.put(Key.SNAPSHOT_TOPIC.key(), snapshotTopic);
         all.put(Key.DEAD_LETTER_TOPIC.key(), deadLetterTopic);
+        all.put(Key.PREDICTION_TOPIC.key(), predictionTopic);
+        all.put(Key.METRICS_WINDOW.key(), Integer.toString(metricsWindow));
         all.put(Key.TOPIC_PARTITIONS.key(), Integer.toString(topicPartitions));
         all.put(Key.TOPIC_REPLICATION_FACTOR.key(), Short.toString(topicReplicationFactor));
         all.put(Key.LOSS.key(), loss.name());
+        all.put(Key.HUBER_DELTA.key(), settingOrDefault(Key.HUBER_DELTA));
+        all.put(Key.QUANTILE_TAU.key(), settingOrDefault(Key.QUANTILE_TAU));
+        all.put(Key.OPTIMIZER.key(), optimizerName);
         all.put(Key.LEARNING_RATE.key(), Double.toString(learningRate));
         all.put(Key.MOMENTUM.key(), Double.toString(momentum));
+        all.put(Key.ADAM_BETA2.key(), Double.toString(adamBeta2));
+        all.put(Key.EPSILON.key(), Double.toString(epsilon));
+        all.put(Key.SCHEDULE.key(), scheduleName);
+        all.put(Key.POWER_T.key(), Double.toString(powerT));
+        all.put(Key.ALPHA.key(), Double.toString(alpha));
+        all.put(Key.T0.key(), settingOrDefault(Key.T0));
+        all.put(Key.L2.key(), Double.toString(l2));
+        all.put(Key.L1.key(), Double.toString(l1));
+        all.put(Key.CLIP_VALUE.key(), Double.toString(clipValue));
+        all.put(Key.CLIP_NORM.key(), Double.toString(clipNorm));
         all.put(Key.SNAPSHOT_EVERY.key(), Long.toString(snapshotEvery));
         all.put(Key.LOSS_SMOOTHING.key(), Double.toString(lossSmoothing));
         all.put(Key.STARTUP_TIMEOUT_MS.key(), Long.toString(startupTimeoutMs));
         all.put(Key.PROGRESS_INTERVAL_MS.key(), Long.toString(progressIntervalMs));
         return all;
+    }
+
+    private String settingOrDefault(Key key) {
+        String value = settings.get(key.key());
+        return value == null ? key.defaultValue() : value.trim();
     }
 
     /** Topic of the labeled events. */
@@ -185,6 +264,16 @@ public final class InertiaConfig {
         return deadLetterTopic;
     }
 
+    /** Topic of the prequential predictions. */
+    public String predictionTopic() {
+        return predictionTopic;
+    }
+
+    /** Number W of recent events of the windowed mean loss. */
+    public int metricsWindow() {
+        return metricsWindow;
+    }
+
     /** Partitions of topics created when missing. */
     public int topicPartitions() {
         return topicPartitions;
@@ -198,6 +287,70 @@ public final class InertiaConfig {
     /** The loss function. */
     public Loss loss() {
         return loss;
+    }
+
+    /** Name of the update rule. */
+    public String optimizerName() {
+        return optimizerName;
+    }
+
+    /** The update rule. */
+    public Optimizer optimizer() {
+        return Optimizer.byName(optimizerName, momentum, adamBeta2, epsilon).orElseThrow();
+    }
+
+    /** The learning-rate schedule. */
+    public LearningRateSchedule schedule() {
+        return switch (scheduleName) {
+            case "invscaling" -> LearningRateSchedule.inverseScaling(learningRate, powerT);
+            case "optimal" -> LearningRateSchedule.optimal(alpha, t0);
+            default -> LearningRateSchedule.constant(learningRate);
+        };
+    }
+
+    /** β₂ of adam. */
+    public double adamBeta2() {
+        return adamBeta2;
+    }
+
+    /** ε of adagrad and adam. */
+    public double epsilon() {
+        return epsilon;
+    }
+
+    /** Exponent p of the invscaling schedule. */
+    public double powerT() {
+        return powerT;
+    }
+
+    /** α of the optimal schedule. */
+    public double alpha() {
+        return alpha;
+    }
+
+    /** t₀ of the optimal schedule (resolved when configured as auto). */
+    public double t0() {
+        return t0;
+    }
+
+    /** L1 strength λ₁. */
+    public double l1() {
+        return l1;
+    }
+
+    /** Gradient clipping by value (0: off). */
+    public double clipValue() {
+        return clipValue;
+    }
+
+    /** Gradient clipping by norm (0: off). */
+    public double clipNorm() {
+        return clipNorm;
+    }
+
+    /** L2 strength λ₂. */
+    public double l2() {
+        return l2;
     }
 
     /** Learning rate η. */
@@ -237,7 +390,8 @@ public final class InertiaConfig {
 
     /** The learner these settings describe. */
     public OnlineLearner learner() {
-        return new OnlineLearner(loss, MomentumOptimizer.of(learningRate, momentum), lossSmoothing);
+        return new OnlineLearner(loss, optimizer(), schedule(), new Regularization(l1, l2, clipValue, clipNorm),
+                lossSmoothing, metricsWindow);
     }
 
     /** Reads settings and collects every problem, so that one run reports them all. */
@@ -297,9 +451,23 @@ public final class InertiaConfig {
             return parsed;
         }
 
-        Loss loss() {
+        String choice(Key key, List<String> names) {
+            String value = raw(key);
+            if (!names.contains(value)) {
+                problems.add(key.key() + ": unknown value '" + value + "', expected one of " + String.join(", ", names));
+                return names.get(0);
+            }
+            return value;
+        }
+
+        Loss loss(double huberDelta, double quantileTau) {
             String value = raw(Key.LOSS);
-            return Loss.byName(value).orElseGet(() -> {
+            if (!(huberDelta > 0) || !(quantileTau > 0 && quantileTau < 1)) {
+                // Already reported; build the loss with defaults so that parsing can go on.
+                huberDelta = Loss.DEFAULT_HUBER_DELTA;
+                quantileTau = Loss.DEFAULT_QUANTILE_TAU;
+            }
+            return Loss.byName(value, huberDelta, quantileTau).orElseGet(() -> {
                 problems.add(Key.LOSS.key() + ": unknown loss '" + value + "', expected one of "
                         + String.join(", ", Loss.names()));
                 return Loss.squared();

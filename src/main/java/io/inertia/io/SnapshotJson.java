@@ -5,13 +5,15 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.inertia.avro.HyperParameters;
 import io.inertia.avro.ModelSnapshot;
+import io.inertia.avro.OptimizerState;
 import java.util.Map;
 import java.util.TreeMap;
 
 /**
  * A {@link ModelSnapshot} as one line of plain JSON, the format of {@code replay --output} and {@code snapshots}:
  * {@code modelKey}, {@code version}, {@code weights} (feature name → weight), {@code denseWeights} (when the model has
- * dense features), {@code bias}, the velocities, {@code runningLoss}, {@code lastEventTimestamp} and
+ * dense features), {@code bias}, the optimizer {@code state} (its value names, and per weight and for the bias the list
+ * of values, e.g. [velocity] or [m, u]), {@code runningLoss}, {@code lastEventTimestamp} and
  * {@code hyperParameters}. Doubles are written in their shortest exact form, so parsing a line gives back the same
  * doubles.
  */
@@ -32,26 +34,55 @@ public final class SnapshotJson {
             snapshot.getDenseWeights().forEach(node.putArray("denseWeights")::add);
         }
         node.put("bias", snapshot.getBias());
-        ObjectNode velocity = node.putObject("velocity");
-        putMap(velocity.putObject("weights"), snapshot.getOptimizerState().getNamedVelocity());
-        if (snapshot.getOptimizerState().getDenseVelocity() != null) {
-            snapshot.getOptimizerState().getDenseVelocity().forEach(velocity.putArray("denseWeights")::add);
+        OptimizerState optimizer = snapshot.getOptimizerState();
+        ObjectNode state = node.putObject("state");
+        optimizer.getStateNames().forEach(state.putArray("names")::add);
+        ObjectNode namedState = state.putObject("weights");
+        new TreeMap<>(optimizer.getNamedState()).forEach((name, values) -> values.forEach(namedState.putArray(name)::add));
+        if (optimizer.getDenseState() != null) {
+            optimizer.getDenseState().forEach(state.putArray("denseWeights")::add);
         }
-        velocity.put("bias", snapshot.getOptimizerState().getBiasVelocity());
+        optimizer.getBiasState().forEach(state.putArray("bias")::add);
         node.put("runningLoss", snapshot.getRunningLoss());
+        var metrics = snapshot.getMetrics();
+        ObjectNode evaluation = node.putObject("metrics");
+        evaluation.put("count", metrics.getCount());
+        evaluation.put("meanLoss", metrics.getMeanLoss());
+        evaluation.put("windowSize", metrics.getWindowSize());
+        evaluation.put("windowMeanLoss", metrics.getWindowMeanLoss());
+        putIfPresent(evaluation, "rmse", metrics.getRmse());
+        putIfPresent(evaluation, "mae", metrics.getMae());
+        putIfPresent(evaluation, "accuracy", metrics.getAccuracy());
+        putIfPresent(evaluation, "logLoss", metrics.getLogLoss());
         node.put("lastEventTimestamp", snapshot.getLastEventTimestamp());
         HyperParameters hyper = snapshot.getHyperParameters();
         ObjectNode settings = node.putObject("hyperParameters");
         settings.put("optimizer", hyper.getOptimizer());
         settings.put("loss", hyper.getLoss());
+        settings.put("schedule", hyper.getSchedule());
         settings.put("learningRate", hyper.getLearningRate());
+        settings.put("powerT", hyper.getPowerT());
+        settings.put("alpha", hyper.getAlpha());
+        settings.put("t0", hyper.getT0());
         settings.put("momentum", hyper.getMomentum());
+        settings.put("adamBeta2", hyper.getAdamBeta2());
+        settings.put("epsilon", hyper.getEpsilon());
+        settings.put("l2", hyper.getL2());
+        settings.put("l1", hyper.getL1());
+        settings.put("clipValue", hyper.getClipValue());
+        settings.put("clipNorm", hyper.getClipNorm());
         settings.put("lossSmoothing", hyper.getLossSmoothing());
         settings.put("snapshotEvery", hyper.getSnapshotEvery());
         try {
             return JSON.writeValueAsString(node);
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("cannot write snapshot as JSON", e);
+        }
+    }
+
+    private static void putIfPresent(ObjectNode target, String name, Double value) {
+        if (value != null) {
+            target.put(name, value);
         }
     }
 

@@ -84,6 +84,18 @@ public final class Example {
         return named;
     }
 
+    /** Σ x_j² over the dense and named features. */
+    public double squaredNorm() {
+        double sum = 0;
+        for (double x : dense) {
+            sum += x * x;
+        }
+        for (double x : named.values()) {
+            sum += x * x;
+        }
+        return sum;
+    }
+
     /** The label y. */
     public double label() {
         return label;

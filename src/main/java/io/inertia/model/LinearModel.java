@@ -23,9 +23,12 @@ public final class LinearModel {
     private final double[] biasSlots;
     private long version;
     private double runningLoss;
+    private double l1Total;
+    private final PrequentialMetrics metrics;
 
     private LinearModel(int slotWidth, double[] denseSlots, TreeMap<String, double[]> namedSlots, double[] biasSlots,
-            long version, double runningLoss) {
+            long version, double runningLoss, PrequentialMetrics metrics) {
+        this.metrics = metrics;
         this.slotWidth = slotWidth;
         this.denseSlots = denseSlots;
         this.namedSlots = namedSlots;
@@ -37,8 +40,14 @@ public final class LinearModel {
     /** A model with every parameter and every optimizer state at 0 and no update applied, for an optimizer keeping
      * {@code stateSize} doubles per parameter. */
     public static LinearModel empty(int stateSize) {
+        return empty(stateSize, OnlineLearner.DEFAULT_METRICS_WINDOW);
+    }
+
+    /** As {@link #empty(int)}, with prequential metrics over a window of {@code metricsWindow} events. */
+    public static LinearModel empty(int stateSize, int metricsWindow) {
         int width = 1 + stateSize;
-        return new LinearModel(width, null, new TreeMap<>(), new double[width], 0, 0.0);
+        return new LinearModel(width, null, new TreeMap<>(), new double[width], 0, 0.0,
+                new PrequentialMetrics(metricsWindow));
     }
 
     /**
@@ -48,6 +57,13 @@ public final class LinearModel {
      */
     public static LinearModel restore(int stateSize, double[] denseSlots, Map<String, double[]> namedSlots,
             double[] biasSlots, long version, double runningLoss) {
+        return restore(stateSize, denseSlots, namedSlots, biasSlots, version, runningLoss,
+                new PrequentialMetrics(OnlineLearner.DEFAULT_METRICS_WINDOW));
+    }
+
+    /** As {@link #restore(int, double[], Map, double[], long, double)}, with its prequential metrics. */
+    public static LinearModel restore(int stateSize, double[] denseSlots, Map<String, double[]> namedSlots,
+            double[] biasSlots, long version, double runningLoss, PrequentialMetrics metrics) {
         int width = 1 + stateSize;
         if (denseSlots != null && denseSlots.length % width != 0) {
             throw new IllegalArgumentException("dense slots length " + denseSlots.length + " is not a multiple of " + width);
@@ -63,7 +79,7 @@ public final class LinearModel {
             named.put(entry.getKey(), entry.getValue().clone());
         }
         return new LinearModel(width, denseSlots == null ? null : denseSlots.clone(), named, biasSlots.clone(), version,
-                runningLoss);
+                runningLoss, metrics);
     }
 
     /** Doubles per parameter: the parameter and its optimizer state. */
@@ -106,6 +122,21 @@ public final class LinearModel {
         return runningLoss;
     }
 
+    /** u = Σ_t η_t·λ₁, the total L1 penalty a weight could have received so far (0 without L1). */
+    public double l1Total() {
+        return l1Total;
+    }
+
+    /** Restores {@link #l1Total()} from storage. */
+    public void restoreL1Total(double total) {
+        this.l1Total = total;
+    }
+
+    /** The prequential metrics (live, not a copy). */
+    public PrequentialMetrics metrics() {
+        return metrics;
+    }
+
     /**
      * The score z = Σ_i w_i·x_i + Σ_n w_n·x_n + b: dense terms in index order, then named terms in name order, then
      * the bias. Named features the model does not know have weight 0.
@@ -126,19 +157,27 @@ public final class LinearModel {
     }
 
     /**
-     * Applies one optimizer step to every parameter for an example whose loss has derivative {@code scoreGradient} =
-     * ∂L/∂z (already multiplied by the sample weight): each weight gets gradient (∂L/∂z)·x_j, where x_j = 0 for a
-     * feature the example does not carry, and the bias gets ∂L/∂z. Parameters the example does not touch still step
-     * with a zero gradient, so their velocity decays and keeps moving them, exactly as in the dense formula.
+     * Applies update number {@code t} = version + 1 to every parameter for an example whose loss has derivative
+     * {@code scoreGradient} = ∂L/∂z (already weighted and norm-clipped): weight j gets gradient
+     * clip((∂L/∂z)·x_j) + λ₂·w_j, where x_j = 0 for a feature the example does not carry, and the bias gets
+     * clip(∂L/∂z) (never regularised); then the L1 cumulative penalty, when on, is applied to the weights (see
+     * {@link Regularization}). Parameters the example does not touch still step, so their velocity decays and keeps
+     * moving them, exactly as in the dense formula.
      */
-    void step(Example example, double scoreGradient, Optimizer optimizer) {
+    void step(Example example, double scoreGradient, Optimizer optimizer, double learningRate,
+            Regularization regularization) {
+        long t = version + 1;
+        if (regularization.hasL1()) {
+            l1Total += learningRate * regularization.l1();
+        }
         if (example.denseDimension() > 0 && denseSlots == null) {
             denseSlots = new double[example.denseDimension() * slotWidth];
         }
         if (denseSlots != null) {
             boolean present = example.denseDimension() > 0;
             for (int i = 0, d = denseDimension(); i < d; i++) {
-                optimizer.step(denseSlots, i * slotWidth, present ? scoreGradient * example.dense(i) : 0.0);
+                stepWeight(denseSlots, i * slotWidth, present ? scoreGradient * example.dense(i) : 0.0, optimizer,
+                        learningRate, t, regularization);
             }
         }
         for (String name : example.named().keySet()) {
@@ -146,9 +185,28 @@ public final class LinearModel {
         }
         for (Map.Entry<String, double[]> parameter : namedSlots.entrySet()) {
             Double x = example.named().get(parameter.getKey());
-            optimizer.step(parameter.getValue(), 0, x == null ? 0.0 : scoreGradient * x);
+            stepWeight(parameter.getValue(), 0, x == null ? 0.0 : scoreGradient * x, optimizer, learningRate, t,
+                    regularization);
         }
-        optimizer.step(biasSlots, 0, scoreGradient);
+        optimizer.step(biasSlots, 0, clip(scoreGradient, regularization.clipValue()), learningRate, t);
+    }
+
+    private void stepWeight(double[] slots, int offset, double lossGradient, Optimizer optimizer, double learningRate,
+            long t, Regularization regularization) {
+        double gradient = clip(lossGradient, regularization.clipValue()) + regularization.l2() * slots[offset];
+        optimizer.step(slots, offset, gradient, learningRate, t);
+        if (regularization.hasL1()) {
+            int applied = offset + slotWidth - 1;
+            double w = slots[offset];
+            double penalised = w > 0 ? Math.max(0.0, w - (l1Total + slots[applied]))
+                    : w < 0 ? Math.min(0.0, w + (l1Total - slots[applied])) : 0.0;
+            slots[applied] += penalised - w;
+            slots[offset] = penalised;
+        }
+    }
+
+    private static double clip(double gradient, double limit) {
+        return limit > 0 ? Math.max(-limit, Math.min(limit, gradient)) : gradient;
     }
 
     /** Counts one update and folds its loss into the running loss r ← (1 − α)·r + α·L (r = L after the first). */

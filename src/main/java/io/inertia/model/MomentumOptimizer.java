@@ -1,5 +1,7 @@
 package io.inertia.model;
 
+import java.util.List;
+
 /**
  * Gradient descent with momentum (the "heavy ball" method of Polyak, 1964) in the form
  *
@@ -8,47 +10,25 @@ package io.inertia.model;
  *   θ ← θ − v
  * </pre>
  *
- * <p>v is the velocity, starting at 0; η &gt; 0 is the learning rate and β ∈ [0, 1) the momentum. The velocity is a
- * geometrically weighted sum of past steps, so directions that persist accelerate (up to η/(1 − β) per unit gradient)
- * and directions that flip cancel out. With β = 0 the rule is plain SGD, θ ← θ − η·∇J(θ).
+ * <p>v is the velocity, starting at 0; η &gt; 0 is the learning rate (η_t of the schedule) and β ∈ [0, 1) the
+ * momentum. The velocity is a geometrically weighted sum of past steps, so directions that persist accelerate (up to
+ * η/(1 − β) per unit gradient) and directions that flip cancel out. With β = 0 the rule is plain SGD,
+ * θ ← θ − η·∇J(θ). At constant η it equals PyTorch's {@code SGD(momentum=β, dampening=0)}, whose buffer is v/η.
  *
  * <p>This is the form with η inside the velocity (as in Sutskever et al., 2013, eq. 1), not the exponential moving
- * average form v ← β·v + (1 − β)·g. Per-parameter state: one double, the velocity.
+ * average form of {@link EmaMomentumOptimizer}. Per-parameter state: one double, the velocity.
  */
 public final class MomentumOptimizer implements Optimizer {
 
-    /** The default learning rate η. */
-    public static final double DEFAULT_LEARNING_RATE = 0.01;
-    /** The default momentum β. */
-    public static final double DEFAULT_MOMENTUM = 0.9;
-
-    private final double learningRate;
     private final double momentum;
 
-    private MomentumOptimizer(double learningRate, double momentum) {
-        if (!(learningRate > 0) || !Double.isFinite(learningRate)) {
-            throw new IllegalArgumentException("learning rate must be a finite number > 0, got " + learningRate);
-        }
-        if (!(momentum >= 0 && momentum < 1)) {
-            throw new IllegalArgumentException("momentum must be in [0, 1), got " + momentum);
-        }
-        this.learningRate = learningRate;
-        this.momentum = momentum;
+    private MomentumOptimizer(double momentum) {
+        this.momentum = Optimizer.checkDecay("momentum", momentum);
     }
 
-    /** Momentum with learning rate η and momentum β. */
-    public static MomentumOptimizer of(double learningRate, double momentum) {
-        return new MomentumOptimizer(learningRate, momentum);
-    }
-
-    /** Plain SGD, θ ← θ − η·∇J(θ): momentum with β = 0. */
-    public static MomentumOptimizer sgd(double learningRate) {
-        return new MomentumOptimizer(learningRate, 0.0);
-    }
-
-    /** The learning rate η. */
-    public double learningRate() {
-        return learningRate;
+    /** Momentum with momentum β. */
+    public static MomentumOptimizer of(double momentum) {
+        return new MomentumOptimizer(momentum);
     }
 
     /** The momentum β. */
@@ -62,12 +42,12 @@ public final class MomentumOptimizer implements Optimizer {
     }
 
     @Override
-    public int stateSize() {
-        return 1;
+    public List<String> stateNames() {
+        return List.of("velocity");
     }
 
     @Override
-    public void step(double[] slots, int offset, double gradient) {
+    public void step(double[] slots, int offset, double gradient, double learningRate, long t) {
         double velocity = momentum * slots[offset + 1] + learningRate * gradient;
         slots[offset + 1] = velocity;
         slots[offset] -= velocity;

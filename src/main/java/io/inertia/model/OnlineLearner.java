@@ -6,28 +6,68 @@ import java.util.Optional;
  * Learns a {@link LinearModel} one {@link Example} at a time: score, loss, gradient, optimizer step.
  *
  * <p>For an example (x, y) with sample weight s the score is z = w·x + b, the loss L(z, y) is evaluated before the
- * update, and every parameter θ receives gradient g = s·(∂L/∂z)·∂z/∂θ, i.e. s·(∂L/∂z)·x_j for weight j and
- * s·(∂L/∂z) for the bias, which the optimizer then applies (for {@link MomentumOptimizer}: v ← β·v + η·g, θ ← θ − v).
+ * update, and every parameter θ receives gradient g = s·(∂L/∂z)·∂z/∂θ + λ₂·θ, i.e. s·(∂L/∂z)·x_j + λ₂·w_j for
+ * weight j and s·(∂L/∂z) for the bias (L2 never applies to the bias), which the optimizer then applies with the
+ * schedule's rate η_t for this model's update t (for {@link MomentumOptimizer}: v ← β·v + η_t·g, θ ← θ − v).
  */
 public final class OnlineLearner {
 
     /** The default weight α of the newest loss in the running loss. */
     public static final double DEFAULT_LOSS_SMOOTHING = 0.01;
+    /** The default number W of recent events over which the windowed mean loss is taken. */
+    public static final int DEFAULT_METRICS_WINDOW = 100;
 
     private final Loss loss;
     private final Optimizer optimizer;
+    private final LearningRateSchedule schedule;
+    private final Regularization regularization;
     private final double lossSmoothing;
+    private final int metricsWindow;
 
     /**
+     * @param schedule the learning rate η_t of each update
+     * @param l2 λ₂ ≥ 0, the L2 penalty ½λ₂‖w‖² on the weights (not the bias)
      * @param lossSmoothing α ∈ (0, 1], weight of the newest loss in the running loss
      */
-    public OnlineLearner(Loss loss, Optimizer optimizer, double lossSmoothing) {
+    public OnlineLearner(Loss loss, Optimizer optimizer, LearningRateSchedule schedule, double l2,
+            double lossSmoothing) {
+        this(loss, optimizer, schedule, l2, lossSmoothing, DEFAULT_METRICS_WINDOW);
+    }
+
+    /**
+     * As {@link #OnlineLearner(Loss, Optimizer, LearningRateSchedule, double, double)}, keeping prequential metrics
+     * over the last {@code metricsWindow} events.
+     */
+    public OnlineLearner(Loss loss, Optimizer optimizer, LearningRateSchedule schedule, double l2,
+            double lossSmoothing, int metricsWindow) {
+        this(loss, optimizer, schedule, Regularization.l2Only(l2), lossSmoothing, metricsWindow);
+    }
+
+    /**
+     * The general form: {@code regularization} gives the L1 and L2 penalties and the gradient clipping.
+     *
+     * @param metricsWindow W ≥ 1, the number of recent events of the windowed mean loss
+     */
+    public OnlineLearner(Loss loss, Optimizer optimizer, LearningRateSchedule schedule, Regularization regularization,
+            double lossSmoothing, int metricsWindow) {
+        if (metricsWindow < 1) {
+            throw new IllegalArgumentException("metrics window must be >= 1, got " + metricsWindow);
+        }
+        this.metricsWindow = metricsWindow;
         if (!(lossSmoothing > 0 && lossSmoothing <= 1)) {
             throw new IllegalArgumentException("loss smoothing must be in (0, 1], got " + lossSmoothing);
         }
         this.loss = loss;
         this.optimizer = optimizer;
+        this.schedule = schedule;
+        this.regularization = regularization;
         this.lossSmoothing = lossSmoothing;
+    }
+
+    /** A learner with a constant learning rate η, no regularisation and the default loss smoothing. */
+    public static OnlineLearner of(Loss loss, Optimizer optimizer, double learningRate) {
+        return new OnlineLearner(loss, optimizer, LearningRateSchedule.constant(learningRate), 0.0,
+                DEFAULT_LOSS_SMOOTHING);
     }
 
     /** The loss being minimised. */
@@ -40,9 +80,37 @@ public final class OnlineLearner {
         return optimizer;
     }
 
+    /** The penalties and clipping. */
+    public Regularization regularization() {
+        return regularization;
+    }
+
+    /**
+     * Names of the state values kept per parameter: the optimizer's, then {@code l1Applied} (the q of the cumulative
+     * L1 penalty) when L1 is on.
+     */
+    public java.util.List<String> stateNames() {
+        if (!regularization.hasL1()) {
+            return optimizer.stateNames();
+        }
+        java.util.List<String> names = new java.util.ArrayList<>(optimizer.stateNames());
+        names.add("l1Applied");
+        return java.util.List.copyOf(names);
+    }
+
+    /** The number W of recent events of the windowed mean loss. */
+    public int metricsWindow() {
+        return metricsWindow;
+    }
+
+    /** The learning-rate schedule. */
+    public LearningRateSchedule schedule() {
+        return schedule;
+    }
+
     /** A new model with no update applied, shaped for this learner's optimizer. */
     public LinearModel newModel() {
-        return LinearModel.empty(optimizer.stateSize());
+        return LinearModel.empty(stateNames().size(), metricsWindow);
     }
 
     /**
@@ -54,9 +122,9 @@ public final class OnlineLearner {
         if (label.isPresent()) {
             return label;
         }
-        if (model.slotWidth() != 1 + optimizer.stateSize()) {
-            return Optional.of("stored model keeps " + (model.slotWidth() - 1) + " state values per parameter but the "
-                    + optimizer.name() + " optimizer needs " + optimizer.stateSize());
+        if (model.slotWidth() != 1 + stateNames().size()) {
+            return Optional.of("stored model keeps " + (model.slotWidth() - 1) + " state values per parameter but "
+                    + "this learner needs " + stateNames().size() + " " + stateNames());
         }
         int modelDimension = model.denseDimension();
         if (modelDimension >= 0 && example.denseDimension() > 0 && example.denseDimension() != modelDimension) {
@@ -76,18 +144,26 @@ public final class OnlineLearner {
         double score = model.score(example);
         double value = loss.value(score, example.label());
         double scoreGradient = example.weight() * loss.derivative(score, example.label());
-        model.step(example, scoreGradient, optimizer);
+        if (regularization.clipNorm() > 0) {
+            double norm = Math.abs(scoreGradient) * Math.sqrt(example.squaredNorm() + 1);
+            if (norm > regularization.clipNorm()) {
+                scoreGradient *= regularization.clipNorm() / norm;
+            }
+        }
+        model.step(example, scoreGradient, optimizer, schedule.rate(model.version() + 1), regularization);
+        model.metrics().record(value, loss.prediction(score), example.label(), loss, score);
         model.recordUpdate(value, lossSmoothing);
-        return new LearningStep(loss.prediction(score), value, model.version());
+        return new LearningStep(loss.prediction(score), score, value, model.version());
     }
 
     /**
      * What one update saw: the prediction and loss before it, and the version it produced.
      *
      * @param prediction the prediction before the update (the score, or a probability for classification)
+     * @param score the raw score z before the update
      * @param loss the loss L before the update
      * @param version the model's version after the update
      */
-    public record LearningStep(double prediction, double loss, long version) {
+    public record LearningStep(double prediction, double score, double loss, long version) {
     }
 }

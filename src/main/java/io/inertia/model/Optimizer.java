@@ -1,5 +1,8 @@
 package io.inertia.model;
 
+import java.util.List;
+import java.util.Optional;
+
 /**
  * A first-order update rule applied to one scalar parameter at a time.
  *
@@ -7,18 +10,102 @@ package io.inertia.model;
  * {@code offset}, followed by the optimizer's own per-parameter state (e.g. the momentum velocity). Keeping the state
  * beside the parameter lets a model be persisted and resumed exactly, and lets every parameter be updated
  * independently of the others, which is what sparse updates need.
+ *
+ * <p>The learning rate is not part of the optimizer: a {@link LearningRateSchedule} gives η_t for update t, so every
+ * rule below reads η as η_t. Sign convention: g = ∂J/∂θ, and every rule moves θ against it.
  */
 public interface Optimizer {
+
+    /** The default momentum β (β₁ for Adam). */
+    double DEFAULT_MOMENTUM = 0.9;
+    /** The default β₂ of Adam. */
+    double DEFAULT_BETA2 = 0.999;
+    /** The default ε of Adagrad and Adam. */
+    double DEFAULT_EPSILON = 1e-8;
 
     /** The name used in configuration and snapshots. */
     String name();
 
+    /** The names of the per-parameter state values, in slot order (empty for plain SGD). */
+    List<String> stateNames();
+
     /** How many doubles of state this optimizer keeps per parameter. */
-    int stateSize();
+    default int stateSize() {
+        return stateNames().size();
+    }
 
     /**
-     * Applies one update with gradient {@code gradient} = ∂L/∂θ to the parameter stored at
-     * {@code slots[offset]}, reading and writing its state at {@code slots[offset + 1 .. offset + stateSize()]}.
+     * Applies update number {@code t} (1 for a model's first update) with gradient {@code gradient} = ∂J/∂θ and
+     * learning rate {@code learningRate} = η_t to the parameter stored at {@code slots[offset]}, reading and writing
+     * its state at {@code slots[offset + 1 .. offset + stateSize()]}.
      */
-    void step(double[] slots, int offset, double gradient);
+    void step(double[] slots, int offset, double gradient, double learningRate, long t);
+
+    /** Plain SGD: θ ← θ − η·g. */
+    static Optimizer sgd() {
+        return SgdOptimizer.INSTANCE;
+    }
+
+    /** Momentum (heavy ball): v ← β·v + η·g; θ ← θ − v. See {@link MomentumOptimizer}. */
+    static Optimizer momentum(double beta) {
+        return MomentumOptimizer.of(beta);
+    }
+
+    /** Nesterov momentum: v ← β·v + η·g; θ ← θ − (β·v + η·g), with the new v. See {@link NesterovOptimizer}. */
+    static Optimizer nesterov(double beta) {
+        return new NesterovOptimizer(beta);
+    }
+
+    /** Momentum as an exponential moving average: v ← β·v + (1 − β)·g; θ ← θ − η·v. */
+    static Optimizer emaMomentum(double beta) {
+        return new EmaMomentumOptimizer(beta);
+    }
+
+    /** Adagrad: G ← G + g²; θ ← θ − η·g/(√G + ε). */
+    static Optimizer adagrad(double epsilon) {
+        return new AdagradOptimizer(epsilon);
+    }
+
+    /** Adam with bias correction; see {@link AdamOptimizer}. */
+    static Optimizer adam(double beta1, double beta2, double epsilon) {
+        return new AdamOptimizer(beta1, beta2, epsilon);
+    }
+
+    /** The names {@link #byName} accepts. */
+    static List<String> names() {
+        return List.of("momentum", "ema-momentum", "nesterov", "sgd", "adagrad", "adam");
+    }
+
+    /**
+     * The optimizer called {@code name}, or empty when there is none.
+     *
+     * @param beta β of the momentum variants and β₁ of Adam
+     */
+    static Optional<Optimizer> byName(String name, double beta, double beta2, double epsilon) {
+        return Optional.ofNullable(switch (name) {
+            case "momentum" -> momentum(beta);
+            case "ema-momentum" -> emaMomentum(beta);
+            case "nesterov" -> nesterov(beta);
+            case "sgd" -> sgd();
+            case "adagrad" -> adagrad(epsilon);
+            case "adam" -> adam(beta, beta2, epsilon);
+            default -> null;
+        });
+    }
+
+    /** Checks a decay rate β ∈ [0, 1). */
+    static double checkDecay(String what, double beta) {
+        if (!(beta >= 0 && beta < 1)) {
+            throw new IllegalArgumentException(what + " must be in [0, 1), got " + beta);
+        }
+        return beta;
+    }
+
+    /** Checks ε &gt; 0. */
+    static double checkEpsilon(double epsilon) {
+        if (!(epsilon > 0) || !Double.isFinite(epsilon)) {
+            throw new IllegalArgumentException("epsilon must be a finite number > 0, got " + epsilon);
+        }
+        return epsilon;
+    }
 }

@@ -42,8 +42,8 @@ public final class KafkaSetup {
     }
 
     /**
-     * Waits up to the configured startup timeout for the cluster to answer, then creates the input, snapshot and
-     * dead-letter topics that do not exist yet: the snapshot topic compacted, so the latest snapshot of every model is
+     * Waits up to the configured startup timeout for the cluster to answer, then creates the input, snapshot,
+     * dead-letter and prediction topics that do not exist yet: the snapshot topic compacted, so the latest snapshot of every model is
      * always retained.
      *
      * @throws ClusterUnavailableException when the cluster does not answer in time or refuses the request
@@ -100,6 +100,7 @@ public final class KafkaSetup {
                 new NewTopic(config.inputTopic(), config.topicPartitions(), config.topicReplicationFactor()),
                 new NewTopic(config.snapshotTopic(), config.topicPartitions(), config.topicReplicationFactor())
                         .configs(compacted),
-                new NewTopic(config.deadLetterTopic(), config.topicPartitions(), config.topicReplicationFactor()));
+                new NewTopic(config.deadLetterTopic(), config.topicPartitions(), config.topicReplicationFactor()),
+                new NewTopic(config.predictionTopic(), config.topicPartitions(), config.topicReplicationFactor()));
     }
 }

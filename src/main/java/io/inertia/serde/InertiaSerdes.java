@@ -2,6 +2,7 @@ package io.inertia.serde;
 
 import io.inertia.avro.LabeledEvent;
 import io.inertia.avro.ModelSnapshot;
+import io.inertia.avro.Prediction;
 
 /** The one serde of each schema. Each call returns a new instance: serdes are cheap and hold per-use buffers. */
 public final class InertiaSerdes {
@@ -17,5 +18,10 @@ public final class InertiaSerdes {
     /** Serde of {@link ModelSnapshot}, the stored models and the published snapshots. */
     public static SingleObjectAvroSerde<ModelSnapshot> modelSnapshot() {
         return new SingleObjectAvroSerde<>(ModelSnapshot.getClassSchema());
+    }
+
+    /** Serde of {@link Prediction}, the prequential predictions. */
+    public static SingleObjectAvroSerde<Prediction> prediction() {
+        return new SingleObjectAvroSerde<>(Prediction.getClassSchema());
     }
 }

@@ -12,6 +12,7 @@ import org.apache.kafka.streams.Topology;
  * <pre>
  *   [labeled-events] → labeled-events-source → momentum-learner ⇄ (inertia-models store)
  *                                                 ├→ model-snapshots-sink → [model-snapshots]
+ *                                                 ├→ predictions-sink     → [predictions]
  *                                                 └→ dead-letters-sink    → [dead-letters]
  * </pre>
  */
@@ -23,6 +24,8 @@ public final class InertiaTopology {
     public static final String LEARNER = "momentum-learner";
     /** Name of the sink node writing snapshots. */
     public static final String SNAPSHOT_SINK = "model-snapshots-sink";
+    /** Name of the sink node writing prequential predictions. */
+    public static final String PREDICTION_SINK = "predictions-sink";
     /** Name of the sink node writing rejected events. */
     public static final String DEAD_LETTER_SINK = "dead-letters-sink";
 
@@ -35,11 +38,13 @@ public final class InertiaTopology {
         topology.addSource(SOURCE, new ByteArrayDeserializer(), new ByteArrayDeserializer(), config.inputTopic());
         // A new processor per get(): Kafka Streams creates one per task and rebuilds them on rebalance.
         topology.addProcessor(LEARNER, () -> new LearnerProcessor(config.learner(),
-                SnapshotCodec.hyperParameters(config), config.snapshotEvery(), InertiaSerdes.labeledEvent(),
-                InertiaSerdes.modelSnapshot(), observer), SOURCE);
+                SnapshotCodec.hyperParameters(config), config.snapshotEvery(), config.predictionTopic(), observer),
+                SOURCE);
         topology.addStateStore(ModelStore.builder(), LEARNER);
         topology.addSink(SNAPSHOT_SINK, config.snapshotTopic(), new ByteArraySerializer(), new ByteArraySerializer(),
                 LEARNER);
+        topology.addSink(PREDICTION_SINK, config.predictionTopic(), new ByteArraySerializer(),
+                new ByteArraySerializer(), LEARNER);
         topology.addSink(DEAD_LETTER_SINK, config.deadLetterTopic(), new ByteArraySerializer(),
                 new ByteArraySerializer(), LEARNER);
         return topology;

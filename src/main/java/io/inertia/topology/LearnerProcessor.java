@@ -3,10 +3,12 @@ package io.inertia.topology;
 import io.inertia.avro.HyperParameters;
 import io.inertia.avro.LabeledEvent;
 import io.inertia.avro.ModelSnapshot;
+import io.inertia.avro.Prediction;
 import io.inertia.model.Example;
 import io.inertia.model.LinearModel;
 import io.inertia.model.OnlineLearner;
 import io.inertia.model.OnlineLearner.LearningStep;
+import io.inertia.serde.InertiaSerdes;
 import io.inertia.serde.SingleObjectAvroSerde;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -23,7 +25,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Validates each raw event, then predicts, computes the gradient and applies the update to the event's model in the
- * {@link ModelStore}; publishes a snapshot after every N-th update of a model. An event that cannot be learned from
+ * {@link ModelStore}; publishes the prediction made before the update (test-then-train), and a snapshot after every
+ * N-th update of a model. An event that cannot be learned from
  * goes, unchanged and with the reason in its headers, to the dead-letter sink; validation finishes before the store is
  * touched, so a rejected event never changes a model.
  *
@@ -37,20 +40,20 @@ final class LearnerProcessor implements Processor<byte[], byte[], byte[], byte[]
     private final OnlineLearner learner;
     private final HyperParameters hyperParameters;
     private final long snapshotEvery;
-    private final SingleObjectAvroSerde<LabeledEvent> eventSerde;
-    private final SingleObjectAvroSerde<ModelSnapshot> snapshotSerde;
+    private final String predictionTopic;
+    private final SingleObjectAvroSerde<LabeledEvent> eventSerde = InertiaSerdes.labeledEvent();
+    private final SingleObjectAvroSerde<ModelSnapshot> snapshotSerde = InertiaSerdes.modelSnapshot();
+    private final SingleObjectAvroSerde<Prediction> predictionSerde = InertiaSerdes.prediction();
     private final LearningObserver observer;
     private ProcessorContext<byte[], byte[]> context;
     private ModelStore models;
 
     LearnerProcessor(OnlineLearner learner, HyperParameters hyperParameters, long snapshotEvery,
-            SingleObjectAvroSerde<LabeledEvent> eventSerde, SingleObjectAvroSerde<ModelSnapshot> snapshotSerde,
-            LearningObserver observer) {
+            String predictionTopic, LearningObserver observer) {
         this.learner = learner;
         this.hyperParameters = hyperParameters;
         this.snapshotEvery = snapshotEvery;
-        this.eventSerde = eventSerde;
-        this.snapshotSerde = snapshotSerde;
+        this.predictionTopic = predictionTopic;
         this.observer = observer;
     }
 
@@ -103,6 +106,11 @@ final class LearnerProcessor implements Processor<byte[], byte[], byte[], byte[]
         }
         LearningStep step = learner.learn(model, example);
         models.save(key, model, record.timestamp());
+        Prediction prediction = Prediction.newBuilder().setModelKey(key).setEventId(event.getEventId())
+                .setPrediction(step.prediction()).setScore(step.score()).setLabel(event.getLabel())
+                .setLoss(step.loss()).setModelVersion(step.version() - 1).build();
+        context.forward(new Record<>(record.key(), predictionSerde.serialize(predictionTopic, prediction),
+                record.timestamp()), InertiaTopology.PREDICTION_SINK);
         observer.learned(key, step.version(), step.loss(), model.runningLoss());
         if (step.version() % snapshotEvery == 0) {
             context.forward(new Record<>(record.key(), snapshotSerde.serialize(topic, models.snapshot(key)),

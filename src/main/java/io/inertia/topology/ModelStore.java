@@ -62,7 +62,7 @@ public final class ModelStore {
 
     /** Stores {@code model} as the current model of {@code modelKey}, last updated by an event at {@code timestamp}. */
     void save(String modelKey, LinearModel model, long timestamp) {
-        store.put(modelKey, SnapshotCodec.toSnapshot(modelKey, model, hyperParameters, timestamp));
+        store.put(modelKey, SnapshotCodec.toSnapshot(modelKey, model, learner, hyperParameters, timestamp));
     }
 
     /** The snapshot of the stored model of {@code modelKey}, or null when there is none. */

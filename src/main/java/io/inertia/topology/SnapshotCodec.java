@@ -5,7 +5,9 @@ import io.inertia.avro.ModelSnapshot;
 import io.inertia.avro.OptimizerState;
 import io.inertia.config.InertiaConfig;
 import io.inertia.model.LinearModel;
-import io.inertia.model.MomentumOptimizer;
+import io.inertia.model.Loss;
+import io.inertia.model.OnlineLearner;
+import io.inertia.model.PrequentialMetrics;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -18,43 +20,57 @@ import java.util.TreeMap;
  */
 public final class SnapshotCodec {
 
-    private static final int MOMENTUM_STATE = MomentumOptimizer.of(1, 0).stateSize();
-
     private SnapshotCodec() {
     }
 
     /** The hyper-parameters recorded in snapshots made under {@code config}. */
     public static HyperParameters hyperParameters(InertiaConfig config) {
         return HyperParameters.newBuilder()
-                .setOptimizer(config.learner().optimizer().name())
-                .setLoss(config.loss().name())
+                .setOptimizer(config.optimizerName())
+                .setLoss(config.loss().describe())
+                .setSchedule(config.schedule().name())
                 .setLearningRate(config.learningRate())
+                .setPowerT(config.powerT())
+                .setAlpha(config.alpha())
+                .setT0(config.t0())
                 .setMomentum(config.momentum())
+                .setAdamBeta2(config.adamBeta2())
+                .setEpsilon(config.epsilon())
+                .setL2(config.l2())
+                .setL1(config.l1())
+                .setClipValue(config.clipValue())
+                .setClipNorm(config.clipNorm())
                 .setLossSmoothing(config.lossSmoothing())
                 .setSnapshotEvery(config.snapshotEvery())
                 .build();
     }
 
-    /** The snapshot of {@code model}, whose last event had record timestamp {@code lastEventTimestamp}. */
-    public static ModelSnapshot toSnapshot(String modelKey, LinearModel model, HyperParameters hyperParameters,
-            long lastEventTimestamp) {
+    /**
+     * The snapshot of {@code model}, trained by {@code learner}, whose last event had record timestamp
+     * {@code lastEventTimestamp}.
+     */
+    public static ModelSnapshot toSnapshot(String modelKey, LinearModel model, OnlineLearner learner,
+            HyperParameters hyperParameters, long lastEventTimestamp) {
+        List<String> stateNames = learner.stateNames();
         int width = model.slotWidth();
         List<Double> denseWeights = null;
-        List<Double> denseVelocity = null;
+        List<Double> denseState = null;
         double[] dense = model.denseSlots();
         if (dense != null) {
             denseWeights = new ArrayList<>(dense.length / width);
-            denseVelocity = new ArrayList<>(dense.length / width);
+            denseState = new ArrayList<>(dense.length / width * (width - 1));
             for (int offset = 0; offset < dense.length; offset += width) {
                 denseWeights.add(dense[offset]);
-                denseVelocity.add(dense[offset + 1]);
+                for (int k = 1; k < width; k++) {
+                    denseState.add(dense[offset + k]);
+                }
             }
         }
         Map<String, Double> namedWeights = new TreeMap<>();
-        Map<String, Double> namedVelocity = new TreeMap<>();
+        Map<String, List<Double>> namedState = new TreeMap<>();
         for (Map.Entry<String, double[]> parameter : model.namedSlots().entrySet()) {
             namedWeights.put(parameter.getKey(), parameter.getValue()[0]);
-            namedVelocity.put(parameter.getKey(), parameter.getValue()[1]);
+            namedState.put(parameter.getKey(), state(parameter.getValue()));
         }
         return ModelSnapshot.newBuilder()
                 .setModelKey(modelKey)
@@ -63,50 +79,108 @@ public final class SnapshotCodec {
                 .setNamedWeights(namedWeights)
                 .setBias(model.bias())
                 .setOptimizerState(OptimizerState.newBuilder()
-                        .setDenseVelocity(denseVelocity)
-                        .setNamedVelocity(namedVelocity)
-                        .setBiasVelocity(model.biasSlots()[1])
+                        .setStateNames(stateNames)
+                        .setDenseState(denseState)
+                        .setNamedState(namedState)
+                        .setBiasState(state(model.biasSlots()))
                         .build())
+                .setL1Total(model.l1Total())
                 .setHyperParameters(hyperParameters)
+                .setMetrics(metrics(model.metrics(), learner.loss()))
                 .setRunningLoss(model.runningLoss())
                 .setLastEventTimestamp(lastEventTimestamp)
                 .build();
     }
 
+    private static io.inertia.avro.PrequentialMetrics metrics(PrequentialMetrics metrics, Loss loss) {
+        boolean classification = loss.classification();
+        List<Double> recent = new ArrayList<>();
+        for (double value : metrics.recentLosses()) {
+            recent.add(value);
+        }
+        return io.inertia.avro.PrequentialMetrics.newBuilder()
+                .setCount(metrics.count())
+                .setMeanLoss(metrics.meanLoss())
+                .setWindowSize(metrics.windowSize())
+                .setWindowMeanLoss(metrics.windowMeanLoss())
+                .setRmse(classification ? null : metrics.rmse())
+                .setMae(classification ? null : metrics.mae())
+                .setAccuracy(classification ? metrics.accuracy() : null)
+                .setLogLoss(loss.name().equals("logistic") ? metrics.meanLoss() : null)
+                .setRecentLosses(recent)
+                .setWindowLossSum(metrics.windowSum())
+                .setLossSum(metrics.lossSum())
+                .setSquaredErrorSum(metrics.squaredErrorSum())
+                .setAbsoluteErrorSum(metrics.absoluteErrorSum())
+                .setCorrect(metrics.correct())
+                .build();
+    }
+
+    private static PrequentialMetrics metrics(io.inertia.avro.PrequentialMetrics stored) {
+        double[] recent = new double[stored.getRecentLosses().size()];
+        for (int i = 0; i < recent.length; i++) {
+            recent[i] = stored.getRecentLosses().get(i);
+        }
+        return PrequentialMetrics.restore(stored.getWindowSize(), recent, stored.getWindowLossSum(), stored.getCount(),
+                stored.getLossSum(), stored.getSquaredErrorSum(), stored.getAbsoluteErrorSum(), stored.getCorrect());
+    }
+
     /**
      * The model a snapshot describes, ready to continue learning.
      *
-     * @throws IllegalArgumentException when the snapshot is inconsistent (velocities missing or of another shape)
+     * @throws IllegalArgumentException when the snapshot is inconsistent (state missing or of another shape)
      */
     public static LinearModel toModel(ModelSnapshot snapshot) {
-        int width = 1 + MOMENTUM_STATE;
         OptimizerState state = snapshot.getOptimizerState();
+        int stateSize = state.getStateNames().size();
+        int width = 1 + stateSize;
         double[] dense = null;
         List<Double> denseWeights = snapshot.getDenseWeights();
         if (denseWeights != null) {
-            List<Double> velocity = state.getDenseVelocity();
-            if (velocity == null || velocity.size() != denseWeights.size()) {
+            List<Double> denseState = state.getDenseState();
+            if (denseState == null || denseState.size() != denseWeights.size() * stateSize) {
                 throw new IllegalArgumentException("snapshot of '" + snapshot.getModelKey()
-                        + "' has dense weights without a velocity of the same length");
+                        + "' has dense weights without " + stateSize + " state values each");
             }
             dense = new double[denseWeights.size() * width];
             for (int i = 0; i < denseWeights.size(); i++) {
                 dense[i * width] = denseWeights.get(i);
-                dense[i * width + 1] = velocity.get(i);
+                for (int k = 0; k < stateSize; k++) {
+                    dense[i * width + 1 + k] = denseState.get(i * stateSize + k);
+                }
             }
         }
         SortedMap<String, double[]> named = new TreeMap<>();
-        Map<String, Double> namedVelocity = state.getNamedVelocity();
         for (Map.Entry<String, Double> weight : snapshot.getNamedWeights().entrySet()) {
-            Double velocity = namedVelocity.get(weight.getKey());
-            if (velocity == null) {
-                throw new IllegalArgumentException("snapshot of '" + snapshot.getModelKey()
-                        + "' has no velocity for feature '" + weight.getKey() + "'");
-            }
-            named.put(weight.getKey(), new double[] {weight.getValue(), velocity});
+            named.put(weight.getKey(), slots(snapshot, weight.getKey(), weight.getValue(),
+                    state.getNamedState().get(weight.getKey()), stateSize));
         }
-        return LinearModel.restore(MOMENTUM_STATE, dense, named,
-                new double[] {snapshot.getBias(), state.getBiasVelocity()}, snapshot.getVersion(),
-                snapshot.getRunningLoss());
+        LinearModel model = LinearModel.restore(stateSize, dense, named,
+                slots(snapshot, "bias", snapshot.getBias(), state.getBiasState(), stateSize), snapshot.getVersion(),
+                snapshot.getRunningLoss(), metrics(snapshot.getMetrics()));
+        model.restoreL1Total(snapshot.getL1Total());
+        return model;
+    }
+
+    private static List<Double> state(double[] slots) {
+        List<Double> values = new ArrayList<>(slots.length - 1);
+        for (int k = 1; k < slots.length; k++) {
+            values.add(slots[k]);
+        }
+        return values;
+    }
+
+    private static double[] slots(ModelSnapshot snapshot, String parameter, double value, List<Double> state,
+            int stateSize) {
+        if (state == null || state.size() != stateSize) {
+            throw new IllegalArgumentException("snapshot of '" + snapshot.getModelKey() + "' has no " + stateSize
+                    + " state values for '" + parameter + "'");
+        }
+        double[] slots = new double[1 + stateSize];
+        slots[0] = value;
+        for (int k = 0; k < stateSize; k++) {
+            slots[1 + k] = state.get(k);
+        }
+        return slots;
     }
 }

@@ -5,7 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.inertia.model.MomentumOptimizer;
+import io.inertia.model.LearningRateSchedule;
+import io.inertia.model.Optimizer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -36,8 +37,21 @@ class InertiaConfigTest {
                         "inertia.learning-rate: must be a finite number, got Infinity"),
                 Arguments.of("inertia.snapshot-every", "0", "inertia.snapshot-every: must be >= 1, got 0"),
                 Arguments.of("inertia.snapshot-every", "1.5", "inertia.snapshot-every: '1.5' is not a whole number"),
-                Arguments.of("inertia.loss", "hinge",
-                        "inertia.loss: unknown loss 'hinge', expected one of squared, logistic"),
+                Arguments.of("inertia.loss", "cubic", "inertia.loss: unknown loss 'cubic', expected one of "
+                        + "squared, absolute, huber, quantile, logistic, hinge, poisson"),
+                Arguments.of("inertia.optimizer", "rmsprop", "inertia.optimizer: unknown value 'rmsprop', expected one "
+                        + "of momentum, ema-momentum, nesterov, sgd, adagrad, adam"),
+                Arguments.of("inertia.schedule", "cosine",
+                        "inertia.schedule: unknown value 'cosine', expected one of constant, invscaling, optimal"),
+                Arguments.of("inertia.l2", "-1", "inertia.l2: must be >= 0, got -1"),
+                Arguments.of("inertia.epsilon", "0", "inertia.epsilon: must be > 0, got 0"),
+                Arguments.of("inertia.adam-beta2", "1", "inertia.adam-beta2: must be in [0, 1), got 1"),
+                Arguments.of("inertia.power-t", "-0.5", "inertia.power-t: must be >= 0, got -0.5"),
+                Arguments.of("inertia.alpha", "0", "inertia.alpha: must be > 0, got 0"),
+                Arguments.of("inertia.t0", "-3", "inertia.t0: must be >= 0 or auto, got -3"),
+                Arguments.of("inertia.huber-delta", "0", "inertia.huber-delta: must be > 0, got 0"),
+                Arguments.of("inertia.quantile-tau", "1", "inertia.quantile-tau: must be in (0, 1), got 1"),
+                Arguments.of("inertia.metrics-window", "0", "inertia.metrics-window: must be >= 1, got 0"),
                 Arguments.of("inertia.topic.input", "", "inertia.topic.input: must not be empty"),
                 Arguments.of("inertia.topic.snapshots", "", "inertia.topic.snapshots: must not be empty"),
                 Arguments.of("inertia.topic.dead-letters", "  ", "inertia.topic.dead-letters: must not be empty"),
@@ -81,8 +95,8 @@ class InertiaConfigTest {
         assertEquals("model-snapshots", config.snapshotTopic());
         assertEquals("dead-letters", config.deadLetterTopic());
         assertEquals("squared", config.loss().name());
-        assertEquals(MomentumOptimizer.DEFAULT_LEARNING_RATE, config.learningRate());
-        assertEquals(MomentumOptimizer.DEFAULT_MOMENTUM, config.momentum());
+        assertEquals(LearningRateSchedule.DEFAULT_LEARNING_RATE, config.learningRate());
+        assertEquals(Optimizer.DEFAULT_MOMENTUM, config.momentum());
         assertEquals(1000, config.snapshotEvery());
         assertEquals(0.01, config.lossSmoothing());
         assertEquals(1, config.topicPartitions());
@@ -106,7 +120,8 @@ class InertiaConfigTest {
         assertEquals(1.0, config.lossSmoothing());
         assertEquals("in", config.inputTopic());
         assertEquals("logistic", config.learner().loss().name());
-        assertEquals(0.25, ((MomentumOptimizer) config.learner().optimizer()).learningRate());
+        assertEquals(0.25, config.learner().schedule().rate(1));
+        assertEquals(0.25, config.learner().schedule().rate(1000), "the default schedule is constant");
     }
 
     @Test

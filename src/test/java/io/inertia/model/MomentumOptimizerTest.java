@@ -17,7 +17,7 @@ class MomentumOptimizerTest {
     @Test
     void shouldMatchTheHandComputedThreeStepExample() {
         // The worked example of golden/README.md: x = 2, y = 1, η = 0.1, β = 0.9, squared loss, everything at 0.
-        OnlineLearner learner = new OnlineLearner(Loss.squared(), MomentumOptimizer.of(0.1, 0.9), 0.01);
+        OnlineLearner learner = new OnlineLearner(Loss.squared(), Optimizer.momentum(0.9), LearningRateSchedule.constant(0.1), 0.0, 0.01);
         LinearModel model = learner.newModel();
         Example example = Example.of(null, Map.of("x", 2.0), 1.0, 1.0);
 
@@ -51,7 +51,7 @@ class MomentumOptimizerTest {
         // Slot block at offset 2: θ = 1.0, v = 0.5; g = 2, η = 0.1, β = 0.9
         // v = 0.9·0.5 + 0.1·2 = 0.45 + 0.2 = 0.65; θ = 1.0 − 0.65 = 0.35. Slots outside the block are untouched.
         double[] slots = {7.0, 8.0, 1.0, 0.5, 9.0};
-        MomentumOptimizer.of(0.1, 0.9).step(slots, 2, 2.0);
+        MomentumOptimizer.of(0.9).step(slots, 2, 2.0, 0.1, 1);
         assertEquals(7.0, slots[0]);
         assertEquals(8.0, slots[1]);
         assertEquals(0.35, slots[2], EXACT);
@@ -61,16 +61,16 @@ class MomentumOptimizerTest {
 
     @Test
     void shouldKeepOneVelocityPerParameter() {
-        assertEquals(1, MomentumOptimizer.of(0.1, 0.9).stateSize());
-        assertEquals("momentum", MomentumOptimizer.of(0.1, 0.9).name());
-        assertEquals(2, new OnlineLearner(Loss.squared(), MomentumOptimizer.of(0.1, 0.9), 0.01).newModel().slotWidth());
+        assertEquals(1, MomentumOptimizer.of(0.9).stateSize());
+        assertEquals("momentum", MomentumOptimizer.of(0.9).name());
+        assertEquals(2, new OnlineLearner(Loss.squared(), Optimizer.momentum(0.9), LearningRateSchedule.constant(0.1), 0.0, 0.01).newModel().slotWidth());
     }
 
     @Test
     void shouldEqualPlainSgdWhenMomentumIsZero() {
         double eta = 0.05;
-        OnlineLearner viaMomentum = new OnlineLearner(Loss.squared(), MomentumOptimizer.of(eta, 0.0), 0.01);
-        OnlineLearner viaSgd = new OnlineLearner(Loss.squared(), MomentumOptimizer.sgd(eta), 0.01);
+        OnlineLearner viaMomentum = new OnlineLearner(Loss.squared(), Optimizer.momentum(0.0), LearningRateSchedule.constant(eta), 0.0, 0.01);
+        OnlineLearner viaSgd = new OnlineLearner(Loss.squared(), Optimizer.sgd(), LearningRateSchedule.constant(eta), 0.0, 0.01);
         LinearModel momentumModel = viaMomentum.newModel();
         LinearModel sgdModel = viaSgd.newModel();
 
@@ -97,33 +97,33 @@ class MomentumOptimizerTest {
                 assertEquals(w1, model.namedSlots().get("x1")[0], EXACT, "w1 at step " + (i + 1));
                 assertEquals(w2, model.namedSlots().get("x2")[0], EXACT, "w2 at step " + (i + 1));
                 assertEquals(b, model.bias(), EXACT, "b at step " + (i + 1));
-                // With β = 0 the velocity is just the last step η·g.
-                assertEquals(eta * g, model.biasSlots()[1], EXACT, "v_b at step " + (i + 1));
             }
+            // With β = 0 the velocity is just the last step η·g.
+            assertEquals(eta * g, momentumModel.biasSlots()[1], EXACT, "v_b at step " + (i + 1));
         }
-        assertEquals(0.0, MomentumOptimizer.sgd(eta).momentum());
-        assertEquals(eta, MomentumOptimizer.sgd(eta).learningRate());
+        assertEquals(1, sgdModel.biasSlots().length, "plain SGD keeps no state");
     }
 
     @ParameterizedTest
     @ValueSource(doubles = {0.0, -0.1, -1e-300, Double.NaN, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY})
     void shouldRefuseALearningRateThatIsNotPositiveAndFinite(double eta) {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> MomentumOptimizer.of(eta, 0.5));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> LearningRateSchedule.constant(eta));
         assertTrue(e.getMessage().contains("learning rate"), e.getMessage());
-        assertThrows(IllegalArgumentException.class, () -> MomentumOptimizer.sgd(eta));
+        assertThrows(IllegalArgumentException.class, () -> LearningRateSchedule.inverseScaling(eta, 0.5));
     }
 
     @ParameterizedTest
     @ValueSource(doubles = {1.0, 1.5, -0.1, -1e-300, Double.NaN, Double.POSITIVE_INFINITY})
     void shouldRefuseAMomentumOutsideZeroInclusiveToOneExclusive(double beta) {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> MomentumOptimizer.of(0.1, beta));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> MomentumOptimizer.of(beta));
         assertTrue(e.getMessage().contains("momentum must be in [0, 1)"), e.getMessage());
     }
 
     @ParameterizedTest
     @ValueSource(doubles = {0.0, 0.5, 0.999999})
     void shouldAcceptAMomentumInsideZeroInclusiveToOneExclusive(double beta) {
-        assertEquals(beta, MomentumOptimizer.of(0.1, beta).momentum());
+        assertEquals(beta, MomentumOptimizer.of(beta).momentum());
     }
 
     private static void assertState(LinearModel model, long version, double w, double vw, double b, double vb,

@@ -20,7 +20,7 @@ class OnlineLearnerTest {
     @Test
     void shouldConvergeToTheTrueRegressionWeights() {
         // y = 3·x1 − 2·x2 + 0.5 + ε, x ~ N(0, 1), ε ~ N(0, 0.1²)
-        OnlineLearner learner = new OnlineLearner(Loss.squared(), MomentumOptimizer.of(0.01, 0.9), 0.01);
+        OnlineLearner learner = new OnlineLearner(Loss.squared(), Optimizer.momentum(0.9), LearningRateSchedule.constant(0.01), 0.0, 0.01);
         LinearModel model = learner.newModel();
         Random random = new Random(7L);
         for (int i = 0; i < 5_000; i++) {
@@ -42,7 +42,7 @@ class OnlineLearnerTest {
     @Test
     void shouldClassifySeparableDataWithTheLogisticLoss() {
         // Label 1 exactly when 2·x1 − x2 + 0.3 > 0.
-        OnlineLearner learner = new OnlineLearner(Loss.logistic(), MomentumOptimizer.of(0.05, 0.9), 0.01);
+        OnlineLearner learner = new OnlineLearner(Loss.logistic(), Optimizer.momentum(0.9), LearningRateSchedule.constant(0.05), 0.0, 0.01);
         LinearModel model = learner.newModel();
         Random training = new Random(11L);
         for (int i = 0; i < 3_000; i++) {
@@ -68,7 +68,7 @@ class OnlineLearnerTest {
     void shouldKeepMovingANamedFeatureAbsentFromAnEventByItsDecayingVelocity() {
         // η = 0.1, β = 0.9, squared loss, label 1 (with label 0 and a zero start every gradient would be 0 and the
         // rule would go untested). Events {a:1}, {b:1}, {}.
-        OnlineLearner learner = new OnlineLearner(Loss.squared(), MomentumOptimizer.of(0.1, 0.9), 0.01);
+        OnlineLearner learner = new OnlineLearner(Loss.squared(), Optimizer.momentum(0.9), LearningRateSchedule.constant(0.1), 0.0, 0.01);
         LinearModel model = learner.newModel();
 
         // Event 1 {a:1}: z = 0, L = ½(0 − 1)² = 0.5, dL/dz = −1; g_a = −1, g_bias = −1
@@ -111,7 +111,7 @@ class OnlineLearnerTest {
     @Test
     void shouldKeepMovingDenseWeightsWhenAnEventHasNoDenseFeatures() {
         // η = 0.1, β = 0.9, squared loss, label 1.
-        OnlineLearner learner = new OnlineLearner(Loss.squared(), MomentumOptimizer.of(0.1, 0.9), 0.01);
+        OnlineLearner learner = new OnlineLearner(Loss.squared(), Optimizer.momentum(0.9), LearningRateSchedule.constant(0.1), 0.0, 0.01);
         LinearModel model = learner.newModel();
         assertEquals(-1, model.denseDimension());
 
@@ -137,7 +137,7 @@ class OnlineLearnerTest {
     void shouldScaleTheGradientBySampleWeight() {
         // x = 2, y = 1, s = 2, η = 0.1, β = 0.9: z = 0, dL/dz = −1, g_w = 2·(−1)·2 = −4, g_b = 2·(−1) = −2
         // v_w = −0.4, w = 0.4; v_b = −0.2, b = 0.2. The loss itself is not weighted: L = 0.5.
-        OnlineLearner learner = new OnlineLearner(Loss.squared(), MomentumOptimizer.of(0.1, 0.9), 0.01);
+        OnlineLearner learner = new OnlineLearner(Loss.squared(), Optimizer.momentum(0.9), LearningRateSchedule.constant(0.1), 0.0, 0.01);
         LinearModel model = learner.newModel();
         OnlineLearner.LearningStep step = learner.learn(model, Example.of(null, Map.of("x", 2.0), 1.0, 2.0));
         assertEquals(0.5, step.loss(), EXACT);
@@ -154,7 +154,7 @@ class OnlineLearnerTest {
 
     @Test
     void shouldReportADenseDimensionMismatch() {
-        OnlineLearner learner = new OnlineLearner(Loss.squared(), MomentumOptimizer.of(0.1, 0.9), 0.01);
+        OnlineLearner learner = new OnlineLearner(Loss.squared(), Optimizer.momentum(0.9), LearningRateSchedule.constant(0.1), 0.0, 0.01);
         LinearModel model = learner.newModel();
         Example two = Example.of(new double[] {1.0, 2.0}, null, 1.0, 1.0);
         assertEquals(Optional.empty(), learner.check(model, two));
@@ -170,7 +170,7 @@ class OnlineLearnerTest {
 
     @Test
     void shouldReportAModelStoredForAnotherOptimizerStateSize() {
-        OnlineLearner learner = new OnlineLearner(Loss.squared(), MomentumOptimizer.of(0.1, 0.9), 0.01);
+        OnlineLearner learner = new OnlineLearner(Loss.squared(), Optimizer.momentum(0.9), LearningRateSchedule.constant(0.1), 0.0, 0.01);
         Optional<String> problem = learner.check(LinearModel.empty(2), Example.of(null, Map.of("x", 1.0), 1.0, 1.0));
         assertTrue(problem.isPresent());
         assertTrue(problem.get().contains("needs 1"), problem.get());
@@ -180,13 +180,13 @@ class OnlineLearnerTest {
     @ValueSource(doubles = {0.0, -0.5, 1.0000001, Double.NaN})
     void shouldRefuseALossSmoothingOutsideZeroExclusiveToOneInclusive(double alpha) {
         assertThrows(IllegalArgumentException.class,
-                () -> new OnlineLearner(Loss.squared(), MomentumOptimizer.of(0.1, 0.9), alpha));
+                () -> new OnlineLearner(Loss.squared(), Optimizer.momentum(0.9), LearningRateSchedule.constant(0.1), 0.0, alpha));
     }
 
     @Test
     void shouldFollowTheNewestLossWhenSmoothingIsOne() {
         // α = 1: r = L each time. x = 2, y = 1, η = 0.1, β = 0.9: L_1 = 0.5, L_2 = 0.125 (golden/README.md).
-        OnlineLearner learner = new OnlineLearner(Loss.squared(), MomentumOptimizer.of(0.1, 0.9), 1.0);
+        OnlineLearner learner = new OnlineLearner(Loss.squared(), Optimizer.momentum(0.9), LearningRateSchedule.constant(0.1), 0.0, 1.0);
         LinearModel model = learner.newModel();
         Example example = Example.of(null, Map.of("x", 2.0), 1.0, 1.0);
         learner.learn(model, example);

@@ -120,9 +120,10 @@ class InertiaTopologyTest {
                 .setNamedWeights(new TreeMap<>(Map.of("x", 0.5)))
                 .setBias(0.1)
                 .setOptimizerState(OptimizerState.newBuilder()
-                        .setDenseVelocity(null)
-                        .setNamedVelocity(new TreeMap<>(Map.of("x", -0.2)))
-                        .setBiasVelocity(0.05)
+                        .setStateNames(List.of("velocity"))
+                        .setDenseState(null)
+                        .setNamedState(new TreeMap<>(Map.of("x", List.of(-0.2))))
+                        .setBiasState(List.of(0.05))
                         .build())
                 .setHyperParameters(SnapshotCodec.hyperParameters(InertiaConfig.of(SETTINGS)))
                 .setRunningLoss(0.3)
@@ -144,9 +145,9 @@ class InertiaTopologyTest {
         ModelSnapshot next = published.get(0).value;
         assertEquals(6, next.getVersion());
         assertEquals(0.66, next.getNamedWeights().get("x"), EXACT);
-        assertEquals(-0.16, next.getOptimizerState().getNamedVelocity().get("x"), EXACT);
+        assertEquals(-0.16, next.getOptimizerState().getNamedState().get("x").get(0), EXACT);
         assertEquals(0.045, next.getBias(), EXACT);
-        assertEquals(0.055, next.getOptimizerState().getBiasVelocity(), EXACT);
+        assertEquals(0.055, next.getOptimizerState().getBiasState().get(0), EXACT);
         assertEquals(0.29705, next.getRunningLoss(), EXACT);
         assertEquals(2_000L, next.getLastEventTimestamp());
         assertNull(next.getDenseWeights());
