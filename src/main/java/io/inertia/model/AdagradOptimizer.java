@@ -36,4 +36,12 @@ final class AdagradOptimizer implements Optimizer {
         slots[offset + 1] = sum;
         slots[offset] -= learningRate * gradient / (Math.sqrt(sum) + epsilon);
     }
+
+    /** Without loss gradient and without L2 nothing changes (g = 0 adds nothing to G and moves nothing). */
+    @Override
+    public void skip(double[] slots, int offset, long from, long to, LearningRateSchedule schedule, double l2) {
+        if (l2 != 0) {
+            Optimizer.super.skip(slots, offset, from, to, schedule, l2);
+        }
+    }
 }

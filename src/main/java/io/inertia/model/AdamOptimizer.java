@@ -46,4 +46,32 @@ final class AdamOptimizer implements Optimizer {
         double uHat = u / (1 - Math.pow(beta2, t));
         slots[offset] -= learningRate * mHat / (Math.sqrt(uHat) + epsilon);
     }
+
+    /**
+     * k updates without loss gradient. Adam has no closed form (ε and the bias corrections change every update), but
+     * with g = 0 each further move of θ shrinks by about β₁/√β₂ per update: the first updates, up to where that factor
+     * has fallen below double precision (a bound independent of k), are applied exactly one by one; after them θ no
+     * longer moves in double precision and only m ← β₁^r·m, u ← β₂^r·u are applied for the r remaining updates. With
+     * L2 every update has a gradient, and all k are applied one by one.
+     */
+    @Override
+    public void skip(double[] slots, int offset, long from, long to, LearningRateSchedule schedule, double l2) {
+        long k = to - from;
+        if (k <= 0) {
+            return;
+        }
+        if (l2 != 0) {
+            Optimizer.super.skip(slots, offset, from, to, schedule, l2);
+            return;
+        }
+        long exact = Math.min(k, LinearDecay.horizon(beta1 / Math.sqrt(beta2)));
+        for (long s = from + 1; s <= from + exact; s++) {
+            step(slots, offset, 0.0, schedule.rate(s), s);
+        }
+        long rest = k - exact;
+        if (rest > 0) {
+            slots[offset + 1] *= Math.pow(beta1, rest);
+            slots[offset + 2] *= Math.pow(beta2, rest);
+        }
+    }
 }

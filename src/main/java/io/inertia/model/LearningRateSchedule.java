@@ -21,6 +21,11 @@ public interface LearningRateSchedule {
     /** η_t for update {@code t} ≥ 1. */
     double rate(long t);
 
+    /** Whether η_t is the same for every t, which allows closed forms over many updates. */
+    default boolean isConstant() {
+        return false;
+    }
+
     /** η_t = η. */
     static LearningRateSchedule constant(double eta) {
         checkPositive("learning rate", eta);
@@ -33,6 +38,11 @@ public interface LearningRateSchedule {
             @Override
             public double rate(long t) {
                 return eta;
+            }
+
+            @Override
+            public boolean isConstant() {
+                return true;
             }
         };
     }

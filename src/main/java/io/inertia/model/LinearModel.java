@@ -1,6 +1,7 @@
 package io.inertia.model;
 
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.SortedMap;
 import java.util.TreeMap;
@@ -14,12 +15,19 @@ import java.util.TreeMap;
  * {@code denseSlots()[i * slotWidth()]}; named weight n at {@code namedSlots().get(n)[0]}; the bias at
  * {@code biasSlots()[0]}. Named features are kept in name order, so a model's content and any sum over it never depend
  * on insertion or hash order.
+ *
+ * <p>Named parameters are updated lazily: an event steps only the named features it carries (and every dense weight
+ * and the bias); a named parameter it does not carry is brought up to date in closed form
+ * ({@link Optimizer#skip}) when an event next carries it, or when {@link OnlineLearner#catchUp} is called before the
+ * model is read as a whole. {@link #lastStep(String)} says up to which update a named parameter is current.
  */
 public final class LinearModel {
 
     private final int slotWidth;
     private double[] denseSlots;
     private final TreeMap<String, double[]> namedSlots;
+    // Update count up to which each named parameter is current; the others are caught up lazily when touched.
+    private final Map<String, Long> lastStep = new HashMap<>();
     private final double[] biasSlots;
     private long version;
     private double runningLoss;
@@ -78,8 +86,10 @@ public final class LinearModel {
             }
             named.put(entry.getKey(), entry.getValue().clone());
         }
-        return new LinearModel(width, denseSlots == null ? null : denseSlots.clone(), named, biasSlots.clone(), version,
-                runningLoss, metrics);
+        LinearModel model = new LinearModel(width, denseSlots == null ? null : denseSlots.clone(), named,
+                biasSlots.clone(), version, runningLoss, metrics);
+        named.keySet().forEach(name -> model.lastStep.put(name, version));
+        return model;
     }
 
     /** Doubles per parameter: the parameter and its optimizer state. */
@@ -105,6 +115,47 @@ public final class LinearModel {
     /** The bias slot block (live, not a copy). */
     public double[] biasSlots() {
         return biasSlots;
+    }
+
+    /** The update count up to which named parameter {@code name} is current, or −1 when the model does not have it. */
+    public long lastStep(String name) {
+        Long step = lastStep.get(name);
+        return step == null ? -1 : step;
+    }
+
+    /**
+     * Adds a stored named parameter: its slot block (parameter, then optimizer state; copied) and the update up to
+     * which it is current.
+     */
+    public void putNamed(String name, double[] slots, long currentTo) {
+        if (slots.length != slotWidth) {
+            throw new IllegalArgumentException("slots of '" + name + "' do not have length " + slotWidth);
+        }
+        namedSlots.put(name, slots.clone());
+        lastStep.put(name, currentTo);
+    }
+
+    /** Brings named parameter {@code name} from its last step up to the current version. */
+    void catchUp(String name, Optimizer optimizer, LearningRateSchedule schedule, Regularization regularization) {
+        double[] slots = namedSlots.get(name);
+        long from = lastStep.get(name);
+        if (from >= version) {
+            return;
+        }
+        optimizer.skip(slots, 0, from, version, schedule, regularization.l2());
+        if (regularization.hasL1()) {
+            applyL1(slots, 0);
+        }
+        lastStep.put(name, version);
+    }
+
+    /** Adds the named parameters {@code example} carries that the model does not have yet, at zero. */
+    void addMissing(Example example) {
+        for (String name : example.named().keySet()) {
+            if (namedSlots.putIfAbsent(name, new double[slotWidth]) == null) {
+                lastStep.put(name, version);
+            }
+        }
     }
 
     /** The bias b. */
@@ -161,8 +212,8 @@ public final class LinearModel {
      * {@code scoreGradient} = ∂L/∂z (already weighted and norm-clipped): weight j gets gradient
      * clip((∂L/∂z)·x_j) + λ₂·w_j, where x_j = 0 for a feature the example does not carry, and the bias gets
      * clip(∂L/∂z) (never regularised); then the L1 cumulative penalty, when on, is applied to the weights (see
-     * {@link Regularization}). Parameters the example does not touch still step, so their velocity decays and keeps
-     * moving them, exactly as in the dense formula.
+     * {@link Regularization}). Every dense weight steps (x_i = 0 when the example has no dense vector); of the named
+     * weights only those the example carries, which must have been caught up to the current version first.
      */
     void step(Example example, double scoreGradient, Optimizer optimizer, double learningRate,
             Regularization regularization) {
@@ -180,13 +231,10 @@ public final class LinearModel {
                         learningRate, t, regularization);
             }
         }
-        for (String name : example.named().keySet()) {
-            namedSlots.computeIfAbsent(name, n -> new double[slotWidth]);
-        }
-        for (Map.Entry<String, double[]> parameter : namedSlots.entrySet()) {
-            Double x = example.named().get(parameter.getKey());
-            stepWeight(parameter.getValue(), 0, x == null ? 0.0 : scoreGradient * x, optimizer, learningRate, t,
-                    regularization);
+        for (Map.Entry<String, Double> feature : example.named().entrySet()) {
+            stepWeight(namedSlots.get(feature.getKey()), 0, scoreGradient * feature.getValue(), optimizer,
+                    learningRate, t, regularization);
+            lastStep.put(feature.getKey(), t);
         }
         optimizer.step(biasSlots, 0, clip(scoreGradient, regularization.clipValue()), learningRate, t);
     }
@@ -196,13 +244,18 @@ public final class LinearModel {
         double gradient = clip(lossGradient, regularization.clipValue()) + regularization.l2() * slots[offset];
         optimizer.step(slots, offset, gradient, learningRate, t);
         if (regularization.hasL1()) {
-            int applied = offset + slotWidth - 1;
-            double w = slots[offset];
-            double penalised = w > 0 ? Math.max(0.0, w - (l1Total + slots[applied]))
-                    : w < 0 ? Math.min(0.0, w + (l1Total - slots[applied])) : 0.0;
-            slots[applied] += penalised - w;
-            slots[offset] = penalised;
+            applyL1(slots, offset);
         }
+    }
+
+    /** The cumulative L1 penalty (see {@link Regularization}); q is the last value of the slot block. */
+    private void applyL1(double[] slots, int offset) {
+        int applied = offset + slotWidth - 1;
+        double w = slots[offset];
+        double penalised = w > 0 ? Math.max(0.0, w - (l1Total + slots[applied]))
+                : w < 0 ? Math.min(0.0, w + (l1Total - slots[applied])) : 0.0;
+        slots[applied] += penalised - w;
+        slots[offset] = penalised;
     }
 
     private static double clip(double gradient, double limit) {

@@ -52,4 +52,26 @@ public final class MomentumOptimizer implements Optimizer {
         slots[offset + 1] = velocity;
         slots[offset] -= velocity;
     }
+
+    /**
+     * k updates without loss gradient. Without L2: v_k = β^k·v and θ_k = θ − v·Σ_{i=1..k} β^i, whatever the rates.
+     * With L2 at constant η: (θ, v) ← M^k (θ, v) with M = [[1 − ηλ₂, −β], [ηλ₂, β]]. Otherwise step by step.
+     */
+    @Override
+    public void skip(double[] slots, int offset, long from, long to, LearningRateSchedule schedule, double l2) {
+        long k = to - from;
+        if (k <= 0) {
+            return;
+        }
+        if (l2 == 0) {
+            double velocity = slots[offset + 1];
+            slots[offset] -= velocity * LinearDecay.geometricSum(momentum, k);
+            slots[offset + 1] = velocity * Math.pow(momentum, k);
+        } else if (schedule.isConstant()) {
+            double decay = schedule.rate(1) * l2;
+            LinearDecay.power(slots, offset, 1 - decay, -momentum, decay, momentum, k);
+        } else {
+            Optimizer.super.skip(slots, offset, from, to, schedule, l2);
+        }
+    }
 }

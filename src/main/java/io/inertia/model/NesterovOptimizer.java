@@ -38,4 +38,26 @@ final class NesterovOptimizer implements Optimizer {
         slots[offset + 1] = velocity;
         slots[offset] -= momentum * velocity + step;
     }
+
+    /**
+     * k updates without loss gradient. Without L2: v_k = β^k·v and θ_k = θ − β·v·Σ_{i=1..k} β^i. With L2 at constant
+     * η: (θ, v) ← M^k (θ, v) with M = [[1 − ηλ₂(1 + β), −β²], [ηλ₂, β]]. Otherwise step by step.
+     */
+    @Override
+    public void skip(double[] slots, int offset, long from, long to, LearningRateSchedule schedule, double l2) {
+        long k = to - from;
+        if (k <= 0) {
+            return;
+        }
+        if (l2 == 0) {
+            double velocity = slots[offset + 1];
+            slots[offset] -= momentum * velocity * LinearDecay.geometricSum(momentum, k);
+            slots[offset + 1] = velocity * Math.pow(momentum, k);
+        } else if (schedule.isConstant()) {
+            double decay = schedule.rate(1) * l2;
+            LinearDecay.power(slots, offset, 1 - decay * (1 + momentum), -momentum * momentum, decay, momentum, k);
+        } else {
+            Optimizer.super.skip(slots, offset, from, to, schedule, l2);
+        }
+    }
 }

@@ -80,6 +80,16 @@ public final class OnlineLearner {
         return optimizer;
     }
 
+    /**
+     * Brings every named parameter of {@code model} up to its current version, as if every update had stepped it:
+     * call before reading the model as a whole (a snapshot). Costs O(named parameters).
+     */
+    public void catchUp(LinearModel model) {
+        for (String name : model.namedSlots().keySet()) {
+            model.catchUp(name, optimizer, schedule, regularization);
+        }
+    }
+
     /** The penalties and clipping. */
     public Regularization regularization() {
         return regularization;
@@ -136,11 +146,18 @@ public final class OnlineLearner {
 
     /**
      * Scores {@code example} with {@code model} as it is, then updates the model in place with the example's gradient.
-     * Call {@link #check} first; this method assumes it passed.
+     * Costs O(dense dimension + the example's named features): named parameters the example does not carry are left
+     * to be caught up later (see {@link LinearModel}). Call {@link #check} first; this method assumes it passed.
      *
      * @return the prediction and loss made before the update, and the model's new version
      */
     public LearningStep learn(LinearModel model, Example example) {
+        for (String name : example.named().keySet()) {
+            if (model.lastStep(name) >= 0) {
+                model.catchUp(name, optimizer, schedule, regularization);
+            }
+        }
+        model.addMissing(example);
         double score = model.score(example);
         double value = loss.value(score, example.label());
         double scoreGradient = example.weight() * loss.derivative(score, example.label());

@@ -41,6 +41,20 @@ public interface Optimizer {
      */
     void step(double[] slots, int offset, double gradient, double learningRate, long t);
 
+    /**
+     * Applies updates {@code from + 1} … {@code to} to a parameter that no event touched in between: its loss
+     * gradient was 0, so its gradient is only the L2 term λ₂·θ. Equal to calling {@link #step} for each of those
+     * updates with gradient λ₂·θ, which is what this default does (exact, O(to − from)); optimizers override it with a
+     * closed form where one exists, so that a sparse event costs O(its features), not O(updates skipped).
+     *
+     * @param l2 λ₂ for a weight, 0 for parameters without L2
+     */
+    default void skip(double[] slots, int offset, long from, long to, LearningRateSchedule schedule, double l2) {
+        for (long s = from + 1; s <= to; s++) {
+            step(slots, offset, l2 * slots[offset], schedule.rate(s), s);
+        }
+    }
+
     /** Plain SGD: θ ← θ − η·g. */
     static Optimizer sgd() {
         return SgdOptimizer.INSTANCE;

@@ -24,4 +24,17 @@ final class SgdOptimizer implements Optimizer {
     public void step(double[] slots, int offset, double gradient, double learningRate, long t) {
         slots[offset] -= learningRate * gradient;
     }
+
+    /** No loss gradient: θ stays; with L2 at constant η, θ ← θ·(1 − ηλ₂)^k. */
+    @Override
+    public void skip(double[] slots, int offset, long from, long to, LearningRateSchedule schedule, double l2) {
+        if (l2 == 0 || to <= from) {
+            return;
+        }
+        if (schedule.isConstant()) {
+            slots[offset] *= Math.pow(1 - schedule.rate(1) * l2, to - from);
+        } else {
+            Optimizer.super.skip(slots, offset, from, to, schedule, l2);
+        }
+    }
 }

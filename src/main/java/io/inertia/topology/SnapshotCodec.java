@@ -47,10 +47,11 @@ public final class SnapshotCodec {
 
     /**
      * The snapshot of {@code model}, trained by {@code learner}, whose last event had record timestamp
-     * {@code lastEventTimestamp}.
+     * {@code lastEventTimestamp}; brings every named parameter up to date first (see {@link OnlineLearner#catchUp}).
      */
     public static ModelSnapshot toSnapshot(String modelKey, LinearModel model, OnlineLearner learner,
             HyperParameters hyperParameters, long lastEventTimestamp) {
+        learner.catchUp(model);
         List<String> stateNames = learner.stateNames();
         int width = model.slotWidth();
         List<Double> denseWeights = null;

@@ -86,6 +86,12 @@ class OnlineLearnerTest {
         // g_bias = −0.9: v_bias = 0.9·(−0.1) + 0.1·(−0.9) = −0.18, bias = 0.1 + 0.18 = 0.28
         // r = 0.99·0.5 + 0.01·0.405 = 0.495 + 0.00405 = 0.49905
         learner.learn(model, Example.of(null, Map.of("b", 1.0), 1.0, 1.0));
+        // The event did not carry a, so a is left as it was until a catch-up (lazy, O(event) per update) ...
+        assertSlots(model, "a", 0.1, -0.1);
+        assertEquals(1, model.lastStep("a"));
+        // ... which then gives exactly the dense result.
+        learner.catchUp(model);
+        assertEquals(2, model.lastStep("a"));
         assertSlots(model, "a", 0.19, -0.09);
         assertSlots(model, "b", 0.09, -0.09);
         assertEquals(0.28, model.bias(), EXACT);
@@ -100,6 +106,7 @@ class OnlineLearnerTest {
         OnlineLearner.LearningStep step = learner.learn(model, Example.of(null, Map.of(), 1.0, 1.0));
         assertEquals(0.28, step.prediction(), EXACT);
         assertEquals(0.2592, step.loss(), EXACT);
+        learner.catchUp(model);
         assertSlots(model, "a", 0.271, -0.081);
         assertSlots(model, "b", 0.171, -0.081);
         assertEquals(0.514, model.bias(), EXACT);
