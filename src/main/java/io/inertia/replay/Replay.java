@@ -10,6 +10,8 @@ import io.inertia.topology.DeadLetterHeaders;
 import io.inertia.topology.InertiaTopology;
 import io.inertia.topology.LearningObserver;
 import io.inertia.topology.ModelStore;
+import io.inertia.topology.SnapshotCodec;
+import java.util.List;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -26,13 +28,10 @@ import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
-import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
 import org.apache.kafka.streams.TopologyTestDriver;
-import org.apache.kafka.streams.state.KeyValueIterator;
-import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.test.TestRecord;
 
 /**
@@ -113,18 +112,18 @@ public final class Replay {
                     }
                 }
             }
-            KeyValueStore<String, ModelSnapshot> store = driver.getKeyValueStore(ModelStore.NAME);
-            int models = 0;
-            try (KeyValueIterator<String, ModelSnapshot> all = store.all()) {
-                while (all.hasNext()) {
-                    KeyValue<String, ModelSnapshot> model = all.next();
-                    models++;
-                    if (!Long.valueOf(model.value.getVersion()).equals(lastWritten.get(model.key))) {
-                        writeLine(out, model.value);
-                        lines++;
-                    }
+            ModelStore store = new ModelStore(driver.getKeyValueStore(ModelStore.NAME),
+                    driver.getKeyValueStore(ModelStore.COORDINATES), config.learner(),
+                    SnapshotCodec.hyperParameters(config));
+            List<String> keys = store.modelKeys();
+            for (String key : keys) {
+                ModelSnapshot model = store.snapshot(key);
+                if (!Long.valueOf(model.getVersion()).equals(lastWritten.get(key))) {
+                    writeLine(out, model);
+                    lines++;
                 }
             }
+            int models = keys.size();
             out.flush();
             out.close();
             Files.move(partial, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);

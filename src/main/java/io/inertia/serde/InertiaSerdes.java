@@ -1,6 +1,7 @@
 package io.inertia.serde;
 
 import io.inertia.avro.LabeledEvent;
+import io.inertia.avro.ModelCoordinate;
 import io.inertia.avro.ModelSnapshot;
 import io.inertia.avro.Prediction;
 
@@ -23,5 +24,10 @@ public final class InertiaSerdes {
     /** Serde of {@link Prediction}, the prequential predictions. */
     public static SingleObjectAvroSerde<Prediction> prediction() {
         return new SingleObjectAvroSerde<>(Prediction.getClassSchema());
+    }
+
+    /** Serde of {@link ModelCoordinate}, one named weight in the coordinate store. */
+    public static SingleObjectAvroSerde<ModelCoordinate> modelCoordinate() {
+        return new SingleObjectAvroSerde<>(ModelCoordinate.getClassSchema());
     }
 }

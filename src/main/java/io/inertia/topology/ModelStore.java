@@ -1,72 +1,151 @@
 package io.inertia.topology;
 
 import io.inertia.avro.HyperParameters;
+import io.inertia.avro.ModelCoordinate;
 import io.inertia.avro.ModelSnapshot;
+import io.inertia.model.Example;
 import io.inertia.model.LinearModel;
 import io.inertia.model.OnlineLearner;
 import io.inertia.serde.InertiaSerdes;
 import java.util.Map;
 import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.StoreBuilder;
 import org.apache.kafka.streams.state.Stores;
 
 /**
- * The models of one task, by model key: a persistent (RocksDB), changelog-backed and cached key-value store whose
- * values are {@link ModelSnapshot} records, so that what is stored is exactly what can be published and resumed.
+ * The models of one task in two persistent (RocksDB), changelog-backed, cached key-value stores, laid out so that an
+ * event never pays for the whole model:
  *
- * <p>The record cache absorbs repeated updates of a hot model between commits, so the changelog receives one write
- * per model per commit rather than one per event. The layout is private to this class: the learner loads and saves
- * {@link LinearModel}s, so a per-coordinate layout for very large sparse models (where an event must not pay for the
- * whole model) only has to change this class.
+ * <ul>
+ *   <li>{@value #NAME}: model key → the model's header, a {@link ModelSnapshot} without named weights (version, dense
+ *       weights, bias, optimizer state of those, metrics, hyper-parameters).</li>
+ *   <li>{@value #COORDINATES}: model key + NUL + feature name → {@link ModelCoordinate}, one named weight with its
+ *       optimizer state and the version up to which it is current.</li>
+ * </ul>
+ *
+ * An event reads and writes the header and only the coordinates of the features it carries: O(dense dimension +
+ * event features), whatever the model's size. A snapshot (every N updates) scans the model's coordinates by key
+ * prefix and brings each up to date in closed form (see {@link OnlineLearner#catchUp}); nothing is written back, so
+ * the stored trajectory, and with it every snapshot, does not depend on when snapshots were taken.
+ *
+ * <p>A full snapshot (with named weights) written into {@value #NAME}, e.g. a published snapshot to resume from, is
+ * accepted: its named weights are read as current at its version and moved to the coordinate store on the next save.
+ * The record cache absorbs repeated updates of hot entries between commits.
  */
 public final class ModelStore {
 
-    /** Name of the store; its changelog topic is {@code <application.id>-inertia-models-changelog}. */
+    /** Name of the header store; its changelog topic is {@code <application.id>-inertia-models-changelog}. */
     public static final String NAME = "inertia-models";
+    /** Name of the coordinate store; changelog {@code <application.id>-inertia-model-coordinates-changelog}. */
+    public static final String COORDINATES = "inertia-model-coordinates";
+    /** Separates the model key from the feature name in coordinate keys; model keys may not contain it. */
+    public static final char SEPARATOR = '\u0000';
 
-    private final KeyValueStore<String, ModelSnapshot> store;
+    private final KeyValueStore<String, ModelSnapshot> headers;
+    private final KeyValueStore<String, ModelCoordinate> coordinates;
     private final OnlineLearner learner;
     private final HyperParameters hyperParameters;
+    private boolean imported;
 
-    ModelStore(KeyValueStore<String, ModelSnapshot> store, OnlineLearner learner, HyperParameters hyperParameters) {
-        this.store = store;
+    /** A view of the two stores for a learner; used by the learner processor and by replay. */
+    public ModelStore(KeyValueStore<String, ModelSnapshot> headers, KeyValueStore<String, ModelCoordinate> coordinates,
+            OnlineLearner learner, HyperParameters hyperParameters) {
+        this.headers = headers;
+        this.coordinates = coordinates;
         this.learner = learner;
         this.hyperParameters = hyperParameters;
     }
 
-    /** The builder that registers the store with a topology. */
-    public static StoreBuilder<KeyValueStore<String, ModelSnapshot>> builder() {
+    /** The builder of the header store. */
+    public static StoreBuilder<KeyValueStore<String, ModelSnapshot>> headerStore() {
         return Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(NAME), Serdes.String(),
                         InertiaSerdes.modelSnapshot())
                 .withCachingEnabled()
                 .withLoggingEnabled(Map.of());
     }
 
+    /** The builder of the coordinate store. */
+    public static StoreBuilder<KeyValueStore<String, ModelCoordinate>> coordinateStore() {
+        return Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(COORDINATES), Serdes.String(),
+                        InertiaSerdes.modelCoordinate())
+                .withCachingEnabled()
+                .withLoggingEnabled(Map.of());
+    }
+
     /**
-     * The model of {@code modelKey} as stored, or a new one when none is.
+     * The model of {@code modelKey} with the named weights {@code example} carries, or a new model when none is stored.
      *
      * @throws IllegalStateException when the stored model cannot be read: learning on would overwrite it
      */
-    LinearModel load(String modelKey) {
-        ModelSnapshot stored = store.get(modelKey);
-        if (stored == null) {
+    LinearModel load(String modelKey, Example example) {
+        ModelSnapshot header = headers.get(modelKey);
+        if (header == null) {
+            imported = false;
             return learner.newModel();
         }
         try {
-            return SnapshotCodec.toModel(stored);
+            LinearModel model = SnapshotCodec.toModel(header);
+            imported = !header.getNamedWeights().isEmpty();
+            for (String name : example.named().keySet()) {
+                if (model.lastStep(name) < 0) {
+                    ModelCoordinate coordinate = coordinates.get(coordinateKey(modelKey, name));
+                    if (coordinate != null) {
+                        SnapshotCodec.putCoordinate(model, name, coordinate);
+                    }
+                }
+            }
+            return model;
         } catch (IllegalArgumentException e) {
             throw new IllegalStateException("stored model '" + modelKey + "' cannot be read: " + e.getMessage(), e);
         }
     }
 
-    /** Stores {@code model} as the current model of {@code modelKey}, last updated by an event at {@code timestamp}. */
-    void save(String modelKey, LinearModel model, long timestamp) {
-        store.put(modelKey, SnapshotCodec.toSnapshot(modelKey, model, learner, hyperParameters, timestamp));
+    /**
+     * Stores {@code model} after it learned from {@code example} (an event with record timestamp {@code timestamp}):
+     * its header and the coordinates the event touched.
+     */
+    void save(String modelKey, LinearModel model, Example example, long timestamp) {
+        headers.put(modelKey, SnapshotCodec.toHeader(modelKey, model, learner, hyperParameters, timestamp));
+        Iterable<String> touched = imported ? model.namedSlots().keySet() : example.named().keySet();
+        for (String name : touched) {
+            coordinates.put(coordinateKey(modelKey, name), SnapshotCodec.toCoordinate(model, name));
+        }
     }
 
-    /** The snapshot of the stored model of {@code modelKey}, or null when there is none. */
-    ModelSnapshot snapshot(String modelKey) {
-        return store.get(modelKey);
+    /** The full snapshot of the stored model of {@code modelKey}, every weight current; null when there is none. */
+    public ModelSnapshot snapshot(String modelKey) {
+        ModelSnapshot header = headers.get(modelKey);
+        if (header == null) {
+            return null;
+        }
+        LinearModel model = SnapshotCodec.toModel(header);
+        try (KeyValueIterator<String, ModelCoordinate> stored = coordinates.prefixScan(
+                modelKey + SEPARATOR, new StringSerializer())) {
+            while (stored.hasNext()) {
+                KeyValue<String, ModelCoordinate> entry = stored.next();
+                String name = entry.key.substring(modelKey.length() + 1);
+                if (model.lastStep(name) < 0) {
+                    SnapshotCodec.putCoordinate(model, name, entry.value);
+                }
+            }
+        }
+        return SnapshotCodec.toSnapshot(modelKey, model, learner, hyperParameters, header.getLastEventTimestamp());
+    }
+
+    /** Every model key in the store, in key order. */
+    public java.util.List<String> modelKeys() {
+        java.util.List<String> keys = new java.util.ArrayList<>();
+        try (KeyValueIterator<String, ModelSnapshot> all = headers.all()) {
+            all.forEachRemaining(entry -> keys.add(entry.key));
+        }
+        return keys;
+    }
+
+    private static String coordinateKey(String modelKey, String name) {
+        return modelKey + SEPARATOR + name;
     }
 }

@@ -103,8 +103,8 @@ class InertiaTopologyTest {
 
         assertEquals(expectedA, values(together.stream().filter(kv -> kv.key.equals("a")).toList()));
         assertEquals(expectedB, values(together.stream().filter(kv -> kv.key.equals("b")).toList()));
-        assertEquals(expectedA.get(5), main.store().get("a"));
-        assertEquals(expectedB.get(5), main.store().get("b"));
+        assertEquals(expectedA.get(5), main.stored("a"));
+        assertEquals(expectedB.get(5), main.stored("b"));
         // The feature "shared" has its own weight in each model.
         assertNotEquals(expectedA.get(5).getNamedWeights().get("shared"),
                 expectedB.get(5).getNamedWeights().get("shared"));
@@ -151,7 +151,7 @@ class InertiaTopologyTest {
         assertEquals(0.29705, next.getRunningLoss(), EXACT);
         assertEquals(2_000L, next.getLastEventTimestamp());
         assertNull(next.getDenseWeights());
-        assertEquals(next, main.store().get("m"));
+        assertEquals(next, main.stored("m"));
     }
 
     @Test
@@ -298,9 +298,11 @@ class InertiaTopologyTest {
         final TestOutputTopic<String, ModelSnapshot> snapshots;
         final TestOutputTopic<String, byte[]> rawSnapshots;
         final TestOutputTopic<byte[], byte[]> deadLetters;
+        final InertiaConfig config;
         private long nextOffset;
 
         Harness(InertiaConfig config) throws Exception {
+            this.config = config;
             Properties properties = new Properties();
             properties.put(StreamsConfig.APPLICATION_ID_CONFIG, "inertia-topology-test");
             properties.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused.invalid:9092");
@@ -325,6 +327,12 @@ class InertiaTopologyTest {
             return driver.getKeyValueStore(ModelStore.NAME);
         }
 
+        /** The stored model of {@code key} as a full snapshot (header and every named weight), or null. */
+        ModelSnapshot stored(String key) {
+            return new ModelStore(store(), driver.getKeyValueStore(ModelStore.COORDINATES), config.learner(),
+                    SnapshotCodec.hyperParameters(config)).snapshot(key);
+        }
+
         List<KeyValue<String, ModelSnapshot>> snapshots() {
             return snapshots.readKeyValuesToList();
         }
@@ -339,7 +347,7 @@ class InertiaTopologyTest {
         Map<String, ModelSnapshot> storedModels() {
             Map<String, ModelSnapshot> models = new TreeMap<>();
             try (KeyValueIterator<String, ModelSnapshot> all = store().all()) {
-                all.forEachRemaining(kv -> models.put(kv.key, kv.value));
+                all.forEachRemaining(kv -> models.put(kv.key, stored(kv.key)));
             }
             return models;
         }
