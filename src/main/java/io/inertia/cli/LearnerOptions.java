@@ -79,6 +79,10 @@ final class LearnerOptions {
             description = "Weight of the newest loss in the running loss (inertia.loss-smoothing).")
     String lossSmoothing;
 
+    @Option(names = "--hash-bits", paramLabel = "B",
+            description = "Hash named features into 2^B buckets, B in 1..30; 0 is off (inertia.hash-bits).")
+    String hashBits;
+
     /** The configuration these options describe, with {@code extra} applied last. */
     InertiaConfig config(Map<String, String> extra) {
         Map<String, String> overrides = new LinkedHashMap<>(properties);
@@ -100,6 +104,7 @@ final class LearnerOptions {
         put(overrides, Key.MOMENTUM, momentum);
         put(overrides, Key.SNAPSHOT_EVERY, snapshotEvery);
         put(overrides, Key.LOSS_SMOOTHING, lossSmoothing);
+        put(overrides, Key.HASH_BITS, hashBits);
         overrides.putAll(extra);
         return InertiaConfig.load(configFile, overrides);
     }

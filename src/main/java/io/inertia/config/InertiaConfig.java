@@ -1,5 +1,6 @@
 package io.inertia.config;
 
+import io.inertia.model.FeatureHasher;
 import io.inertia.model.Loss;
 import io.inertia.model.LearningRateSchedule;
 import io.inertia.model.Optimizer;
@@ -72,6 +73,9 @@ public final class InertiaConfig {
         CLIP_NORM("inertia.clip-norm", "0.0", "c > 0 scales each event's loss gradient to L2 norm ≤ c; 0 is off."),
         L2("inertia.l2", "0.0", "λ₂ ≥ 0: λ₂·w is added to the gradient of every weight, never the bias."),
         SNAPSHOT_EVERY("inertia.snapshot-every", "1000", "Publish a snapshot after every N updates of a model (N ≥ 1)."),
+        HASH_BITS("inertia.hash-bits", "0",
+                "b in 1..30 hashes every named feature into signed buckets #0..#(2^b − 1) before learning; "
+                        + "0 is off. Dense features are never hashed."),
         METRICS_WINDOW("inertia.metrics-window", Integer.toString(OnlineLearner.DEFAULT_METRICS_WINDOW),
                 "W ≥ 1: snapshots carry the mean loss over each model's last W events."),
         LOSS_SMOOTHING("inertia.loss-smoothing", Double.toString(OnlineLearner.DEFAULT_LOSS_SMOOTHING),
@@ -129,6 +133,7 @@ public final class InertiaConfig {
     private final double clipValue;
     private final double clipNorm;
     private final long snapshotEvery;
+    private final int hashBits;
     private final double lossSmoothing;
     private final long startupTimeoutMs;
     private final long progressIntervalMs;
@@ -162,6 +167,7 @@ public final class InertiaConfig {
         clipValue = p.number(Key.CLIP_VALUE, v -> v >= 0 ? null : "must be >= 0");
         clipNorm = p.number(Key.CLIP_NORM, v -> v >= 0 ? null : "must be >= 0");
         snapshotEvery = p.integer(Key.SNAPSHOT_EVERY, 1, Long.MAX_VALUE);
+        hashBits = p.integer(Key.HASH_BITS, 0, FeatureHasher.MAX_BITS);
         lossSmoothing = p.number(Key.LOSS_SMOOTHING, v -> v > 0 && v <= 1 ? null : "must be in (0, 1]");
         startupTimeoutMs = p.integer(Key.STARTUP_TIMEOUT_MS, 1, Long.MAX_VALUE);
         progressIntervalMs = p.integer(Key.PROGRESS_INTERVAL_MS, 1, Long.MAX_VALUE);
@@ -238,6 +244,7 @@ public final class InertiaConfig {
         all.put(Key.CLIP_VALUE.key(), Double.toString(clipValue));
         all.put(Key.CLIP_NORM.key(), Double.toString(clipNorm));
         all.put(Key.SNAPSHOT_EVERY.key(), Long.toString(snapshotEvery));
+        all.put(Key.HASH_BITS.key(), Integer.toString(hashBits));
         all.put(Key.LOSS_SMOOTHING.key(), Double.toString(lossSmoothing));
         all.put(Key.STARTUP_TIMEOUT_MS.key(), Long.toString(startupTimeoutMs));
         all.put(Key.PROGRESS_INTERVAL_MS.key(), Long.toString(progressIntervalMs));
@@ -366,6 +373,14 @@ public final class InertiaConfig {
     /** A snapshot is published after every this many updates of a model. */
     public long snapshotEvery() {
         return snapshotEvery;
+    }
+
+    /**
+     * Bits b of feature hashing: when 1..30, every named feature is hashed into 2^b buckets by
+     * {@link FeatureHasher#of(int)} before learning; 0 means named features are learned under their own names.
+     */
+    public int hashBits() {
+        return hashBits;
     }
 
     /** Weight α of the newest loss in the running loss. */

@@ -71,6 +71,7 @@ public final class SnapshotJson {
         settings.put("l1", hyper.getL1());
         settings.put("clipValue", hyper.getClipValue());
         settings.put("clipNorm", hyper.getClipNorm());
+        settings.put("hashBits", hyper.getHashBits());
         settings.put("lossSmoothing", hyper.getLossSmoothing());
         settings.put("snapshotEvery", hyper.getSnapshotEvery());
         try {

@@ -10,7 +10,7 @@ import org.apache.kafka.streams.Topology;
  * The one place Inertia's topology is built, used alike by {@code inertia run}, {@code inertia replay} and the tests:
  *
  * <pre>
- *   [labeled-events] → labeled-events-source → momentum-learner ⇄ (inertia-models store)
+ *   [labeled-events] → labeled-events-source → momentum-learner ⇄ (inertia-models, inertia-model-coordinates)
  *                                                 ├→ model-snapshots-sink → [model-snapshots]
  *                                                 ├→ predictions-sink     → [predictions]
  *                                                 └→ dead-letters-sink    → [dead-letters]
@@ -38,9 +38,11 @@ public final class InertiaTopology {
         topology.addSource(SOURCE, new ByteArrayDeserializer(), new ByteArrayDeserializer(), config.inputTopic());
         // A new processor per get(): Kafka Streams creates one per task and rebuilds them on rebalance.
         topology.addProcessor(LEARNER, () -> new LearnerProcessor(config.learner(),
-                SnapshotCodec.hyperParameters(config), config.snapshotEvery(), config.predictionTopic(), observer),
+                SnapshotCodec.hyperParameters(config), config.snapshotEvery(), config.predictionTopic(),
+                config.hashBits(), observer),
                 SOURCE);
-        topology.addStateStore(ModelStore.builder(), LEARNER);
+        topology.addStateStore(ModelStore.headerStore(), LEARNER);
+        topology.addStateStore(ModelStore.coordinateStore(), LEARNER);
         topology.addSink(SNAPSHOT_SINK, config.snapshotTopic(), new ByteArraySerializer(), new ByteArraySerializer(),
                 LEARNER);
         topology.addSink(PREDICTION_SINK, config.predictionTopic(), new ByteArraySerializer(),

@@ -5,6 +5,7 @@ import io.inertia.avro.LabeledEvent;
 import io.inertia.avro.ModelSnapshot;
 import io.inertia.avro.Prediction;
 import io.inertia.model.Example;
+import io.inertia.model.FeatureHasher;
 import io.inertia.model.LinearModel;
 import io.inertia.model.OnlineLearner;
 import io.inertia.model.OnlineLearner.LearningStep;
@@ -41,6 +42,8 @@ final class LearnerProcessor implements Processor<byte[], byte[], byte[], byte[]
     private final HyperParameters hyperParameters;
     private final long snapshotEvery;
     private final String predictionTopic;
+    /** Hashes named features before learning; null when hashing is off (hash bits 0). */
+    private final FeatureHasher hasher;
     private final SingleObjectAvroSerde<LabeledEvent> eventSerde = InertiaSerdes.labeledEvent();
     private final SingleObjectAvroSerde<ModelSnapshot> snapshotSerde = InertiaSerdes.modelSnapshot();
     private final SingleObjectAvroSerde<Prediction> predictionSerde = InertiaSerdes.prediction();
@@ -49,18 +52,20 @@ final class LearnerProcessor implements Processor<byte[], byte[], byte[], byte[]
     private ModelStore models;
 
     LearnerProcessor(OnlineLearner learner, HyperParameters hyperParameters, long snapshotEvery,
-            String predictionTopic, LearningObserver observer) {
+            String predictionTopic, int hashBits, LearningObserver observer) {
         this.learner = learner;
         this.hyperParameters = hyperParameters;
         this.snapshotEvery = snapshotEvery;
         this.predictionTopic = predictionTopic;
+        this.hasher = hashBits > 0 ? FeatureHasher.of(hashBits) : null;
         this.observer = observer;
     }
 
     @Override
     public void init(ProcessorContext<byte[], byte[]> context) {
         this.context = context;
-        this.models = new ModelStore(context.getStateStore(ModelStore.NAME), learner, hyperParameters);
+        this.models = new ModelStore(context.getStateStore(ModelStore.NAME),
+                context.getStateStore(ModelStore.COORDINATES), learner, hyperParameters);
     }
 
     @Override
@@ -86,26 +91,34 @@ final class LearnerProcessor implements Processor<byte[], byte[], byte[], byte[]
             reject(record, "event modelKey is empty");
             return;
         }
+        if (key.indexOf(ModelStore.SEPARATOR) >= 0) {
+            reject(record, "model key contains a NUL character");
+            return;
+        }
         if (!key.equals(event.getModelKey())) {
             reject(record, "record key '" + key + "' differs from event modelKey '" + event.getModelKey() + "'");
             return;
         }
         Example example;
         try {
-            example = Example.of(dense(event.getDenseFeatures()), event.getNamedFeatures(), event.getLabel(),
-                    event.getWeight());
+            double[] dense = dense(event.getDenseFeatures());
+            example = Example.of(dense, event.getNamedFeatures(), event.getLabel(), event.getWeight());
+            if (hasher != null && event.getNamedFeatures() != null) {
+                // Hashed after the checks above, so that a bad value is reported under the name the event gave it.
+                example = Example.of(dense, hasher.hash(example.named()), event.getLabel(), event.getWeight());
+            }
         } catch (IllegalArgumentException e) {
             reject(record, e.getMessage());
             return;
         }
-        LinearModel model = models.load(key);
+        LinearModel model = models.load(key, example);
         Optional<String> problem = learner.check(model, example);
         if (problem.isPresent()) {
             reject(record, problem.get());
             return;
         }
         LearningStep step = learner.learn(model, example);
-        models.save(key, model, record.timestamp());
+        models.save(key, model, example, record.timestamp());
         Prediction prediction = Prediction.newBuilder().setModelKey(key).setEventId(event.getEventId())
                 .setPrediction(step.prediction()).setScore(step.score()).setLabel(event.getLabel())
                 .setLoss(step.loss()).setModelVersion(step.version() - 1).build();

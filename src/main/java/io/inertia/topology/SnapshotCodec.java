@@ -1,6 +1,7 @@
 package io.inertia.topology;
 
 import io.inertia.avro.HyperParameters;
+import io.inertia.avro.ModelCoordinate;
 import io.inertia.avro.ModelSnapshot;
 import io.inertia.avro.OptimizerState;
 import io.inertia.config.InertiaConfig;
@@ -40,6 +41,7 @@ public final class SnapshotCodec {
                 .setL1(config.l1())
                 .setClipValue(config.clipValue())
                 .setClipNorm(config.clipNorm())
+                .setHashBits(config.hashBits())
                 .setLossSmoothing(config.lossSmoothing())
                 .setSnapshotEvery(config.snapshotEvery())
                 .build();
@@ -52,6 +54,20 @@ public final class SnapshotCodec {
     public static ModelSnapshot toSnapshot(String modelKey, LinearModel model, OnlineLearner learner,
             HyperParameters hyperParameters, long lastEventTimestamp) {
         learner.catchUp(model);
+        return toRecord(modelKey, model, learner, hyperParameters, lastEventTimestamp, true);
+    }
+
+    /**
+     * The model's header: the snapshot without its named weights, which the coordinate store keeps one by one. Costs
+     * O(dense dimension), whatever the number of named weights.
+     */
+    static ModelSnapshot toHeader(String modelKey, LinearModel model, OnlineLearner learner,
+            HyperParameters hyperParameters, long lastEventTimestamp) {
+        return toRecord(modelKey, model, learner, hyperParameters, lastEventTimestamp, false);
+    }
+
+    private static ModelSnapshot toRecord(String modelKey, LinearModel model, OnlineLearner learner,
+            HyperParameters hyperParameters, long lastEventTimestamp, boolean withNamed) {
         List<String> stateNames = learner.stateNames();
         int width = model.slotWidth();
         List<Double> denseWeights = null;
@@ -69,9 +85,11 @@ public final class SnapshotCodec {
         }
         Map<String, Double> namedWeights = new TreeMap<>();
         Map<String, List<Double>> namedState = new TreeMap<>();
-        for (Map.Entry<String, double[]> parameter : model.namedSlots().entrySet()) {
-            namedWeights.put(parameter.getKey(), parameter.getValue()[0]);
-            namedState.put(parameter.getKey(), state(parameter.getValue()));
+        if (withNamed) {
+            for (Map.Entry<String, double[]> parameter : model.namedSlots().entrySet()) {
+                namedWeights.put(parameter.getKey(), parameter.getValue()[0]);
+                namedState.put(parameter.getKey(), state(parameter.getValue()));
+            }
         }
         return ModelSnapshot.newBuilder()
                 .setModelKey(modelKey)
@@ -161,6 +179,28 @@ public final class SnapshotCodec {
                 snapshot.getRunningLoss(), metrics(snapshot.getMetrics()));
         model.restoreL1Total(snapshot.getL1Total());
         return model;
+    }
+
+    /** A named weight of {@code model} as stored in the coordinate store. */
+    static ModelCoordinate toCoordinate(LinearModel model, String name) {
+        double[] slots = model.namedSlots().get(name);
+        return ModelCoordinate.newBuilder().setWeight(slots[0]).setState(state(slots))
+                .setLastStep(model.lastStep(name)).build();
+    }
+
+    /** Adds a stored named weight to {@code model}. */
+    static void putCoordinate(LinearModel model, String name, ModelCoordinate coordinate) {
+        int stateSize = model.slotWidth() - 1;
+        if (coordinate.getState().size() != stateSize) {
+            throw new IllegalArgumentException("stored weight '" + name + "' has " + coordinate.getState().size()
+                    + " state values, not " + stateSize);
+        }
+        double[] slots = new double[1 + stateSize];
+        slots[0] = coordinate.getWeight();
+        for (int k = 0; k < stateSize; k++) {
+            slots[1 + k] = coordinate.getState().get(k);
+        }
+        model.putNamed(name, slots, coordinate.getLastStep());
     }
 
     private static List<Double> state(double[] slots) {

@@ -60,6 +60,9 @@ class InertiaConfigTest {
                 Arguments.of("inertia.topic.partitions", "0", "inertia.topic.partitions: must be >= 1, got 0"),
                 Arguments.of("inertia.topic.replication-factor", "40000",
                         "inertia.topic.replication-factor: must be between 1 and 32767, got 40000"),
+                Arguments.of("inertia.hash-bits", "31", "inertia.hash-bits: must be between 0 and 30, got 31"),
+                Arguments.of("inertia.hash-bits", "-1", "inertia.hash-bits: must be between 0 and 30, got -1"),
+                Arguments.of("inertia.hash-bits", "x", "inertia.hash-bits: 'x' is not a whole number"),
                 Arguments.of("inertia.learnig-rate", "0.1", "inertia.learnig-rate: unknown setting"));
     }
 
@@ -101,6 +104,7 @@ class InertiaConfigTest {
         assertEquals(0.01, config.lossSmoothing());
         assertEquals(1, config.topicPartitions());
         assertEquals(1, config.topicReplicationFactor());
+        assertEquals(0, config.hashBits(), "feature hashing is off by default");
         assertTrue(config.kafka().isEmpty());
     }
 
@@ -122,6 +126,14 @@ class InertiaConfigTest {
         assertEquals("logistic", config.learner().loss().name());
         assertEquals(0.25, config.learner().schedule().rate(1));
         assertEquals(0.25, config.learner().schedule().rate(1000), "the default schedule is constant");
+    }
+
+    @Test
+    void shouldAcceptHashBitsFromZeroToThirty() {
+        assertEquals(0, InertiaConfig.of(Map.of("inertia.hash-bits", "0")).hashBits());
+        assertEquals(1, InertiaConfig.of(Map.of("inertia.hash-bits", "1")).hashBits());
+        assertEquals(30, InertiaConfig.of(Map.of("inertia.hash-bits", " 30 ")).hashBits());
+        assertEquals("18", InertiaConfig.of(Map.of("inertia.hash-bits", "18")).asMap().get("inertia.hash-bits"));
     }
 
     @Test
