@@ -54,14 +54,15 @@ final class ReplayCommand implements Callable<Integer> {
 
     /** Either one model key for every row, or a column naming each row's model. */
     static final class KeyChoice {
-        @Option(names = "--model-key", paramLabel = "KEY", description = "Model key of every event (default: default).")
+        @Option(names = "--model-key", paramLabel = "KEY",
+                description = "Model key of every event (default: a JSON line's key field, else 'default').")
         String modelKey;
 
         @Option(names = "--key-column", paramLabel = "COLUMN", description = "Column holding each event's model key.")
         String keyColumn;
 
         EventFile.Layout layout(String labelColumn) {
-            return new EventFile.Layout(labelColumn, keyColumn, modelKey == null ? "default" : modelKey);
+            return new EventFile.Layout(labelColumn, keyColumn, modelKey);
         }
     }
 }

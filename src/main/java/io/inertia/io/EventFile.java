@@ -50,10 +50,14 @@ public final class EventFile implements Iterator<EventFile.Row>, Closeable {
      *
      * @param labelColumn the column (CSV) or field (JSON) holding the label
      * @param keyColumn the column holding each row's model key, or null to use {@code modelKey} for every row
-     * @param modelKey the model key when {@code keyColumn} is null
+     * @param modelKey the model key when {@code keyColumn} is null; when it is null too, a JSON object's {@code key}
+     *     field, and otherwise {@value #DEFAULT_MODEL_KEY}
      */
     public record Layout(String labelColumn, String keyColumn, String modelKey) {
     }
+
+    /** The model key of events that name none. */
+    public static final String DEFAULT_MODEL_KEY = "default";
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -137,7 +141,8 @@ public final class EventFile implements Iterator<EventFile.Row>, Closeable {
                 for (String column : features) {
                     named.put(column, number(name, line, column, record.get(column)));
                 }
-                String key = layout.keyColumn() == null ? layout.modelKey() : record.get(layout.keyColumn());
+                String key = layout.keyColumn() != null ? record.get(layout.keyColumn())
+                        : layout.modelKey() != null ? layout.modelKey() : DEFAULT_MODEL_KEY;
                 LabeledEvent event = LabeledEvent.newBuilder()
                         .setModelKey(requireKey(name, line, key))
                         .setNamedFeatures(named)
@@ -201,6 +206,10 @@ public final class EventFile implements Iterator<EventFile.Row>, Closeable {
             throw new InputFileException(file, line, "field '" + layout.labelColumn() + "' is missing or not a number");
         }
         String key = layout.modelKey();
+        if (layout.keyColumn() == null && key == null) {
+            JsonNode keyNode = node.get("key");
+            key = keyNode != null && keyNode.isValueNode() && !keyNode.isNull() ? keyNode.asText() : DEFAULT_MODEL_KEY;
+        }
         if (layout.keyColumn() != null) {
             JsonNode keyNode = node.get(layout.keyColumn());
             if (keyNode == null || !keyNode.isValueNode() || keyNode.isNull()) {
@@ -237,7 +246,7 @@ public final class EventFile implements Iterator<EventFile.Row>, Closeable {
             for (Map.Entry<String, JsonNode> field : node.properties()) {
                 String fieldName = field.getKey();
                 if (fieldName.equals(layout.labelColumn()) || fieldName.equals(layout.keyColumn())
-                        || fieldName.equals("weight") || fieldName.equals("id")) {
+                        || fieldName.equals("key") || fieldName.equals("weight") || fieldName.equals("id")) {
                     continue;
                 }
                 if (field.getValue().isNumber()) {

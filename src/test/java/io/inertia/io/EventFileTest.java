@@ -53,6 +53,20 @@ class EventFileTest {
     }
 
     @Test
+    void shouldTakeEachJsonLinesModelKeyFromItsKeyFieldWhenNoKeyIsGiven() throws Exception {
+        Path file = write("keyed.jsonl", """
+                {"key": "k1", "features": {"a": 1.5}, "label": 2.0}
+                {"features": {"a": 0.5}, "label": 1.0}
+                """);
+        List<EventFile.Row> rows = readAll(file, new EventFile.Layout("label", null, null));
+        assertEquals("k1", rows.get(0).event().getModelKey());
+        assertEquals(EventFile.DEFAULT_MODEL_KEY, rows.get(1).event().getModelKey());
+        assertEquals(Map.of("a", 1.5), rows.get(0).event().getNamedFeatures());
+        // A key given on the command line wins over the field.
+        assertEquals("fixed", readAll(file, new EventFile.Layout("label", null, "fixed")).get(0).event().getModelKey());
+    }
+
+    @Test
     void shouldUseTheLayoutModelKeyWithoutAKeyColumn() throws Exception {
         Path file = write("plain.csv", "x,y\n2.0,1.0\n");
         List<EventFile.Row> rows = readAll(file, UNKEYED);
