@@ -1,7 +1,5 @@
 package io.inertia.model;
 
-import java.util.List;
-
 /**
  * Momentum as an exponential moving average of the gradients:
  *
@@ -13,22 +11,15 @@ import java.util.List;
  * v is an average, not a sum, so the step size stays near η·|g| whatever β is; at constant η it equals
  * {@link MomentumOptimizer} with learning rate η·(1 − β). Per-parameter state: v, starting at 0.
  */
-final class EmaMomentumOptimizer implements Optimizer {
-
-    private final double momentum;
+final class EmaMomentumOptimizer extends VelocityOptimizer {
 
     EmaMomentumOptimizer(double momentum) {
-        this.momentum = Optimizer.checkDecay("momentum", momentum);
+        super(momentum);
     }
 
     @Override
     public String name() {
         return "ema-momentum";
-    }
-
-    @Override
-    public List<String> stateNames() {
-        return List.of("velocity");
     }
 
     @Override
@@ -70,7 +61,7 @@ final class EmaMomentumOptimizer implements Optimizer {
             LinearDecay.power(slots, offset, 1 - eta * (1 - momentum) * l2, -eta * momentum, (1 - momentum) * l2,
                     momentum, k);
         } else {
-            Optimizer.super.skip(slots, offset, from, to, schedule, l2);
+            skipStepByStep(slots, offset, from, to, schedule, l2);
         }
     }
 }

@@ -1,7 +1,5 @@
 package io.inertia.model;
 
-import java.util.List;
-
 /**
  * Gradient descent with momentum (the "heavy ball" method of Polyak, 1964) in the form
  *
@@ -18,12 +16,10 @@ import java.util.List;
  * <p>This is the form with η inside the velocity (as in Sutskever et al., 2013, eq. 1), not the exponential moving
  * average form of {@link EmaMomentumOptimizer}. Per-parameter state: one double, the velocity.
  */
-public final class MomentumOptimizer implements Optimizer {
-
-    private final double momentum;
+public final class MomentumOptimizer extends VelocityOptimizer {
 
     private MomentumOptimizer(double momentum) {
-        this.momentum = Optimizer.checkDecay("momentum", momentum);
+        super(momentum);
     }
 
     /** Momentum with momentum β. */
@@ -31,19 +27,9 @@ public final class MomentumOptimizer implements Optimizer {
         return new MomentumOptimizer(momentum);
     }
 
-    /** The momentum β. */
-    public double momentum() {
-        return momentum;
-    }
-
     @Override
     public String name() {
         return "momentum";
-    }
-
-    @Override
-    public List<String> stateNames() {
-        return List.of("velocity");
     }
 
     @Override
@@ -71,7 +57,7 @@ public final class MomentumOptimizer implements Optimizer {
             double decay = schedule.rate(1) * l2;
             LinearDecay.power(slots, offset, 1 - decay, -momentum, decay, momentum, k);
         } else {
-            Optimizer.super.skip(slots, offset, from, to, schedule, l2);
+            skipStepByStep(slots, offset, from, to, schedule, l2);
         }
     }
 }

@@ -1,7 +1,5 @@
 package io.inertia.model;
 
-import java.util.List;
-
 /**
  * Nesterov's accelerated gradient in the "look-ahead" form used by PyTorch's {@code SGD(nesterov=True)}:
  *
@@ -13,22 +11,15 @@ import java.util.List;
  * At constant η this equals PyTorch's rule, whose buffer is v/η (Sutskever et al., 2013, reformulated by Bengio et
  * al., 2013). Per-parameter state: the velocity v, starting at 0.
  */
-final class NesterovOptimizer implements Optimizer {
-
-    private final double momentum;
+final class NesterovOptimizer extends VelocityOptimizer {
 
     NesterovOptimizer(double momentum) {
-        this.momentum = Optimizer.checkDecay("momentum", momentum);
+        super(momentum);
     }
 
     @Override
     public String name() {
         return "nesterov";
-    }
-
-    @Override
-    public List<String> stateNames() {
-        return List.of("velocity");
     }
 
     @Override
@@ -57,7 +48,7 @@ final class NesterovOptimizer implements Optimizer {
             double decay = schedule.rate(1) * l2;
             LinearDecay.power(slots, offset, 1 - decay * (1 + momentum), -momentum * momentum, decay, momentum, k);
         } else {
-            Optimizer.super.skip(slots, offset, from, to, schedule, l2);
+            skipStepByStep(slots, offset, from, to, schedule, l2);
         }
     }
 }

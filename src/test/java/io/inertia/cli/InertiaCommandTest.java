@@ -138,6 +138,35 @@ class InertiaCommandTest {
         assertTrue(errLines().get(0).contains("a command is required"), err.toString());
     }
 
+    @Test
+    void shouldLearnHashedFeaturesWithTheHashBitsOption() throws Exception {
+        // The worked example under the feature name "banana", which MurmurHash3 puts in bucket #15 of 16 with sign −1
+        // (src/test/resources/feature-hashing/murmur3_reference.py).
+        Path banana = dir.resolve("banana.csv");
+        Files.writeString(banana, "banana,y\n2.0,1.0\n2.0,1.0\n2.0,1.0\n", StandardCharsets.UTF_8);
+        int status = run("replay", "--input", banana.toString(), "--label", "y", "--output", output.toString(),
+                "--learning-rate", "0.1", "--momentum", "0.9", "--hash-bits", "4");
+
+        assertEquals(0, status, err.toString());
+        JsonNode last = new ObjectMapper().readTree(Files.readAllLines(output, StandardCharsets.UTF_8).get(0));
+        // The model sees x' = −2 where the worked example has x = 2, so with u = −w' every step is the worked
+        // example's, which ends at w = 0.692, b = 0.346: here w' = −0.692 and b = 0.346.
+        assertEquals(List.of("#15"), fieldNames(last.get("weights")));
+        assertEquals(-0.692, last.get("weights").get("#15").asDouble(), 1e-12);
+        assertEquals(0.346, last.get("bias").asDouble(), 1e-12);
+    }
+
+    @Test
+    void shouldRefuseThirtyOneHashBitsWithExitCodeTwo() {
+        int status = run("replay", "--input", input.toString(), "--label", "y", "--output", output.toString(),
+                "--hash-bits", "31");
+
+        assertEquals(2, status);
+        assertEquals(List.of("inertia replay: inertia.hash-bits: must be between 0 and 30, got 31"),
+                err.toString().lines().filter(line -> !line.isBlank()).toList());
+        assertFalse(Files.exists(output));
+    }
+
     private int run(String... args) {
         try (PrintWriter outWriter = new PrintWriter(out, true); PrintWriter errWriter = new PrintWriter(err, true)) {
             return InertiaCommand.execute(outWriter, errWriter, args);
@@ -148,5 +177,11 @@ class InertiaCommandTest {
         List<String> lines = new ArrayList<>(Arrays.asList(err.toString().split("\\R")));
         lines.removeIf(String::isBlank);
         return lines;
+    }
+
+    private static List<String> fieldNames(JsonNode node) {
+        List<String> names = new ArrayList<>();
+        node.fieldNames().forEachRemaining(names::add);
+        return names;
     }
 }
