@@ -1,6 +1,6 @@
 #!/bin/sh
-# Regenerate the optimizer / schedule / L2 golden files and run the
-# cross-checks. Run it from the repository root:
+# Regenerate the optimizer / schedule / penalty / loss golden files (and
+# poisson-small.csv) and run the cross-checks. Run it from the repository root:
 #
 #     sh scripts/reference/make_optimizer_golden.sh
 #
@@ -52,6 +52,59 @@ $PY $R/optimizer_reference.py $REG --optimizer momentum --learning-rate 0.01 --m
 # Stable variant of the nesterov + optimal schedule run (the one above diverges).
 $PY $R/optimizer_reference.py $REG --optimizer nesterov --schedule optimal --alpha 0.1 --t0 100 \
     --momentum 0.9 --epochs 2 --output $G/regression-small.hand-nesterov-optimal-stable.jsonl
+
+# ---- C. Losses, clipping and L1 (hand-written reference)
+# Count data for the poisson loss: x1, x2 ~ N(0, 0.5^2) from random.gauss, and
+# y ~ Poisson(exp(0.3*x1 - 0.2*x2 + 0.5)) by Knuth's product-of-uniforms method,
+# all drawn from one random.Random(23), row by row in the order x1, x2, y.
+$PY - 40 23 $G/poisson-small.csv <<'EOF'
+import math, random, sys
+rows, seed, out = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+rng = random.Random(seed)
+
+def poisson(lam):
+    # Knuth: the number of uniforms multiplied before the product drops to exp(-lam) or below
+    limit = math.exp(-lam)
+    k = 0
+    p = rng.random()
+    while p > limit:
+        k += 1
+        p *= rng.random()
+    return k
+
+with open(out, "w", newline="\n") as f:
+    f.write("x1,x2,y\n")
+    for _ in range(rows):
+        x1 = rng.gauss(0.0, 0.5)
+        x2 = rng.gauss(0.0, 0.5)
+        y = poisson(math.exp(0.3 * x1 - 0.2 * x2 + 0.5))
+        f.write("%r,%r,%d\n" % (x1, x2, y))
+EOF
+
+RG="--input $G/regression-small.csv --label y --snapshot-every 1 --epochs 2"
+CL="--input $G/classification-small.csv --label label --snapshot-every 1 --epochs 2"
+PO="--input $G/poisson-small.csv --label y --snapshot-every 1 --epochs 2"
+$PY $R/optimizer_reference.py $RG --loss absolute --optimizer sgd --learning-rate 0.05 \
+    --output $G/regression-small.hand-absolute.jsonl
+$PY $R/optimizer_reference.py $RG --loss huber --huber-delta 0.5 --optimizer momentum --momentum 0.9 --learning-rate 0.01 \
+    --output $G/regression-small.hand-huber.jsonl
+$PY $R/optimizer_reference.py $RG --loss quantile --quantile-tau 0.8 --optimizer momentum --momentum 0.9 --learning-rate 0.02 \
+    --output $G/regression-small.hand-quantile.jsonl
+$PY $R/optimizer_reference.py $CL --loss hinge --optimizer nesterov --momentum 0.9 --learning-rate 0.05 \
+    --output $G/classification-small.hand-hinge.jsonl
+$PY $R/optimizer_reference.py $PO --loss poisson --optimizer adagrad --learning-rate 0.1 \
+    --output $G/poisson-small.hand-poisson.jsonl
+$PY $R/optimizer_reference.py $RG --loss squared --optimizer momentum --momentum 0.9 --learning-rate 0.01 --l1 0.05 \
+    --output $G/regression-small.hand-momentum-l1.jsonl
+$PY $R/optimizer_reference.py $RG --loss squared --optimizer sgd --learning-rate 0.05 --l1 0.02 --l2 0.1 \
+    --output $G/regression-small.hand-sgd-elasticnet.jsonl
+$PY $R/optimizer_reference.py $RG --loss squared --optimizer momentum --momentum 0.9 --learning-rate 0.01 --clip-norm 1.0 \
+    --output $G/regression-small.hand-momentum-clipnorm.jsonl
+$PY $R/optimizer_reference.py $RG --loss squared --optimizer adam --learning-rate 0.05 --clip-value 0.5 \
+    --output $G/regression-small.hand-adam-clipvalue.jsonl
+# Strong L1: weights are truncated at 0 (x2 is exactly 0 on 49 of 80 lines), so q departs from -u.
+$PY $R/optimizer_reference.py $RG --loss squared --optimizer sgd --learning-rate 0.05 --l1 2.0 \
+    --output $G/regression-small.hand-sgd-l1-strong.jsonl
 
 # ---- Cross-checks (absolute tolerance 1e-12 unless stated; the differences are printed)
 T=$(mktemp -d)
@@ -150,4 +203,59 @@ $C --name "hand vs regression-small.every7" $T/h.jsonl $G/regression-small.every
 echo "== schedules at their degenerate settings (expect exactly 0)"
 $HR $REG --optimizer momentum --schedule invscaling --learning-rate 0.01 --power-t 0 --momentum 0.9 --epochs 3 --output $T/h.jsonl
 $C --name "hand invscaling p 0 vs regression-small.momentum" $T/h.jsonl $G/regression-small.momentum.jsonl --tolerance 0
+
+echo "== losses, clipping and L1"
+# Every dL/dz agrees with a central difference of L, away from the kinks.
+PYTHONPATH=$R $PY - <<'EOF'
+import optimizer_reference as ref
+cases = [("squared", {}), ("logistic", {}), ("absolute", {}), ("huber", {"huber_delta": 0.5}),
+         ("quantile", {"quantile_tau": 0.8}), ("hinge", {}), ("poisson", {})]
+worst = 0.0
+for name, kw in cases:
+    fn = ref.make_loss(name, **kw)
+    labels = {"logistic": (0.0, 1.0, -1.0), "hinge": (0.0, 1.0, -1.0), "poisson": (0.0, 1.0, 3.0)}.get(name, (-1.3, 0.0, 2.5))
+    for y in labels:
+        for z in (-2.1, -0.7, -0.3, 0.2, 0.45, 0.8, 1.6, 2.9):
+            h = 1e-6
+            numeric = (fn(z + h, y)[0] - fn(z - h, y)[0]) / (2 * h)
+            d = abs(numeric - fn(z, y)[1]) / max(1.0, abs(numeric))
+            worst = max(worst, d)
+            if d > 1e-6:
+                raise SystemExit("%s z=%r y=%r: dL/dz %r vs central difference %r" % (name, z, y, fn(z, y)[1], numeric))
+print("dL/dz vs central difference, 7 losses x 3 labels x 8 scores: max rel diff %.3g" % worst)
+EOF
+# The new golden files are finite and their loss falls from epoch 1 to epoch 2.
+$PY - $G/regression-small.hand-absolute.jsonl $G/regression-small.hand-huber.jsonl \
+    $G/regression-small.hand-quantile.jsonl $G/classification-small.hand-hinge.jsonl $G/poisson-small.hand-poisson.jsonl \
+    $G/regression-small.hand-momentum-l1.jsonl $G/regression-small.hand-sgd-elasticnet.jsonl \
+    $G/regression-small.hand-momentum-clipnorm.jsonl $G/regression-small.hand-adam-clipvalue.jsonl \
+    $G/regression-small.hand-sgd-l1-strong.jsonl <<'EOF'
+import json, math, os, sys
+for path in sys.argv[1:]:
+    lines = [json.loads(l) for l in open(path)]
+    values = [v for d in lines for v in list(d["weights"].values()) + [d["bias"], d["runningLoss"]]
+              + [x for s in d["state"].values() for x in s]]
+    if len(lines) != 80 or [d["version"] for d in lines] != list(range(1, 81)):
+        raise SystemExit("%s: expected versions 1..80" % path)
+    if not all(math.isfinite(v) for v in values):
+        raise SystemExit("%s: non-finite value" % path)
+    r = [d["runningLoss"] for d in lines]
+    loss = [r[0]] + [(r[i] - 0.99 * r[i - 1]) / 0.01 for i in range(1, 80)]   # L of each event
+    e1, e2 = sum(loss[:40]) / 40, sum(loss[40:]) / 40
+    if not e2 < e1:
+        raise SystemExit("%s: mean loss did not fall (%r, %r)" % (path, e1, e2))
+    print("%s: finite, mean loss epoch 1 %.4f, epoch 2 %.4f" % (os.path.basename(path), e1, e2))
+EOF
+# Degenerate settings reproduce the existing files exactly.
+$HR $REG --loss huber --huber-delta 1e300 --optimizer momentum --learning-rate 0.01 --momentum 0.9 --epochs 3 --output $T/h.jsonl
+$C --name "huber delta 1e300 vs regression-small.momentum" $T/h.jsonl $G/regression-small.momentum.jsonl --tolerance 0
+$HR $REG --clip-norm 1e300 --clip-value 1e300 --optimizer momentum --learning-rate 0.01 --momentum 0.9 --epochs 3 --output $T/h.jsonl
+$C --name "clip-norm and clip-value 1e300 vs regression-small.momentum" $T/h.jsonl $G/regression-small.momentum.jsonl --tolerance 0
+sed -e '2,$s/,0$/,-1/' $G/classification-small.csv > $T/minus.csv
+$HR --input $T/minus.csv --label label --loss logistic --snapshot-every 1 --optimizer momentum --learning-rate 0.1 \
+    --momentum 0.9 --epochs 2 --output $T/h.jsonl
+$C --name "logistic with labels -1/1 vs classification-small.logistic" $T/h.jsonl $G/classification-small.logistic.jsonl --tolerance 0
+$HR --input $T/minus.csv --label label --snapshot-every 1 --epochs 2 --loss hinge --optimizer nesterov --momentum 0.9 \
+    --learning-rate 0.05 --output $T/h.jsonl
+$C --name "hinge with labels -1/1 vs classification-small.hand-hinge" $T/h.jsonl $G/classification-small.hand-hinge.jsonl --tolerance 0
 echo "all cross-checks passed"

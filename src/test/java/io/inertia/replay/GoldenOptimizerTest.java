@@ -61,7 +61,26 @@ class GoldenOptimizerTest {
                 run("classification-small.hand-adam.jsonl", 2, "loss=logistic", "optimizer=adam",
                         "learning-rate=0.05"),
                 run("regression-small.hand-momentum-l2.jsonl", 2, "optimizer=momentum", "learning-rate=0.01",
-                        "momentum=0.9", "l2=0.1"));
+                        "momentum=0.9", "l2=0.1"),
+                run("regression-small.hand-absolute.jsonl", 2, "loss=absolute", "optimizer=sgd",
+                        "learning-rate=0.05"),
+                run("regression-small.hand-huber.jsonl", 2, "loss=huber", "huber-delta=0.5", "optimizer=momentum",
+                        "learning-rate=0.01", "momentum=0.9"),
+                run("regression-small.hand-quantile.jsonl", 2, "loss=quantile", "quantile-tau=0.8",
+                        "optimizer=momentum", "learning-rate=0.02", "momentum=0.9"),
+                run("classification-small.hand-hinge.jsonl", 2, "loss=hinge", "optimizer=nesterov",
+                        "learning-rate=0.05", "momentum=0.9"),
+                run("poisson-small.hand-poisson.jsonl", 2, "loss=poisson", "optimizer=adagrad", "learning-rate=0.1"),
+                run("regression-small.hand-momentum-l1.jsonl", 2, "optimizer=momentum", "learning-rate=0.01",
+                        "momentum=0.9", "l1=0.05"),
+                run("regression-small.hand-sgd-elasticnet.jsonl", 2, "optimizer=sgd", "learning-rate=0.05",
+                        "l1=0.02", "l2=0.1"),
+                run("regression-small.hand-sgd-l1-strong.jsonl", 2, "optimizer=sgd", "learning-rate=0.05",
+                        "l1=2.0"),
+                run("regression-small.hand-momentum-clipnorm.jsonl", 2, "optimizer=momentum", "learning-rate=0.01",
+                        "momentum=0.9", "clip-norm=1.0"),
+                run("regression-small.hand-adam-clipvalue.jsonl", 2, "optimizer=adam", "learning-rate=0.05",
+                        "clip-value=0.5"));
     }
 
     private static Arguments run(String golden, int epochs, String... settings) {
@@ -80,7 +99,9 @@ class GoldenOptimizerTest {
             config.put("inertia." + parts[0], parts[1]);
         }
         Path output = dir.resolve("out.jsonl");
-        Replay.run(new Replay.Request(golden(classification ? "classification-small.csv" : "regression-small.csv"),
+        String input = classification ? "classification-small.csv"
+                : golden.startsWith("poisson") ? "poisson-small.csv" : "regression-small.csv";
+        Replay.run(new Replay.Request(golden(input),
                 new EventFile.Layout(classification ? "label" : "y", null, "default"), epochs, output,
                 InertiaConfig.of(config)));
 
