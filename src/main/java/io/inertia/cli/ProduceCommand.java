@@ -101,6 +101,10 @@ final class ProduceCommand implements Callable<Integer> {
             }
         } catch (ExecutionException | TimeoutException | org.apache.kafka.common.KafkaException e) {
             Throwable cause = e instanceof ExecutionException ? e.getCause() : e;
+            KafkaSetup.ClusterUnavailableException security = KafkaSetup.securityFailure(config, cause);
+            if (security != null) {
+                throw new CommandFailedException(security.getMessage(), security);
+            }
             throw new CommandFailedException("sending to '" + target + "' failed after " + sent + " events: "
                     + cause.getMessage(), cause);
         }

@@ -14,7 +14,10 @@ import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.common.errors.AuthenticationException;
+import org.apache.kafka.common.errors.AuthorizationException;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -23,6 +26,10 @@ import org.slf4j.LoggerFactory;
 public final class KafkaSetup {
 
     private static final Logger LOG = LoggerFactory.getLogger(KafkaSetup.class);
+    /** How Kafka's clients say that they cannot read a keystore or truststore (wrong path, type or password). */
+    private static final String STORE_FAILURE = "Failed to load SSL keystore";
+    /** Enough for any chain of causes Kafka builds; a bound in case one is circular. */
+    private static final int MAX_CAUSES = 16;
 
     private KafkaSetup() {
     }
@@ -46,7 +53,8 @@ public final class KafkaSetup {
      * dead-letter and prediction topics that do not exist yet: the snapshot topic compacted, so the latest snapshot of every model is
      * always retained.
      *
-     * @throws ClusterUnavailableException when the cluster does not answer in time or refuses the request
+     * @throws ClusterUnavailableException when the cluster does not answer in time, refuses the request, or refuses
+     *     the client (authentication, TLS or authorization)
      */
     public static void ensureTopics(InertiaConfig config) {
         Properties properties = clientProperties(config);
@@ -76,14 +84,30 @@ public final class KafkaSetup {
                     result.getValue().get(config.startupTimeoutMs(), TimeUnit.MILLISECONDS);
                     LOG.info("Created topic {}", result.getKey());
                 } catch (ExecutionException e) {
+                    if (e.getCause() instanceof AuthorizationException) {
+                        // Kafka's own message here is just "Authorization failed."; say what was refused.
+                        throw new ClusterUnavailableException("not authorized by Kafka at " + servers
+                                + " to create topic '" + result.getKey() + "': " + e.getCause().getMessage(),
+                                e.getCause());
+                    }
                     if (!(e.getCause() instanceof TopicExistsException)) {
                         throw e;
                     }
                 }
             }
         } catch (ExecutionException e) {
+            ClusterUnavailableException security = securityFailure(config, e);
+            if (security != null) {
+                throw security;
+            }
             throw new ClusterUnavailableException("Kafka at " + servers + " refused the request: "
                     + e.getCause().getMessage(), e.getCause());
+        } catch (KafkaException e) {
+            ClusterUnavailableException security = securityFailure(config, e);
+            if (security != null) {
+                throw security;
+            }
+            throw e;
         } catch (TimeoutException e) {
             throw new ClusterUnavailableException("Kafka at " + servers + " did not answer within "
                     + config.startupTimeoutMs() + " ms", e);
@@ -91,6 +115,49 @@ public final class KafkaSetup {
             Thread.currentThread().interrupt();
             throw new ClusterUnavailableException("interrupted while connecting to Kafka at " + servers, e);
         }
+    }
+
+    /**
+     * The one-line failure to report when {@code failure} or one of its causes says the cluster will not have this
+     * client: authentication failed (wrong SASL credentials, a failed TLS handshake), the client's TLS keystore or
+     * truststore cannot be loaded, or a permission is missing. Retrying cannot help with any of these, and Kafka's
+     * clients do not; the line names the cluster and Kafka's reason (which never includes a password).
+     *
+     * @return the failure, or null when no cause is of these kinds
+     */
+    public static ClusterUnavailableException securityFailure(InertiaConfig config, Throwable failure) {
+        String servers = config.kafka().get(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG);
+        int depth = 0;
+        for (Throwable cause = failure; cause != null && depth < MAX_CAUSES; cause = cause.getCause(), depth++) {
+            if (cause instanceof AuthenticationException) {
+                return new ClusterUnavailableException("authentication to Kafka at " + servers + " failed: "
+                        + reason(cause), cause);
+            }
+            if (cause instanceof AuthorizationException) {
+                return new ClusterUnavailableException("not authorized by Kafka at " + servers + ": " + reason(cause),
+                        cause);
+            }
+            if (cause.getMessage() != null && cause.getMessage().startsWith(STORE_FAILURE)) {
+                return new ClusterUnavailableException("TLS setup for Kafka at " + servers + " failed: "
+                        + reason(cause), cause);
+            }
+        }
+        return null;
+    }
+
+    /** {@code failure}'s message and what its direct cause adds (e.g. why a TLS handshake failed), on one line. */
+    private static String reason(Throwable failure) {
+        String message = failure.getMessage() == null ? failure.getClass().getSimpleName() : failure.getMessage();
+        Throwable cause = failure.getCause();
+        if (cause != null && cause != failure) {
+            String detail = cause.getMessage();
+            // A cause whose message adds nothing (a file name already given) is named by its type.
+            if (detail == null || message.contains(detail)) {
+                detail = cause.getClass().getSimpleName();
+            }
+            message += ": " + detail;
+        }
+        return message.replaceAll("\\s+", " ").strip();
     }
 
     private static List<NewTopic> topics(InertiaConfig config) {

@@ -16,6 +16,7 @@ import java.util.function.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.SerializationException;
@@ -42,7 +43,8 @@ public final class SnapshotReader implements AutoCloseable {
     /**
      * Connects and assigns every partition of the snapshot topic, positioned at the beginning.
      *
-     * @throws KafkaSetup.ClusterUnavailableException when the topic cannot be found within the startup timeout
+     * @throws KafkaSetup.ClusterUnavailableException when the topic cannot be found within the startup timeout, or the
+     *     cluster refuses the client (authentication, TLS or authorization)
      */
     public SnapshotReader(InertiaConfig config) {
         this.config = config;
@@ -50,7 +52,11 @@ public final class SnapshotReader implements AutoCloseable {
         properties.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         properties.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
         properties.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-        this.consumer = new KafkaConsumer<>(properties, new StringDeserializer(), new ByteArrayDeserializer());
+        try {
+            this.consumer = new KafkaConsumer<>(properties, new StringDeserializer(), new ByteArrayDeserializer());
+        } catch (KafkaException e) {
+            throw securityFailureOr(e);
+        }
         List<PartitionInfo> infos;
         try {
             infos = consumer.partitionsFor(config.snapshotTopic(), Duration.ofMillis(config.startupTimeoutMs()));
@@ -58,6 +64,9 @@ public final class SnapshotReader implements AutoCloseable {
             consumer.close();
             throw new KafkaSetup.ClusterUnavailableException("cannot read topic '" + config.snapshotTopic()
                     + "' within " + config.startupTimeoutMs() + " ms (cluster unreachable?)", e);
+        } catch (KafkaException e) {
+            consumer.close();
+            throw securityFailureOr(e);
         }
         if (infos == null || infos.isEmpty()) {
             consumer.close();
@@ -78,29 +87,44 @@ public final class SnapshotReader implements AutoCloseable {
      */
     public SortedMap<String, ModelSnapshot> latest(String modelKey) {
         SortedMap<String, ModelSnapshot> latest = new TreeMap<>();
-        Map<TopicPartition, Long> end = consumer.endOffsets(partitions, Duration.ofMillis(config.startupTimeoutMs()));
-        while (!reached(end)) {
-            for (ConsumerRecord<String, byte[]> record : consumer.poll(POLL)) {
-                ModelSnapshot snapshot = decode(record);
-                if (snapshot != null && (modelKey == null || modelKey.equals(snapshot.getModelKey()))) {
-                    latest.merge(snapshot.getModelKey(), snapshot,
-                            (old, now) -> now.getVersion() >= old.getVersion() ? now : old);
+        try {
+            Map<TopicPartition, Long> end = consumer.endOffsets(partitions,
+                    Duration.ofMillis(config.startupTimeoutMs()));
+            while (!reached(end)) {
+                for (ConsumerRecord<String, byte[]> record : consumer.poll(POLL)) {
+                    ModelSnapshot snapshot = decode(record);
+                    if (snapshot != null && (modelKey == null || modelKey.equals(snapshot.getModelKey()))) {
+                        latest.merge(snapshot.getModelKey(), snapshot,
+                                (old, now) -> now.getVersion() >= old.getVersion() ? now : old);
+                    }
                 }
             }
+        } catch (KafkaException e) {
+            throw securityFailureOr(e);
         }
         return latest;
     }
 
     /** Hands every snapshot (of {@code modelKey}, or all when null) to {@code sink} until {@code stop} says so. */
     public void follow(String modelKey, Consumer<ModelSnapshot> sink, BooleanSupplier stop) {
-        while (!stop.getAsBoolean()) {
-            for (ConsumerRecord<String, byte[]> record : consumer.poll(POLL)) {
-                ModelSnapshot snapshot = decode(record);
-                if (snapshot != null && (modelKey == null || modelKey.equals(snapshot.getModelKey()))) {
-                    sink.accept(snapshot);
+        try {
+            while (!stop.getAsBoolean()) {
+                for (ConsumerRecord<String, byte[]> record : consumer.poll(POLL)) {
+                    ModelSnapshot snapshot = decode(record);
+                    if (snapshot != null && (modelKey == null || modelKey.equals(snapshot.getModelKey()))) {
+                        sink.accept(snapshot);
+                    }
                 }
             }
+        } catch (KafkaException e) {
+            throw securityFailureOr(e);
         }
+    }
+
+    /** An authentication, TLS or authorization failure as one line for the user; any other failure unchanged. */
+    private RuntimeException securityFailureOr(KafkaException failure) {
+        KafkaSetup.ClusterUnavailableException security = KafkaSetup.securityFailure(config, failure);
+        return security != null ? security : failure;
     }
 
     private boolean reached(Map<TopicPartition, Long> end) {
