@@ -83,6 +83,11 @@ final class LearnerOptions {
             description = "Hash named features into 2^B buckets, B in 1..30; 0 is off (inertia.hash-bits).")
     String hashBits;
 
+    @Option(names = "--on-divergence", paramLabel = "ACTION",
+            description = "dead-letter or halt: after an update that would make a model non-finite (left unchanged, "
+                    + "the event dead-lettered), go on learning or stop that model (inertia.on-divergence).")
+    String onDivergence;
+
     /** The configuration these options describe, with {@code extra} applied last. */
     InertiaConfig config(Map<String, String> extra) {
         Map<String, String> overrides = new LinkedHashMap<>(properties);
@@ -105,6 +110,7 @@ final class LearnerOptions {
         put(overrides, Key.SNAPSHOT_EVERY, snapshotEvery);
         put(overrides, Key.LOSS_SMOOTHING, lossSmoothing);
         put(overrides, Key.HASH_BITS, hashBits);
+        put(overrides, Key.ON_DIVERGENCE, onDivergence);
         overrides.putAll(extra);
         return InertiaConfig.load(configFile, overrides);
     }

@@ -80,6 +80,10 @@ public final class InertiaConfig {
                 "W ≥ 1: snapshots carry the mean loss over each model's last W events."),
         LOSS_SMOOTHING("inertia.loss-smoothing", Double.toString(OnlineLearner.DEFAULT_LOSS_SMOOTHING),
                 "Weight α in (0, 1] of the newest loss in the running loss."),
+        ON_DIVERGENCE("inertia.on-divergence", OnDivergence.DEAD_LETTER.configName(),
+                "When an update would make a model non-finite, the model is left unchanged and the event "
+                        + "dead-lettered; dead-letter: the model goes on learning, halt: the model stops and every "
+                        + "later event of it is dead-lettered."),
         STARTUP_TIMEOUT_MS("inertia.startup-timeout-ms", "30000",
                 "How long `run`, `produce` and `snapshots` wait for the cluster before giving up (ms)."),
         PROGRESS_INTERVAL_MS("inertia.progress-interval-ms", "10000",
@@ -135,6 +139,7 @@ public final class InertiaConfig {
     private final long snapshotEvery;
     private final int hashBits;
     private final double lossSmoothing;
+    private final OnDivergence onDivergence;
     private final long startupTimeoutMs;
     private final long progressIntervalMs;
     private final SortedMap<String, String> kafka;
@@ -169,6 +174,7 @@ public final class InertiaConfig {
         snapshotEvery = p.integer(Key.SNAPSHOT_EVERY, 1, Long.MAX_VALUE);
         hashBits = p.integer(Key.HASH_BITS, 0, FeatureHasher.MAX_BITS);
         lossSmoothing = p.number(Key.LOSS_SMOOTHING, v -> v > 0 && v <= 1 ? null : "must be in (0, 1]");
+        onDivergence = OnDivergence.byName(p.choice(Key.ON_DIVERGENCE, OnDivergence.names()));
         startupTimeoutMs = p.integer(Key.STARTUP_TIMEOUT_MS, 1, Long.MAX_VALUE);
         progressIntervalMs = p.integer(Key.PROGRESS_INTERVAL_MS, 1, Long.MAX_VALUE);
         kafka = Collections.unmodifiableSortedMap(p.kafka());
@@ -246,6 +252,7 @@ public final class InertiaConfig {
         all.put(Key.SNAPSHOT_EVERY.key(), Long.toString(snapshotEvery));
         all.put(Key.HASH_BITS.key(), Integer.toString(hashBits));
         all.put(Key.LOSS_SMOOTHING.key(), Double.toString(lossSmoothing));
+        all.put(Key.ON_DIVERGENCE.key(), onDivergence.configName());
         all.put(Key.STARTUP_TIMEOUT_MS.key(), Long.toString(startupTimeoutMs));
         all.put(Key.PROGRESS_INTERVAL_MS.key(), Long.toString(progressIntervalMs));
         return all;
@@ -388,6 +395,11 @@ public final class InertiaConfig {
         return lossSmoothing;
     }
 
+    /** What the learner does when an update would make a model non-finite. */
+    public OnDivergence onDivergence() {
+        return onDivergence;
+    }
+
     /** How long to wait for the cluster at start, in ms. */
     public long startupTimeoutMs() {
         return startupTimeoutMs;
@@ -407,6 +419,43 @@ public final class InertiaConfig {
     public OnlineLearner learner() {
         return new OnlineLearner(loss, optimizer(), schedule(), new Regularization(l1, l2, clipValue, clipNorm),
                 lossSmoothing, metricsWindow);
+    }
+
+    /**
+     * What the learner does with a model whose update would make a parameter, the running loss or a metric non-finite
+     * ({@code inertia.on-divergence}). Either way that update is discarded, the model stays as it was before the event,
+     * and the event goes to the dead-letter topic.
+     */
+    public enum OnDivergence {
+        /** The model goes on learning from later events. */
+        DEAD_LETTER("dead-letter"),
+        /** The model is marked halted; every later event of it is dead-lettered, other models go on. */
+        HALT("halt");
+
+        private final String configName;
+
+        OnDivergence(String configName) {
+            this.configName = configName;
+        }
+
+        /** The value of {@code inertia.on-divergence}. */
+        public String configName() {
+            return configName;
+        }
+
+        /** Every accepted value of {@code inertia.on-divergence}. */
+        public static List<String> names() {
+            return java.util.Arrays.stream(values()).map(OnDivergence::configName).toList();
+        }
+
+        static OnDivergence byName(String name) {
+            for (OnDivergence value : values()) {
+                if (value.configName.equals(name)) {
+                    return value;
+                }
+            }
+            throw new IllegalArgumentException("unknown inertia.on-divergence value '" + name + "'");
+        }
     }
 
     /** Reads settings and collects every problem, so that one run reports them all. */

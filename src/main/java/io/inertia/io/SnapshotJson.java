@@ -13,9 +13,9 @@ import java.util.TreeMap;
  * A {@link ModelSnapshot} as one line of plain JSON, the format of {@code replay --output} and {@code snapshots}:
  * {@code modelKey}, {@code version}, {@code weights} (feature name → weight), {@code denseWeights} (when the model has
  * dense features), {@code bias}, the optimizer {@code state} (its value names, and per weight and for the bias the list
- * of values, e.g. [velocity] or [m, u]), {@code runningLoss}, {@code lastEventTimestamp} and
- * {@code hyperParameters}. Doubles are written in their shortest exact form, so parsing a line gives back the same
- * doubles.
+ * of values, e.g. [velocity] or [m, u]), {@code runningLoss}, {@code lastEventTimestamp},
+ * {@code hyperParameters}, and {@code "halted": true} only for a model halted after a divergence. Doubles are
+ * written in their shortest exact form, so parsing a line gives back the same doubles.
  */
 public final class SnapshotJson {
 
@@ -55,6 +55,10 @@ public final class SnapshotJson {
         putIfPresent(evaluation, "accuracy", metrics.getAccuracy());
         putIfPresent(evaluation, "logLoss", metrics.getLogLoss());
         node.put("lastEventTimestamp", snapshot.getLastEventTimestamp());
+        if (snapshot.getHalted()) {
+            // Only when set, so that the lines of models that learn normally keep their form.
+            node.put("halted", true);
+        }
         HyperParameters hyper = snapshot.getHyperParameters();
         ObjectNode settings = node.putObject("hyperParameters");
         settings.put("optimizer", hyper.getOptimizer());

@@ -3,6 +3,7 @@ package io.inertia.model;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.SortedMap;
 import java.util.TreeMap;
 
@@ -260,6 +261,58 @@ public final class LinearModel {
 
     private static double clip(double gradient, double limit) {
         return limit > 0 ? Math.max(-limit, Math.min(limit, gradient)) : gradient;
+    }
+
+    /**
+     * The first of the given parameters, or of the model's running statistics, that is not a finite number (NaN or
+     * ±∞), described for a reason line, e.g. {@code weight 'x'}; empty when all are finite. Checked: every dense weight
+     * and the bias with their optimizer state (an update steps them all), the named weights {@code named} with their
+     * state (the ones an event carried, or all of {@link #namedSlots()}), then the running loss, the L1 total and the
+     * sums of the prequential metrics. Costs O(dense dimension + |named|).
+     */
+    public Optional<String> firstNonFinite(Iterable<String> named) {
+        if (denseSlots != null) {
+            for (int offset = 0; offset < denseSlots.length; offset += slotWidth) {
+                String problem = nonFinite(denseSlots, offset, "dense weight " + offset / slotWidth);
+                if (problem != null) {
+                    return Optional.of(problem);
+                }
+            }
+        }
+        for (String name : named) {
+            double[] slots = namedSlots.get(name);
+            String problem = slots == null ? null : nonFinite(slots, 0, "weight '" + name + "'");
+            if (problem != null) {
+                return Optional.of(problem);
+            }
+        }
+        String problem = nonFinite(biasSlots, 0, "the bias");
+        if (problem != null) {
+            return Optional.of(problem);
+        }
+        if (!Double.isFinite(runningLoss)) {
+            return Optional.of("the running loss");
+        }
+        if (!Double.isFinite(l1Total)) {
+            return Optional.of("the L1 total");
+        }
+        if (!Double.isFinite(metrics.lossSum()) || !Double.isFinite(metrics.windowSum())
+                || !Double.isFinite(metrics.squaredErrorSum()) || !Double.isFinite(metrics.absoluteErrorSum())) {
+            return Optional.of("the prequential metrics");
+        }
+        return Optional.empty();
+    }
+
+    private String nonFinite(double[] slots, int offset, String parameter) {
+        if (!Double.isFinite(slots[offset])) {
+            return parameter;
+        }
+        for (int k = 1; k < slotWidth; k++) {
+            if (!Double.isFinite(slots[offset + k])) {
+                return "the optimizer state of " + parameter;
+            }
+        }
+        return null;
     }
 
     /** Counts one update and folds its loss into the running loss r ← (1 − α)·r + α·L (r = L after the first). */

@@ -174,6 +174,26 @@ public final class OnlineLearner {
     }
 
     /**
+     * Why the update {@link #learn} just applied to {@code model} for {@code example} diverged, or empty when it did
+     * not: the first parameter the update touched (every dense weight, the example's named weights, the bias, and
+     * their optimizer state), the running loss, the L1 total or a prequential metric that is no longer a finite
+     * number, or else the step's score, prediction or loss if one is not finite. Overflow (|x| beyond ~1.8e308) is the
+     * usual cause: a learning rate too large for the features' scale makes the parameters grow without bound. The
+     * model must then be discarded, not stored. Costs O(dense dimension + the example's named features).
+     */
+    public Optional<String> divergence(LinearModel model, Example example, LearningStep step) {
+        Optional<String> parameter = model.firstNonFinite(example.named().keySet());
+        if (parameter.isPresent()) {
+            return Optional.of("update would make " + parameter.get() + " non-finite (divergence)");
+        }
+        if (!Double.isFinite(step.score()) || !Double.isFinite(step.prediction()) || !Double.isFinite(step.loss())) {
+            return Optional.of("score " + step.score() + ", prediction " + step.prediction() + " or loss " + step.loss()
+                    + " of the event is not finite (divergence)");
+        }
+        return Optional.empty();
+    }
+
+    /**
      * What one update saw: the prediction and loss before it, and the version it produced.
      *
      * @param prediction the prediction before the update (the score, or a probability for classification)

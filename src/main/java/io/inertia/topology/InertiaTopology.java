@@ -39,7 +39,7 @@ public final class InertiaTopology {
         // A new processor per get(): Kafka Streams creates one per task and rebuilds them on rebalance.
         topology.addProcessor(LEARNER, () -> new LearnerProcessor(config.learner(),
                 SnapshotCodec.hyperParameters(config), config.snapshotEvery(), config.predictionTopic(),
-                config.hashBits(), observer),
+                config.hashBits(), config.onDivergence(), observer),
                 SOURCE);
         topology.addStateStore(ModelStore.headerStore(), LEARNER);
         topology.addStateStore(ModelStore.coordinateStore(), LEARNER);

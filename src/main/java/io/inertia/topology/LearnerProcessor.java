@@ -4,6 +4,7 @@ import io.inertia.avro.HyperParameters;
 import io.inertia.avro.LabeledEvent;
 import io.inertia.avro.ModelSnapshot;
 import io.inertia.avro.Prediction;
+import io.inertia.config.InertiaConfig.OnDivergence;
 import io.inertia.model.Example;
 import io.inertia.model.FeatureHasher;
 import io.inertia.model.LinearModel;
@@ -33,10 +34,20 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Keys and values arrive as bytes and are decoded here, so that undecodable records are dead-lettered like any
  * other bad event instead of stopping the stream.
+ *
+ * <p>Numeric guard: an update that would make a parameter it touched (every dense weight, the event's named weights,
+ * the bias, their optimizer state), the running loss or a metric non-finite (divergence, see
+ * {@link OnlineLearner#divergence}) is discarded: the model is read afresh from the store for every event, so not
+ * saving it leaves the stored model exactly as before the event. Neither a prediction nor a snapshot is published, the
+ * event is dead-lettered with the reason, and a warning is logged. A snapshot also brings the named weights that no
+ * event touched up to date; if that makes one non-finite, the update is undone in the store and handled the same way,
+ * so that no published snapshot ever holds NaN or ±∞. With {@link OnDivergence#HALT} the stored model is also marked
+ * {@code halted}, and every later event of that model is dead-lettered; other models go on.
  */
 final class LearnerProcessor implements Processor<byte[], byte[], byte[], byte[]> {
 
     private static final Logger LOG = LoggerFactory.getLogger(LearnerProcessor.class);
+    /** The last-event timestamp of a model that has applied no event (Kafka's "no timestamp"). */
 
     private final OnlineLearner learner;
     private final HyperParameters hyperParameters;
@@ -48,11 +59,20 @@ final class LearnerProcessor implements Processor<byte[], byte[], byte[], byte[]
     private final SingleObjectAvroSerde<ModelSnapshot> snapshotSerde = InertiaSerdes.modelSnapshot();
     private final SingleObjectAvroSerde<Prediction> predictionSerde = InertiaSerdes.prediction();
     private final LearningObserver observer;
+    private final OnDivergence onDivergence;
     private ProcessorContext<byte[], byte[]> context;
     private ModelStore models;
 
+    /** A learner processor that dead-letters a diverging event and lets the model go on learning. */
     LearnerProcessor(OnlineLearner learner, HyperParameters hyperParameters, long snapshotEvery,
             String predictionTopic, int hashBits, LearningObserver observer) {
+        this(learner, hyperParameters, snapshotEvery, predictionTopic, hashBits, OnDivergence.DEAD_LETTER, observer);
+    }
+
+    /** A learner processor that handles a diverging update as {@code onDivergence} says. */
+    LearnerProcessor(OnlineLearner learner, HyperParameters hyperParameters, long snapshotEvery,
+            String predictionTopic, int hashBits, OnDivergence onDivergence, LearningObserver observer) {
+        this.onDivergence = onDivergence;
         this.learner = learner;
         this.hyperParameters = hyperParameters;
         this.snapshotEvery = snapshotEvery;
@@ -111,6 +131,10 @@ final class LearnerProcessor implements Processor<byte[], byte[], byte[], byte[]
             reject(record, e.getMessage());
             return;
         }
+        if (models.halted(key)) {
+            reject(record, "model '" + key + "' is halted after a divergence");
+            return;
+        }
         LinearModel model = models.load(key, example);
         Optional<String> problem = learner.check(model, example);
         if (problem.isPresent()) {
@@ -118,17 +142,48 @@ final class LearnerProcessor implements Processor<byte[], byte[], byte[], byte[]
             return;
         }
         LearningStep step = learner.learn(model, example);
+        Optional<String> divergence = learner.divergence(model, example, step);
+        if (divergence.isPresent()) {
+            diverged(record, key, step.version(), divergence.get());
+            return;
+        }
+        boolean snapshotDue = step.version() % snapshotEvery == 0;
+        ModelStore.Saved before = snapshotDue ? models.remember(key, model) : null;
         models.save(key, model, example, record.timestamp());
+        ModelSnapshot snapshot = null;
+        if (snapshotDue) {
+            snapshot = models.snapshot(key);
+            LinearModel whole = SnapshotCodec.toModel(snapshot);
+            Optional<String> latent = whole.firstNonFinite(whole.namedSlots().keySet());
+            if (latent.isPresent()) {
+                models.restore(before);
+                diverged(record, key, step.version(),
+                        "update would make " + latent.get() + " non-finite once brought up to date (divergence)");
+                return;
+            }
+        }
         Prediction prediction = Prediction.newBuilder().setModelKey(key).setEventId(event.getEventId())
                 .setPrediction(step.prediction()).setScore(step.score()).setLabel(event.getLabel())
                 .setLoss(step.loss()).setModelVersion(step.version() - 1).build();
         context.forward(new Record<>(record.key(), predictionSerde.serialize(predictionTopic, prediction),
                 record.timestamp()), InertiaTopology.PREDICTION_SINK);
         observer.learned(key, step.version(), step.loss(), model.runningLoss());
-        if (step.version() % snapshotEvery == 0) {
-            context.forward(new Record<>(record.key(), snapshotSerde.serialize(topic, models.snapshot(key)),
+        if (snapshot != null) {
+            context.forward(new Record<>(record.key(), snapshotSerde.serialize(topic, snapshot),
                     record.timestamp()), InertiaTopology.SNAPSHOT_SINK);
         }
+    }
+
+    /** Handles an update of model {@code key} to {@code version} that diverged: the updated model is not saved. */
+    private void diverged(Record<byte[], byte[]> record, String key, long version, String reason) {
+        boolean halt = onDivergence == OnDivergence.HALT;
+        String outcome = halt ? "model left unchanged and halted" : "model left unchanged";
+        LOG.warn("Model '{}' diverged at update {}: {}; {}{}", key, version, reason, outcome,
+                halt ? ", its later events go to the dead-letter topic" : "");
+        if (halt) {
+            models.markHalted(key);
+        }
+        reject(record, reason + "; " + outcome);
     }
 
     private static double[] dense(List<Double> features) {

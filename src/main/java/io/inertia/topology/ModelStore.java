@@ -133,7 +133,63 @@ public final class ModelStore {
                 }
             }
         }
-        return SnapshotCodec.toSnapshot(modelKey, model, learner, hyperParameters, header.getLastEventTimestamp());
+        ModelSnapshot snapshot = SnapshotCodec.toSnapshot(modelKey, model, learner, hyperParameters,
+                header.getLastEventTimestamp());
+        snapshot.setHalted(header.getHalted());
+        return snapshot;
+    }
+
+    /** Whether model {@code modelKey} was halted after a divergence. */
+    boolean halted(String modelKey) {
+        ModelSnapshot header = headers.get(modelKey);
+        return header != null && header.getHalted();
+    }
+
+    /** Marks model {@code modelKey} halted, storing an empty header first when it has none. */
+    void markHalted(String modelKey) {
+        ModelSnapshot header = headers.get(modelKey);
+        if (header == null) {
+            header = SnapshotCodec.toHeader(modelKey, learner.newModel(), learner, hyperParameters, -1L);
+        }
+        headers.put(modelKey, ModelSnapshot.newBuilder(header).setHalted(true).build());
+    }
+
+    /**
+     * What saving {@code model} (loaded for {@code modelKey} and updated) will overwrite: the header and the
+     * coordinates of its named parameters. O(the model's loaded named parameters).
+     */
+    Saved remember(String modelKey, LinearModel model) {
+        Map<String, ModelCoordinate> previous = new java.util.HashMap<>();
+        for (String name : model.namedSlots().keySet()) {
+            previous.put(name, coordinates.get(coordinateKey(modelKey, name)));
+        }
+        return new Saved(modelKey, headers.get(modelKey), previous);
+    }
+
+    /** Puts back what {@link #remember} read; an entry that did not exist is deleted. */
+    void restore(Saved saved) {
+        if (saved.header() == null) {
+            headers.delete(saved.modelKey());
+        } else {
+            headers.put(saved.modelKey(), saved.header());
+        }
+        saved.coordinates().forEach((name, coordinate) -> {
+            if (coordinate == null) {
+                coordinates.delete(coordinateKey(saved.modelKey(), name));
+            } else {
+                coordinates.put(coordinateKey(saved.modelKey(), name), coordinate);
+            }
+        });
+    }
+
+    /**
+     * A model's stored entries as they were before a save.
+     *
+     * @param modelKey the model
+     * @param header its header, or null when none was stored
+     * @param coordinates its named weights by name, null where none was stored
+     */
+    record Saved(String modelKey, ModelSnapshot header, Map<String, ModelCoordinate> coordinates) {
     }
 
     /** Every model key in the store, in key order. */
