@@ -136,16 +136,33 @@ public final class LinearModel {
         lastStep.put(name, currentTo);
     }
 
-    /** Brings named parameter {@code name} from its last step up to the current version. */
+    /**
+     * Brings named parameter {@code name} from its last step up to the current version: in closed form by
+     * {@link Optimizer#skip}, or, with L1 on, update by update with the penalty after each (exact, O(updates skipped)),
+     * since the cumulative penalty clips the weight at every update of the dense path.
+     */
     void catchUp(String name, Optimizer optimizer, LearningRateSchedule schedule, Regularization regularization) {
         double[] slots = namedSlots.get(name);
         long from = lastStep.get(name);
         if (from >= version) {
             return;
         }
-        optimizer.skip(slots, 0, from, version, schedule, regularization.l2());
         if (regularization.hasL1()) {
-            applyL1(slots, 0);
+            // u after each skipped update s, rebuilt backwards from the current total: u_{s−1} = u_s − η_s·λ₁.
+            int k = (int) (version - from);
+            double[] penaltyTotal = new double[k];
+            double u = l1Total;
+            for (int i = k - 1; i >= 0; i--) {
+                penaltyTotal[i] = u;
+                u -= schedule.rate(from + 1 + i) * regularization.l1();
+            }
+            for (int i = 0; i < k; i++) {
+                long s = from + 1 + i;
+                optimizer.step(slots, 0, regularization.l2() * slots[0], schedule.rate(s), s);
+                applyL1(slots, 0, penaltyTotal[i]);
+            }
+        } else {
+            optimizer.skip(slots, 0, from, version, schedule, regularization.l2());
         }
         lastStep.put(name, version);
     }
@@ -245,16 +262,16 @@ public final class LinearModel {
         double gradient = clip(lossGradient, regularization.clipValue()) + regularization.l2() * slots[offset];
         optimizer.step(slots, offset, gradient, learningRate, t);
         if (regularization.hasL1()) {
-            applyL1(slots, offset);
+            applyL1(slots, offset, l1Total);
         }
     }
 
     /** The cumulative L1 penalty (see {@link Regularization}); q is the last value of the slot block. */
-    private void applyL1(double[] slots, int offset) {
+    private void applyL1(double[] slots, int offset, double penaltyTotal) {
         int applied = offset + slotWidth - 1;
         double w = slots[offset];
-        double penalised = w > 0 ? Math.max(0.0, w - (l1Total + slots[applied]))
-                : w < 0 ? Math.min(0.0, w + (l1Total - slots[applied])) : 0.0;
+        double penalised = w > 0 ? Math.max(0.0, w - (penaltyTotal + slots[applied]))
+                : w < 0 ? Math.min(0.0, w + (penaltyTotal - slots[applied])) : 0.0;
         slots[applied] += penalised - w;
         slots[offset] = penalised;
     }
