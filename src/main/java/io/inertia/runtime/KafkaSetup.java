@@ -95,6 +95,7 @@ public final class KafkaSetup {
                     }
                 }
             }
+            awaitLeaders(admin, missing, config.startupTimeoutMs());
         } catch (ExecutionException e) {
             ClusterUnavailableException security = securityFailure(config, e);
             if (security != null) {
@@ -158,6 +159,37 @@ public final class KafkaSetup {
             message += ": " + detail;
         }
         return message.replaceAll("\\s+", " ").strip();
+    }
+
+    /**
+     * Waits until every partition of the new topics has a leader: a producer that writes to a partition while its
+     * leadership is still being settled gets NOT_LEADER retries, which an idempotent producer can turn into
+     * out-of-order-sequence errors.
+     */
+    private static void awaitLeaders(Admin admin, List<NewTopic> created, long timeoutMs)
+            throws ExecutionException, TimeoutException, InterruptedException {
+        List<String> names = created.stream().map(NewTopic::name).toList();
+        long deadline = System.nanoTime() + timeoutMs * 1_000_000;
+        while (true) {
+            boolean ready;
+            try {
+                ready = admin.describeTopics(names).allTopicNames().get(timeoutMs, TimeUnit.MILLISECONDS).values()
+                        .stream().allMatch(topic -> topic.partitions().stream().allMatch(p -> p.leader() != null
+                                && !p.leader().isEmpty()));
+            } catch (ExecutionException e) {
+                if (!(e.getCause() instanceof org.apache.kafka.common.errors.UnknownTopicOrPartitionException)) {
+                    throw e;
+                }
+                ready = false; // created, but not yet in the metadata of the broker that answered
+            }
+            if (ready) {
+                return;
+            }
+            if (System.nanoTime() > deadline) {
+                throw new TimeoutException("partitions of " + names + " have no leader yet");
+            }
+            Thread.sleep(50);
+        }
     }
 
     private static List<NewTopic> topics(InertiaConfig config) {
