@@ -131,11 +131,11 @@ final class LearnerProcessor implements Processor<byte[], byte[], byte[], byte[]
             reject(record, e.getMessage());
             return;
         }
-        if (models.halted(key)) {
+        LinearModel model = models.load(key, example);
+        if (models.loadedHalted()) {
             reject(record, "model '" + key + "' is halted after a divergence");
             return;
         }
-        LinearModel model = models.load(key, example);
         Optional<String> problem = learner.check(model, example);
         if (problem.isPresent()) {
             reject(record, problem.get());

@@ -49,7 +49,9 @@ public final class ModelStore {
     private final KeyValueStore<String, ModelCoordinate> coordinates;
     private final OnlineLearner learner;
     private final HyperParameters hyperParameters;
+    // Facts about the header read by the last load(), so that one event deserializes its header once.
     private boolean imported;
+    private boolean loadedHalted;
 
     /** A view of the two stores for a learner; used by the learner processor and by replay. */
     public ModelStore(KeyValueStore<String, ModelSnapshot> headers, KeyValueStore<String, ModelCoordinate> coordinates,
@@ -83,6 +85,7 @@ public final class ModelStore {
      */
     LinearModel load(String modelKey, Example example) {
         ModelSnapshot header = headers.get(modelKey);
+        loadedHalted = header != null && header.getHalted();
         if (header == null) {
             imported = false;
             return learner.newModel();
@@ -139,10 +142,9 @@ public final class ModelStore {
         return snapshot;
     }
 
-    /** Whether model {@code modelKey} was halted after a divergence. */
-    boolean halted(String modelKey) {
-        ModelSnapshot header = headers.get(modelKey);
-        return header != null && header.getHalted();
+    /** Whether the model returned by the last {@link #load} was halted after a divergence. */
+    boolean loadedHalted() {
+        return loadedHalted;
     }
 
     /** Marks model {@code modelKey} halted, storing an empty header first when it has none. */
