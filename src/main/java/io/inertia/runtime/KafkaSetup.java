@@ -68,6 +68,13 @@ public final class KafkaSetup {
             } catch (TimeoutException e) {
                 throw new ClusterUnavailableException("cannot reach Kafka at " + servers + " within "
                         + config.startupTimeoutMs() + " ms", e);
+            } catch (ExecutionException e) {
+                // The admin client's own deadline (the same timeout) may expire first: the same outcome.
+                if (e.getCause() instanceof org.apache.kafka.common.errors.TimeoutException) {
+                    throw new ClusterUnavailableException("cannot reach Kafka at " + servers + " within "
+                            + config.startupTimeoutMs() + " ms", e.getCause());
+                }
+                throw e;
             }
             Set<String> existing = admin.listTopics().names().get(config.startupTimeoutMs(), TimeUnit.MILLISECONDS);
             List<NewTopic> missing = new ArrayList<>();
