@@ -9,15 +9,12 @@ import io.inertia.serde.SingleObjectAvroSerde;
 import java.nio.file.Path;
 import java.util.Properties;
 import java.util.concurrent.Callable;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import picocli.CommandLine.ArgGroup;
@@ -77,11 +74,13 @@ final class ProduceCommand implements Callable<Integer> {
         SingleObjectAvroSerde<LabeledEvent> serde = InertiaSerdes.labeledEvent();
         long sent = 0;
         long start = System.nanoTime();
-        Future<RecordMetadata> last = null;
+        // Every send is checked, not only the last: a batch can fail while later ones succeed.
+        LongAdder undelivered = new LongAdder();
+        AtomicReference<Exception> firstFailure = new AtomicReference<>();
         try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(properties, new StringSerializer(),
                 new ByteArraySerializer());
                 EventFile file = EventFile.open(input, layout)) {
-            while (file.hasNext()) {
+            while (file.hasNext() && firstFailure.get() == null) {
                 LabeledEvent event = file.next().event();
                 if (rate > 0) {
                     // Pace against the schedule, not the previous send, so the average rate holds.
@@ -91,22 +90,27 @@ final class ProduceCommand implements Callable<Integer> {
                         LockSupport.parkNanos(wait);
                     }
                 }
-                last = producer.send(new ProducerRecord<>(target, event.getModelKey(),
-                        serde.serialize(target, event)));
+                producer.send(new ProducerRecord<>(target, event.getModelKey(), serde.serialize(target, event)),
+                        (metadata, exception) -> {
+                            if (exception != null) {
+                                undelivered.increment();
+                                firstFailure.compareAndSet(null, exception);
+                            }
+                        });
                 sent++;
             }
             producer.flush();
-            if (last != null) {
-                last.get(config.startupTimeoutMs(), TimeUnit.MILLISECONDS);
-            }
-        } catch (ExecutionException | TimeoutException | org.apache.kafka.common.KafkaException e) {
-            Throwable cause = e instanceof ExecutionException ? e.getCause() : e;
-            KafkaSetup.ClusterUnavailableException security = KafkaSetup.securityFailure(config, cause);
+        } catch (org.apache.kafka.common.KafkaException e) {
+            firstFailure.compareAndSet(null, e);
+        }
+        Exception failure = firstFailure.get();
+        if (failure != null) {
+            KafkaSetup.ClusterUnavailableException security = KafkaSetup.securityFailure(config, failure);
             if (security != null) {
                 throw new CommandFailedException(security.getMessage(), security);
             }
-            throw new CommandFailedException("sending to '" + target + "' failed after " + sent + " events: "
-                    + cause.getMessage(), cause);
+            throw new CommandFailedException(undelivered.sum() + " of " + sent + " events sent to '" + target
+                    + "' were not delivered: " + failure.getMessage(), failure);
         }
         spec.commandLine().getOut().printf("sent %d events (%d rows) from %s to topic '%s'%n", sent, rows, input,
                 target);

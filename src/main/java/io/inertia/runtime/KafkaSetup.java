@@ -3,6 +3,7 @@ package io.inertia.runtime;
 import io.inertia.config.InertiaConfig;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -14,10 +15,13 @@ import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.errors.AuthenticationException;
 import org.apache.kafka.common.errors.AuthorizationException;
+import org.apache.kafka.common.errors.RetriableException;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -102,7 +106,7 @@ public final class KafkaSetup {
                     }
                 }
             }
-            awaitLeaders(admin, missing, config.startupTimeoutMs());
+            awaitWritable(admin, missing, config.startupTimeoutMs());
         } catch (ExecutionException e) {
             ClusterUnavailableException security = securityFailure(config, e);
             if (security != null) {
@@ -169,31 +173,35 @@ public final class KafkaSetup {
     }
 
     /**
-     * Waits until every partition of the new topics has a leader: a producer that writes to a partition while its
-     * leadership is still being settled gets NOT_LEADER retries, which an idempotent producer can turn into
-     * out-of-order-sequence errors.
+     * Waits until the leader of every partition of the new topics serves it. Describing the topic is not enough: the
+     * broker publishes the leader in its metadata before its replica manager has opened the partition, and produce
+     * requests in that moment fail with NOT_LEADER_OR_FOLLOWER. An idempotent producer with several requests in flight
+     * can then have a later batch appended before an earlier one, whose retries are refused as out of order until
+     * they expire, and its events are lost (KAFKA-15591, fixed after Kafka 4.3). Asking the leader for the partition's
+     * end offset goes through the same check as a produce request, so once every partition answers, none is in that
+     * moment any more.
      */
-    private static void awaitLeaders(Admin admin, List<NewTopic> created, long timeoutMs)
+    private static void awaitWritable(Admin admin, List<NewTopic> created, long timeoutMs)
             throws ExecutionException, TimeoutException, InterruptedException {
         List<String> names = created.stream().map(NewTopic::name).toList();
+        Map<TopicPartition, OffsetSpec> partitions = new LinkedHashMap<>();
+        for (NewTopic topic : created) {
+            for (int partition = 0; partition < topic.numPartitions(); partition++) {
+                partitions.put(new TopicPartition(topic.name(), partition), OffsetSpec.latest());
+            }
+        }
         long deadline = System.nanoTime() + timeoutMs * 1_000_000;
         while (true) {
-            boolean ready;
             try {
-                ready = admin.describeTopics(names).allTopicNames().get(timeoutMs, TimeUnit.MILLISECONDS).values()
-                        .stream().allMatch(topic -> topic.partitions().stream().allMatch(p -> p.leader() != null
-                                && !p.leader().isEmpty()));
+                admin.listOffsets(partitions).all().get(timeoutMs, TimeUnit.MILLISECONDS);
+                return;
             } catch (ExecutionException e) {
-                if (!(e.getCause() instanceof org.apache.kafka.common.errors.UnknownTopicOrPartitionException)) {
+                if (!(e.getCause() instanceof RetriableException)) {
                     throw e;
                 }
-                ready = false; // created, but not yet in the metadata of the broker that answered
-            }
-            if (ready) {
-                return;
             }
             if (System.nanoTime() > deadline) {
-                throw new TimeoutException("partitions of " + names + " have no leader yet");
+                throw new TimeoutException("the partitions of " + names + " are not served by a leader yet");
             }
             Thread.sleep(50);
         }

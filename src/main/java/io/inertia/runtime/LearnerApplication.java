@@ -90,6 +90,11 @@ public final class LearnerApplication implements AutoCloseable {
         return progress;
     }
 
+    /** The Kafka Streams state, or {@code CREATED} before {@link #start()}. */
+    public synchronized KafkaStreams.State state() {
+        return streams == null ? KafkaStreams.State.CREATED : streams.state();
+    }
+
     /** Blocks until Kafka Streams stops; returns the failure that stopped it, or null after a normal close. */
     public Throwable awaitStop() throws InterruptedException {
         stopped.await();

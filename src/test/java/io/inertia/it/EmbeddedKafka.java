@@ -96,10 +96,19 @@ final class EmbeddedKafka implements AutoCloseable {
 
     /** Polls {@code condition} until it holds; fails with {@code what} when {@code timeout} passes first. */
     static void await(Duration timeout, String what, BooleanSupplier condition) throws InterruptedException {
+        await(timeout, () -> what, condition);
+    }
+
+    /**
+     * Polls {@code condition} until it holds; fails with the description {@code what} gives at that moment (so that it
+     * can say how far things got) when {@code timeout} passes first.
+     */
+    static void await(Duration timeout, java.util.function.Supplier<String> what, BooleanSupplier condition)
+            throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (!condition.getAsBoolean()) {
             if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out after " + timeout.toSeconds() + " s waiting for " + what);
+                throw new AssertionError("timed out after " + timeout.toSeconds() + " s waiting for " + what.get());
             }
             Thread.sleep(50);
         }

@@ -20,14 +20,20 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.Random;
 import java.util.TreeMap;
+import java.util.Comparator;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.LongStream;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -74,7 +80,8 @@ class LearnerIT {
         produce(config, events);
         try (LearnerApplication learner = new LearnerApplication(config)) {
             learner.start();
-            Map<String, List<ModelSnapshot>> snapshots = readSnapshotsUntil(config, Map.of("alpha", 6000L, "beta", 6000L));
+            Map<String, List<ModelSnapshot>> snapshots = readSnapshotsUntil(config, learner,
+                    Map.of("alpha", 6000L, "beta", 6000L));
             for (String key : TRUTH.keySet()) {
                 ModelSnapshot last = assertGaplessAndExact(config, key, snapshots.get(key), events, 200, 6000);
                 double[] truth = TRUTH.get(key);
@@ -93,7 +100,7 @@ class LearnerIT {
         produce(config, events.subList(0, half));
         try (LearnerApplication first = new LearnerApplication(config)) {
             first.start();
-            readSnapshotsUntil(config, Map.of("alpha", 2000L, "beta", 2000L));
+            readSnapshotsUntil(config, first, Map.of("alpha", 2000L, "beta", 2000L));
         }
         // The second half arrives while no learner runs; a new instance with an empty state directory must restore
         // the models from the changelog and continue them, not start from zero.
@@ -102,12 +109,58 @@ class LearnerIT {
                 stateDir.resolve("second").toString()));
         try (LearnerApplication second = new LearnerApplication(restarted)) {
             second.start();
-            Map<String, List<ModelSnapshot>> snapshots = readSnapshotsUntil(config, Map.of("alpha", 4000L, "beta", 4000L));
+            Map<String, List<ModelSnapshot>> snapshots = readSnapshotsUntil(config, second,
+                    Map.of("alpha", 4000L, "beta", 4000L));
             for (String key : TRUTH.keySet()) {
                 assertGaplessAndExact(config, key, snapshots.get(key), events, 100, 4000);
             }
             assertTrue(second.progress().learnedCount() >= half,
                     "the second instance learned the second half: " + second.progress().learnedCount());
+        }
+    }
+
+    /**
+     * Producing at once to topics that Inertia just created must deliver every event. Before the partitions were
+     * probed, an idempotent producer's first batch could hit a leader that had not opened its partition yet; a later
+     * batch then landed first and the first one was refused as out of order until it expired (KAFKA-15591).
+     */
+    @Test
+    void shouldDeliverEveryEventProducedRightAfterTopicsAreCreated() throws Exception {
+        for (int round = 0; round < 4; round++) {
+            InertiaConfig config = config("fresh" + round, 4, 100);
+            io.inertia.runtime.KafkaSetup.ensureTopics(config);
+            Properties properties = kafka.clientProperties();
+            properties.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
+            properties.put(ProducerConfig.ACKS_CONFIG, "all");
+            properties.put(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, "5");
+            properties.put(ProducerConfig.BATCH_SIZE_CONFIG, "1024"); // many small requests in flight at once
+            properties.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, "20000");
+            properties.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, "10000");
+            List<Future<RecordMetadata>> sent = new ArrayList<>();
+            try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(properties, new StringSerializer(),
+                    new ByteArraySerializer())) {
+                for (int i = 0; i < 4000; i++) {
+                    sent.add(producer.send(new ProducerRecord<>(config.inputTopic(), "m" + (i % 16), new byte[64])));
+                }
+                producer.flush();
+            }
+            int round1 = round;
+            for (Future<RecordMetadata> result : sent) {
+                try {
+                    result.get();
+                } catch (java.util.concurrent.ExecutionException e) {
+                    throw new AssertionError("round " + round1 + ": an event was not delivered", e.getCause());
+                }
+            }
+            try (Admin admin = Admin.create(kafka.clientProperties())) {
+                Map<TopicPartition, OffsetSpec> ends = new TreeMap<>(Comparator.comparing(TopicPartition::toString));
+                for (int partition = 0; partition < 4; partition++) {
+                    ends.put(new TopicPartition(config.inputTopic(), partition), OffsetSpec.latest());
+                }
+                long total = admin.listOffsets(ends).all().get(10, TimeUnit.SECONDS).values().stream()
+                        .mapToLong(info -> info.offset()).sum();
+                assertEquals(4000, total, "events in the topic after round " + round);
+            }
         }
     }
 
@@ -171,19 +224,24 @@ class LearnerIT {
         properties.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
         properties.put(ProducerConfig.ACKS_CONFIG, "all");
         var serde = InertiaSerdes.labeledEvent();
+        List<Future<RecordMetadata>> sent = new ArrayList<>();
         try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(properties, new StringSerializer(),
                 new ByteArraySerializer())) {
             for (LabeledEvent event : events) {
-                producer.send(new ProducerRecord<>(config.inputTopic(), event.getModelKey(),
-                        serde.serialize(config.inputTopic(), event)));
+                sent.add(producer.send(new ProducerRecord<>(config.inputTopic(), event.getModelKey(),
+                        serde.serialize(config.inputTopic(), event))));
             }
             producer.flush();
+        }
+        // A send that failed must fail here, not as a learner that waits for events that never arrived.
+        for (Future<RecordMetadata> result : sent) {
+            result.get();
         }
     }
 
     /** Every committed snapshot, per model in topic order, read until each model in {@code until} reached its version. */
-    private static Map<String, List<ModelSnapshot>> readSnapshotsUntil(InertiaConfig config, Map<String, Long> until)
-            throws InterruptedException {
+    private static Map<String, List<ModelSnapshot>> readSnapshotsUntil(InertiaConfig config,
+            LearnerApplication learner, Map<String, Long> until) throws InterruptedException {
         Properties properties = kafka.clientProperties();
         properties.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         properties.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
@@ -195,7 +253,8 @@ class LearnerIT {
                     .map(info -> new TopicPartition(info.topic(), info.partition())).toList();
             consumer.assign(partitions);
             consumer.seekToBeginning(partitions);
-            EmbeddedKafka.await(WAIT, "snapshots reaching " + until, () -> {
+            EmbeddedKafka.await(WAIT, () -> "snapshots reaching " + until + "; got to " + highestVersions(snapshots)
+                    + "; " + learnerState(config, learner), () -> {
                 for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(100))) {
                     ModelSnapshot snapshot = serde.deserialize(record.topic(), record.value());
                     assertEquals(record.key(), snapshot.getModelKey());
@@ -206,5 +265,31 @@ class LearnerIT {
             });
         }
         return snapshots;
+    }
+
+    private static Map<String, Long> highestVersions(Map<String, List<ModelSnapshot>> snapshots) {
+        Map<String, Long> highest = new TreeMap<>();
+        snapshots.forEach((key, list) -> highest.put(key, list.get(list.size() - 1).getVersion()));
+        return highest;
+    }
+
+    /** What the learner did, for a failure message: its state and counts, and its committed input offsets. */
+    private static String learnerState(InertiaConfig config, LearnerApplication learner) {
+        String state = "learner " + learner.state() + ", learned " + learner.progress().learnedCount() + ", rejected "
+                + learner.progress().rejectedCount();
+        try (Admin admin = Admin.create(kafka.clientProperties())) {
+            Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(
+                    config.kafka().get(StreamsConfig.APPLICATION_ID_CONFIG)).partitionsToOffsetAndMetadata()
+                    .get(10, TimeUnit.SECONDS);
+            Map<TopicPartition, OffsetSpec> ends = new TreeMap<>(Comparator.comparing(TopicPartition::toString));
+            committed.keySet().forEach(partition -> ends.put(partition, OffsetSpec.latest()));
+            var latest = admin.listOffsets(ends).all().get(10, TimeUnit.SECONDS);
+            Map<String, String> offsets = new TreeMap<>();
+            committed.forEach((partition, offset) -> offsets.put(partition.toString(),
+                    (offset == null ? "none" : Long.toString(offset.offset())) + "/" + latest.get(partition).offset()));
+            return state + ", committed/end offsets " + offsets;
+        } catch (Exception e) {
+            return state + ", offsets unavailable: " + e;
+        }
     }
 }
