@@ -109,6 +109,10 @@ final class ProduceCommand implements Callable<Integer> {
             if (security != null) {
                 throw new CommandFailedException(security.getMessage(), security);
             }
+            if (undelivered.sum() == 0) { // refused before any event was handed over (e.g. no metadata in time)
+                throw new CommandFailedException("sending to '" + target + "' failed after " + sent + " events: "
+                        + failure.getMessage(), failure);
+            }
             throw new CommandFailedException(undelivered.sum() + " of " + sent + " events sent to '" + target
                     + "' were not delivered: " + failure.getMessage(), failure);
         }

@@ -25,6 +25,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.LongStream;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
@@ -35,6 +36,7 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
@@ -161,6 +163,57 @@ class LearnerIT {
                         .mapToLong(info -> info.offset()).sum();
                 assertEquals(4000, total, "events in the topic after round " + round);
             }
+        }
+    }
+
+    /**
+     * {@code inertia produce} checks every send: one event in the middle of the file that the topic refuses (larger
+     * than its {@code max.message.bytes}) fails the command with the count, while the others are delivered.
+     */
+    @Test
+    void shouldFailProduceNamingHowManyEventsWereNotDelivered() throws Exception {
+        String topic = "oversize-events";
+        try (Admin admin = Admin.create(kafka.clientProperties())) {
+            admin.createTopics(List.of(new NewTopic(topic, 1, (short) 1)
+                    .configs(Map.of(TopicConfig.MAX_MESSAGE_BYTES_CONFIG, "20000")))).all().get(30, TimeUnit.SECONDS);
+            // Produce only once the leader serves the partition (see the test above).
+            EmbeddedKafka.await(WAIT, "the leader of " + topic, () -> {
+                try {
+                    admin.listOffsets(Map.of(new TopicPartition(topic, 0), OffsetSpec.latest())).all()
+                            .get(10, TimeUnit.SECONDS);
+                    return true;
+                } catch (Exception e) {
+                    return false;
+                }
+            });
+        }
+        StringBuilder lines = new StringBuilder();
+        for (int row = 0; row < 30; row++) {
+            StringBuilder features = new StringBuilder("\"x\": " + row);
+            if (row == 10) { // about 2,000 features of 18+ bytes each: far over 20,000 bytes as one record
+                for (int f = 0; f < 2000; f++) {
+                    features.append(", \"feature-").append(f).append("\": 1.5");
+                }
+            }
+            lines.append("{\"y\": ").append(row).append(", \"features\": {").append(features).append("}}\n");
+        }
+        Path input = stateDir.resolve("oversize.jsonl");
+        java.nio.file.Files.writeString(input, lines);
+        java.io.StringWriter out = new java.io.StringWriter();
+        java.io.StringWriter err = new java.io.StringWriter();
+        int status;
+        try (java.io.PrintWriter outWriter = new java.io.PrintWriter(out, true);
+                java.io.PrintWriter errWriter = new java.io.PrintWriter(err, true)) {
+            status = io.inertia.cli.InertiaCommand.execute(outWriter, errWriter, "produce", "--bootstrap-servers",
+                    kafka.bootstrapServers(), "--input", input.toString(), "--label", "y", "--model-key", "m",
+                    "--topic", topic);
+        }
+        assertEquals(1, status, out + "\n" + err);
+        assertTrue(err.toString().contains("1 of 30 events sent to '" + topic + "' were not delivered"), err.toString());
+        try (Admin admin = Admin.create(kafka.clientProperties())) {
+            long end = admin.listOffsets(Map.of(new TopicPartition(topic, 0), OffsetSpec.latest())).all()
+                    .get(10, TimeUnit.SECONDS).get(new TopicPartition(topic, 0)).offset();
+            assertEquals(29, end, "the other events are in the topic");
         }
     }
 
