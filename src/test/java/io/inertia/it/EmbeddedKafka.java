@@ -5,6 +5,9 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.function.BooleanSupplier;
 import org.apache.kafka.clients.CommonClientConfigs;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.test.KafkaClusterTestKit;
 import org.apache.kafka.common.test.TestKitNodes;
 
@@ -59,6 +62,22 @@ final class EmbeddedKafka implements AutoCloseable {
         Properties properties = new Properties();
         properties.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
         return properties;
+    }
+
+    /**
+     * The end offset of each of {@code partitions}, asked of their leaders; fails while a leader does not serve its
+     * partition yet.
+     */
+    Map<TopicPartition, Long> endOffsets(java.util.Collection<TopicPartition> partitions) throws Exception {
+        Map<TopicPartition, OffsetSpec> request = new java.util.LinkedHashMap<>();
+        partitions.forEach(partition -> request.put(partition, OffsetSpec.latest()));
+        try (Admin admin = Admin.create(clientProperties())) {
+            Map<TopicPartition, Long> ends = new java.util.TreeMap<>(
+                    java.util.Comparator.comparing(TopicPartition::toString));
+            admin.listOffsets(request).all().get(10, java.util.concurrent.TimeUnit.SECONDS)
+                    .forEach((partition, info) -> ends.put(partition, info.offset()));
+            return ends;
+        }
     }
 
     /** Settings for an Inertia config on this cluster: bootstrap servers plus {@code more}. */

@@ -20,13 +20,12 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.Random;
 import java.util.TreeMap;
-import java.util.Comparator;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.IntStream;
 import java.util.stream.LongStream;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -154,15 +153,10 @@ class LearnerIT {
                     throw new AssertionError("round " + round1 + ": an event was not delivered", e.getCause());
                 }
             }
-            try (Admin admin = Admin.create(kafka.clientProperties())) {
-                Map<TopicPartition, OffsetSpec> ends = new TreeMap<>(Comparator.comparing(TopicPartition::toString));
-                for (int partition = 0; partition < 4; partition++) {
-                    ends.put(new TopicPartition(config.inputTopic(), partition), OffsetSpec.latest());
-                }
-                long total = admin.listOffsets(ends).all().get(10, TimeUnit.SECONDS).values().stream()
-                        .mapToLong(info -> info.offset()).sum();
-                assertEquals(4000, total, "events in the topic after round " + round);
-            }
+            List<TopicPartition> partitions = IntStream.range(0, 4)
+                    .mapToObj(partition -> new TopicPartition(config.inputTopic(), partition)).toList();
+            long total = kafka.endOffsets(partitions).values().stream().mapToLong(Long::longValue).sum();
+            assertEquals(4000, total, "events in the topic after round " + round);
         }
     }
 
@@ -176,17 +170,16 @@ class LearnerIT {
         try (Admin admin = Admin.create(kafka.clientProperties())) {
             admin.createTopics(List.of(new NewTopic(topic, 1, (short) 1)
                     .configs(Map.of(TopicConfig.MAX_MESSAGE_BYTES_CONFIG, "20000")))).all().get(30, TimeUnit.SECONDS);
-            // Produce only once the leader serves the partition (see the test above).
-            EmbeddedKafka.await(WAIT, "the leader of " + topic, () -> {
-                try {
-                    admin.listOffsets(Map.of(new TopicPartition(topic, 0), OffsetSpec.latest())).all()
-                            .get(10, TimeUnit.SECONDS);
-                    return true;
-                } catch (Exception e) {
-                    return false;
-                }
-            });
         }
+        // Produce only once the leader serves the partition (see the test above).
+        EmbeddedKafka.await(WAIT, "the leader of " + topic, () -> {
+            try {
+                kafka.endOffsets(List.of(new TopicPartition(topic, 0)));
+                return true;
+            } catch (Exception e) {
+                return false;
+            }
+        });
         StringBuilder lines = new StringBuilder();
         for (int row = 0; row < 30; row++) {
             StringBuilder features = new StringBuilder("\"x\": " + row);
@@ -210,11 +203,8 @@ class LearnerIT {
         }
         assertEquals(1, status, out + "\n" + err);
         assertTrue(err.toString().contains("1 of 30 events sent to '" + topic + "' were not delivered"), err.toString());
-        try (Admin admin = Admin.create(kafka.clientProperties())) {
-            long end = admin.listOffsets(Map.of(new TopicPartition(topic, 0), OffsetSpec.latest())).all()
-                    .get(10, TimeUnit.SECONDS).get(new TopicPartition(topic, 0)).offset();
-            assertEquals(29, end, "the other events are in the topic");
-        }
+        assertEquals(29, kafka.endOffsets(List.of(new TopicPartition(topic, 0))).get(new TopicPartition(topic, 0)),
+                "the other events are in the topic");
     }
 
     /**
@@ -334,12 +324,10 @@ class LearnerIT {
             Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(
                     config.kafka().get(StreamsConfig.APPLICATION_ID_CONFIG)).partitionsToOffsetAndMetadata()
                     .get(10, TimeUnit.SECONDS);
-            Map<TopicPartition, OffsetSpec> ends = new TreeMap<>(Comparator.comparing(TopicPartition::toString));
-            committed.keySet().forEach(partition -> ends.put(partition, OffsetSpec.latest()));
-            var latest = admin.listOffsets(ends).all().get(10, TimeUnit.SECONDS);
+            Map<TopicPartition, Long> latest = kafka.endOffsets(committed.keySet());
             Map<String, String> offsets = new TreeMap<>();
             committed.forEach((partition, offset) -> offsets.put(partition.toString(),
-                    (offset == null ? "none" : Long.toString(offset.offset())) + "/" + latest.get(partition).offset()));
+                    (offset == null ? "none" : Long.toString(offset.offset())) + "/" + latest.get(partition)));
             return state + ", committed/end offsets " + offsets;
         } catch (Exception e) {
             return state + ", offsets unavailable: " + e;
