@@ -87,7 +87,16 @@ public final class InertiaConfig {
         STARTUP_TIMEOUT_MS("inertia.startup-timeout-ms", "30000",
                 "How long `run`, `produce` and `snapshots` wait for the cluster before giving up (ms)."),
         PROGRESS_INTERVAL_MS("inertia.progress-interval-ms", "10000",
-                "Interval of `run`'s progress log line (ms; logging only, never reaches a model).");
+                "Interval of `run`'s progress log line (ms; logging only, never reaches a model)."),
+        MAX_RECORD_BYTES("inertia.max-record-bytes", "524288",
+                "No record Inertia writes (snapshots and their parts, predictions, changelogs) exceeds this many bytes; "
+                        + "keep it below the broker's max.message.bytes and the producer's max.request.size (1 MB)."),
+        MODEL_CACHE_MAX_BYTES("inertia.model-cache-max-bytes", "268435456",
+                "Memory budget of the models held in memory by one learner process (bytes, estimated); beyond it the "
+                        + "least recently used models are evicted and reloaded from the store on their next event."),
+        ROCKSDB_MEMORY_BYTES("inertia.rocksdb-memory-bytes", "67108864",
+                "Memory of RocksDB (block cache and memtables together) shared by every model store of one learner "
+                        + "process (bytes).");
 
         private final String key;
         private final String defaultValue;
@@ -142,6 +151,9 @@ public final class InertiaConfig {
     private final OnDivergence onDivergence;
     private final long startupTimeoutMs;
     private final long progressIntervalMs;
+    private final int maxRecordBytes;
+    private final long modelCacheMaxBytes;
+    private final long rocksDbMemoryBytes;
     private final SortedMap<String, String> kafka;
     private final Map<String, String> settings;
 
@@ -177,6 +189,15 @@ public final class InertiaConfig {
         onDivergence = OnDivergence.byName(p.choice(Key.ON_DIVERGENCE, OnDivergence.names()));
         startupTimeoutMs = p.integer(Key.STARTUP_TIMEOUT_MS, 1, Long.MAX_VALUE);
         progressIntervalMs = p.integer(Key.PROGRESS_INTERVAL_MS, 1, Long.MAX_VALUE);
+        maxRecordBytes = (int) p.integer(Key.MAX_RECORD_BYTES, 65_536, 1_048_576);
+        modelCacheMaxBytes = p.integer(Key.MODEL_CACHE_MAX_BYTES, 0, Long.MAX_VALUE);
+        rocksDbMemoryBytes = p.integer(Key.ROCKSDB_MEMORY_BYTES, 4L << 20, Long.MAX_VALUE);
+        if (9L * metricsWindow + 4096 > maxRecordBytes / 2) {
+            // The window of recent losses is part of every snapshot's header, which must fit in one record.
+            p.problems.add(Key.METRICS_WINDOW.key() + "=" + metricsWindow + " does not fit in a snapshot record of "
+                    + Key.MAX_RECORD_BYTES.key() + "=" + maxRecordBytes + " bytes: at most "
+                    + (maxRecordBytes / 2 - 4096) / 9);
+        }
         kafka = Collections.unmodifiableSortedMap(p.kafka());
         p.rejectUnknownKeys();
         if (!p.problems.isEmpty()) {
@@ -255,6 +276,9 @@ public final class InertiaConfig {
         all.put(Key.ON_DIVERGENCE.key(), onDivergence.configName());
         all.put(Key.STARTUP_TIMEOUT_MS.key(), Long.toString(startupTimeoutMs));
         all.put(Key.PROGRESS_INTERVAL_MS.key(), Long.toString(progressIntervalMs));
+        all.put(Key.MAX_RECORD_BYTES.key(), Integer.toString(maxRecordBytes));
+        all.put(Key.MODEL_CACHE_MAX_BYTES.key(), Long.toString(modelCacheMaxBytes));
+        all.put(Key.ROCKSDB_MEMORY_BYTES.key(), Long.toString(rocksDbMemoryBytes));
         return all;
     }
 
@@ -408,6 +432,21 @@ public final class InertiaConfig {
     /** Interval of the progress log line, in ms. */
     public long progressIntervalMs() {
         return progressIntervalMs;
+    }
+
+    /** The largest record Inertia may write, in bytes ({@code inertia.max-record-bytes}). */
+    public int maxRecordBytes() {
+        return maxRecordBytes;
+    }
+
+    /** The memory budget of the models in memory, in bytes ({@code inertia.model-cache-max-bytes}). */
+    public long modelCacheMaxBytes() {
+        return modelCacheMaxBytes;
+    }
+
+    /** RocksDB's memory for every model store of one process, in bytes ({@code inertia.rocksdb-memory-bytes}). */
+    public long rocksDbMemoryBytes() {
+        return rocksDbMemoryBytes;
     }
 
     /** The Kafka settings (every key without the {@code inertia.} prefix), unchanged. */

@@ -83,14 +83,53 @@ public final class FeatureHasher {
      */
     public SortedMap<String, Double> hash(Map<String, Double> named) {
         Objects.requireNonNull(named, "named");
-        SortedMap<String, Double> byName = new TreeMap<>(named);
+        String[] names = named.keySet().toArray(new String[0]);
+        java.util.Arrays.sort(names);
+        double[] values = new double[names.length];
+        for (int i = 0; i < names.length; i++) {
+            values[i] = named.get(names[i]);
+        }
+        Buckets buckets = buckets(names, values);
         SortedMap<String, Double> hashed = new TreeMap<>();
-        for (Map.Entry<String, Double> feature : byName.entrySet()) {
-            int h = murmur3x86_32(feature.getKey().getBytes(StandardCharsets.UTF_8), SEED);
-            double signed = h < 0 ? -feature.getValue() : feature.getValue();
-            hashed.merge(BUCKET_PREFIX + (h & mask), signed, Double::sum);
+        for (int i = 0; i < buckets.indices().length; i++) {
+            hashed.put(BUCKET_PREFIX + buckets.indices()[i], buckets.values()[i]);
         }
         return Collections.unmodifiableSortedMap(hashed);
+    }
+
+    /**
+     * The hashed features φ(x) of the features {@code names[i]} = {@code values[i]}, given in ascending name order:
+     * the buckets some name falls into, ascending, each with Σ s·x over its names, summed in the names' order.
+     */
+    public Buckets buckets(String[] names, double[] values) {
+        int[] indices = new int[names.length];
+        double[] signed = new double[names.length];
+        for (int i = 0; i < names.length; i++) {
+            int h = murmur3x86_32(names[i].getBytes(StandardCharsets.UTF_8), SEED);
+            indices[i] = h & mask;
+            signed[i] = h < 0 ? -values[i] : values[i];
+        }
+        // A stable sort keeps the names' order within a bucket, so that collisions add up in name order.
+        Example.sortByBucket(indices, signed, names.length);
+        int distinct = 0;
+        for (int i = 0; i < names.length; i++) {
+            if (distinct > 0 && indices[distinct - 1] == indices[i]) {
+                signed[distinct - 1] += signed[i];
+            } else {
+                indices[distinct] = indices[i];
+                signed[distinct++] = signed[i];
+            }
+        }
+        return new Buckets(java.util.Arrays.copyOf(indices, distinct), java.util.Arrays.copyOf(signed, distinct));
+    }
+
+    /**
+     * Hashed features: bucket {@code indices[i]} (ascending, distinct) has value {@code values[i]}.
+     *
+     * @param indices the buckets
+     * @param values their summed signed values
+     */
+    public record Buckets(int[] indices, double[] values) {
     }
 
     /**

@@ -1,5 +1,6 @@
 package io.inertia.model;
 
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.Map;
@@ -8,42 +9,54 @@ import java.util.SortedMap;
 import java.util.TreeMap;
 
 /**
- * A linear model ŷ = w·x + b over dense and named features, together with its optimizer's per-parameter state and
+ * A linear model ŷ = w·x + b over dense and sparse features, together with its optimizer's per-parameter state and
  * its training statistics. Mutable; owned by one thread at a time.
  *
- * <p>Storage layout: every parameter (each dense weight, each named weight, the bias) occupies a slot block of
+ * <p>Storage layout: every parameter (each dense weight, each sparse weight, the bias) occupies a slot block of
  * {@link #slotWidth()} = 1 + optimizer state size doubles, the parameter first. Dense weight i is at
- * {@code denseSlots()[i * slotWidth()]}; named weight n at {@code namedSlots().get(n)[0]}; the bias at
- * {@code biasSlots()[0]}. Named features are kept in name order, so a model's content and any sum over it never depend
- * on insertion or hash order.
+ * {@code denseSlots()[i * slotWidth()]}; the bias at {@code biasSlots()[0]}. Sparse weights are <em>coordinates</em>
+ * 0, 1, … in the order they were added, each a named feature or a hashed bucket (see {@link Example}), their slot
+ * blocks side by side in one array and the update each is current to in a {@code long[]}: an event reaches its
+ * weights through two index maps (name → coordinate, bucket → coordinate) and allocates nothing per feature. Nothing
+ * that reaches a result depends on the coordinates' order: sums run over an event's features in their sorted order,
+ * and whoever lists the coordinates sorts them ({@link #sortedCoordinates()}).
  *
- * <p>Named parameters are updated lazily: an event steps only the named features it carries (and every dense weight
- * and the bias); a named parameter it does not carry is brought up to date in closed form
- * ({@link Optimizer#skip}) when an event next carries it, or when {@link OnlineLearner#catchUp} is called before the
- * model is read as a whole. {@link #lastStep(String)} says up to which update a named parameter is current.
+ * <p>Sparse parameters are updated lazily: an event steps only the sparse features it carries (and every dense weight
+ * and the bias); a coordinate it does not carry is brought up to date in closed form ({@link Optimizer#skip}) when an
+ * event next carries it, or when {@link OnlineLearner#catchUp} is called before the model is read as a whole.
+ * {@link #lastStep(int)} says up to which update a coordinate is current.
  */
 public final class LinearModel {
 
+    private static final int INITIAL_COORDINATES = 16;
+
     private final int slotWidth;
     private double[] denseSlots;
-    private final TreeMap<String, double[]> namedSlots;
-    // Update count up to which each named parameter is current; the others are caught up lazily when touched.
-    private final Map<String, Long> lastStep = new HashMap<>();
     private final double[] biasSlots;
     private long version;
     private double runningLoss;
     private double l1Total;
     private final PrequentialMetrics metrics;
 
-    private LinearModel(int slotWidth, double[] denseSlots, TreeMap<String, double[]> namedSlots, double[] biasSlots,
-            long version, double runningLoss, PrequentialMetrics metrics) {
+    private final HashMap<String, Integer> nameIndex = new HashMap<>();
+    private final BucketIndex bucketIndex = new BucketIndex();
+    /** Per coordinate: its name, or null for a bucket. */
+    private String[] names = new String[INITIAL_COORDINATES];
+    /** Per coordinate: its bucket, or −1 for a named feature. */
+    private int[] buckets = new int[INITIAL_COORDINATES];
+    private long[] lastSteps = new long[INITIAL_COORDINATES];
+    private double[] slots;
+    private int count;
+
+    private LinearModel(int slotWidth, double[] denseSlots, double[] biasSlots, long version, double runningLoss,
+            PrequentialMetrics metrics) {
         this.metrics = metrics;
         this.slotWidth = slotWidth;
         this.denseSlots = denseSlots;
-        this.namedSlots = namedSlots;
         this.biasSlots = biasSlots;
         this.version = version;
         this.runningLoss = runningLoss;
+        this.slots = new double[INITIAL_COORDINATES * slotWidth];
     }
 
     /** A model with every parameter and every optimizer state at 0 and no update applied, for an optimizer keeping
@@ -55,8 +68,7 @@ public final class LinearModel {
     /** As {@link #empty(int)}, with prequential metrics over a window of {@code metricsWindow} events. */
     public static LinearModel empty(int stateSize, int metricsWindow) {
         int width = 1 + stateSize;
-        return new LinearModel(width, null, new TreeMap<>(), new double[width], 0, 0.0,
-                new PrequentialMetrics(metricsWindow));
+        return new LinearModel(width, null, new double[width], 0, 0.0, new PrequentialMetrics(metricsWindow));
     }
 
     /**
@@ -70,7 +82,10 @@ public final class LinearModel {
                 new PrequentialMetrics(OnlineLearner.DEFAULT_METRICS_WINDOW));
     }
 
-    /** As {@link #restore(int, double[], Map, double[], long, double)}, with its prequential metrics. */
+    /**
+     * As {@link #restore(int, double[], Map, double[], long, double)}, with its prequential metrics. Named slots are
+     * current at {@code version}.
+     */
     public static LinearModel restore(int stateSize, double[] denseSlots, Map<String, double[]> namedSlots,
             double[] biasSlots, long version, double runningLoss, PrequentialMetrics metrics) {
         int width = 1 + stateSize;
@@ -80,16 +95,11 @@ public final class LinearModel {
         if (biasSlots.length != width) {
             throw new IllegalArgumentException("bias slots length " + biasSlots.length + " is not " + width);
         }
-        TreeMap<String, double[]> named = new TreeMap<>();
-        for (Map.Entry<String, double[]> entry : namedSlots.entrySet()) {
-            if (entry.getValue().length != width) {
-                throw new IllegalArgumentException("slots of '" + entry.getKey() + "' do not have length " + width);
-            }
-            named.put(entry.getKey(), entry.getValue().clone());
+        LinearModel model = new LinearModel(width, denseSlots == null ? null : denseSlots.clone(), biasSlots.clone(),
+                version, runningLoss, metrics);
+        for (Map.Entry<String, double[]> entry : new TreeMap<>(namedSlots).entrySet()) {
+            model.putNamed(entry.getKey(), entry.getValue(), version);
         }
-        LinearModel model = new LinearModel(width, denseSlots == null ? null : denseSlots.clone(), named,
-                biasSlots.clone(), version, runningLoss, metrics);
-        named.keySet().forEach(name -> model.lastStep.put(name, version));
         return model;
     }
 
@@ -108,9 +118,16 @@ public final class LinearModel {
         return denseSlots;
     }
 
-    /** The named slot blocks by feature name, in name order; read-only map of live arrays. */
+    /**
+     * Every sparse parameter's slot block by name (buckets as {@code "#i"}), in name order: a new map of copies, built
+     * in O(coordinates) for readers and tests.
+     */
     public SortedMap<String, double[]> namedSlots() {
-        return Collections.unmodifiableSortedMap(namedSlots);
+        TreeMap<String, double[]> all = new TreeMap<>();
+        for (int i = 0; i < count; i++) {
+            all.put(coordinateName(i), Arrays.copyOfRange(slots, i * slotWidth, (i + 1) * slotWidth));
+        }
+        return Collections.unmodifiableSortedMap(all);
     }
 
     /** The bias slot block (live, not a copy). */
@@ -118,62 +135,258 @@ public final class LinearModel {
         return biasSlots;
     }
 
-    /** The update count up to which named parameter {@code name} is current, or −1 when the model does not have it. */
+    /** Number of sparse parameters (coordinates). */
+    public int coordinateCount() {
+        return count;
+    }
+
+    /** The coordinate of sparse feature {@code name} (a bucket for the form {@code "#i"}), or −1 when absent. */
+    public int coordinateOf(String name) {
+        int bucket = Example.bucketOf(name);
+        if (bucket >= 0) {
+            return bucketIndex.get(bucket);
+        }
+        Integer index = nameIndex.get(name);
+        return index == null ? -1 : index;
+    }
+
+    /** The coordinate of bucket {@code bucket}, or −1 when absent. */
+    public int coordinateOfBucket(int bucket) {
+        return bucketIndex.get(bucket);
+    }
+
+    /** The name of coordinate {@code i}: its feature name, or {@code "#b"} for bucket b. */
+    public String coordinateName(int i) {
+        return names[i] != null ? names[i] : Example.bucketName(buckets[i]);
+    }
+
+    /** The bucket of coordinate {@code i}, or −1 when it is a named feature. */
+    public int coordinateBucket(int i) {
+        return buckets[i];
+    }
+
+    /** The feature name of coordinate {@code i}, or null when it is a bucket. */
+    public String coordinateFeature(int i) {
+        return names[i];
+    }
+
+    /** Value {@code k} of coordinate {@code i}'s slot block (0 the weight, then the optimizer state). */
+    public double coordinateSlot(int i, int k) {
+        return slots[i * slotWidth + k];
+    }
+
+    /** The update count up to which coordinate {@code i} is current. */
+    public long lastStep(int i) {
+        return lastSteps[i];
+    }
+
+    /** The update count up to which sparse parameter {@code name} is current, or −1 when the model does not have it. */
     public long lastStep(String name) {
-        Long step = lastStep.get(name);
-        return step == null ? -1 : step;
+        int i = coordinateOf(name);
+        return i < 0 ? -1 : lastSteps[i];
     }
 
     /**
-     * Adds a stored named parameter: its slot block (parameter, then optimizer state; copied) and the update up to
-     * which it is current.
+     * The coordinates ordered for listing: named features by name, then buckets by index. O(c log c); the order in
+     * which snapshots and stores list a model's weights, so that equal models give equal bytes.
      */
-    public void putNamed(String name, double[] slots, long currentTo) {
+    public int[] sortedCoordinates() {
+        int[] all = new int[count];
+        for (int i = 0; i < count; i++) {
+            all[i] = i;
+        }
+        return sortCoordinates(all);
+    }
+
+    /** {@code coordinates} (a new array) in the order of {@link #sortedCoordinates()}. */
+    public int[] sortCoordinates(int[] coordinates) {
+        Integer[] order = new Integer[coordinates.length];
+        for (int j = 0; j < coordinates.length; j++) {
+            order[j] = coordinates[j];
+        }
+        Arrays.sort(order, (a, b) -> {
+            String nameA = names[a];
+            String nameB = names[b];
+            if (nameA != null && nameB != null) {
+                return nameA.compareTo(nameB);
+            }
+            if (nameA != null || nameB != null) {
+                return nameA != null ? -1 : 1;
+            }
+            return Integer.compare(buckets[a], buckets[b]);
+        });
+        int[] sorted = new int[order.length];
+        for (int j = 0; j < order.length; j++) {
+            sorted[j] = order[j];
+        }
+        return sorted;
+    }
+
+    /** A deep copy of this model, for reading it whole without changing it. O(the model's size). */
+    public LinearModel copy() {
+        PrequentialMetrics metricsCopy = PrequentialMetrics.restore(metrics.windowSize(), metrics.recentLosses(),
+                metrics.windowSum(), metrics.count(), metrics.lossSum(), metrics.squaredErrorSum(),
+                metrics.absoluteErrorSum(), metrics.correct());
+        LinearModel copy = new LinearModel(slotWidth, denseSlots == null ? null : denseSlots.clone(),
+                biasSlots.clone(), version, runningLoss, metricsCopy);
+        copy.l1Total = l1Total;
+        for (int i = 0; i < count; i++) {
+            int j = names[i] != null ? copy.namedCoordinate(names[i], lastSteps[i])
+                    : copy.bucketCoordinate(buckets[i], lastSteps[i]);
+            System.arraycopy(slots, i * slotWidth, copy.slots, j * slotWidth, slotWidth);
+        }
+        return copy;
+    }
+
+    /**
+     * Adds (or replaces) a stored sparse parameter: its slot block (parameter, then optimizer state; copied) and the
+     * update up to which it is current. A name of the form {@code "#i"} is bucket i.
+     *
+     * @return its coordinate
+     */
+    public int putNamed(String name, double[] slots, long currentTo) {
         if (slots.length != slotWidth) {
             throw new IllegalArgumentException("slots of '" + name + "' do not have length " + slotWidth);
         }
-        namedSlots.put(name, slots.clone());
-        lastStep.put(name, currentTo);
+        int bucket = Example.bucketOf(name);
+        int i = bucket >= 0 ? bucketCoordinate(bucket, currentTo) : namedCoordinate(name, currentTo);
+        System.arraycopy(slots, 0, this.slots, i * slotWidth, slotWidth);
+        lastSteps[i] = currentTo;
+        return i;
+    }
+
+    /** The coordinate of {@code name}, added at zero and current to {@code currentTo} when absent. */
+    private int namedCoordinate(String name, long currentTo) {
+        Integer existing = nameIndex.get(name);
+        if (existing != null) {
+            return existing;
+        }
+        int i = append(name, -1, currentTo);
+        nameIndex.put(name, i);
+        return i;
+    }
+
+    /** The coordinate of {@code bucket}, added at zero and current to {@code currentTo} when absent. */
+    private int bucketCoordinate(int bucket, long currentTo) {
+        int existing = bucketIndex.get(bucket);
+        if (existing >= 0) {
+            return existing;
+        }
+        int i = append(null, bucket, currentTo);
+        bucketIndex.put(bucket, i);
+        return i;
+    }
+
+    private int append(String name, int bucket, long currentTo) {
+        if (count == names.length) {
+            int capacity = names.length * 2;
+            names = Arrays.copyOf(names, capacity);
+            buckets = Arrays.copyOf(buckets, capacity);
+            lastSteps = Arrays.copyOf(lastSteps, capacity);
+            slots = Arrays.copyOf(slots, capacity * slotWidth);
+        }
+        int i = count++;
+        names[i] = name;
+        buckets[i] = bucket;
+        lastSteps[i] = currentTo;
+        Arrays.fill(slots, i * slotWidth, (i + 1) * slotWidth, 0.0);
+        return i;
     }
 
     /**
-     * Brings named parameter {@code name} from its last step up to the current version: in closed form by
+     * Removes every coordinate added after the first {@code keep} (used to undo an update that added coordinates).
+     */
+    void truncateCoordinates(int keep) {
+        for (int i = count - 1; i >= keep; i--) {
+            if (names[i] != null) {
+                nameIndex.remove(names[i]);
+                names[i] = null;
+            } else {
+                bucketIndex.remove(buckets[i]);
+            }
+        }
+        count = Math.min(count, keep);
+    }
+
+    /**
+     * The coordinates of {@code example}'s sparse features, named ones first (in name order), then buckets (in index
+     * order), each added at zero (current to this version) when the model does not have it yet.
+     */
+    int[] coordinatesOf(Example example) {
+        int[] coordinates = new int[example.sparseCount()];
+        int at = 0;
+        for (int i = 0; i < example.nameCount(); i++) {
+            coordinates[at++] = namedCoordinate(example.name(i), version);
+        }
+        for (int i = 0; i < example.bucketCount(); i++) {
+            coordinates[at++] = bucketCoordinate(example.bucket(i), version);
+        }
+        return coordinates;
+    }
+
+    /** The value of the j-th sparse feature of {@code example} in the order of {@link #coordinatesOf}. */
+    private static double sparseValue(Example example, int j) {
+        return j < example.nameCount() ? example.nameValue(j) : example.bucketValue(j - example.nameCount());
+    }
+
+    /**
+     * Brings sparse parameter {@code name} up to the current version (see {@link #catchUpCoordinate}).
+     */
+    void catchUp(String name, Optimizer optimizer, LearningRateSchedule schedule, Regularization regularization) {
+        int i = coordinateOf(name);
+        if (i >= 0) {
+            catchUpCoordinate(i, optimizer, schedule, regularization);
+        }
+    }
+
+    /**
+     * Brings coordinate {@code i} from its last step up to the current version: in closed form by
      * {@link Optimizer#skip}, or, with L1 on, update by update with the penalty after each (exact, O(updates skipped)),
      * since the cumulative penalty clips the weight at every update of the dense path.
      */
-    void catchUp(String name, Optimizer optimizer, LearningRateSchedule schedule, Regularization regularization) {
-        double[] slots = namedSlots.get(name);
-        long from = lastStep.get(name);
-        if (from >= version) {
-            return;
+    void catchUpCoordinate(int i, Optimizer optimizer, LearningRateSchedule schedule, Regularization regularization) {
+        if (lastSteps[i] < version) {
+            catchUp(slots, i * slotWidth, lastSteps[i], optimizer, schedule, regularization);
+            lastSteps[i] = version;
         }
+    }
+
+    /**
+     * Coordinate {@code i}'s slot block as it is at the current version, in {@code into} (length ≥ slot width),
+     * leaving the model unchanged: what {@link #catchUpCoordinate} would make of it.
+     */
+    void caughtUpSlots(int i, double[] into, Optimizer optimizer, LearningRateSchedule schedule,
+            Regularization regularization) {
+        System.arraycopy(slots, i * slotWidth, into, 0, slotWidth);
+        if (lastSteps[i] < version) {
+            catchUp(into, 0, lastSteps[i], optimizer, schedule, regularization);
+        }
+    }
+
+    private void catchUp(double[] slots, int offset, long from, Optimizer optimizer, LearningRateSchedule schedule,
+            Regularization regularization) {
         if (regularization.hasL1()) {
             // u after each skipped update s, rebuilt backwards from the current total: u_{s−1} = u_s − η_s·λ₁.
             int k = (int) (version - from);
             double[] penaltyTotal = new double[k];
             double u = l1Total;
-            for (int i = k - 1; i >= 0; i--) {
-                penaltyTotal[i] = u;
-                u -= schedule.rate(from + 1 + i) * regularization.l1();
+            for (int j = k - 1; j >= 0; j--) {
+                penaltyTotal[j] = u;
+                u -= schedule.rate(from + 1 + j) * regularization.l1();
             }
-            for (int i = 0; i < k; i++) {
-                long s = from + 1 + i;
-                optimizer.step(slots, 0, regularization.l2() * slots[0], schedule.rate(s), s);
-                applyL1(slots, 0, penaltyTotal[i]);
+            for (int j = 0; j < k; j++) {
+                long s = from + 1 + j;
+                optimizer.step(slots, offset, regularization.l2() * slots[offset], schedule.rate(s), s);
+                applyL1(slots, offset, penaltyTotal[j]);
             }
         } else {
-            optimizer.skip(slots, 0, from, version, schedule, regularization.l2());
+            optimizer.skip(slots, offset, from, version, schedule, regularization.l2());
         }
-        lastStep.put(name, version);
     }
 
-    /** Adds the named parameters {@code example} carries that the model does not have yet, at zero. */
+    /** Adds the sparse parameters {@code example} carries that the model does not have yet, at zero. */
     void addMissing(Example example) {
-        for (String name : example.named().keySet()) {
-            if (namedSlots.putIfAbsent(name, new double[slotWidth]) == null) {
-                lastStep.put(name, version);
-            }
-        }
+        coordinatesOf(example);
     }
 
     /** The bias b. */
@@ -208,7 +421,7 @@ public final class LinearModel {
 
     /**
      * The score z = Σ_i w_i·x_i + Σ_n w_n·x_n + b: dense terms in index order, then named terms in name order, then
-     * the bias. Named features the model does not know have weight 0.
+     * bucket terms in index order, then the bias. Sparse features the model does not know have weight 0.
      */
     public double score(Example example) {
         double sum = 0.0;
@@ -216,11 +429,30 @@ public final class LinearModel {
         for (int i = 0; i < dense; i++) {
             sum += denseSlots[i * slotWidth] * example.dense(i);
         }
-        for (Map.Entry<String, Double> feature : example.named().entrySet()) {
-            double[] slots = namedSlots.get(feature.getKey());
-            if (slots != null) {
-                sum += slots[0] * feature.getValue();
+        for (int j = 0; j < example.nameCount(); j++) {
+            Integer i = nameIndex.get(example.name(j));
+            if (i != null) {
+                sum += slots[i * slotWidth] * example.nameValue(j);
             }
+        }
+        for (int j = 0; j < example.bucketCount(); j++) {
+            int i = bucketIndex.get(example.bucket(j));
+            if (i >= 0) {
+                sum += slots[i * slotWidth] * example.bucketValue(j);
+            }
+        }
+        return sum + biasSlots[0];
+    }
+
+    /** As {@link #score(Example)}, for an example whose sparse features are at {@code coordinates}. */
+    double score(Example example, int[] coordinates) {
+        double sum = 0.0;
+        int dense = Math.min(example.denseDimension(), Math.max(denseDimension(), 0));
+        for (int i = 0; i < dense; i++) {
+            sum += denseSlots[i * slotWidth] * example.dense(i);
+        }
+        for (int j = 0; j < coordinates.length; j++) {
+            sum += slots[coordinates[j] * slotWidth] * sparseValue(example, j);
         }
         return sum + biasSlots[0];
     }
@@ -230,10 +462,10 @@ public final class LinearModel {
      * {@code scoreGradient} = ∂L/∂z (already weighted and norm-clipped): weight j gets gradient
      * clip((∂L/∂z)·x_j) + λ₂·w_j, where x_j = 0 for a feature the example does not carry, and the bias gets
      * clip(∂L/∂z) (never regularised); then the L1 cumulative penalty, when on, is applied to the weights (see
-     * {@link Regularization}). Every dense weight steps (x_i = 0 when the example has no dense vector); of the named
-     * weights only those the example carries, which must have been caught up to the current version first.
+     * {@link Regularization}). Every dense weight steps (x_i = 0 when the example has no dense vector); of the sparse
+     * weights only the example's, at {@code coordinates}, which must have been caught up to the current version first.
      */
-    void step(Example example, double scoreGradient, Optimizer optimizer, double learningRate,
+    void step(Example example, int[] coordinates, double scoreGradient, Optimizer optimizer, double learningRate,
             Regularization regularization) {
         long t = version + 1;
         if (regularization.hasL1()) {
@@ -249,12 +481,19 @@ public final class LinearModel {
                         learningRate, t, regularization);
             }
         }
-        for (Map.Entry<String, Double> feature : example.named().entrySet()) {
-            stepWeight(namedSlots.get(feature.getKey()), 0, scoreGradient * feature.getValue(), optimizer,
-                    learningRate, t, regularization);
-            lastStep.put(feature.getKey(), t);
+        for (int j = 0; j < coordinates.length; j++) {
+            int i = coordinates[j];
+            stepWeight(slots, i * slotWidth, scoreGradient * sparseValue(example, j), optimizer, learningRate, t,
+                    regularization);
+            lastSteps[i] = t;
         }
         optimizer.step(biasSlots, 0, clip(scoreGradient, regularization.clipValue()), learningRate, t);
+    }
+
+    /** As {@link #step(Example, int[], double, Optimizer, double, Regularization)}, resolving the coordinates. */
+    void step(Example example, double scoreGradient, Optimizer optimizer, double learningRate,
+            Regularization regularization) {
+        step(example, coordinatesOf(example), scoreGradient, optimizer, learningRate, regularization);
     }
 
     private void stepWeight(double[] slots, int offset, double lossGradient, Optimizer optimizer, double learningRate,
@@ -283,11 +522,40 @@ public final class LinearModel {
     /**
      * The first of the given parameters, or of the model's running statistics, that is not a finite number (NaN or
      * ±∞), described for a reason line, e.g. {@code weight 'x'}; empty when all are finite. Checked: every dense weight
-     * and the bias with their optimizer state (an update steps them all), the named weights {@code named} with their
-     * state (the ones an event carried, or all of {@link #namedSlots()}), then the running loss, the L1 total and the
-     * sums of the prequential metrics. Costs O(dense dimension + |named|).
+     * and the bias with their optimizer state (an update steps them all), the sparse weights {@code named} with their
+     * state (the ones an event carried, or all of them), then the running loss, the L1 total and the sums of the
+     * prequential metrics. Costs O(dense dimension + |named|).
      */
     public Optional<String> firstNonFinite(Iterable<String> named) {
+        Optional<String> fixed = firstNonFiniteDense();
+        if (fixed.isPresent()) {
+            return fixed;
+        }
+        for (String name : named) {
+            int i = coordinateOf(name);
+            String problem = i < 0 ? null : nonFinite(slots, i * slotWidth, "weight '" + name + "'");
+            if (problem != null) {
+                return Optional.of(problem);
+            }
+        }
+        return firstNonFiniteStatistic();
+    }
+
+    /** As {@link #firstNonFinite(Iterable)}, for the sparse weights at {@code coordinates}. */
+    Optional<String> firstNonFinite(int[] coordinates) {
+        Optional<String> fixed = firstNonFiniteDense();
+        if (fixed.isPresent()) {
+            return fixed;
+        }
+        for (int i : coordinates) {
+            if (!finite(slots, i * slotWidth)) {
+                return Optional.of(nonFinite(slots, i * slotWidth, "weight '" + coordinateName(i) + "'"));
+            }
+        }
+        return firstNonFiniteStatistic();
+    }
+
+    private Optional<String> firstNonFiniteDense() {
         if (denseSlots != null) {
             for (int offset = 0; offset < denseSlots.length; offset += slotWidth) {
                 String problem = nonFinite(denseSlots, offset, "dense weight " + offset / slotWidth);
@@ -296,13 +564,10 @@ public final class LinearModel {
                 }
             }
         }
-        for (String name : named) {
-            double[] slots = namedSlots.get(name);
-            String problem = slots == null ? null : nonFinite(slots, 0, "weight '" + name + "'");
-            if (problem != null) {
-                return Optional.of(problem);
-            }
-        }
+        return Optional.empty();
+    }
+
+    private Optional<String> firstNonFiniteStatistic() {
         String problem = nonFinite(biasSlots, 0, "the bias");
         if (problem != null) {
             return Optional.of(problem);
@@ -318,6 +583,15 @@ public final class LinearModel {
             return Optional.of("the prequential metrics");
         }
         return Optional.empty();
+    }
+
+    private boolean finite(double[] slots, int offset) {
+        for (int k = 0; k < slotWidth; k++) {
+            if (!Double.isFinite(slots[offset + k])) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private String nonFinite(double[] slots, int offset, String parameter) {
@@ -336,5 +610,187 @@ public final class LinearModel {
     void recordUpdate(double loss, double smoothing) {
         version++;
         runningLoss = version == 1 ? loss : (1 - smoothing) * runningLoss + smoothing * loss;
+    }
+
+    /**
+     * What an update of this model for {@code example} will change, saved so that {@link #rollBack} can undo it:
+     * the dense and bias slots, the example's existing coordinates, the counters and the metrics. O(dense dimension +
+     * the example's features); call before {@link OnlineLearner#learn}.
+     */
+    public Savepoint savepoint(Example example) {
+        int[] touched = new int[example.sparseCount()];
+        int existing = 0;
+        for (int j = 0; j < example.nameCount(); j++) {
+            Integer i = nameIndex.get(example.name(j));
+            if (i != null) {
+                touched[existing++] = i;
+            }
+        }
+        for (int j = 0; j < example.bucketCount(); j++) {
+            int i = bucketIndex.get(example.bucket(j));
+            if (i >= 0) {
+                touched[existing++] = i;
+            }
+        }
+        int[] coordinates = Arrays.copyOf(touched, existing);
+        double[] saved = new double[existing * slotWidth];
+        long[] savedSteps = new long[existing];
+        for (int j = 0; j < existing; j++) {
+            System.arraycopy(slots, coordinates[j] * slotWidth, saved, j * slotWidth, slotWidth);
+            savedSteps[j] = lastSteps[coordinates[j]];
+        }
+        return new Savepoint(denseSlots == null ? null : denseSlots.clone(), biasSlots.clone(), version, runningLoss,
+                l1Total, metrics.savepoint(), count, coordinates, saved, savedSteps);
+    }
+
+    /** Puts back what {@code savepoint} saved, removing the coordinates added since. */
+    public void rollBack(Savepoint savepoint) {
+        denseSlots = savepoint.dense;
+        System.arraycopy(savepoint.bias, 0, biasSlots, 0, slotWidth);
+        version = savepoint.version;
+        runningLoss = savepoint.runningLoss;
+        l1Total = savepoint.l1Total;
+        metrics.rollBack(savepoint.metrics);
+        truncateCoordinates(savepoint.count);
+        for (int j = 0; j < savepoint.coordinates.length; j++) {
+            System.arraycopy(savepoint.slots, j * slotWidth, slots, savepoint.coordinates[j] * slotWidth, slotWidth);
+            lastSteps[savepoint.coordinates[j]] = savepoint.lastSteps[j];
+        }
+    }
+
+    /** The state of a model before an update; see {@link #savepoint}. */
+    public static final class Savepoint {
+        private final double[] dense;
+        private final double[] bias;
+        private final long version;
+        private final double runningLoss;
+        private final double l1Total;
+        private final PrequentialMetrics.Savepoint metrics;
+        private final int count;
+        private final int[] coordinates;
+        private final double[] slots;
+        private final long[] lastSteps;
+
+        private Savepoint(double[] dense, double[] bias, long version, double runningLoss, double l1Total,
+                PrequentialMetrics.Savepoint metrics, int count, int[] coordinates, double[] slots, long[] lastSteps) {
+            this.dense = dense;
+            this.bias = bias;
+            this.version = version;
+            this.runningLoss = runningLoss;
+            this.l1Total = l1Total;
+            this.metrics = metrics;
+            this.count = count;
+            this.coordinates = coordinates;
+            this.slots = slots;
+            this.lastSteps = lastSteps;
+        }
+    }
+
+    /**
+     * An estimate of the heap this model occupies, in bytes: its arrays, index entries and names. For the memory
+     * budget of the working models; not exact, but proportional to what the model holds.
+     */
+    public long estimatedBytes() {
+        long bytes = 200 + 8L * slotWidth + 8L * metrics.windowSize();
+        if (denseSlots != null) {
+            bytes += 16 + 8L * denseSlots.length;
+        }
+        // Arrays at their capacity: slots, last steps, buckets, names.
+        bytes += (long) names.length * (8L * slotWidth + 8 + 4 + 4);
+        bytes += bucketIndex.capacity() * 8L;
+        bytes += nameIndex.size() * 80L;
+        return bytes;
+    }
+
+    /**
+     * An open-addressing map from bucket (≥ 0) to coordinate, with linear probing: no boxing and no entry objects, so
+     * that a hashed feature costs an array probe. Removal shifts later entries back, so no tombstones are needed.
+     */
+    private static final class BucketIndex {
+        private static final int EMPTY = -1;
+        private int[] keys = filled(16);
+        private int[] values = new int[16];
+        private int size;
+
+        private static int[] filled(int capacity) {
+            int[] array = new int[capacity];
+            Arrays.fill(array, EMPTY);
+            return array;
+        }
+
+        int capacity() {
+            return keys.length;
+        }
+
+        private int slot(int key, int mask) {
+            // Fibonacci hashing spreads consecutive buckets over the table.
+            return (int) ((key * 0x9E3779B97F4A7C15L) >>> 32) & mask;
+        }
+
+        int get(int key) {
+            int mask = keys.length - 1;
+            for (int at = slot(key, mask); ; at = (at + 1) & mask) {
+                int stored = keys[at];
+                if (stored == key) {
+                    return values[at];
+                }
+                if (stored == EMPTY) {
+                    return -1;
+                }
+            }
+        }
+
+        void put(int key, int value) {
+            if ((size + 1) * 2 > keys.length) {
+                grow();
+            }
+            int mask = keys.length - 1;
+            int at = slot(key, mask);
+            while (keys[at] != EMPTY && keys[at] != key) {
+                at = (at + 1) & mask;
+            }
+            if (keys[at] == EMPTY) {
+                size++;
+            }
+            keys[at] = key;
+            values[at] = value;
+        }
+
+        void remove(int key) {
+            int mask = keys.length - 1;
+            int at = slot(key, mask);
+            while (keys[at] != key) {
+                if (keys[at] == EMPTY) {
+                    return;
+                }
+                at = (at + 1) & mask;
+            }
+            keys[at] = EMPTY;
+            size--;
+            // Shift back every later entry of the probe run that could sit at the freed place.
+            for (int next = (at + 1) & mask; keys[next] != EMPTY; next = (next + 1) & mask) {
+                int home = slot(keys[next], mask);
+                boolean movable = at <= next ? home <= at || home > next : home <= at && home > next;
+                if (movable) {
+                    keys[at] = keys[next];
+                    values[at] = values[next];
+                    keys[next] = EMPTY;
+                    at = next;
+                }
+            }
+        }
+
+        private void grow() {
+            int[] oldKeys = keys;
+            int[] oldValues = values;
+            keys = filled(oldKeys.length * 2);
+            values = new int[oldKeys.length * 2];
+            size = 0;
+            for (int i = 0; i < oldKeys.length; i++) {
+                if (oldKeys[i] != EMPTY) {
+                    put(oldKeys[i], oldValues[i]);
+                }
+            }
+        }
     }
 }

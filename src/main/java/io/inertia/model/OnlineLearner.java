@@ -85,9 +85,22 @@ public final class OnlineLearner {
      * call before reading the model as a whole (a snapshot). Costs O(named parameters).
      */
     public void catchUp(LinearModel model) {
-        for (String name : model.namedSlots().keySet()) {
-            model.catchUp(name, optimizer, schedule, regularization);
+        for (int i = 0, n = model.coordinateCount(); i < n; i++) {
+            model.catchUpCoordinate(i, optimizer, schedule, regularization);
         }
+    }
+
+    /**
+     * Coordinate {@code i} of {@code model} as it is at the model's version, written into {@code into}, the model left
+     * unchanged (see {@link #catchUp}).
+     */
+    public void currentSlots(LinearModel model, int i, double[] into) {
+        model.caughtUpSlots(i, into, optimizer, schedule, regularization);
+    }
+
+    /** Brings coordinate {@code i} of {@code model} up to its current version (see {@link #catchUp}). */
+    public void catchUp(LinearModel model, int i) {
+        model.catchUpCoordinate(i, optimizer, schedule, regularization);
     }
 
     /** The penalties and clipping. */
@@ -152,13 +165,12 @@ public final class OnlineLearner {
      * @return the prediction and loss made before the update, and the model's new version
      */
     public LearningStep learn(LinearModel model, Example example) {
-        for (String name : example.named().keySet()) {
-            if (model.lastStep(name) >= 0) {
-                model.catchUp(name, optimizer, schedule, regularization);
-            }
+        // New coordinates are added current to this version, so catching up only moves the ones the model had.
+        int[] coordinates = model.coordinatesOf(example);
+        for (int i : coordinates) {
+            model.catchUpCoordinate(i, optimizer, schedule, regularization);
         }
-        model.addMissing(example);
-        double score = model.score(example);
+        double score = model.score(example, coordinates);
         double value = loss.value(score, example.label());
         double scoreGradient = example.weight() * loss.derivative(score, example.label());
         if (regularization.clipNorm() > 0) {
@@ -167,10 +179,11 @@ public final class OnlineLearner {
                 scoreGradient *= regularization.clipNorm() / norm;
             }
         }
-        model.step(example, scoreGradient, optimizer, schedule.rate(model.version() + 1), regularization);
+        model.step(example, coordinates, scoreGradient, optimizer, schedule.rate(model.version() + 1),
+                regularization);
         model.metrics().record(value, loss.prediction(score), example.label(), loss, score);
         model.recordUpdate(value, lossSmoothing);
-        return new LearningStep(loss.prediction(score), score, value, model.version());
+        return new LearningStep(loss.prediction(score), score, value, model.version(), coordinates);
     }
 
     /**
@@ -182,7 +195,7 @@ public final class OnlineLearner {
      * model must then be discarded, not stored. Costs O(dense dimension + the example's named features).
      */
     public Optional<String> divergence(LinearModel model, Example example, LearningStep step) {
-        Optional<String> parameter = model.firstNonFinite(example.named().keySet());
+        Optional<String> parameter = model.firstNonFinite(step.coordinates());
         if (parameter.isPresent()) {
             return Optional.of("update would make " + parameter.get() + " non-finite (divergence)");
         }
@@ -200,7 +213,8 @@ public final class OnlineLearner {
      * @param score the raw score z before the update
      * @param loss the loss L before the update
      * @param version the model's version after the update
+     * @param coordinates the model's coordinates of the example's sparse features, which the update stepped
      */
-    public record LearningStep(double prediction, double score, double loss, long version) {
+    public record LearningStep(double prediction, double score, double loss, long version, int[] coordinates) {
     }
 }

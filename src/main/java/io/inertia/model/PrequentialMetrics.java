@@ -154,4 +154,28 @@ public final class PrequentialMetrics {
     public double accuracy() {
         return count == 0 ? 0.0 : (double) correct / count;
     }
+
+    /** What {@link #record} will change, so that {@link #rollBack} can undo it: O(1), not O(W). */
+    Savepoint savepoint() {
+        return new Savepoint(window[windowNext], windowFilled, windowNext, windowSum, count, lossSum, squaredErrorSum,
+                absoluteErrorSum, correct);
+    }
+
+    /** Puts back the state saved by {@link #savepoint}, undoing the events recorded since (at most one). */
+    void rollBack(Savepoint saved) {
+        windowFilled = saved.windowFilled;
+        windowNext = saved.windowNext;
+        window[windowNext] = saved.overwritten;
+        windowSum = saved.windowSum;
+        count = saved.count;
+        lossSum = saved.lossSum;
+        squaredErrorSum = saved.squaredErrorSum;
+        absoluteErrorSum = saved.absoluteErrorSum;
+        correct = saved.correct;
+    }
+
+    /** The metrics' state before one event; see {@link #savepoint}. */
+    record Savepoint(double overwritten, int windowFilled, int windowNext, double windowSum, long count,
+            double lossSum, double squaredErrorSum, double absoluteErrorSum, long correct) {
+    }
 }

@@ -10,6 +10,7 @@ import io.inertia.topology.DeadLetterHeaders;
 import io.inertia.topology.InertiaTopology;
 import io.inertia.topology.LearningObserver;
 import io.inertia.topology.ModelStore;
+import io.inertia.topology.SnapshotAssembler;
 import io.inertia.topology.SnapshotCodec;
 import java.util.List;
 import java.io.BufferedWriter;
@@ -86,8 +87,9 @@ public final class Replay {
                 BufferedWriter out = Files.newBufferedWriter(partial, StandardCharsets.UTF_8)) {
             TestInputTopic<String, byte[]> events = driver.createInputTopic(config.inputTopic(),
                     new StringSerializer(), new ByteArraySerializer());
-            TestOutputTopic<byte[], ModelSnapshot> snapshots = driver.createOutputTopic(config.snapshotTopic(),
-                    new ByteArrayDeserializer(), InertiaSerdes.modelSnapshot());
+            TestOutputTopic<byte[], byte[]> snapshots = driver.createOutputTopic(config.snapshotTopic(),
+                    new ByteArrayDeserializer(), new ByteArrayDeserializer());
+            SnapshotAssembler assembler = new SnapshotAssembler();
             TestOutputTopic<byte[], byte[]> deadLetters = driver.createOutputTopic(config.deadLetterTopic(),
                     new ByteArrayDeserializer(), new ByteArrayDeserializer());
             var eventSerde = InertiaSerdes.labeledEvent();
@@ -104,10 +106,13 @@ public final class Replay {
                             throw new InputFileException(file.name(), row.line(), reasonOf(deadLetters.readRecord()));
                         }
                         while (!snapshots.isEmpty()) {
-                            ModelSnapshot snapshot = snapshots.readValue();
-                            writeLine(out, snapshot);
-                            lastWritten.put(snapshot.getModelKey(), snapshot.getVersion());
-                            lines++;
+                            TestRecord<byte[], byte[]> published = snapshots.readRecord();
+                            var whole = assembler.accept(config.snapshotTopic(), published.key(), published.value());
+                            if (whole.isPresent()) {
+                                writeLine(out, whole.get());
+                                lastWritten.put(whole.get().getModelKey(), whole.get().getVersion());
+                                lines++;
+                            }
                         }
                     }
                 }

@@ -53,7 +53,9 @@ public final class LearnerApplication implements AutoCloseable {
         properties.put(StreamsConfig.ENSURE_EXPLICIT_INTERNAL_RESOURCE_NAMING_CONFIG, "true");
         // The future default (Kafka 5.0); set now so that Kafka Streams does not warn at every start.
         properties.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG, "true");
+        properties.put(StreamsConfig.ROCKSDB_CONFIG_SETTER_CLASS_CONFIG, BoundedRocksDbConfig.class.getName());
         properties.putAll(config.kafka());
+        properties.put(BoundedRocksDbConfig.MEMORY_CONFIG, Long.toString(config.rocksDbMemoryBytes()));
         return properties;
     }
 

@@ -2,8 +2,8 @@ package io.inertia.runtime;
 
 import io.inertia.avro.ModelSnapshot;
 import io.inertia.config.InertiaConfig;
-import io.inertia.serde.InertiaSerdes;
-import io.inertia.serde.SingleObjectAvroSerde;
+import io.inertia.topology.SnapshotAssembler;
+import io.inertia.topology.SnapshotLayout;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -22,7 +22,6 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -36,8 +35,8 @@ public final class SnapshotReader implements AutoCloseable {
     private static final Duration POLL = Duration.ofMillis(200);
 
     private final InertiaConfig config;
-    private final KafkaConsumer<String, byte[]> consumer;
-    private final SingleObjectAvroSerde<ModelSnapshot> serde = InertiaSerdes.modelSnapshot();
+    private final KafkaConsumer<byte[], byte[]> consumer;
+    private final SnapshotAssembler assembler = new SnapshotAssembler();
     private final List<TopicPartition> partitions;
 
     /**
@@ -53,7 +52,7 @@ public final class SnapshotReader implements AutoCloseable {
         properties.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
         properties.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         try {
-            this.consumer = new KafkaConsumer<>(properties, new StringDeserializer(), new ByteArrayDeserializer());
+            this.consumer = new KafkaConsumer<>(properties, new ByteArrayDeserializer(), new ByteArrayDeserializer());
         } catch (KafkaException e) {
             throw securityFailureOr(e);
         }
@@ -82,25 +81,27 @@ public final class SnapshotReader implements AutoCloseable {
     }
 
     /**
-     * Reads up to the current end of the topic (the last stable offset under read_committed) and returns the
-     * snapshot with the highest version of each model, by model key; {@code modelKey} null means every model.
+     * Reads up to the current end of the topic (the last stable offset under read_committed) and returns the latest
+     * whole snapshot of each model (reassembled from its parts when it has them), by model key; {@code modelKey} null
+     * means every model.
      */
     public SortedMap<String, ModelSnapshot> latest(String modelKey) {
-        SortedMap<String, ModelSnapshot> latest = new TreeMap<>();
         try {
             Map<TopicPartition, Long> end = consumer.endOffsets(partitions,
                     Duration.ofMillis(config.startupTimeoutMs()));
             while (!reached(end)) {
-                for (ConsumerRecord<String, byte[]> record : consumer.poll(POLL)) {
-                    ModelSnapshot snapshot = decode(record);
-                    if (snapshot != null && (modelKey == null || modelKey.equals(snapshot.getModelKey()))) {
-                        latest.merge(snapshot.getModelKey(), snapshot,
-                                (old, now) -> now.getVersion() >= old.getVersion() ? now : old);
+                for (ConsumerRecord<byte[], byte[]> record : consumer.poll(POLL)) {
+                    if (wanted(record, modelKey)) {
+                        accept(record);
                     }
                 }
             }
         } catch (KafkaException e) {
             throw securityFailureOr(e);
+        }
+        SortedMap<String, ModelSnapshot> latest = assembler.latest();
+        if (modelKey != null) {
+            latest.keySet().retainAll(java.util.Set.of(modelKey));
         }
         return latest;
     }
@@ -109,16 +110,21 @@ public final class SnapshotReader implements AutoCloseable {
     public void follow(String modelKey, Consumer<ModelSnapshot> sink, BooleanSupplier stop) {
         try {
             while (!stop.getAsBoolean()) {
-                for (ConsumerRecord<String, byte[]> record : consumer.poll(POLL)) {
-                    ModelSnapshot snapshot = decode(record);
-                    if (snapshot != null && (modelKey == null || modelKey.equals(snapshot.getModelKey()))) {
-                        sink.accept(snapshot);
+                for (ConsumerRecord<byte[], byte[]> record : consumer.poll(POLL)) {
+                    if (wanted(record, modelKey)) {
+                        accept(record).ifPresent(sink);
                     }
                 }
             }
         } catch (KafkaException e) {
             throw securityFailureOr(e);
         }
+    }
+
+    /** Whether {@code record} belongs to model {@code modelKey} (every record when null); keys are never null here. */
+    private static boolean wanted(ConsumerRecord<byte[], byte[]> record, String modelKey) {
+        return record.key() != null && (modelKey == null || modelKey.equals(
+                SnapshotLayout.modelKeyOf(new String(record.key(), java.nio.charset.StandardCharsets.UTF_8))));
     }
 
     /** An authentication, TLS or authorization failure as one line for the user; any other failure unchanged. */
@@ -136,13 +142,13 @@ public final class SnapshotReader implements AutoCloseable {
         return true;
     }
 
-    private ModelSnapshot decode(ConsumerRecord<String, byte[]> record) {
+    private java.util.Optional<ModelSnapshot> accept(ConsumerRecord<byte[], byte[]> record) {
         try {
-            return serde.deserialize(record.topic(), record.value());
-        } catch (SerializationException e) {
+            return assembler.accept(record.topic(), record.key(), record.value());
+        } catch (SerializationException | IllegalStateException e) {
             LOG.warn("Skipping record at {}-{}@{}: {}", record.topic(), record.partition(), record.offset(),
                     e.getMessage());
-            return null;
+            return java.util.Optional.empty();
         }
     }
 

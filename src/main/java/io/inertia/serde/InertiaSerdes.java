@@ -3,6 +3,7 @@ package io.inertia.serde;
 import io.inertia.avro.LabeledEvent;
 import io.inertia.avro.ModelCoordinate;
 import io.inertia.avro.ModelSnapshot;
+import io.inertia.avro.ModelSnapshotPart;
 import io.inertia.avro.Prediction;
 import java.io.IOException;
 import java.io.InputStream;
@@ -32,7 +33,8 @@ public final class InertiaSerdes {
             LabeledEvent.getClassSchema().getFullName(), released(LabeledEvent.getClassSchema()),
             ModelSnapshot.getClassSchema().getFullName(), released(ModelSnapshot.getClassSchema()),
             Prediction.getClassSchema().getFullName(), released(Prediction.getClassSchema()),
-            ModelCoordinate.getClassSchema().getFullName(), released(ModelCoordinate.getClassSchema()));
+            ModelCoordinate.getClassSchema().getFullName(), released(ModelCoordinate.getClassSchema()),
+            ModelSnapshotPart.getClassSchema().getFullName(), released(ModelSnapshotPart.getClassSchema()));
 
     private InertiaSerdes() {
     }
@@ -55,6 +57,11 @@ public final class InertiaSerdes {
     /** Serde of {@link ModelCoordinate}, one named weight in the coordinate store. */
     public static SingleObjectAvroSerde<ModelCoordinate> modelCoordinate() {
         return withHistory(ModelCoordinate.getClassSchema());
+    }
+
+    /** Serde of {@link ModelSnapshotPart}, a part of a large model's published snapshot. */
+    public static SingleObjectAvroSerde<ModelSnapshotPart> modelSnapshotPart() {
+        return withHistory(ModelSnapshotPart.getClassSchema());
     }
 
     /**

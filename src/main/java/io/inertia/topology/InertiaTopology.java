@@ -10,7 +10,9 @@ import org.apache.kafka.streams.Topology;
  * The one place Inertia's topology is built, used alike by {@code inertia run}, {@code inertia replay} and the tests:
  *
  * <pre>
- *   [labeled-events] → labeled-events-source → momentum-learner ⇄ (inertia-models, inertia-model-coordinates)
+ *   [labeled-events] → labeled-events-source → momentum-learner ⇄ inertia-working-models (in memory)
+ *                                                 │                   ⇣ inside each commit
+ *                                                 │          (inertia-models, inertia-model-coordinates)
  *                                                 ├→ model-snapshots-sink → [model-snapshots]
  *                                                 ├→ predictions-sink     → [predictions]
  *                                                 └→ dead-letters-sink    → [dead-letters]
@@ -39,12 +41,15 @@ public final class InertiaTopology {
         // A new processor per get(): Kafka Streams creates one per task and rebuilds them on rebalance.
         topology.addProcessor(LEARNER, () -> new LearnerProcessor(config.learner(),
                 SnapshotCodec.hyperParameters(config), config.snapshotEvery(), config.predictionTopic(),
-                config.hashBits(), config.onDivergence(), observer),
+                config.hashBits(), config.onDivergence(), config.maxRecordBytes(), observer),
                 SOURCE);
         topology.addStateStore(ModelStore.headerStore(), LEARNER);
         topology.addStateStore(ModelStore.coordinateStore(), LEARNER);
+        // One budget for the working models of every task of this topology, i.e. of one Kafka Streams instance.
+        topology.addStateStore(WorkingModelStore.builder(
+                new WorkingModelStore.MemoryBudget(config.modelCacheMaxBytes())), LEARNER);
         topology.addSink(SNAPSHOT_SINK, config.snapshotTopic(), new ByteArraySerializer(), new ByteArraySerializer(),
-                LEARNER);
+                SnapshotLayout.partitioner(), LEARNER);
         topology.addSink(PREDICTION_SINK, config.predictionTopic(), new ByteArraySerializer(),
                 new ByteArraySerializer(), LEARNER);
         topology.addSink(DEAD_LETTER_SINK, config.deadLetterTopic(), new ByteArraySerializer(),

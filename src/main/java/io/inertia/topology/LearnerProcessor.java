@@ -2,7 +2,6 @@ package io.inertia.topology;
 
 import io.inertia.avro.HyperParameters;
 import io.inertia.avro.LabeledEvent;
-import io.inertia.avro.ModelSnapshot;
 import io.inertia.avro.Prediction;
 import io.inertia.config.InertiaConfig.OnDivergence;
 import io.inertia.model.Example;
@@ -26,66 +25,71 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Validates each raw event, then predicts, computes the gradient and applies the update to the event's model in the
- * {@link ModelStore}; publishes the prediction made before the update (test-then-train), and a snapshot after every
- * N-th update of a model. An event that cannot be learned from
- * goes, unchanged and with the reason in its headers, to the dead-letter sink; validation finishes before the store is
- * touched, so a rejected event never changes a model.
+ * The hot path, in one straight line: bytes → event → the model in memory → prediction and, every N-th update of a
+ * model, its snapshot. Validates each raw event, then predicts, computes the gradient and applies the update to the
+ * event's {@link WorkingModel} (see {@link WorkingModelStore}, which writes what changed inside the commit); publishes
+ * the prediction made before the update (test-then-train), and a snapshot after every N-th update of a model (see
+ * {@link SnapshotEmitter}). An event that cannot be learned from goes, unchanged and with the reason in its headers, to
+ * the dead-letter sink; validation finishes before the model is touched, so a rejected event never changes a model.
  *
  * <p>Keys and values arrive as bytes and are decoded here, so that undecodable records are dead-lettered like any
  * other bad event instead of stopping the stream.
  *
- * <p>Numeric guard: an update that would make a parameter it touched (every dense weight, the event's named weights,
- * the bias, their optimizer state), the running loss or a metric non-finite (divergence, see
- * {@link OnlineLearner#divergence}) is discarded: the model is read afresh from the store for every event, so not
- * saving it leaves the stored model exactly as before the event. Neither a prediction nor a snapshot is published, the
- * event is dead-lettered with the reason, and a warning is logged. A snapshot also brings the named weights that no
- * event touched up to date; if that makes one non-finite, the update is undone in the store and handled the same way,
- * so that no published snapshot ever holds NaN or ±∞. With {@link OnDivergence#HALT} the stored model is also marked
- * {@code halted}, and every later event of that model is dead-lettered; other models go on.
+ * <p>Numeric guard: an update that would make a parameter it touched (every dense weight, the event's sparse
+ * weights, the bias, their optimizer state), the running loss or a metric non-finite (divergence, see
+ * {@link OnlineLearner#divergence}) is rolled back from a savepoint taken before it, so the model stays exactly as
+ * before the event. Neither a prediction nor a snapshot is published, the event is dead-lettered with the reason, and
+ * a warning is logged. A snapshot also brings the weights it publishes up to date; if that makes one non-finite, the
+ * update is rolled back and handled the same way, so that no published snapshot ever holds NaN or ±∞. With
+ * {@link OnDivergence#HALT} the model is also marked {@code halted}, and every later event of that model is
+ * dead-lettered; other models go on.
  */
 final class LearnerProcessor implements Processor<byte[], byte[], byte[], byte[]> {
 
     private static final Logger LOG = LoggerFactory.getLogger(LearnerProcessor.class);
-    /** The last-event timestamp of a model that has applied no event (Kafka's "no timestamp"). */
+    /** Longest feature name (characters) learned without hashing: every name must fit in a snapshot part. */
+    static final int MAX_NAME_LENGTH = 1000;
+    /** Longest model key (characters). */
+    static final int MAX_KEY_LENGTH = 1000;
 
     private final OnlineLearner learner;
     private final HyperParameters hyperParameters;
     private final long snapshotEvery;
     private final String predictionTopic;
+    private final int maxRecordBytes;
     /** Hashes named features before learning; null when hashing is off (hash bits 0). */
     private final FeatureHasher hasher;
     private final SingleObjectAvroSerde<LabeledEvent> eventSerde = InertiaSerdes.labeledEvent();
-    private final SingleObjectAvroSerde<ModelSnapshot> snapshotSerde = InertiaSerdes.modelSnapshot();
     private final SingleObjectAvroSerde<Prediction> predictionSerde = InertiaSerdes.prediction();
     private final LearningObserver observer;
     private final OnDivergence onDivergence;
     private ProcessorContext<byte[], byte[]> context;
-    private ModelStore models;
-
-    /** A learner processor that dead-letters a diverging event and lets the model go on learning. */
-    LearnerProcessor(OnlineLearner learner, HyperParameters hyperParameters, long snapshotEvery,
-            String predictionTopic, int hashBits, LearningObserver observer) {
-        this(learner, hyperParameters, snapshotEvery, predictionTopic, hashBits, OnDivergence.DEAD_LETTER, observer);
-    }
+    private WorkingModelStore models;
+    private SnapshotEmitter snapshots;
 
     /** A learner processor that handles a diverging update as {@code onDivergence} says. */
     LearnerProcessor(OnlineLearner learner, HyperParameters hyperParameters, long snapshotEvery,
-            String predictionTopic, int hashBits, OnDivergence onDivergence, LearningObserver observer) {
+            String predictionTopic, int hashBits, OnDivergence onDivergence, int maxRecordBytes,
+            LearningObserver observer) {
         this.onDivergence = onDivergence;
         this.learner = learner;
         this.hyperParameters = hyperParameters;
         this.snapshotEvery = snapshotEvery;
         this.predictionTopic = predictionTopic;
+        this.maxRecordBytes = maxRecordBytes;
         this.hasher = hashBits > 0 ? FeatureHasher.of(hashBits) : null;
         this.observer = observer;
     }
 
     @Override
     public void init(ProcessorContext<byte[], byte[]> context) {
+        // Called again on the same object when a task is revived after an abort: nothing here outlives it.
         this.context = context;
-        this.models = new ModelStore(context.getStateStore(ModelStore.NAME),
+        ModelStore store = new ModelStore(context.getStateStore(ModelStore.NAME),
                 context.getStateStore(ModelStore.COORDINATES), learner, hyperParameters);
+        this.models = context.getStateStore(WorkingModelStore.NAME);
+        models.attach(store);
+        this.snapshots = new SnapshotEmitter(learner, hyperParameters, maxRecordBytes, store);
     }
 
     @Override
@@ -107,61 +111,58 @@ final class LearnerProcessor implements Processor<byte[], byte[], byte[], byte[]
             return;
         }
         String key = new String(record.key(), StandardCharsets.UTF_8);
-        if (event.getModelKey().isEmpty()) {
-            reject(record, "event modelKey is empty");
-            return;
-        }
-        if (key.indexOf(ModelStore.SEPARATOR) >= 0) {
-            reject(record, "model key contains a NUL character");
-            return;
-        }
-        if (!key.equals(event.getModelKey())) {
-            reject(record, "record key '" + key + "' differs from event modelKey '" + event.getModelKey() + "'");
+        Optional<String> invalid = keyProblem(key, event);
+        if (invalid.isPresent()) {
+            reject(record, invalid.get());
             return;
         }
         Example example;
         try {
-            double[] dense = dense(event.getDenseFeatures());
-            example = Example.of(dense, event.getNamedFeatures(), event.getLabel(), event.getWeight());
-            if (hasher != null && event.getNamedFeatures() != null) {
-                // Hashed after the checks above, so that a bad value is reported under the name the event gave it.
-                example = Example.of(dense, hasher.hash(example.named()), event.getLabel(), event.getWeight());
-            }
+            example = example(event);
         } catch (IllegalArgumentException e) {
             reject(record, e.getMessage());
             return;
         }
-        LinearModel model = models.load(key, example);
-        if (models.loadedHalted()) {
+        WorkingModel working = models.get(key);
+        if (working == null) {
+            working = models.create(key, learner.newModel());
+        }
+        if (working.halted) {
             reject(record, "model '" + key + "' is halted after a divergence");
             return;
         }
+        LinearModel model = working.model;
         Optional<String> problem = learner.check(model, example);
+        if (problem.isEmpty() && example.denseDimension() > snapshots.maxDenseDimension(key.length())) {
+            problem = Optional.of("dense vector has " + example.denseDimension() + " features, more than the "
+                    + snapshots.maxDenseDimension(key.length()) + " that fit in a snapshot record of "
+                    + maxRecordBytes + " bytes (inertia.max-record-bytes); use named or hashed features");
+        }
         if (problem.isPresent()) {
             reject(record, problem.get());
             return;
         }
+        LinearModel.Savepoint before = model.savepoint(example);
+        long timestampBefore = working.lastEventTimestamp;
         LearningStep step = learner.learn(model, example);
         Optional<String> divergence = learner.divergence(model, example, step);
         if (divergence.isPresent()) {
-            diverged(record, key, step.version(), divergence.get());
+            model.rollBack(before);
+            diverged(record, working, step.version(), divergence.get());
             return;
         }
-        boolean snapshotDue = step.version() % snapshotEvery == 0;
-        ModelStore.Saved before = snapshotDue ? models.remember(key, model) : null;
-        models.save(key, model, example, record.timestamp());
-        ModelSnapshot snapshot = null;
-        if (snapshotDue) {
-            snapshot = models.snapshot(key);
-            LinearModel whole = SnapshotCodec.toModel(snapshot);
-            Optional<String> latent = whole.firstNonFinite(whole.namedSlots().keySet());
-            if (latent.isPresent()) {
-                models.restore(before);
-                diverged(record, key, step.version(),
-                        "update would make " + latent.get() + " non-finite once brought up to date (divergence)");
+        working.lastEventTimestamp = record.timestamp();
+        SnapshotEmitter.Prepared snapshot = null;
+        if (step.version() % snapshotEvery == 0) {
+            snapshot = snapshots.prepare(working, step.coordinates());
+            if (snapshot.divergence != null) {
+                model.rollBack(before);
+                working.lastEventTimestamp = timestampBefore;
+                diverged(record, working, step.version(), snapshot.divergence);
                 return;
             }
         }
+        working.changed(step.coordinates());
         Prediction prediction = Prediction.newBuilder().setModelKey(key).setEventId(event.getEventId())
                 .setPrediction(step.prediction()).setScore(step.score()).setLabel(event.getLabel())
                 .setLoss(step.loss()).setModelVersion(step.version() - 1).build();
@@ -169,19 +170,64 @@ final class LearnerProcessor implements Processor<byte[], byte[], byte[], byte[]
                 record.timestamp()), InertiaTopology.PREDICTION_SINK);
         observer.learned(key, step.version(), step.loss(), model.runningLoss());
         if (snapshot != null) {
-            context.forward(new Record<>(record.key(), snapshotSerde.serialize(topic, snapshot),
-                    record.timestamp()), InertiaTopology.SNAPSHOT_SINK);
+            for (SnapshotEmitter.SnapshotRecord part : snapshot.records) {
+                context.forward(new Record<>(part.key(), part.value(), record.timestamp()),
+                        InertiaTopology.SNAPSHOT_SINK);
+            }
+            snapshots.published(working, snapshot);
         }
+        models.changed(working);
     }
 
-    /** Handles an update of model {@code key} to {@code version} that diverged: the updated model is not saved. */
-    private void diverged(Record<byte[], byte[]> record, String key, long version, String reason) {
+    /** Why the record key and the event's model key cannot name a model, or empty when they can. */
+    private static Optional<String> keyProblem(String key, LabeledEvent event) {
+        if (event.getModelKey().isEmpty()) {
+            return Optional.of("event modelKey is empty");
+        }
+        if (key.indexOf(ModelStore.SEPARATOR) >= 0) {
+            return Optional.of("model key contains a NUL character");
+        }
+        if (!key.equals(event.getModelKey())) {
+            return Optional.of("record key '" + key + "' differs from event modelKey '" + event.getModelKey() + "'");
+        }
+        if (key.length() > MAX_KEY_LENGTH) {
+            return Optional.of("model key is longer than " + MAX_KEY_LENGTH + " characters");
+        }
+        return Optional.empty();
+    }
+
+    /**
+     * The example of {@code event}: features checked under the names the event gave them, then hashed when hashing
+     * is on.
+     *
+     * @throws IllegalArgumentException naming the first problem
+     */
+    private Example example(LabeledEvent event) {
+        double[] dense = dense(event.getDenseFeatures());
+        if (hasher != null) {
+            return Example.hashed(dense, event.getNamedFeatures(), hasher, event.getLabel(), event.getWeight());
+        }
+        if (event.getNamedFeatures() != null) {
+            for (String name : event.getNamedFeatures().keySet()) {
+                if (name != null && name.length() > MAX_NAME_LENGTH) {
+                    throw new IllegalArgumentException("feature name '" + name.substring(0, 40) + "…' is longer than "
+                            + MAX_NAME_LENGTH + " characters");
+                }
+            }
+        }
+        return Example.of(dense, event.getNamedFeatures(), event.getLabel(), event.getWeight());
+    }
+
+    /** Handles an update of {@code working} to {@code version} that diverged and was rolled back. */
+    private void diverged(Record<byte[], byte[]> record, WorkingModel working, long version, String reason) {
         boolean halt = onDivergence == OnDivergence.HALT;
         String outcome = halt ? "model left unchanged and halted" : "model left unchanged";
-        LOG.warn("Model '{}' diverged at update {}: {}; {}{}", key, version, reason, outcome,
+        LOG.warn("Model '{}' diverged at update {}: {}; {}{}", working.key, version, reason, outcome,
                 halt ? ", its later events go to the dead-letter topic" : "");
         if (halt) {
-            models.markHalted(key);
+            working.halted = true;
+            working.headerDirty = true;
+            models.changed(working);
         }
         reject(record, reason + "; " + outcome);
     }

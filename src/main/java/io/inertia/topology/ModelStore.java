@@ -3,10 +3,11 @@ package io.inertia.topology;
 import io.inertia.avro.HyperParameters;
 import io.inertia.avro.ModelCoordinate;
 import io.inertia.avro.ModelSnapshot;
-import io.inertia.model.Example;
 import io.inertia.model.LinearModel;
 import io.inertia.model.OnlineLearner;
 import io.inertia.serde.InertiaSerdes;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.serialization.StringSerializer;
@@ -17,24 +18,22 @@ import org.apache.kafka.streams.state.StoreBuilder;
 import org.apache.kafka.streams.state.Stores;
 
 /**
- * The models of one task in two persistent (RocksDB), changelog-backed, cached key-value stores, laid out so that an
- * event never pays for the whole model:
+ * The durable layout of a task's models: two persistent (RocksDB), changelog-backed key-value stores.
  *
  * <ul>
  *   <li>{@value #NAME}: model key → the model's header, a {@link ModelSnapshot} without named weights (version, dense
- *       weights, bias, optimizer state of those, metrics, hyper-parameters).</li>
- *   <li>{@value #COORDINATES}: model key + NUL + feature name → {@link ModelCoordinate}, one named weight with its
- *       optimizer state and the version up to which it is current.</li>
+ *       weights, bias, optimizer state of those, metrics, the parts of its last snapshot).</li>
+ *   <li>{@value #COORDINATES}: model key + NUL + feature name → {@link ModelCoordinate}, one sparse weight with its
+ *       optimizer state and the version up to which it is current; hashed buckets are named {@code #i}.</li>
  * </ul>
  *
- * An event reads and writes the header and only the coordinates of the features it carries: O(dense dimension +
- * event features), whatever the model's size. A snapshot (every N updates) scans the model's coordinates by key
- * prefix and brings each up to date in closed form (see {@link OnlineLearner#catchUp}); nothing is written back, so
- * the stored trajectory, and with it every snapshot, does not depend on when snapshots were taken.
+ * Neither store has a record cache: the {@link WorkingModelStore} is the cache, and writes what changed here inside the
+ * commit, so that every put goes straight to RocksDB and to the changelog of the open transaction. A model is written
+ * as its header plus the coordinates that changed since it was last written; it is read whole (header plus a prefix
+ * scan of its coordinates) when it becomes active.
  *
  * <p>A full snapshot (with named weights) written into {@value #NAME}, e.g. a published snapshot to resume from, is
- * accepted: its named weights are read as current at its version and moved to the coordinate store on the next save.
- * The record cache absorbs repeated updates of hot entries between commits.
+ * accepted: its named weights are read as current at its version and moved to the coordinate store on the next write.
  */
 public final class ModelStore {
 
@@ -49,11 +48,8 @@ public final class ModelStore {
     private final KeyValueStore<String, ModelCoordinate> coordinates;
     private final OnlineLearner learner;
     private final HyperParameters hyperParameters;
-    // Facts about the header read by the last load(), so that one event deserializes its header once.
-    private boolean imported;
-    private boolean loadedHalted;
 
-    /** A view of the two stores for a learner; used by the learner processor and by replay. */
+    /** A view of the two stores for a learner; used by the learner processor, replay and tests. */
     public ModelStore(KeyValueStore<String, ModelSnapshot> headers, KeyValueStore<String, ModelCoordinate> coordinates,
             OnlineLearner learner, HyperParameters hyperParameters) {
         this.headers = headers;
@@ -66,7 +62,7 @@ public final class ModelStore {
     public static StoreBuilder<KeyValueStore<String, ModelSnapshot>> headerStore() {
         return Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(NAME), Serdes.String(),
                         InertiaSerdes.modelSnapshot())
-                .withCachingEnabled()
+                .withCachingDisabled()
                 .withLoggingEnabled(Map.of());
     }
 
@@ -74,129 +70,97 @@ public final class ModelStore {
     public static StoreBuilder<KeyValueStore<String, ModelCoordinate>> coordinateStore() {
         return Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(COORDINATES), Serdes.String(),
                         InertiaSerdes.modelCoordinate())
-                .withCachingEnabled()
+                .withCachingDisabled()
                 .withLoggingEnabled(Map.of());
     }
 
     /**
-     * The model of {@code modelKey} with the named weights {@code example} carries, or a new model when none is stored.
+     * The stored model of {@code modelKey}, whole (every coordinate), as a working model; null when none is stored.
+     * O(the model's size): a model is read once when it becomes active.
      *
      * @throws IllegalStateException when the stored model cannot be read: learning on would overwrite it
      */
-    LinearModel load(String modelKey, Example example) {
+    WorkingModel load(String modelKey) {
         ModelSnapshot header = headers.get(modelKey);
-        loadedHalted = header != null && header.getHalted();
         if (header == null) {
-            imported = false;
-            return learner.newModel();
+            return null;
         }
         try {
             LinearModel model = SnapshotCodec.toModel(header);
-            imported = !header.getNamedWeights().isEmpty();
-            for (String name : example.named().keySet()) {
-                if (model.lastStep(name) < 0) {
-                    ModelCoordinate coordinate = coordinates.get(coordinateKey(modelKey, name));
-                    if (coordinate != null) {
-                        SnapshotCodec.putCoordinate(model, name, coordinate);
+            boolean imported = model.coordinateCount() > 0;
+            try (KeyValueIterator<String, ModelCoordinate> stored = coordinates.prefixScan(
+                    modelKey + SEPARATOR, new StringSerializer())) {
+                while (stored.hasNext()) {
+                    KeyValue<String, ModelCoordinate> entry = stored.next();
+                    String name = entry.key.substring(modelKey.length() + 1);
+                    // An imported whole snapshot's weights are newer than any coordinate stored before it.
+                    if (!imported || model.coordinateOf(name) < 0) {
+                        SnapshotCodec.putCoordinate(model, name, entry.value);
                     }
                 }
             }
-            return model;
+            WorkingModel working = new WorkingModel(modelKey, model, header.getLastEventTimestamp());
+            working.halted = header.getHalted();
+            working.parts = header.getParts();
+            if (imported) {
+                working.allChangedForStore();
+            }
+            if (working.parts != null) {
+                long snapshotVersion = working.parts.getSnapshotVersion();
+                for (int i = 0, n = model.coordinateCount(); i < n; i++) {
+                    if (model.lastStep(i) > snapshotVersion) {
+                        working.changedSinceSnapshot(i);
+                    }
+                }
+            }
+            return working;
         } catch (IllegalArgumentException e) {
             throw new IllegalStateException("stored model '" + modelKey + "' cannot be read: " + e.getMessage(), e);
         }
     }
 
     /**
-     * Stores {@code model} after it learned from {@code example} (an event with record timestamp {@code timestamp}):
-     * its header and the coordinates the event touched.
+     * Writes what changed in {@code working} since it was last written: its header (when changed) and its changed
+     * coordinates, in ascending coordinate order. O(what changed).
      */
-    void save(String modelKey, LinearModel model, Example example, long timestamp) {
-        headers.put(modelKey, SnapshotCodec.toHeader(modelKey, model, learner, hyperParameters, timestamp));
-        Iterable<String> touched = imported ? model.namedSlots().keySet() : example.named().keySet();
-        for (String name : touched) {
-            coordinates.put(coordinateKey(modelKey, name), SnapshotCodec.toCoordinate(model, name));
+    void write(WorkingModel working) {
+        if (working.headerDirty) {
+            headers.put(working.key, header(working));
         }
+        LinearModel model = working.model;
+        for (int i : working.storeChanges().sorted()) {
+            coordinates.put(coordinateKey(working.key, model.coordinateName(i)), SnapshotCodec.toCoordinate(model, i));
+        }
+        working.written();
     }
 
-    /** The full snapshot of the stored model of {@code modelKey}, every weight current; null when there is none. */
+    /** The header of {@code working} as stored: the snapshot record without named weights. */
+    ModelSnapshot header(WorkingModel working) {
+        ModelSnapshot header = SnapshotCodec.toHeader(working.key, working.model, learner, hyperParameters,
+                working.lastEventTimestamp);
+        header.setHalted(working.halted);
+        header.setParts(working.parts);
+        return header;
+    }
+
+    /**
+     * The full snapshot of the stored model of {@code modelKey}, every weight current, named weights inline; null when
+     * there is none. O(the model's size); for replay's final snapshots and for tests.
+     */
     public ModelSnapshot snapshot(String modelKey) {
-        ModelSnapshot header = headers.get(modelKey);
-        if (header == null) {
+        WorkingModel working = load(modelKey);
+        if (working == null) {
             return null;
         }
-        LinearModel model = SnapshotCodec.toModel(header);
-        try (KeyValueIterator<String, ModelCoordinate> stored = coordinates.prefixScan(
-                modelKey + SEPARATOR, new StringSerializer())) {
-            while (stored.hasNext()) {
-                KeyValue<String, ModelCoordinate> entry = stored.next();
-                String name = entry.key.substring(modelKey.length() + 1);
-                if (model.lastStep(name) < 0) {
-                    SnapshotCodec.putCoordinate(model, name, entry.value);
-                }
-            }
-        }
-        ModelSnapshot snapshot = SnapshotCodec.toSnapshot(modelKey, model, learner, hyperParameters,
-                header.getLastEventTimestamp());
-        snapshot.setHalted(header.getHalted());
+        ModelSnapshot snapshot = SnapshotCodec.toSnapshot(modelKey, working.model, learner, hyperParameters,
+                working.lastEventTimestamp);
+        snapshot.setHalted(working.halted);
         return snapshot;
     }
 
-    /** Whether the model returned by the last {@link #load} was halted after a divergence. */
-    boolean loadedHalted() {
-        return loadedHalted;
-    }
-
-    /** Marks model {@code modelKey} halted, storing an empty header first when it has none. */
-    void markHalted(String modelKey) {
-        ModelSnapshot header = headers.get(modelKey);
-        if (header == null) {
-            header = SnapshotCodec.toHeader(modelKey, learner.newModel(), learner, hyperParameters, -1L);
-        }
-        headers.put(modelKey, ModelSnapshot.newBuilder(header).setHalted(true).build());
-    }
-
-    /**
-     * What saving {@code model} (loaded for {@code modelKey} and updated) will overwrite: the header and the
-     * coordinates of its named parameters. O(the model's loaded named parameters).
-     */
-    Saved remember(String modelKey, LinearModel model) {
-        Map<String, ModelCoordinate> previous = new java.util.HashMap<>();
-        for (String name : model.namedSlots().keySet()) {
-            previous.put(name, coordinates.get(coordinateKey(modelKey, name)));
-        }
-        return new Saved(modelKey, headers.get(modelKey), previous);
-    }
-
-    /** Puts back what {@link #remember} read; an entry that did not exist is deleted. */
-    void restore(Saved saved) {
-        if (saved.header() == null) {
-            headers.delete(saved.modelKey());
-        } else {
-            headers.put(saved.modelKey(), saved.header());
-        }
-        saved.coordinates().forEach((name, coordinate) -> {
-            if (coordinate == null) {
-                coordinates.delete(coordinateKey(saved.modelKey(), name));
-            } else {
-                coordinates.put(coordinateKey(saved.modelKey(), name), coordinate);
-            }
-        });
-    }
-
-    /**
-     * A model's stored entries as they were before a save.
-     *
-     * @param modelKey the model
-     * @param header its header, or null when none was stored
-     * @param coordinates its named weights by name, null where none was stored
-     */
-    record Saved(String modelKey, ModelSnapshot header, Map<String, ModelCoordinate> coordinates) {
-    }
-
     /** Every model key in the store, in key order. */
-    public java.util.List<String> modelKeys() {
-        java.util.List<String> keys = new java.util.ArrayList<>();
+    public List<String> modelKeys() {
+        List<String> keys = new ArrayList<>();
         try (KeyValueIterator<String, ModelSnapshot> all = headers.all()) {
             all.forEachRemaining(entry -> keys.add(entry.key));
         }

@@ -181,11 +181,20 @@ public final class SnapshotCodec {
         return model;
     }
 
-    /** A named weight of {@code model} as stored in the coordinate store. */
-    static ModelCoordinate toCoordinate(LinearModel model, String name) {
-        double[] slots = model.namedSlots().get(name);
-        return ModelCoordinate.newBuilder().setWeight(slots[0]).setState(state(slots))
-                .setLastStep(model.lastStep(name)).build();
+    /** Coordinate {@code i} of {@code model} as stored in the coordinate store. */
+    static ModelCoordinate toCoordinate(LinearModel model, int i) {
+        return ModelCoordinate.newBuilder().setWeight(model.coordinateSlot(i, 0)).setState(state(model, i))
+                .setLastStep(model.lastStep(i)).build();
+    }
+
+    /** The optimizer state values of coordinate {@code i} of {@code model}. */
+    static List<Double> state(LinearModel model, int i) {
+        int width = model.slotWidth();
+        List<Double> values = new ArrayList<>(width - 1);
+        for (int k = 1; k < width; k++) {
+            values.add(model.coordinateSlot(i, k));
+        }
+        return values;
     }
 
     /** Adds a stored named weight to {@code model}. */

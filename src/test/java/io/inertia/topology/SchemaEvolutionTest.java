@@ -13,6 +13,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.inertia.avro.LabeledEvent;
 import io.inertia.avro.ModelCoordinate;
 import io.inertia.avro.ModelSnapshot;
+import io.inertia.avro.ModelSnapshotPart;
 import io.inertia.avro.Prediction;
 import io.inertia.config.InertiaConfig;
 import io.inertia.serde.InertiaSerdes;
@@ -69,7 +70,8 @@ class SchemaEvolutionTest {
     private static final String INPUT = "labeled-events";
     private static final Pattern HISTORY_FILE = Pattern.compile("([A-Za-z]+)-v([1-9][0-9]*)\\.avsc");
     private static final List<Schema> CURRENT = List.of(LabeledEvent.getClassSchema(),
-            ModelSnapshot.getClassSchema(), ModelCoordinate.getClassSchema(), Prediction.getClassSchema());
+            ModelSnapshot.getClassSchema(), ModelCoordinate.getClassSchema(), Prediction.getClassSchema(),
+            ModelSnapshotPart.getClassSchema());
 
     @TempDir
     Path stateDirs;

@@ -1,0 +1,146 @@
+package io.inertia.topology;
+
+import io.inertia.avro.BucketWeight;
+import io.inertia.avro.HyperParameters;
+import io.inertia.avro.ModelSnapshot;
+import io.inertia.avro.ModelSnapshotPart;
+import io.inertia.avro.NamedWeight;
+import io.inertia.avro.SnapshotParts;
+import io.inertia.config.InertiaConfig;
+import io.inertia.model.Example;
+import io.inertia.model.LinearModel;
+import io.inertia.model.OnlineLearner;
+import io.inertia.serde.InertiaSerdes;
+import io.inertia.serde.SingleObjectAvroSerde;
+import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.SortedMap;
+import java.util.TreeMap;
+
+/**
+ * Reassembles whole snapshots from the records of the snapshot topic, read in order (see {@link SnapshotLayout}): for
+ * each model the latest header and the parts it names, never a mix of two versions. A whole snapshot has every named
+ * weight in {@code namedWeights}, brought up to the header's version with the closed forms of the header's own
+ * optimizer, and {@code parts} null. Used by {@code inertia snapshots}, replay and the tests; not thread-safe.
+ */
+public final class SnapshotAssembler {
+
+    private final SingleObjectAvroSerde<ModelSnapshot> snapshotSerde = InertiaSerdes.modelSnapshot();
+    private final SingleObjectAvroSerde<ModelSnapshotPart> partSerde = InertiaSerdes.modelSnapshotPart();
+    /** The latest header of each model. */
+    private final SortedMap<String, ModelSnapshot> headers = new TreeMap<>();
+    /** The live parts of each model, by part key. */
+    private final Map<String, Map<String, ModelSnapshotPart>> parts = new HashMap<>();
+
+    /**
+     * Takes the next record of the snapshot topic ({@code value} null for a tombstone). Returns the whole snapshot a
+     * header completes, empty for a part or a tombstone.
+     *
+     * @throws org.apache.kafka.common.errors.SerializationException when the value is not a snapshot record
+     * @throws IllegalStateException when a header names a part that was not read before it
+     */
+    public Optional<ModelSnapshot> accept(String topic, byte[] key, byte[] value) {
+        String recordKey = new String(key, StandardCharsets.UTF_8);
+        String modelKey = SnapshotLayout.modelKeyOf(recordKey);
+        if (SnapshotLayout.isPartKey(recordKey)) {
+            Map<String, ModelSnapshotPart> live = parts.computeIfAbsent(modelKey, k -> new HashMap<>());
+            if (value == null) {
+                live.remove(recordKey);
+            } else {
+                live.put(recordKey, partSerde.deserialize(topic, value));
+            }
+            return Optional.empty();
+        }
+        if (value == null) {
+            headers.remove(modelKey);
+            parts.remove(modelKey);
+            return Optional.empty();
+        }
+        ModelSnapshot header = snapshotSerde.deserialize(topic, value);
+        headers.put(modelKey, header);
+        return Optional.of(whole(header));
+    }
+
+    /** The latest whole snapshot of every model read so far, by model key. */
+    public SortedMap<String, ModelSnapshot> latest() {
+        SortedMap<String, ModelSnapshot> latest = new TreeMap<>();
+        headers.forEach((key, header) -> latest.put(key, whole(header)));
+        return latest;
+    }
+
+    /** The whole snapshot that {@code header} describes, from the parts read so far. */
+    private ModelSnapshot whole(ModelSnapshot header) {
+        SnapshotParts layout = header.getParts();
+        if (layout == null) {
+            return header;
+        }
+        LinearModel model = SnapshotCodec.toModel(header);
+        Map<String, ModelSnapshotPart> live = parts.getOrDefault(header.getModelKey(), Map.of());
+        int stateSize = header.getOptimizerState().getStateNames().size();
+        double[] slots = new double[1 + stateSize];
+        for (int index = 0; index < layout.getParts(); index++) {
+            String partKey = SnapshotLayout.partKey(header.getModelKey(), layout.getGeneration(), index);
+            ModelSnapshotPart part = live.get(partKey);
+            if (part == null) {
+                throw new IllegalStateException("snapshot of '" + header.getModelKey() + "' at version "
+                        + header.getVersion() + " lacks its part " + layout.getGeneration() + "/" + index);
+            }
+            for (NamedWeight weight : part.getNamed()) {
+                fill(slots, weight.getWeight(), weight.getState());
+                model.putNamed(weight.getName(), slots, weight.getLastStep());
+            }
+            for (BucketWeight weight : part.getHashed()) {
+                fill(slots, weight.getWeight(), weight.getState());
+                model.putNamed(Example.bucketName(weight.getBucket()), slots, weight.getLastStep());
+            }
+        }
+        OnlineLearner learner = learnerOf(header.getHyperParameters(), header.getMetrics().getWindowSize());
+        ModelSnapshot snapshot = SnapshotCodec.toSnapshot(header.getModelKey(), model, learner,
+                header.getHyperParameters(), header.getLastEventTimestamp());
+        snapshot.setHalted(header.getHalted());
+        return snapshot;
+    }
+
+    private static void fill(double[] slots, double weight, List<Double> state) {
+        if (state.size() != slots.length - 1) {
+            throw new IllegalArgumentException("a part's weight has " + state.size() + " state values, not "
+                    + (slots.length - 1));
+        }
+        slots[0] = weight;
+        for (int k = 0; k < state.size(); k++) {
+            slots[1 + k] = state.get(k);
+        }
+    }
+
+    /** The learner that a snapshot's hyper-parameters describe, to bring its weights up to date. */
+    static OnlineLearner learnerOf(HyperParameters hyper, int metricsWindow) {
+        Map<String, String> settings = new HashMap<>();
+        String loss = hyper.getLoss();
+        int open = loss.indexOf('(');
+        settings.put(InertiaConfig.Key.LOSS.key(), open < 0 ? loss : loss.substring(0, open));
+        if (open >= 0) {
+            String parameter = loss.substring(loss.indexOf('=') + 1, loss.length() - 1);
+            settings.put(loss.startsWith("huber") ? InertiaConfig.Key.HUBER_DELTA.key()
+                    : InertiaConfig.Key.QUANTILE_TAU.key(), parameter);
+        }
+        settings.put(InertiaConfig.Key.OPTIMIZER.key(), hyper.getOptimizer());
+        settings.put(InertiaConfig.Key.SCHEDULE.key(), hyper.getSchedule());
+        settings.put(InertiaConfig.Key.LEARNING_RATE.key(), Double.toString(hyper.getLearningRate()));
+        settings.put(InertiaConfig.Key.POWER_T.key(), Double.toString(hyper.getPowerT()));
+        settings.put(InertiaConfig.Key.ALPHA.key(), Double.toString(hyper.getAlpha()));
+        settings.put(InertiaConfig.Key.T0.key(), Double.toString(hyper.getT0()));
+        settings.put(InertiaConfig.Key.MOMENTUM.key(), Double.toString(hyper.getMomentum()));
+        settings.put(InertiaConfig.Key.ADAM_BETA2.key(), Double.toString(hyper.getAdamBeta2()));
+        settings.put(InertiaConfig.Key.EPSILON.key(), Double.toString(hyper.getEpsilon()));
+        settings.put(InertiaConfig.Key.L1.key(), Double.toString(hyper.getL1()));
+        settings.put(InertiaConfig.Key.L2.key(), Double.toString(hyper.getL2()));
+        settings.put(InertiaConfig.Key.CLIP_VALUE.key(), Double.toString(hyper.getClipValue()));
+        settings.put(InertiaConfig.Key.CLIP_NORM.key(), Double.toString(hyper.getClipNorm()));
+        settings.put(InertiaConfig.Key.LOSS_SMOOTHING.key(), Double.toString(hyper.getLossSmoothing()));
+        settings.put(InertiaConfig.Key.METRICS_WINDOW.key(), Integer.toString(metricsWindow));
+        return InertiaConfig.of(settings).learner();
+    }
+}

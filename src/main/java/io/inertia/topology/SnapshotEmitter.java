@@ -1,0 +1,250 @@
+package io.inertia.topology;
+
+import io.inertia.avro.BucketWeight;
+import io.inertia.avro.HyperParameters;
+import io.inertia.avro.ModelSnapshot;
+import io.inertia.avro.ModelSnapshotPart;
+import io.inertia.avro.NamedWeight;
+import io.inertia.avro.SnapshotParts;
+import io.inertia.model.LinearModel;
+import io.inertia.model.OnlineLearner;
+import io.inertia.serde.InertiaSerdes;
+import io.inertia.serde.SingleObjectAvroSerde;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Turns a working model into the records of its snapshot (see {@link SnapshotLayout}), none larger than the record
+ * limit, in two steps so that a snapshot that would publish a non-finite weight can still undo the event:
+ * {@link #prepare} builds the records without changing the model, {@link #published} records that they went out.
+ *
+ * <p>A model of at most {@value SnapshotLayout#INLINE_WEIGHTS} named weights whose whole snapshot fits in one record
+ * is published as one {@link ModelSnapshot}, every weight brought up to date. A larger one is published in parts that
+ * carry weights as of their last update: a snapshot starts a new generation with a base (every named weight) once the
+ * weights written since the last base reach the base's size, and otherwise appends a part with only the weights
+ * updated since the snapshot before. A snapshot therefore costs on average O(the weights updated since the last one),
+ * whatever the model's size, and a reader never needs more than twice the model's weights.
+ */
+final class SnapshotEmitter {
+
+    /** Room left in each record for the key, Kafka's record framing and rounding in the size bounds below. */
+    private static final int RECORD_RESERVE = 256;
+
+    private final OnlineLearner learner;
+    private final HyperParameters hyperParameters;
+    private final int maxRecordBytes;
+    private final ModelStore store;
+    private final SingleObjectAvroSerde<ModelSnapshot> snapshotSerde = InertiaSerdes.modelSnapshot();
+    private final SingleObjectAvroSerde<ModelSnapshotPart> partSerde = InertiaSerdes.modelSnapshotPart();
+
+    SnapshotEmitter(OnlineLearner learner, HyperParameters hyperParameters, int maxRecordBytes, ModelStore store) {
+        this.learner = learner;
+        this.hyperParameters = hyperParameters;
+        this.maxRecordBytes = maxRecordBytes;
+        this.store = store;
+    }
+
+    /**
+     * The largest dense dimension whose header fits in one record for a model key of {@code keyLength} characters:
+     * dense weights are always in the header.
+     */
+    int maxDenseDimension(int keyLength) {
+        long fixed = headerBytesWithoutDense(keyLength);
+        return (int) Math.max(0, (maxRecordBytes - RECORD_RESERVE - 3L * keyLength - fixed) / (9L * slotWidth() + 2));
+    }
+
+    private int slotWidth() {
+        return 1 + learner.stateNames().size();
+    }
+
+    /** An upper bound of a header's encoded size without its dense weights. */
+    private long headerBytesWithoutDense(int keyLength) {
+        // Hyper-parameters and scalar fields stay well under 1 KiB; the loss window is 8 bytes per loss.
+        return 1024 + 3L * keyLength + 9L * learner.metricsWindow() + 9L * slotWidth();
+    }
+
+    /**
+     * The records of {@code working}'s snapshot at its current version, or the reason it cannot be published: a
+     * weight that would not be a finite number once brought up to date. Changes nothing.
+     *
+     * @param eventCoordinates the coordinates the last event updated, not yet recorded as changed in {@code working}
+     */
+    Prepared prepare(WorkingModel working, int[] eventCoordinates) {
+        LinearModel model = working.model;
+        if (working.parts == null && model.coordinateCount() <= SnapshotLayout.INLINE_WEIGHTS
+                && inlineBytes(working) <= maxRecordBytes - RECORD_RESERVE) {
+            return inline(working);
+        }
+        return inParts(working, eventCoordinates);
+    }
+
+    private long inlineBytes(WorkingModel working) {
+        LinearModel model = working.model;
+        long bytes = headerBytesWithoutDense(working.key.length())
+                + Math.max(0, model.denseDimension()) * (9L * slotWidth() + 2);
+        for (int i = 0, n = model.coordinateCount(); i < n; i++) {
+            // name twice (weights and state maps), the weight, the state array
+            bytes += 2 * (5 + 3L * model.coordinateName(i).length()) + 8 + 6 + 8L * (slotWidth() - 1);
+        }
+        return bytes;
+    }
+
+    private Prepared inline(WorkingModel working) {
+        LinearModel whole = working.model.copy();
+        learner.catchUp(whole);
+        Optional<String> latent = whole.firstNonFinite(whole.namedSlots().keySet());
+        if (latent.isPresent()) {
+            return Prepared.diverged(latent.get());
+        }
+        ModelSnapshot snapshot = SnapshotCodec.toSnapshot(working.key, whole, learner, hyperParameters,
+                working.lastEventTimestamp);
+        snapshot.setHalted(working.halted);
+        List<SnapshotRecord> records = List.of(record(working.key, snapshotSerde.serialize(null, snapshot)));
+        return new Prepared(records, null, null);
+    }
+
+    private Prepared inParts(WorkingModel working, int[] eventCoordinates) {
+        LinearModel model = working.model;
+        SnapshotParts previous = working.parts;
+        boolean base = previous == null || previous.getWeightsSinceBase() >= previous.getBaseWeights();
+        int[] coordinates;
+        if (base) {
+            coordinates = model.sortedCoordinates();
+        } else {
+            WorkingModel.ChangeSet changed = working.snapshotChanges();
+            java.util.BitSet seen = new java.util.BitSet();
+            int[] union = new int[changed.size() + eventCoordinates.length];
+            int n = 0;
+            for (int j = 0; j < changed.size(); j++) {
+                seen.set(changed.get(j));
+                union[n++] = changed.get(j);
+            }
+            for (int i : eventCoordinates) {
+                if (!seen.get(i)) {
+                    seen.set(i);
+                    union[n++] = i;
+                }
+            }
+            coordinates = model.sortCoordinates(java.util.Arrays.copyOf(union, n));
+        }
+        double[] current = new double[slotWidth()];
+        for (int i : coordinates) {
+            learner.currentSlots(model, i, current);
+            for (double value : current) {
+                if (!Double.isFinite(value)) {
+                    return Prepared.diverged("weight '" + model.coordinateName(i) + "'");
+                }
+            }
+        }
+        long generation = base ? (previous == null ? 0 : previous.getGeneration() + 1) : previous.getGeneration();
+        int firstIndex = base ? 0 : previous.getParts();
+        List<SnapshotRecord> records = new ArrayList<>();
+        int index = packParts(working, coordinates, generation, firstIndex, records);
+        SnapshotParts parts = SnapshotParts.newBuilder()
+                .setGeneration(generation)
+                .setBaseParts(base ? index : previous.getBaseParts())
+                .setParts(index)
+                .setSnapshotVersion(model.version())
+                .setBaseWeights(base ? coordinates.length : previous.getBaseWeights())
+                .setWeightsSinceBase(base ? 0 : previous.getWeightsSinceBase() + coordinates.length)
+                .build();
+        ModelSnapshot header = store.header(working);
+        header.setParts(parts);
+        records.add(record(working.key, snapshotSerde.serialize(null, header)));
+        if (base && previous != null) {
+            // The previous generation's parts are obsolete once this header is visible: compaction may drop them.
+            for (int i = 0; i < previous.getParts(); i++) {
+                records.add(new SnapshotRecord(SnapshotLayout.utf8(
+                        SnapshotLayout.partKey(working.key, previous.getGeneration(), i)), null));
+            }
+        }
+        return new Prepared(records, parts, null);
+    }
+
+    /** Packs the weights at {@code coordinates} into parts numbered from {@code index}; returns the next index. */
+    private int packParts(WorkingModel working, int[] coordinates, long generation, int index,
+            List<SnapshotRecord> records) {
+        LinearModel model = working.model;
+        long budget = maxRecordBytes - RECORD_RESERVE - 2L * (5 + 3L * working.key.length()) - 40;
+        List<NamedWeight> named = new ArrayList<>();
+        List<BucketWeight> hashed = new ArrayList<>();
+        long bytes = 0;
+        for (int i : coordinates) {
+            String feature = model.coordinateFeature(i);
+            long size = (feature == null ? 0 : 5 + 3L * feature.length()) + 35 + 8L * (slotWidth() - 1);
+            if (bytes + size > budget && bytes > 0) {
+                records.add(part(working, generation, index++, named, hashed));
+                named = new ArrayList<>();
+                hashed = new ArrayList<>();
+                bytes = 0;
+            }
+            List<Double> state = SnapshotCodec.state(model, i);
+            if (feature != null) {
+                named.add(NamedWeight.newBuilder().setName(feature).setWeight(model.coordinateSlot(i, 0))
+                        .setState(state).setLastStep(model.lastStep(i)).build());
+            } else {
+                hashed.add(BucketWeight.newBuilder().setBucket(model.coordinateBucket(i))
+                        .setWeight(model.coordinateSlot(i, 0)).setState(state).setLastStep(model.lastStep(i)).build());
+            }
+            bytes += size;
+        }
+        if (bytes > 0) {
+            records.add(part(working, generation, index++, named, hashed));
+        }
+        return index;
+    }
+
+    private SnapshotRecord part(WorkingModel working, long generation, int index, List<NamedWeight> named,
+            List<BucketWeight> hashed) {
+        ModelSnapshotPart part = ModelSnapshotPart.newBuilder().setModelKey(working.key).setGeneration(generation)
+                .setIndex(index).setVersion(working.model.version()).setNamed(named).setHashed(hashed).build();
+        return record(SnapshotLayout.partKey(working.key, generation, index), partSerde.serialize(null, part));
+    }
+
+    private SnapshotRecord record(String key, byte[] value) {
+        byte[] keyBytes = SnapshotLayout.utf8(key);
+        if (keyBytes.length + value.length > maxRecordBytes) {
+            // The bounds above are upper bounds of Avro's encoding; reaching this is a bug, never a large model.
+            throw new IllegalStateException("snapshot record of " + (keyBytes.length + value.length)
+                    + " bytes exceeds the limit of " + maxRecordBytes);
+        }
+        return new SnapshotRecord(keyBytes, value);
+    }
+
+    /** Records that {@code prepared}'s records of {@code working}'s snapshot were published. */
+    void published(WorkingModel working, Prepared prepared) {
+        if (prepared.parts != null) {
+            working.parts = prepared.parts;
+            working.headerDirty = true;
+        }
+        working.snapshotChanges().clear();
+    }
+
+    /**
+     * One record for the snapshot topic.
+     *
+     * @param key the key bytes
+     * @param value the value bytes; null for a tombstone
+     */
+    record SnapshotRecord(byte[] key, byte[] value) {
+    }
+
+    /** The records of one snapshot, or why it cannot be published. */
+    static final class Prepared {
+        final List<SnapshotRecord> records;
+        final SnapshotParts parts;
+        final String divergence;
+
+        private Prepared(List<SnapshotRecord> records, SnapshotParts parts, String divergence) {
+            this.records = records;
+            this.parts = parts;
+            this.divergence = divergence;
+        }
+
+        static Prepared diverged(String parameter) {
+            return new Prepared(List.of(), null,
+                    "update would make " + parameter + " non-finite once brought up to date (divergence)");
+        }
+    }
+}

@@ -1,0 +1,148 @@
+package io.inertia.topology;
+
+import io.inertia.avro.SnapshotParts;
+import io.inertia.model.LinearModel;
+import java.util.Arrays;
+
+/**
+ * One model as its task holds it in memory between commits: the {@link LinearModel} (primitive arrays), the facts of
+ * its header that are not learning state (halted, the last event's timestamp, the parts of its
+ * last published snapshot), and what changed since it was last written to the store and since its last snapshot.
+ *
+ * <p>Both change sets list coordinates, each at most once, so that writing them costs O(what changed). The snapshot
+ * set is derived from stored facts alone (the coordinates whose last step is after the last snapshot), so a model
+ * reloaded from the store after an eviction or a crash publishes exactly the snapshots it would have published.
+ */
+final class WorkingModel {
+
+    final String key;
+    final LinearModel model;
+    boolean halted;
+    long lastEventTimestamp;
+    /** The parts of the last snapshot published in parts, or null while the model has published none. */
+    SnapshotParts parts;
+
+    /** Whether the header differs from the stored one. */
+    boolean headerDirty;
+    private final ChangeSet storeChanges = new ChangeSet();
+    private final ChangeSet snapshotChanges = new ChangeSet();
+
+    WorkingModel(String key, LinearModel model, long lastEventTimestamp) {
+        this.key = key;
+        this.model = model;
+        this.lastEventTimestamp = lastEventTimestamp;
+    }
+
+    /** Records that an event changed the header and the coordinates {@code coordinates}. */
+    void changed(int[] coordinates) {
+        headerDirty = true;
+        for (int i : coordinates) {
+            storeChanges.add(i);
+            snapshotChanges.add(i);
+        }
+    }
+
+    /** Marks every coordinate as changed for the store (a model imported from a whole snapshot). */
+    void allChangedForStore() {
+        headerDirty = true;
+        for (int i = 0, n = model.coordinateCount(); i < n; i++) {
+            storeChanges.add(i);
+        }
+    }
+
+    /** Marks coordinate {@code i} as changed since the last snapshot (rebuilding the set after a load). */
+    void changedSinceSnapshot(int i) {
+        snapshotChanges.add(i);
+    }
+
+    /** Whether anything must be written to the store. */
+    boolean dirty() {
+        return headerDirty || storeChanges.size() > 0;
+    }
+
+    /** The coordinates changed since the last write to the store. */
+    ChangeSet storeChanges() {
+        return storeChanges;
+    }
+
+    /** The coordinates changed since the last snapshot. */
+    ChangeSet snapshotChanges() {
+        return snapshotChanges;
+    }
+
+    /** Marks the model as written to the store. */
+    void written() {
+        headerDirty = false;
+        storeChanges.clear();
+    }
+
+    /** Forgets changes to coordinates at or beyond {@code count} (removed again by an undone update). */
+    void forgetBeyond(int count) {
+        storeChanges.removeAtOrBeyond(count);
+        snapshotChanges.removeAtOrBeyond(count);
+    }
+
+    /** Heap estimate in bytes, for the working models' memory budget. */
+    long estimatedBytes() {
+        return 96 + 2L * key.length() + model.estimatedBytes() + storeChanges.estimatedBytes()
+                + snapshotChanges.estimatedBytes();
+    }
+
+    /** A set of coordinates, each listed once, in the order first added; O(1) add, O(size) clear. */
+    static final class ChangeSet {
+        private int[] members = new int[8];
+        private int size;
+        private boolean[] present = new boolean[8];
+
+        void add(int i) {
+            if (i >= present.length) {
+                present = Arrays.copyOf(present, Math.max(i + 1, present.length * 2));
+            }
+            if (!present[i]) {
+                present[i] = true;
+                if (size == members.length) {
+                    members = Arrays.copyOf(members, size * 2);
+                }
+                members[size++] = i;
+            }
+        }
+
+        int size() {
+            return size;
+        }
+
+        int get(int j) {
+            return members[j];
+        }
+
+        /** The members, ascending. */
+        int[] sorted() {
+            int[] sorted = Arrays.copyOf(members, size);
+            Arrays.sort(sorted);
+            return sorted;
+        }
+
+        void clear() {
+            for (int j = 0; j < size; j++) {
+                present[members[j]] = false;
+            }
+            size = 0;
+        }
+
+        void removeAtOrBeyond(int count) {
+            int kept = 0;
+            for (int j = 0; j < size; j++) {
+                if (members[j] < count) {
+                    members[kept++] = members[j];
+                } else {
+                    present[members[j]] = false;
+                }
+            }
+            size = kept;
+        }
+
+        long estimatedBytes() {
+            return 32 + 4L * members.length + present.length;
+        }
+    }
+}

@@ -1,0 +1,280 @@
+package io.inertia.topology;
+
+import io.inertia.model.LinearModel;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.kafka.streams.processor.StateStore;
+import org.apache.kafka.streams.processor.StateStoreContext;
+import org.apache.kafka.streams.state.StoreBuilder;
+import org.apache.kafka.streams.state.internals.CacheFlushListener;
+import org.apache.kafka.streams.state.internals.CachedStateStore;
+
+/**
+ * The task's active models in memory ({@link WorkingModel}), written to the {@link ModelStore} <em>inside</em> each
+ * commit. An event touches only memory; what it changed is written when the task commits, in the same transaction as
+ * the input offsets of the events it reflects. That is what makes it exactly-once by construction:
+ *
+ * <ul>
+ *   <li>Kafka Streams commits a task in {@code StreamTask.prepareCommit}: first {@code ProcessorStateManager.flushCache()},
+ *       which calls {@link #flushCache()} of every store that is a {@link CachedStateStore}, then the producer flush,
+ *       then the offsets and the transaction commit. This store is such a store, so its writes (to stores without a
+ *       cache of their own, straight to their changelogs) are in the open transaction. The public
+ *       {@link StateStore#commit} runs only after the transaction commits, too late for changelog records.</li>
+ *   <li>Evicting a changed model writes it first, during processing: also inside the open transaction.</li>
+ *   <li>When a transaction aborts, Kafka Streams closes the task dirty, wipes and restores its persistent stores,
+ *       and {@linkplain #init initialises} this store again, which starts empty: the working copies belong to one
+ *       incarnation of the task and are rebuilt from the restored stores. {@link #clearCache()} (a standby becoming
+ *       active, or back) and {@link #close()} drop them too.</li>
+ * </ul>
+ *
+ * {@link CachedStateStore} is internal Kafka Streams API; Inertia pins Kafka 4.3.1, and {@code WorkingModelStoreTest}
+ * proves that a commit writes the changes to the changelog before the offsets are committed.
+ *
+ * <p>Memory: the models of every task of one topology share a budget in bytes; past it, a task evicts its least
+ * recently used models (a changed one is written first) and reloads them from the store on their next event, which
+ * changes nothing in the results.
+ */
+public final class WorkingModelStore implements StateStore, CachedStateStore<Object, Object> {
+
+    /** Name of this store; it has no changelog of its own. */
+    public static final String NAME = "inertia-working-models";
+
+    private final MemoryBudget budget;
+    /** In access order, least recently used first. */
+    private final LinkedHashMap<String, WorkingModel> models = new LinkedHashMap<>(16, 0.75f, true);
+    private final Map<WorkingModel, Long> accounted = new java.util.IdentityHashMap<>();
+    /** Models changed since the last flush, in the order they changed. */
+    private final List<WorkingModel> dirty = new ArrayList<>();
+    private final java.util.Set<WorkingModel> queued = java.util.Collections.newSetFromMap(
+            new java.util.IdentityHashMap<>());
+    private ModelStore store;
+    private boolean open;
+
+    WorkingModelStore(MemoryBudget budget) {
+        this.budget = budget;
+    }
+
+    /** The builder of this store, its models sharing {@code budget} with those of every other task. */
+    public static StoreBuilder<WorkingModelStore> builder(MemoryBudget budget) {
+        return new Builder(budget);
+    }
+
+    /** Connects the durable stores; called by the learner processor's {@code init}, after every store's. */
+    void attach(ModelStore store) {
+        this.store = store;
+    }
+
+    /** The working model of {@code key}, loaded from the store when not in memory; null when the store has none. */
+    WorkingModel get(String key) {
+        WorkingModel working = models.get(key);
+        if (working == null) {
+            working = store.load(key);
+            if (working != null) {
+                add(working);
+            }
+        }
+        return working;
+    }
+
+    /** A new working model for {@code key}, which the store does not have. */
+    WorkingModel create(String key, LinearModel model) {
+        WorkingModel working = new WorkingModel(key, model, -1L);
+        add(working);
+        return working;
+    }
+
+    private void add(WorkingModel working) {
+        models.put(working.key, working);
+        if (working.dirty()) {
+            markDirty(working);
+        }
+        account(working);
+    }
+
+    /**
+     * Records that {@code working} changed: it is queued for the next flush, its size is accounted, and models beyond
+     * the memory budget are evicted.
+     */
+    void changed(WorkingModel working) {
+        markDirty(working);
+        account(working);
+        evictBeyondBudget();
+    }
+
+    private void markDirty(WorkingModel working) {
+        if (queued.add(working)) {
+            dirty.add(working);
+        }
+    }
+
+    private void account(WorkingModel working) {
+        long now = working.estimatedBytes();
+        Long before = accounted.put(working, now);
+        budget.add(now - (before == null ? 0 : before));
+    }
+
+    private void evictBeyondBudget() {
+        Iterator<WorkingModel> eldest = models.values().iterator();
+        while (budget.exceeded() && eldest.hasNext()) {
+            WorkingModel working = eldest.next();
+            if (working.dirty()) {
+                store.write(working);
+            }
+            eldest.remove();
+            forget(working);
+        }
+    }
+
+    private void forget(WorkingModel working) {
+        Long bytes = accounted.remove(working);
+        if (bytes != null) {
+            budget.add(-bytes);
+        }
+        // It stays in the dirty list until the next flush, which skips it: it was written before it was evicted.
+        queued.remove(working);
+    }
+
+    /** Number of models in memory. */
+    int size() {
+        return models.size();
+    }
+
+    /** Writes every changed model to the {@link ModelStore}: runs inside the commit, before the offsets. */
+    @Override
+    public void flushCache() {
+        for (WorkingModel working : dirty) {
+            if (working.dirty()) {
+                store.write(working);
+            }
+        }
+        dirty.clear();
+        queued.clear();
+    }
+
+    /** Drops every working model; they are reloaded from the store when next needed. */
+    @Override
+    public void clearCache() {
+        dropAll();
+    }
+
+    @Override
+    public boolean setFlushListener(CacheFlushListener<Object, Object> listener, boolean sendOldValues) {
+        return false;
+    }
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    @Override
+    public void init(StateStoreContext context, StateStore root) {
+        dropAll();
+        // Nothing to restore: the durable state is in the ModelStore's stores.
+        context.register(root, (key, value) -> {
+        });
+        open = true;
+    }
+
+    @Override
+    public void close() {
+        dropAll();
+        open = false;
+    }
+
+    private void dropAll() {
+        for (Long bytes : accounted.values()) {
+            budget.add(-bytes);
+        }
+        accounted.clear();
+        models.clear();
+        dirty.clear();
+        queued.clear();
+    }
+
+    @Override
+    public boolean persistent() {
+        return false;
+    }
+
+    @Override
+    public boolean isOpen() {
+        return open;
+    }
+
+    /** A memory budget in bytes shared by the working models of several tasks (each on its own stream thread). */
+    public static final class MemoryBudget {
+        private final long limit;
+        private final AtomicLong used = new AtomicLong();
+
+        /** A budget of {@code limit} bytes. */
+        public MemoryBudget(long limit) {
+            this.limit = limit;
+        }
+
+        void add(long bytes) {
+            used.addAndGet(bytes);
+        }
+
+        boolean exceeded() {
+            return used.get() > limit;
+        }
+
+        /** The estimated bytes the working models hold now. */
+        public long used() {
+            return used.get();
+        }
+    }
+
+    private static final class Builder implements StoreBuilder<WorkingModelStore> {
+        private final MemoryBudget budget;
+
+        Builder(MemoryBudget budget) {
+            this.budget = budget;
+        }
+
+        @Override
+        public StoreBuilder<WorkingModelStore> withCachingEnabled() {
+            return this;
+        }
+
+        @Override
+        public StoreBuilder<WorkingModelStore> withCachingDisabled() {
+            return this;
+        }
+
+        @Override
+        public StoreBuilder<WorkingModelStore> withLoggingEnabled(Map<String, String> config) {
+            throw new UnsupportedOperationException(NAME + " is written to the changelogged ModelStore stores");
+        }
+
+        @Override
+        public StoreBuilder<WorkingModelStore> withLoggingDisabled() {
+            return this;
+        }
+
+        @Override
+        public WorkingModelStore build() {
+            return new WorkingModelStore(budget);
+        }
+
+        @Override
+        public Map<String, String> logConfig() {
+            return Map.of();
+        }
+
+        @Override
+        public boolean loggingEnabled() {
+            return false;
+        }
+
+        @Override
+        public String name() {
+            return NAME;
+        }
+    }
+}
