@@ -1,0 +1,144 @@
+package io.inertia.topology;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.inertia.avro.LabeledEvent;
+import io.inertia.avro.ModelCoordinate;
+import io.inertia.avro.ModelSnapshot;
+import io.inertia.config.InertiaConfig;
+import io.inertia.serde.InertiaSerdes;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.streams.TestOutputTopic;
+import org.apache.kafka.streams.test.TestRecord;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The working models reach the changelog through Kafka Streams' commit: the learner processor itself never writes a
+ * store, so the changelog records below can only come from {@link WorkingModelStore#flushCache()}, which
+ * {@code StreamTask.prepareCommit} calls before the producer flush and the offsets (the driver commits after every
+ * record). This guards the internal {@code CachedStateStore} hook that Inertia's exactly-once rests on: if Kafka
+ * stopped calling it, nothing would reach the changelog and this test would fail.
+ *
+ * <p>Hand computation (momentum β = 0.9, η = 0.01, squared loss): event 1, x = {a: 1}, y = 1: z = 0, ∂L/∂z = −1;
+ * velocity −0.01 for weight a and for the bias, w_a = b = 0.01. Event 2, x = {b: 2}, y = 1: z = 2·w_b + b = 0.01,
+ * ∂L/∂z = −0.99; weight b: gradient −1.98, velocity −0.0198, w_b = 0.0198; the bias: velocity
+ * 0.9·(−0.01) + 0.01·(−0.99) = −0.0189, b = 0.0289.
+ */
+class WorkingModelStoreTest {
+
+    private static final String APPLICATION = "inertia-topology-test";
+
+    @TempDir
+    Path stateDirs;
+
+    private TopologyHarness harness;
+
+    @AfterEach
+    void close() {
+        if (harness != null) {
+            harness.close();
+        }
+    }
+
+    @Test
+    void shouldWriteWhatAnEventChangedToTheChangelogInTheCommitAfterIt() throws Exception {
+        harness = TopologyHarness.of(InertiaConfig.defaults(), stateDirs);
+        TestOutputTopic<String, ModelSnapshot> headers = harness.driver.createOutputTopic(
+                APPLICATION + "-" + ModelStore.NAME + "-changelog", new StringDeserializer(),
+                InertiaSerdes.modelSnapshot());
+        TestOutputTopic<String, ModelCoordinate> coordinates = harness.driver.createOutputTopic(
+                APPLICATION + "-" + ModelStore.COORDINATES + "-changelog", new StringDeserializer(),
+                InertiaSerdes.modelCoordinate());
+
+        harness.send("m", event(Map.of("a", 1.0), 1.0), 1L);
+        List<TestRecord<String, ModelSnapshot>> firstHeaders = headers.readRecordsToList();
+        assertEquals(1, firstHeaders.size());
+        assertEquals(1, firstHeaders.get(0).value().getVersion());
+        assertEquals(0.01, firstHeaders.get(0).value().getBias(), 1e-15);
+        assertTrue(firstHeaders.get(0).value().getNamedWeights().isEmpty(), "named weights live in coordinates");
+        List<TestRecord<String, ModelCoordinate>> first = coordinates.readRecordsToList();
+        assertEquals(1, first.size());
+        assertEquals("m\u0000a", first.get(0).key());
+        assertEquals(0.01, first.get(0).value().getWeight(), 1e-15);
+        assertEquals(1, first.get(0).value().getLastStep());
+
+        harness.send("m", event(Map.of("b", 2.0), 1.0), 2L);
+        List<TestRecord<String, ModelSnapshot>> secondHeaders = headers.readRecordsToList();
+        assertEquals(1, secondHeaders.size());
+        assertEquals(2, secondHeaders.get(0).value().getVersion());
+        assertEquals(0.0289, secondHeaders.get(0).value().getBias(), 1e-15);
+        // Only what event 2 changed: weight b, not a (which it did not carry).
+        List<TestRecord<String, ModelCoordinate>> second = coordinates.readRecordsToList();
+        assertEquals(1, second.size());
+        assertEquals("m\u0000b", second.get(0).key());
+        assertEquals(0.0198, second.get(0).value().getWeight(), 1e-15);
+    }
+
+    @Test
+    void shouldGiveTheSameSnapshotsWhenEveryModelIsEvictedAfterEveryEvent() throws Exception {
+        // Four small models, each snapshot one record.
+        List<byte[]> kept = run(Map.of(), 4, 3, 20);
+        List<byte[]> evicted = run(Map.of("inertia.model-cache-max-bytes", "0"), 4, 3, 20);
+        assertEquals(40, kept.size());
+        assertBytesEqual(kept, evicted);
+    }
+
+    @Test
+    void shouldGiveTheSameSnapshotPartsWhenALargeModelIsEvictedAfterEveryEvent() throws Exception {
+        // One model of ~2,700 weights, published in parts: reloading it must also rebuild which weights changed
+        // since its last snapshot.
+        Map<String, String> parts = Map.of("inertia.max-record-bytes", "65536");
+        List<byte[]> kept = run(parts, 1, 8, 5000);
+        Map<String, String> evicting = new TreeMap<>(parts);
+        evicting.put("inertia.model-cache-max-bytes", "0");
+        List<byte[]> evicted = run(evicting, 1, 8, 5000);
+        assertTrue(kept.size() > 40, "snapshots in several parts: " + kept.size() + " records");
+        assertBytesEqual(kept, evicted);
+    }
+
+    private static void assertBytesEqual(List<byte[]> expected, List<byte[]> actual) {
+        assertEquals(expected.size(), actual.size());
+        for (int i = 0; i < expected.size(); i++) {
+            assertTrue(java.util.Arrays.equals(expected.get(i), actual.get(i)), "snapshot record " + i + " differs");
+        }
+    }
+
+    /**
+     * 400 events over {@code models} models (snapshots every 10 updates), {@code perEvent} named features from a
+     * vocabulary of {@code vocabulary}; returns every snapshot record's value bytes, in order.
+     */
+    private List<byte[]> run(Map<String, String> settings, int models, int perEvent, int vocabulary)
+            throws Exception {
+        Map<String, String> all = new TreeMap<>(settings);
+        all.put("inertia.snapshot-every", "10");
+        all.put("inertia.l2", "0.01");
+        InertiaConfig config = InertiaConfig.of(all);
+        try (TopologyHarness run = TopologyHarness.of(config, stateDirs)) {
+            TestOutputTopic<byte[], byte[]> raw = run.driver.createOutputTopic(config.snapshotTopic(),
+                    new org.apache.kafka.common.serialization.ByteArrayDeserializer(),
+                    new org.apache.kafka.common.serialization.ByteArrayDeserializer());
+            java.util.SplittableRandom random = new java.util.SplittableRandom(7);
+            for (int i = 0; i < 400; i++) {
+                Map<String, Double> features = new TreeMap<>();
+                for (int j = 0; j < perEvent; j++) {
+                    features.put("f" + random.nextInt(vocabulary), random.nextDouble());
+                }
+                String key = "model-" + i % models;
+                run.send(key, LabeledEvent.newBuilder().setModelKey(key).setNamedFeatures(features)
+                        .setLabel(random.nextDouble()).build(), i);
+            }
+            return raw.readValuesToList();
+        }
+    }
+
+    private static LabeledEvent event(Map<String, Double> features, double label) {
+        return LabeledEvent.newBuilder().setModelKey("m").setNamedFeatures(features).setLabel(label).build();
+    }
+}
