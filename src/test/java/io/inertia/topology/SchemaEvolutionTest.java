@@ -234,6 +234,35 @@ class SchemaEvolutionTest {
         assertEquals(3_000L, last.getLastEventTimestamp());
     }
 
+    @Test
+    void shouldResumeFromAModelStoredByRelease01ExactlyAsAnUninterruptedRun() throws Exception {
+        // Release 0.1 kept a model as a ModelSnapshot v2 header plus one ModelCoordinate v1 per named weight.
+        TopologyHarness resumed = harness();
+        resumed.headerStore().put("m", InertiaSerdes.modelSnapshot().deserialize("inertia-models",
+                sample("model-header-v2.bin")));
+        org.apache.kafka.streams.state.KeyValueStore<String, io.inertia.avro.ModelCoordinate> coordinates =
+                resumed.driver.getKeyValueStore(ModelStore.COORDINATES);
+        coordinates.put("m\u0000x", InertiaSerdes.modelCoordinate().deserialize("inertia-model-coordinates",
+                sample("model-coordinate-v1.bin")));
+        resumed.send("m", event(2), SchemaSampleWriter.TIMESTAMPS.get(2));
+
+        TopologyHarness uninterrupted = harness();
+        for (int i = 0; i < 3; i++) {
+            uninterrupted.send("m", event(i), SchemaSampleWriter.TIMESTAMPS.get(i));
+        }
+        ModelSnapshot expected = uninterrupted.publishedSnapshots().get(2);
+        List<ModelSnapshot> published = resumed.publishedSnapshots();
+        assertEquals(List.of(expected), published);
+        ModelSnapshot last = published.get(0);
+        assertEquals(3, last.getVersion());
+        assertEquals(0.337, last.getDenseWeights().get(0), EXACT);
+        assertEquals(0.5705, last.getDenseWeights().get(1), EXACT);
+        assertEquals(0.13375, last.getNamedWeights().get("x"), EXACT);
+        assertEquals(0.02625, last.getOptimizerState().getNamedState().get("x").get(0), EXACT);
+        assertEquals(0.32275, last.getBias(), EXACT);
+        assertEquals(0.49338140625, last.getRunningLoss(), EXACT);
+    }
+
     /** Event {@code i} (0-based) of model m as the current generated class. */
     private static LabeledEvent event(int i) {
         return LabeledEvent.newBuilder().setModelKey("m").setDenseFeatures(SchemaSampleWriter.DENSE.get(i))

@@ -37,6 +37,9 @@ import org.apache.avro.specific.SpecificDatumWriter;
  *       v1 plus an optional {@code source}), with source {@code sensor-7}.</li>
  *   <li>{@code model-snapshot-v1.bin}: model {@code m} after events 1 and 2 under {@link #SETTINGS}, in
  *       ModelSnapshot v1.</li>
+ *   <li>{@code model-header-v2.bin} and {@code model-coordinate-v1.bin}: the same model as release 0.1 stored it in
+ *       its two stores: the header (ModelSnapshot v2 without named weights) and the coordinate of x (ModelCoordinate
+ *       v1, current to update 2).</li>
  * </ul>
  *
  * Each is written with Avro's {@link GenericRecord} and the writer schema of its version, never with the generated
@@ -78,6 +81,17 @@ final class SchemaSampleWriter {
                 encode(eventV2, event(eventV2, 1).set("source", "sensor-7").build()));
         Schema snapshotV1 = releasedSchema("ModelSnapshot-v1.avsc");
         Files.write(folder.resolve("model-snapshot-v1.bin"), encode(snapshotV1, asVersion(snapshotV1, snapshot())));
+        Schema snapshotV2 = releasedSchema("ModelSnapshot-v2.avsc");
+        GenericRecord header = asVersion(snapshotV2, snapshot());
+        header.put("namedWeights", Map.of());
+        GenericRecord optimizerState = (GenericRecord) header.get("optimizerState");
+        optimizerState.put("namedState", Map.of());
+        Files.write(folder.resolve("model-header-v2.bin"), encode(snapshotV2, header));
+        Schema coordinateV1 = releasedSchema("ModelCoordinate-v1.avsc");
+        ModelSnapshot whole = snapshot();
+        Files.write(folder.resolve("model-coordinate-v1.bin"), encode(coordinateV1, new GenericRecordBuilder(
+                coordinateV1).set("weight", whole.getNamedWeights().get("x"))
+                .set("state", whole.getOptimizerState().getNamedState().get("x")).set("lastStep", 2L).build()));
     }
 
     /** Event {@code i} (0-based) of model m, as a record of {@code schema}. */
