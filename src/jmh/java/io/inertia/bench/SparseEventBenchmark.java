@@ -54,10 +54,14 @@ import org.openjdk.jmh.annotations.TearDown;
  * <ul>
  *   <li>{@link #learnOneEvent}: the learning core alone, {@link OnlineLearner#learn} on a {@link LinearModel} in
  *       memory, with the event already hashed (momentum β = 0.9, η = 0.01, squared loss).</li>
+ *   <li>{@link #baselineLoop}: the floor for the learning core, the same events' momentum step on plain arrays (one
+ *       {@code double[]} of 2^b weights and velocities indexed by bucket, no lazy catch-up, no metrics): what touching
+ *       20 weights and the bias costs at all. The target is the learning core within 2× of it.</li>
  *   <li>{@link #processOneEvent}: the full processor path, one Avro event piped through {@link InertiaTopology} in a
  *       {@link TopologyTestDriver} with {@code inertia.hash-bits} = b: decode, validate, hash, load the header and the
- *       event's coordinates from the RocksDB-backed stores, learn, save, publish the prediction. The driver commits
- *       after every record, so each event also flushes the store caches.</li>
+ *       model (in memory after the first event), learn, publish the prediction, and every 1,000 updates the model's
+ *       snapshot in parts. The driver commits after every record, so each event also writes what it changed to the
+ *       RocksDB stores and their changelog: a per-event commit that {@code inertia run} does every 100 ms.</li>
  * </ul>
  */
 @BenchmarkMode(Mode.AverageTime)
@@ -103,11 +107,11 @@ public class SparseEventBenchmark {
                 events[i] = hashed(hasher, named, source.label(named));
             }
             System.out.printf("%n%,d names into 2^%d buckets: %,d coordinates after %,d pre-training events%n",
-                    vocabulary, hashBits, model.namedSlots().size(), model.version());
+                    vocabulary, hashBits, model.coordinateCount(), model.version());
         }
 
         private static Example hashed(FeatureHasher hasher, Map<String, Double> named, double label) {
-            return Example.of(null, hasher.hash(named), label, 1.0);
+            return Example.hashed(null, named, hasher, label, 1.0);
         }
     }
 
@@ -187,6 +191,72 @@ public class SparseEventBenchmark {
             return LabeledEvent.newBuilder().setModelKey(MODEL_KEY).setNamedFeatures(named)
                     .setLabel(source.label(named)).build();
         }
+    }
+
+    /** The same events as {@link LearningCore}, as bucket indices and values for {@link #baselineLoop}. */
+    @State(Scope.Benchmark)
+    public static class PlainArrays {
+
+        /** b: named features are hashed into 2^b buckets. */
+        @Param({"16", "20", "24"})
+        int hashBits;
+
+        /** Distinct feature names events draw from. */
+        @Param({"200000"})
+        int vocabulary;
+
+        /** Weight and velocity of bucket i at 2i and 2i + 1. */
+        double[] slots;
+        double bias;
+        double biasVelocity;
+        int[][] buckets;
+        double[][] values;
+        double[] labels;
+        int next;
+
+        @Setup(Level.Trial)
+        public void prepare() {
+            FeatureHasher hasher = FeatureHasher.of(hashBits);
+            slots = new double[2 << hashBits];
+            EventSource source = new EventSource(vocabulary);
+            buckets = new int[MEASURED_EVENTS][];
+            values = new double[MEASURED_EVENTS][];
+            labels = new double[MEASURED_EVENTS];
+            for (int i = 0; i < MEASURED_EVENTS; i++) {
+                Map<String, Double> named = source.randomEvent();
+                String[] names = new java.util.TreeMap<>(named).keySet().toArray(new String[0]);
+                double[] x = new double[names.length];
+                for (int j = 0; j < names.length; j++) {
+                    x[j] = named.get(names[j]);
+                }
+                FeatureHasher.Buckets hashed = hasher.buckets(names, x);
+                buckets[i] = hashed.indices();
+                values[i] = hashed.values();
+                labels[i] = source.label(named);
+            }
+        }
+    }
+
+    @Benchmark
+    public double baselineLoop(PlainArrays plain) {
+        int e = plain.next++ & (MEASURED_EVENTS - 1);
+        int[] buckets = plain.buckets[e];
+        double[] x = plain.values[e];
+        double[] slots = plain.slots;
+        double z = plain.bias;
+        for (int j = 0; j < buckets.length; j++) {
+            z += slots[2 * buckets[j]] * x[j];
+        }
+        double g = z - plain.labels[e];
+        for (int j = 0; j < buckets.length; j++) {
+            int at = 2 * buckets[j];
+            double v = 0.9 * slots[at + 1] + 0.01 * g * x[j];
+            slots[at + 1] = v;
+            slots[at] -= v;
+        }
+        plain.biasVelocity = 0.9 * plain.biasVelocity + 0.01 * g;
+        plain.bias -= plain.biasVelocity;
+        return z;
     }
 
     @Benchmark
