@@ -211,6 +211,82 @@ class ExactlyOnceCrashIT {
         }
     }
 
+    @Test
+    void shouldRepublishTheSameSnapshotsWhenTheOpenTransactionIsFencedAndAborted() throws Exception {
+        // An abort without a crash: another producer takes over the learner's transactional id, which makes the
+        // coordinator abort the learner's open transaction. The learner, still running, is fenced on its next send or
+        // commit, closes its tasks dirty (their stores wiped and restored, the working models dropped), rejoins and
+        // relearns from the committed offsets.
+        int perModel = 3000;
+        List<TrainingEvents.Event> events = TrainingEvents.generate(SEED + 1, MODELS, perModel,
+                System.currentTimeMillis(), INPUT);
+        InertiaConfig learner = config(CRASHED);
+        KafkaSetup.ensureTopics(learner);
+        OpenTransaction fenced = null;
+        try (EventFeeder feeder = new EventFeeder(kafka.bootstrapServers(), INPUT, events, WINDOW)) {
+            ChildLearner running = startLearner(Map.of(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, "10000",
+                    "producer.transaction.timeout.ms", "60000"));
+            for (int attempt = 1; fenced == null && attempt <= 3; attempt++) {
+                OpenTransaction[] seen = new OpenTransaction[1];
+                drive(running, "an open transaction with predictions and a snapshot", () -> {
+                    feeder.topUp(CRASHED);
+                    seen[0] = openTransaction(learner);
+                    return feeder.committed(CRASHED) > 0 && seen[0].predictions() >= 500 && seen[0].snapshots() >= 1;
+                });
+                String transactionalId = get(admin.listTransactions().all()).stream()
+                        .filter(listing -> listing.transactionalId().startsWith(CRASHED + "-")
+                                && listing.state() == TransactionState.ONGOING)
+                        .map(TransactionListing::transactionalId).findFirst()
+                        .orElseThrow(() -> new AssertionError("no ongoing transaction of " + CRASHED));
+                Properties fencing = kafka.clientProperties();
+                fencing.put(org.apache.kafka.clients.producer.ProducerConfig.TRANSACTIONAL_ID_CONFIG,
+                        transactionalId);
+                try (var producer = new org.apache.kafka.clients.producer.KafkaProducer<>(fencing,
+                        new ByteArraySerializer(), new ByteArraySerializer())) {
+                    producer.initTransactions();
+                }
+                if (committedAny(learner, seen[0])) {
+                    log("attempt %d: the transaction committed just before the fencing; trying again", attempt);
+                } else {
+                    fenced = seen[0];
+                    log("fenced %s holding %d predictions and %d snapshots (%s)", transactionalId,
+                            fenced.predictions(), fenced.snapshots(), fenced.describe());
+                }
+            }
+            assertNotNull(fenced, "no fencing landed on an open transaction in 3 attempts");
+            try (SnapshotLog committed = new SnapshotLog(kafka.bootstrapServers(), learner.snapshotTopic(), true)) {
+                drive(running, "every event committed and every model at version " + perModel,
+                        () -> feeder.topUp(CRASHED) == events.size() && committed.catchUp().reached(MODELS, perModel));
+            }
+            assertTrue(running.isAlive(), "the fenced learner recovered without a restart");
+            log("stopped %s with SIGTERM: exit %d", running, running.stop());
+        }
+        Map<String, List<SnapshotLog.Entry>> committed;
+        List<SnapshotLog.Entry> written;
+        try (SnapshotLog read = new SnapshotLog(kafka.bootstrapServers(), learner.snapshotTopic(), true);
+                SnapshotLog everything = new SnapshotLog(kafka.bootstrapServers(), learner.snapshotTopic(), false)) {
+            committed = read.catchUp().byModel();
+            written = everything.catchUp().entries();
+        }
+        assertAbortedAndRepublished(fenced, written, committed);
+        Map<String, List<byte[]>> withoutBroker = topologyTestDriverRun(learner, events);
+        for (String model : MODELS) {
+            assertEquals(LongStream.rangeClosed(1, perModel / SNAPSHOT_EVERY).map(i -> i * SNAPSHOT_EVERY).boxed()
+                            .toList(),
+                    committed.get(model).stream().map(SnapshotLog.Entry::version).toList(),
+                    "committed snapshot versions of " + model);
+            SnapshotLog.assertSameBytes(model + ": fenced run vs TopologyTestDriver", withoutBroker.get(model),
+                    SnapshotLog.values(committed.get(model)));
+        }
+    }
+
+    /** Whether a snapshot record of the transaction {@code seen} became visible to read_committed readers. */
+    private boolean committedAny(InertiaConfig config, OpenTransaction seen) {
+        try (SnapshotLog committed = new SnapshotLog(kafka.bootstrapServers(), config.snapshotTopic(), true)) {
+            return committed.catchUp().entries().stream().anyMatch(seen::holds);
+        }
+    }
+
     /**
      * The snapshots the transaction killed open held were written (read_uncommitted sees them), are not among the
      * committed ones, and equal, byte for byte, the committed snapshot of the same model and version that a later
