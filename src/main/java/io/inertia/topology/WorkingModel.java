@@ -24,6 +24,10 @@ final class WorkingModel {
 
     /** Whether the header differs from the stored one. */
     boolean headerDirty;
+    /** Whether the model is in its store's list of models to write at the next flush. */
+    boolean queued;
+    /** The bytes its store charged to the memory budget for it. */
+    long accountedBytes;
     private final ChangeSet storeChanges = new ChangeSet();
     private final ChangeSet snapshotChanges = new ChangeSet();
 
@@ -76,12 +80,6 @@ final class WorkingModel {
         storeChanges.clear();
     }
 
-    /** Forgets changes to coordinates at or beyond {@code count} (removed again by an undone update). */
-    void forgetBeyond(int count) {
-        storeChanges.removeAtOrBeyond(count);
-        snapshotChanges.removeAtOrBeyond(count);
-    }
-
     /** Heap estimate in bytes, for the working models' memory budget. */
     long estimatedBytes() {
         return 96 + 2L * key.length() + model.estimatedBytes() + storeChanges.estimatedBytes()
@@ -127,18 +125,6 @@ final class WorkingModel {
                 present[members[j]] = false;
             }
             size = 0;
-        }
-
-        void removeAtOrBeyond(int count) {
-            int kept = 0;
-            for (int j = 0; j < size; j++) {
-                if (members[j] < count) {
-                    members[kept++] = members[j];
-                } else {
-                    present[members[j]] = false;
-                }
-            }
-            size = kept;
         }
 
         long estimatedBytes() {

@@ -46,11 +46,8 @@ public final class WorkingModelStore implements StateStore, CachedStateStore<Obj
     private final MemoryBudget budget;
     /** In access order, least recently used first. */
     private final LinkedHashMap<String, WorkingModel> models = new LinkedHashMap<>(16, 0.75f, true);
-    private final Map<WorkingModel, Long> accounted = new java.util.IdentityHashMap<>();
     /** Models changed since the last flush, in the order they changed. */
     private final List<WorkingModel> dirty = new ArrayList<>();
-    private final java.util.Set<WorkingModel> queued = java.util.Collections.newSetFromMap(
-            new java.util.IdentityHashMap<>());
     private ModelStore store;
     private boolean open;
 
@@ -106,18 +103,22 @@ public final class WorkingModelStore implements StateStore, CachedStateStore<Obj
     }
 
     private void markDirty(WorkingModel working) {
-        if (queued.add(working)) {
+        if (!working.queued) {
+            working.queued = true;
             dirty.add(working);
         }
     }
 
     private void account(WorkingModel working) {
         long now = working.estimatedBytes();
-        Long before = accounted.put(working, now);
-        budget.add(now - (before == null ? 0 : before));
+        budget.add(now - working.accountedBytes);
+        working.accountedBytes = now;
     }
 
     private void evictBeyondBudget() {
+        if (!budget.exceeded()) {
+            return;
+        }
         Iterator<WorkingModel> eldest = models.values().iterator();
         while (budget.exceeded() && eldest.hasNext()) {
             WorkingModel working = eldest.next();
@@ -130,12 +131,9 @@ public final class WorkingModelStore implements StateStore, CachedStateStore<Obj
     }
 
     private void forget(WorkingModel working) {
-        Long bytes = accounted.remove(working);
-        if (bytes != null) {
-            budget.add(-bytes);
-        }
+        budget.add(-working.accountedBytes);
+        working.accountedBytes = 0;
         // It stays in the dirty list until the next flush, which skips it: it was written before it was evicted.
-        queued.remove(working);
     }
 
     /** Number of models in memory. */
@@ -147,12 +145,12 @@ public final class WorkingModelStore implements StateStore, CachedStateStore<Obj
     @Override
     public void flushCache() {
         for (WorkingModel working : dirty) {
+            working.queued = false;
             if (working.dirty()) {
                 store.write(working);
             }
         }
         dirty.clear();
-        queued.clear();
     }
 
     /** Drops every working model; they are reloaded from the store when next needed. */
@@ -187,13 +185,11 @@ public final class WorkingModelStore implements StateStore, CachedStateStore<Obj
     }
 
     private void dropAll() {
-        for (Long bytes : accounted.values()) {
-            budget.add(-bytes);
+        for (WorkingModel working : models.values()) {
+            forget(working);
         }
-        accounted.clear();
         models.clear();
         dirty.clear();
-        queued.clear();
     }
 
     @Override
