@@ -189,7 +189,7 @@ public final class InertiaConfig {
         onDivergence = OnDivergence.byName(p.choice(Key.ON_DIVERGENCE, OnDivergence.names()));
         startupTimeoutMs = p.integer(Key.STARTUP_TIMEOUT_MS, 1, Long.MAX_VALUE);
         progressIntervalMs = p.integer(Key.PROGRESS_INTERVAL_MS, 1, Long.MAX_VALUE);
-        maxRecordBytes = (int) p.integer(Key.MAX_RECORD_BYTES, 65_536, 1_048_576);
+        maxRecordBytes = (int) p.integer(Key.MAX_RECORD_BYTES, 65_536, 1_000_000);
         modelCacheMaxBytes = p.integer(Key.MODEL_CACHE_MAX_BYTES, 0, Long.MAX_VALUE);
         rocksDbMemoryBytes = p.integer(Key.ROCKSDB_MEMORY_BYTES, 4L << 20, Long.MAX_VALUE);
         if (9L * metricsWindow + 4096 > maxRecordBytes / 2) {

@@ -253,10 +253,31 @@ final class LearnerProcessor implements Processor<byte[], byte[], byte[], byte[]
             headers.add(DeadLetterHeaders.PARTITION, utf8(Integer.toString(metadata.partition())));
             headers.add(DeadLetterHeaders.OFFSET, utf8(Long.toString(metadata.offset())));
         });
+        byte[] key = record.key();
+        byte[] value = record.value();
+        long size = length(key) + length(value);
+        for (org.apache.kafka.common.header.Header header : headers) {
+            size += header.key().length() * 3L + length(header.value()) + 8;
+        }
+        // An event near the input topic's own limit plus the headers above could exceed what the dead-letter topic
+        // takes, and a record that cannot be written stops the stream: cut it, saying so. The whole event stays in
+        // the input topic at the partition and offset the headers name.
+        long room = maxRecordBytes - 512L;
+        if (size > room) {
+            long cut = Math.min(length(value), size - room);
+            headers.add(DeadLetterHeaders.TRUNCATED, utf8(Long.toString(length(value))));
+            value = value == null ? null : java.util.Arrays.copyOf(value, (int) (value.length - cut));
+            if (size - cut > room) {
+                key = java.util.Arrays.copyOf(key, (int) Math.max(0, length(key) - (size - cut - room)));
+            }
+        }
         LOG.warn("Event sent to the dead-letter topic: {}", line);
         observer.rejected(line);
-        context.forward(new Record<>(record.key(), record.value(), record.timestamp(), headers),
-                InertiaTopology.DEAD_LETTER_SINK);
+        context.forward(new Record<>(key, value, record.timestamp(), headers), InertiaTopology.DEAD_LETTER_SINK);
+    }
+
+    private static int length(byte[] bytes) {
+        return bytes == null ? 0 : bytes.length;
     }
 
     private static byte[] utf8(String text) {

@@ -31,6 +31,7 @@ import org.apache.avro.generic.GenericRecordBuilder;
 import org.apache.avro.message.BinaryMessageEncoder;
 import org.apache.kafka.streams.test.TestRecord;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -273,6 +274,27 @@ class BadInputTest {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    @Test
+    void shouldCutADeadLetterThatWouldExceedTheRecordLimitAndSayHowLongItWas() throws Exception {
+        // 100,000 bytes of garbage: not Avro, and with the dead-letter headers larger than a 65,536-byte limit.
+        TopologyHarness harness = harness(InertiaConfig.of(Map.of("inertia.max-record-bytes", "65536")));
+        byte[] value = new byte[100_000];
+        new java.util.Random(3).nextBytes(value);
+        harness.send(TopologyHarness.utf8("m"), value, 1L);
+        List<TestRecord<byte[], byte[]>> letters = harness.deadLetters();
+        assertEquals(1, letters.size());
+        TestRecord<byte[], byte[]> letter = letters.get(0);
+        long size = letter.key().length + letter.value().length;
+        for (org.apache.kafka.common.header.Header header : letter.headers()) {
+            size += header.key().length() + header.value().length;
+        }
+        assertTrue(size <= 65_536, "dead letter of " + size + " bytes");
+        assertEquals("100000", TopologyHarness.header(letter, DeadLetterHeaders.TRUNCATED));
+        assertArrayEquals(java.util.Arrays.copyOf(value, letter.value().length), letter.value(),
+                "the dead letter keeps the start of the event");
+        assertEquals("0", TopologyHarness.header(letter, DeadLetterHeaders.OFFSET));
     }
 
     private TopologyHarness harness(InertiaConfig config) throws Exception {
