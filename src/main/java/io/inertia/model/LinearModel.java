@@ -41,10 +41,10 @@ public final class LinearModel {
     private final HashMap<String, Integer> nameIndex = new HashMap<>();
     private final BucketIndex bucketIndex = new BucketIndex();
     /** Per coordinate: its name, or null for a bucket. */
-    private String[] names = new String[INITIAL_COORDINATES];
+    private String[] names = new String[0];
     /** Per coordinate: its bucket, or −1 for a named feature. */
-    private int[] buckets = new int[INITIAL_COORDINATES];
-    private long[] lastSteps = new long[INITIAL_COORDINATES];
+    private int[] buckets = new int[0];
+    private long[] lastSteps = new long[0];
     private double[] slots;
     private int count;
 
@@ -56,7 +56,8 @@ public final class LinearModel {
         this.biasSlots = biasSlots;
         this.version = version;
         this.runningLoss = runningLoss;
-        this.slots = new double[INITIAL_COORDINATES * slotWidth];
+        // Allocated on the first sparse weight: a dense-only model (there may be 100,000 of them) holds none.
+        this.slots = new double[0];
     }
 
     /** A model with every parameter and every optimizer state at 0 and no update applied, for an optimizer keeping
@@ -279,7 +280,7 @@ public final class LinearModel {
 
     private int append(String name, int bucket, long currentTo) {
         if (count == names.length) {
-            int capacity = names.length * 2;
+            int capacity = Math.max(INITIAL_COORDINATES, names.length * 2);
             names = Arrays.copyOf(names, capacity);
             buckets = Arrays.copyOf(buckets, capacity);
             lastSteps = Arrays.copyOf(lastSteps, capacity);
@@ -708,8 +709,8 @@ public final class LinearModel {
      */
     private static final class BucketIndex {
         private static final int EMPTY = -1;
-        private int[] keys = filled(16);
-        private int[] values = new int[16];
+        private int[] keys = new int[0];
+        private int[] values = new int[0];
         private int size;
 
         private static int[] filled(int capacity) {
@@ -728,6 +729,9 @@ public final class LinearModel {
         }
 
         int get(int key) {
+            if (size == 0) {
+                return -1;
+            }
             int mask = keys.length - 1;
             for (int at = slot(key, mask); ; at = (at + 1) & mask) {
                 int stored = keys[at];
@@ -757,6 +761,9 @@ public final class LinearModel {
         }
 
         void remove(int key) {
+            if (size == 0) {
+                return;
+            }
             int mask = keys.length - 1;
             int at = slot(key, mask);
             while (keys[at] != key) {
@@ -783,8 +790,9 @@ public final class LinearModel {
         private void grow() {
             int[] oldKeys = keys;
             int[] oldValues = values;
-            keys = filled(oldKeys.length * 2);
-            values = new int[oldKeys.length * 2];
+            int capacity = Math.max(16, oldKeys.length * 2);
+            keys = filled(capacity);
+            values = new int[capacity];
             size = 0;
             for (int i = 0; i < oldKeys.length; i++) {
                 if (oldKeys[i] != EMPTY) {
