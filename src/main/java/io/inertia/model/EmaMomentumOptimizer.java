@@ -55,7 +55,7 @@ final class EmaMomentumOptimizer extends VelocityOptimizer {
                 }
             }
             slots[offset] -= velocity * weightedSum;
-            slots[offset + 1] = velocity * Math.pow(momentum, k);
+            slots[offset + 1] = velocity * power(k);
         } else if (schedule.isConstant()) {
             double eta = schedule.rate(1);
             LinearDecay.power(slots, offset, 1 - eta * (1 - momentum) * l2, -eta * momentum, (1 - momentum) * l2,

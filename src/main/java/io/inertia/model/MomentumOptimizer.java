@@ -51,8 +51,8 @@ public final class MomentumOptimizer extends VelocityOptimizer {
         }
         if (l2 == 0) {
             double velocity = slots[offset + 1];
-            slots[offset] -= velocity * LinearDecay.geometricSum(momentum, k);
-            slots[offset + 1] = velocity * Math.pow(momentum, k);
+            slots[offset] -= velocity * geometricSum(k);
+            slots[offset + 1] = velocity * power(k);
         } else if (schedule.isConstant()) {
             double decay = schedule.rate(1) * l2;
             LinearDecay.power(slots, offset, 1 - decay, -momentum, decay, momentum, k);

@@ -42,8 +42,8 @@ final class NesterovOptimizer extends VelocityOptimizer {
         }
         if (l2 == 0) {
             double velocity = slots[offset + 1];
-            slots[offset] -= momentum * velocity * LinearDecay.geometricSum(momentum, k);
-            slots[offset + 1] = velocity * Math.pow(momentum, k);
+            slots[offset] -= momentum * velocity * geometricSum(k);
+            slots[offset + 1] = velocity * power(k);
         } else if (schedule.isConstant()) {
             double decay = schedule.rate(1) * l2;
             LinearDecay.power(slots, offset, 1 - decay * (1 + momentum), -momentum * momentum, decay, momentum, k);
