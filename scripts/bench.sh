@@ -100,17 +100,22 @@ stale() {
   [ -n "$(find "$@" -newer "$jar" -type f -print -quit 2>/dev/null)" ]
 }
 
+# Maven, quiet; Maven 3.8 writes bare colour resets even when quiet and not on a terminal: drop them.
+maven() {
+  mvn -q -B -ntp -Dstyle.color=never "$@" 2>&1 | sed -u $'s/\e\\[0m//g' >&2
+}
+
 build_inertia() {
   if stale target/inertia.jar pom.xml src/main schemas; then
     echo "bench: building target/inertia.jar ..." >&2
-    mvn -q -B -ntp -DskipTests package >&2 || die "build of target/inertia.jar failed"
+    maven -DskipTests package || die "build of target/inertia.jar failed"
   fi
 }
 
 build_benchmarks() {
   if stale target/benchmarks.jar pom.xml src/main src/jmh schemas; then
     echo "bench: building target/benchmarks.jar ..." >&2
-    mvn -q -B -ntp -DskipTests -Pbench package >&2 || die "build of target/benchmarks.jar failed"
+    maven -DskipTests -Pbench package || die "build of target/benchmarks.jar failed"
   fi
 }
 

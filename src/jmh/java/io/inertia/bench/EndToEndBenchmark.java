@@ -120,9 +120,10 @@ public final class EndToEndBenchmark {
     private int run() {
         long started = System.nanoTime();
         ObjectNode machine = machine();
-        System.out.printf(Locale.ROOT, "machine: %d cores (nproc), %.1f GiB memory, JDK %s (%s), %s%n",
-                machine.get("nproc").asInt(), machine.get("memoryMiB").asLong() / 1024.0,
+        String machineLine = String.format(Locale.ROOT,
+                "machine: %d cores (nproc), %.1f GiB memory, JDK %s (%s), %s%n", machine.get("nproc").asInt(), machine.get("memoryMiB").asLong() / 1024.0,
                 machine.get("jdk").asText(), machine.get("jvm").asText(), machine.get("cpu").asText());
+        System.out.print(machineLine);
         System.out.printf(Locale.ROOT, "kafka: %s; both applications: processing.guarantee=exactly_once_v2, "
                 + "commit.interval.ms=%d, child JVMs %s%s%n", options.bootstrapServers, COMMIT_INTERVAL_MS, CHILD_HEAP,
                 options.properties.isEmpty() ? "" : ", " + options.properties);
@@ -145,7 +146,8 @@ public final class EndToEndBenchmark {
         deleteIfEmpty(stateRoot.getParent());
         double minutes = (System.nanoTime() - started) / 60e9;
         try {
-            System.out.println();
+            // The machine again, so that the table can be copied on its own.
+            System.out.printf("%n%s", machineLine);
             System.out.print(table(results));
             writeJson(results, machine, minutes);
             System.out.printf(Locale.ROOT, "%nend-to-end results: %s; child logs: %s; %.1f min in all%n",
