@@ -21,7 +21,7 @@ import java.util.regex.Pattern;
 final class ChildJvm {
 
     /** How much of the end of the log {@link #lastLogLine} reads. */
-    private static final int LOG_TAIL_BYTES = 64 * 1024;
+    private static final int LOG_TAIL_BYTES = 256 * 1024;
     private static final int MAX_LINE = 300;
     /** Lines of a stack trace: they say where, not what. */
     private static final Pattern STACK_LINE = Pattern.compile("^(\\s+at |\\s*\\.\\.\\. \\d+ (more|common frames)).*");
@@ -29,7 +29,9 @@ final class ChildJvm {
     private static final Pattern EXCEPTION_LINE = Pattern.compile(
             "^\\s*(Caused by: )?([a-zA-Z_$][\\w$]*\\.)+[\\w$]*(Exception|Error)(: |$)");
     /** A log line at level ERROR, in Logback's and Log4j's usual layouts. */
-    private static final Pattern ERROR_LINE = Pattern.compile("\\bERROR\\b");
+    private static final Pattern ERROR_LINE = Pattern.compile("^\\S*\\d\\d:\\d\\d:\\d\\d\\S*\\s+ERROR\\b");
+    /** The first line of a log event (a stack trace's lines are not). */
+    private static final Pattern TIMESTAMPED_LINE = Pattern.compile("^\\S*\\d\\d:\\d\\d:\\d\\d");
 
     private static final Object REGISTRY = new Object();
     private static final Set<ChildJvm> RUNNING = ConcurrentHashMap.newKeySet();
@@ -125,17 +127,29 @@ final class ChildJvm {
     }
 
     /**
-     * What made the child stop, as one line: the last exception line of its log ({@code …Exception: message}, the
-     * root cause of the last stack trace); else its last ERROR line; else {@link #lastLogLine}. After a failure an
-     * application logs more (state changes, "closed"), so its very last line rarely says why.
+     * What made the child stop, as one line: the deepest cause of the first ERROR in the end of its log (the last
+     * {@code …Exception: message} line of the stack trace that follows it). A failure sets off more errors (aborted
+     * transactions, dirty closes) and "closed" lines, so neither the last line nor the last exception says why.
+     * Without an ERROR, the last exception line, else {@link #lastLogLine}.
      */
     String failureLine() {
         List<String> lines = tail();
-        for (Pattern pattern : List.of(EXCEPTION_LINE, ERROR_LINE)) {
-            for (int i = lines.size() - 1; i >= 0; i--) {
-                if (pattern.matcher(lines.get(i)).find()) {
-                    return cut(lines.get(i).replaceFirst("^\\s*Caused by: ", ""));
+        for (int i = 0; i < lines.size(); i++) {
+            if (ERROR_LINE.matcher(lines.get(i)).find()) {
+                String cause = null;
+                for (int j = i + 1; j < lines.size() && !TIMESTAMPED_LINE.matcher(lines.get(j)).find(); j++) {
+                    if (EXCEPTION_LINE.matcher(lines.get(j)).find()) {
+                        cause = lines.get(j);
+                    }
                 }
+                if (cause != null) {
+                    return cut(cause.replaceFirst("^\\s*Caused by: ", ""));
+                }
+            }
+        }
+        for (int i = lines.size() - 1; i >= 0; i--) {
+            if (EXCEPTION_LINE.matcher(lines.get(i)).find()) {
+                return cut(lines.get(i).replaceFirst("^\\s*Caused by: ", ""));
             }
         }
         return lastLogLine();
