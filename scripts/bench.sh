@@ -1,18 +1,190 @@
 #!/usr/bin/env bash
-# JMH benchmarks: scripts/bench.sh [JMH options]. Builds target/benchmarks.jar with the Maven profile `bench` (tests
-# skipped), then runs it. Without options it runs every benchmark with short settings (one fork, 3 warm-up and 5
-# measured iterations of 1 s); any option replaces those defaults, e.g.
-#   scripts/bench.sh SparseEventBenchmark.learnOneEvent -p hashBits=24 -f 3
-#   scripts/bench.sh -h          # JMH's own options
+# Benchmarks: the end-to-end benchmark against a local Kafka broker, and the JMH micro-benchmarks.
+#
+# Usage:
+#   scripts/bench.sh                          both: end-to-end (every case), then JMH with short settings
+#   scripts/bench.sh e2e [OPTIONS] [CASE ...] end-to-end only; CASE is a name or number, default all, e.g.
+#                                               scripts/bench.sh e2e dense10 zipf-hash20
+#                                               scripts/bench.sh e2e --scale 0.1      every N a tenth
+#                                               scripts/bench.sh e2e --list           the cases
+#                                               scripts/bench.sh e2e --help           every option
+#   scripts/bench.sh jmh [JMH OPTIONS]        JMH only; without options one fork, 3 warm-up and 5 measured
+#                                             iterations of 1 s; any option replaces those, e.g.
+#                                               scripts/bench.sh jmh SparseEventBenchmark.learnOneEvent -p hashBits=24
+#                                               scripts/bench.sh jmh -h                JMH's own options
+#   scripts/bench.sh help                     this text
+#
+# End to end: builds target/inertia.jar (mvn -DskipTests package) and target/benchmarks.jar (profile bench) when
+# missing or older than the sources, starts the local broker (scripts/kafka-local.sh) unless one already answers,
+# then runs io.inertia.bench.EndToEndBenchmark: per case it preloads N seeded events into a topic of its own, runs a
+# pass-through Kafka Streams application and then `java -jar target/inertia.jar run` over them (each a child JVM,
+# exactly_once_v2, commit.interval.ms=100), measures throughput from their committed offsets, the learner's peak RSS
+# and, in a live phase, the latency of its predictions. It prints a table and writes target/bench/end-to-end.json;
+# child logs stay in target/bench/e2e-logs/. Whatever it created (topics, consumer groups, state, child JVMs) is
+# removed when it ends, also on Ctrl-C; the broker is stopped only if this script started it. About 15 minutes on
+# 2 cores.
+#
+# Environment: KAFKA_PORT (9092, passed to kafka-local.sh), BENCH_SCALE (multiplies every case's N, like --scale),
+# BENCH_JAVA_OPTS (JVM options of the end-to-end driver, default -Xmx1g).
+#
+# Exit status: 0 when every end-to-end case ran to its end and met its target and JMH succeeded; 1 otherwise (a
+# learner that died, a missed target, a failed build); 2 on bad usage.
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
+kafka_local="$root/scripts/kafka-local.sh"
+export KAFKA_PORT="${KAFKA_PORT:-9092}"
+bootstrap="127.0.0.1:$KAFKA_PORT"
+driver_class=io.inertia.bench.EndToEndBenchmark
 
-echo "bench: building target/benchmarks.jar ..." >&2
-mvn -q -B -ntp -Pbench -DskipTests package >&2 || { echo "bench: build failed" >&2; exit 1; }
+started_broker=0
+driver_pid=""
 
-if [ "$#" -eq 0 ]; then
-  set -- -f 1 -wi 3 -i 5 -w 1s -r 1s
-fi
-exec java -jar target/benchmarks.jar "$@"
+usage() {
+  sed -n '2,/^set -euo pipefail/{/^#/p}' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+}
+
+die() {
+  echo "bench: $*" >&2
+  exit 1
+}
+
+# True while PID runs; a child that exited but was not waited for yet (a zombie) does not count.
+running() {
+  [ -e "/proc/$1" ] && [ "$(cut -d' ' -f3 "/proc/$1/stat" 2>/dev/null)" != Z ]
+}
+
+cleanup() {
+  local status=$?
+  trap - EXIT INT TERM
+  # Whoever read our output (a pager, tee) may be gone after Ctrl-C: never let a broken pipe stop the clean-up.
+  trap '' PIPE
+  if [ -n "$driver_pid" ] && running "$driver_pid"; then
+    echo "bench: stopping the end-to-end benchmark (it stops its child JVMs and deletes what it created)" >&2
+    # Its children, in case it has to be killed: they would outlive it.
+    local children
+    children="$(ps -o pid= --ppid "$driver_pid" 2>/dev/null || true)"
+    kill -TERM "$driver_pid" 2>/dev/null || true
+    local i
+    for ((i = 0; i < 1200; i++)); do   # 240 s: its own clean-up is bounded well below that
+      running "$driver_pid" || break
+      sleep 0.2
+    done
+    if running "$driver_pid"; then
+      echo "bench: the end-to-end benchmark did not stop within 240 s; killing it and its child JVMs" >&2
+      kill -KILL "$driver_pid" $children 2>/dev/null || true
+    fi
+    wait "$driver_pid" 2>/dev/null || true
+  fi
+  stop_broker
+  exit "$status"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+stop_broker() {
+  if [ "$started_broker" = 1 ]; then
+    started_broker=0
+    echo "bench: stopping the local Kafka broker this script started" >&2
+    "$kafka_local" stop >&2 || true
+  fi
+}
+
+# True when JAR is missing or older than any file under the given sources.
+stale() {
+  local jar="$1"
+  shift
+  [ ! -f "$jar" ] && return 0
+  [ -n "$(find "$@" -newer "$jar" -type f -print -quit 2>/dev/null)" ]
+}
+
+# Maven, quiet; Maven 3.8 writes bare colour resets even when quiet and not on a terminal: drop them.
+maven() {
+  mvn -q -B -ntp -Dstyle.color=never "$@" 2>&1 | sed -u $'s/\e\\[0m//g' >&2
+}
+
+build_inertia() {
+  if stale target/inertia.jar pom.xml src/main schemas; then
+    echo "bench: building target/inertia.jar ..." >&2
+    maven -DskipTests package || die "build of target/inertia.jar failed"
+  fi
+}
+
+build_benchmarks() {
+  if stale target/benchmarks.jar pom.xml src/main src/jmh schemas; then
+    echo "bench: building target/benchmarks.jar ..." >&2
+    maven -DskipTests -Pbench package || die "build of target/benchmarks.jar failed"
+  fi
+}
+
+run_e2e() {
+  local arg
+  for arg in "$@"; do
+    case "$arg" in
+      -h|--help|--list)
+        # Only printing: no broker needed.
+        build_benchmarks
+        java -cp target/benchmarks.jar "$driver_class" "$@"
+        return
+        ;;
+    esac
+  done
+  build_inertia
+  build_benchmarks
+  if "$kafka_local" status >/dev/null 2>&1; then
+    echo "bench: using the Kafka broker already running at $bootstrap" >&2
+  else
+    echo "bench: starting a local Kafka broker at $bootstrap" >&2
+    started_broker=1
+    "$kafka_local" start >&2 || die "could not start the local Kafka broker (see scripts/kafka-local.sh logs)"
+  fi
+  # In the background so that this script's traps run at once on Ctrl-C or SIGTERM (a shell runs them only after
+  # a foreground command ends); cleanup() then asks the driver to stop.
+  # shellcheck disable=SC2086
+  java ${BENCH_JAVA_OPTS:--Xmx1g} -cp target/benchmarks.jar "$driver_class" --bootstrap-servers "$bootstrap" \
+    ${BENCH_SCALE:+--scale "$BENCH_SCALE"} "$@" &
+  driver_pid=$!
+  local status=0
+  wait "$driver_pid" || status=$?
+  driver_pid=""
+  # JMH, if it follows, should have the machine to itself.
+  stop_broker
+  return "$status"
+}
+
+jmh_defaults=(-f 1 -wi 3 -i 5 -w 1s -r 1s)
+
+case "${1:-all}" in
+  all)
+    e2e_status=0
+    run_e2e || e2e_status=$?
+    echo >&2
+    echo "bench: JMH benchmarks (${jmh_defaults[*]})" >&2
+    java -jar target/benchmarks.jar "${jmh_defaults[@]}" || die "JMH failed"
+    exit "$e2e_status"
+    ;;
+  e2e)
+    shift
+    status=0
+    run_e2e "$@" || status=$?
+    exit "$status"
+    ;;
+  jmh)
+    shift
+    build_benchmarks
+    if [ "$#" -eq 0 ]; then
+      set -- "${jmh_defaults[@]}"
+    fi
+    trap - EXIT INT TERM
+    exec java -jar target/benchmarks.jar "$@"
+    ;;
+  help|-h|--help)
+    usage
+    ;;
+  *)
+    echo "bench: unknown mode '$1': use e2e, jmh, or nothing for both (scripts/bench.sh help)" >&2
+    exit 2
+    ;;
+esac
