@@ -25,7 +25,8 @@
 # 2 cores.
 #
 # Environment: KAFKA_PORT (9092, passed to kafka-local.sh), BENCH_SCALE (multiplies every case's N, like --scale),
-# BENCH_JAVA_OPTS (JVM options of the end-to-end driver, default -Xmx1g).
+# BENCH_JAVA_OPTS (JVM options of the end-to-end driver, default -Xmx1g), BENCH_LEARNER_JAVA_OPTS (extra JVM options of
+# the learner, e.g. -XX:StartFlightRecording=filename=target/bench/learner.jfr to profile it).
 #
 # Exit status: 0 when every end-to-end case ran to its end and met its target and JMH succeeded; 1 otherwise (a
 # learner that died, a missed target, a failed build); 2 on bad usage.

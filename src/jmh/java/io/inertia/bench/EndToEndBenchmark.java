@@ -356,8 +356,13 @@ public final class EndToEndBenchmark {
     }
 
     private List<String> learnerCommand(EndToEndCase c, CaseNames names) {
-        List<String> command = new ArrayList<>(List.of(ChildJvm.java(), CHILD_HEAP, "-jar",
-                options.inertiaJar.toAbsolutePath().toString(), "run",
+        List<String> command = new ArrayList<>(List.of(ChildJvm.java(), CHILD_HEAP));
+        // Extra JVM options of the learner only, e.g. a flight recording to see where its time goes.
+        String extra = System.getenv("BENCH_LEARNER_JAVA_OPTS");
+        if (extra != null && !extra.isBlank()) {
+            command.addAll(List.of(extra.trim().split("\\s+")));
+        }
+        command.addAll(List.of("-jar", options.inertiaJar.toAbsolutePath().toString(), "run",
                 "--bootstrap-servers", options.bootstrapServers,
                 "--application-id", names.learnerApplication,
                 "--state-dir", names.stateDir("inertia").toString()));

@@ -163,9 +163,9 @@ final class LearnerProcessor implements Processor<byte[], byte[], byte[], byte[]
             }
         }
         working.changed(step.coordinates());
-        Prediction prediction = Prediction.newBuilder().setModelKey(key).setEventId(event.getEventId())
-                .setPrediction(step.prediction()).setScore(step.score()).setLabel(event.getLabel())
-                .setLoss(step.loss()).setModelVersion(step.version() - 1).build();
+        // The all-fields constructor: a builder would resolve every field's default on every event.
+        Prediction prediction = new Prediction(key, event.getEventId(), step.prediction(), step.score(),
+                event.getLabel(), step.loss(), step.version() - 1);
         context.forward(new Record<>(record.key(), predictionSerde.serialize(predictionTopic, prediction),
                 record.timestamp()), InertiaTopology.PREDICTION_SINK);
         observer.learned(key, step.version(), step.loss(), model.runningLoss());

@@ -35,6 +35,7 @@ final class SnapshotEmitter {
     private final HyperParameters hyperParameters;
     private final int maxRecordBytes;
     private final ModelStore store;
+    private final int slotWidth;
     private final SingleObjectAvroSerde<ModelSnapshot> snapshotSerde = InertiaSerdes.modelSnapshot();
     private final SingleObjectAvroSerde<ModelSnapshotPart> partSerde = InertiaSerdes.modelSnapshotPart();
 
@@ -43,6 +44,7 @@ final class SnapshotEmitter {
         this.hyperParameters = hyperParameters;
         this.maxRecordBytes = maxRecordBytes;
         this.store = store;
+        this.slotWidth = 1 + learner.stateNames().size();
     }
 
     /**
@@ -55,7 +57,7 @@ final class SnapshotEmitter {
     }
 
     private int slotWidth() {
-        return 1 + learner.stateNames().size();
+        return slotWidth;
     }
 
     /** An upper bound of a header's encoded size without its dense weights. */
