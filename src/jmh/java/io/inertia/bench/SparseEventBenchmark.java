@@ -235,12 +235,7 @@ public class SparseEventBenchmark {
             labels = new double[MEASURED_EVENTS];
             for (int i = 0; i < MEASURED_EVENTS; i++) {
                 Map<String, Double> named = source.randomEvent();
-                String[] names = new java.util.TreeMap<>(named).keySet().toArray(new String[0]);
-                double[] x = new double[names.length];
-                for (int j = 0; j < names.length; j++) {
-                    x[j] = named.get(names[j]);
-                }
-                FeatureHasher.Buckets hashed = hasher.buckets(names, x);
+                FeatureHasher.Buckets hashed = hasher.buckets(named);
                 buckets[i] = hashed.indices();
                 values[i] = hashed.values();
                 labels[i] = source.label(named);

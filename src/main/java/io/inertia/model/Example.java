@@ -97,12 +97,8 @@ public final class Example {
         if (named == null || named.isEmpty()) {
             return new Example(denseCopy, NO_NAMES, NO_DOUBLES, NO_INTS, NO_DOUBLES, label, weight);
         }
-        String[] sorted = sortedNames(named);
-        double[] values = new double[sorted.length];
-        for (int i = 0; i < sorted.length; i++) {
-            values[i] = named.get(sorted[i]);
-        }
-        FeatureHasher.Buckets hashed = hasher.buckets(sorted, values);
+        checkNames(named);
+        FeatureHasher.Buckets hashed = hasher.buckets(named);
         return new Example(denseCopy, NO_NAMES, NO_DOUBLES, hashed.indices(), hashed.values(), label, weight);
     }
 
@@ -123,6 +119,20 @@ public final class Example {
             }
         }
         return denseCopy;
+    }
+
+    /** Checks every feature of {@code named}: its name not empty, its value finite. */
+    private static void checkNames(Map<String, Double> named) {
+        for (Map.Entry<String, Double> feature : named.entrySet()) {
+            String name = feature.getKey();
+            Double value = feature.getValue();
+            if (name == null || name.isEmpty()) {
+                throw new IllegalArgumentException("a named feature has an empty name");
+            }
+            if (value == null || !Double.isFinite(value)) {
+                throw new IllegalArgumentException("feature '" + name + "' is " + value + ", not a finite number");
+            }
+        }
     }
 
     /** The names of {@code named} in ascending order, each checked: not empty, its value finite. */

@@ -83,13 +83,7 @@ public final class FeatureHasher {
      */
     public SortedMap<String, Double> hash(Map<String, Double> named) {
         Objects.requireNonNull(named, "named");
-        String[] names = named.keySet().toArray(new String[0]);
-        java.util.Arrays.sort(names);
-        double[] values = new double[names.length];
-        for (int i = 0; i < names.length; i++) {
-            values[i] = named.get(names[i]);
-        }
-        Buckets buckets = buckets(names, values);
+        Buckets buckets = buckets(named);
         SortedMap<String, Double> hashed = new TreeMap<>();
         for (int i = 0; i < buckets.indices().length; i++) {
             hashed.put(BUCKET_PREFIX + buckets.indices()[i], buckets.values()[i]);
@@ -98,29 +92,57 @@ public final class FeatureHasher {
     }
 
     /**
-     * The hashed features φ(x) of the features {@code names[i]} = {@code values[i]}, given in ascending name order:
-     * the buckets some name falls into, ascending, each with Σ s·x over its names, summed in the names' order.
+     * The hashed features φ(x) of {@code named}: the buckets some name falls into, ascending, each with Σ s·x over
+     * its names, summed in ascending name order whatever the map's order.
+     *
+     * @throws NullPointerException when a name or a value is null
      */
-    public Buckets buckets(String[] names, double[] values) {
-        int[] indices = new int[names.length];
-        double[] signed = new double[names.length];
-        for (int i = 0; i < names.length; i++) {
-            int h = murmur3x86_32(names[i].getBytes(StandardCharsets.UTF_8), SEED);
-            indices[i] = h & mask;
-            signed[i] = h < 0 ? -values[i] : values[i];
+    public Buckets buckets(Map<String, Double> named) {
+        int n = named.size();
+        String[] names = new String[n];
+        double[] signed = new double[n];
+        // Bucket in the high 32 bits, the feature's position in the low: one primitive sort orders them by bucket.
+        long[] order = new long[n];
+        int i = 0;
+        for (Map.Entry<String, Double> feature : named.entrySet()) {
+            String name = Objects.requireNonNull(feature.getKey(), "feature name");
+            double value = feature.getValue();
+            int h = murmur3x86_32(name.getBytes(StandardCharsets.UTF_8), SEED);
+            names[i] = name;
+            signed[i] = h < 0 ? -value : value;
+            order[i] = (long) (h & mask) << 32 | i;
+            i++;
         }
-        // A stable sort keeps the names' order within a bucket, so that collisions add up in name order.
-        Example.sortByBucket(indices, signed, names.length);
+        java.util.Arrays.sort(order);
+        int[] indices = new int[n];
+        double[] values = new double[n];
         int distinct = 0;
-        for (int i = 0; i < names.length; i++) {
-            if (distinct > 0 && indices[distinct - 1] == indices[i]) {
-                signed[distinct - 1] += signed[i];
-            } else {
-                indices[distinct] = indices[i];
-                signed[distinct++] = signed[i];
+        for (int start = 0; start < n; ) {
+            int bucket = (int) (order[start] >>> 32);
+            int end = start + 1;
+            while (end < n && (int) (order[end] >>> 32) == bucket) {
+                end++;
             }
+            double sum;
+            if (end - start == 1) {
+                sum = signed[(int) order[start]];
+            } else {
+                // A collision: add the values up in name order, so that the sum does not depend on the map's order.
+                Integer[] colliding = new Integer[end - start];
+                for (int j = start; j < end; j++) {
+                    colliding[j - start] = (int) order[j];
+                }
+                java.util.Arrays.sort(colliding, (a, b) -> names[a].compareTo(names[b]));
+                sum = 0;
+                for (int at : colliding) {
+                    sum += signed[at];
+                }
+            }
+            indices[distinct] = bucket;
+            values[distinct++] = sum;
+            start = end;
         }
-        return new Buckets(java.util.Arrays.copyOf(indices, distinct), java.util.Arrays.copyOf(signed, distinct));
+        return new Buckets(java.util.Arrays.copyOf(indices, distinct), java.util.Arrays.copyOf(values, distinct));
     }
 
     /**

@@ -201,24 +201,32 @@ public final class LinearModel {
 
     /** {@code coordinates} (a new array) in the order of {@link #sortedCoordinates()}. */
     public int[] sortCoordinates(int[] coordinates) {
-        Integer[] order = new Integer[coordinates.length];
-        for (int j = 0; j < coordinates.length; j++) {
-            order[j] = coordinates[j];
+        int named = 0;
+        for (int i : coordinates) {
+            if (names[i] != null) {
+                named++;
+            }
         }
-        Arrays.sort(order, (a, b) -> {
-            String nameA = names[a];
-            String nameB = names[b];
-            if (nameA != null && nameB != null) {
-                return nameA.compareTo(nameB);
+        Integer[] byName = new Integer[named];
+        // Buckets sort as primitives: bucket in the high 32 bits, coordinate in the low (both ≥ 0).
+        long[] byBucket = new long[coordinates.length - named];
+        int n = 0;
+        int b = 0;
+        for (int i : coordinates) {
+            if (names[i] != null) {
+                byName[n++] = i;
+            } else {
+                byBucket[b++] = (long) buckets[i] << 32 | i;
             }
-            if (nameA != null || nameB != null) {
-                return nameA != null ? -1 : 1;
-            }
-            return Integer.compare(buckets[a], buckets[b]);
-        });
-        int[] sorted = new int[order.length];
-        for (int j = 0; j < order.length; j++) {
-            sorted[j] = order[j];
+        }
+        Arrays.sort(byName, (x, y) -> names[x].compareTo(names[y]));
+        Arrays.sort(byBucket);
+        int[] sorted = new int[coordinates.length];
+        for (int j = 0; j < named; j++) {
+            sorted[j] = byName[j];
+        }
+        for (int j = 0; j < byBucket.length; j++) {
+            sorted[named + j] = (int) byBucket[j];
         }
         return sorted;
     }

@@ -32,7 +32,10 @@ public final class SingleObjectAvroSerde<T extends SpecificRecord> implements Se
 
     /** A serde writing and reading records of {@code schema}, the schema of a generated class. */
     public SingleObjectAvroSerde(Schema schema) {
-        SpecificData model = SpecificData.getForSchema(schema);
+        // A model of its own, so that turning on Avro's generated coders (straight-line code per record instead of
+        // the reflective writer and reader: several times faster on the hot path) touches no shared instance.
+        SpecificData model = new SpecificData(SingleObjectAvroSerde.class.getClassLoader());
+        model.setCustomCoders(true);
         this.typeName = schema.getName();
         this.encoder = new BinaryMessageEncoder<>(model, schema);
         this.decoder = new BinaryMessageDecoder<>(model, schema);

@@ -183,8 +183,8 @@ public final class SnapshotCodec {
 
     /** Coordinate {@code i} of {@code model} as stored in the coordinate store. */
     static ModelCoordinate toCoordinate(LinearModel model, int i) {
-        return ModelCoordinate.newBuilder().setWeight(model.coordinateSlot(i, 0)).setState(state(model, i))
-                .setLastStep(model.lastStep(i)).build();
+        // The constructor: a builder would resolve every field's default for every coordinate of every commit.
+        return new ModelCoordinate(model.coordinateSlot(i, 0), state(model, i), model.lastStep(i));
     }
 
     /** The optimizer state values of coordinate {@code i} of {@code model}. */

@@ -183,11 +183,10 @@ final class SnapshotEmitter {
             }
             List<Double> state = SnapshotCodec.state(model, i);
             if (feature != null) {
-                named.add(NamedWeight.newBuilder().setName(feature).setWeight(model.coordinateSlot(i, 0))
-                        .setState(state).setLastStep(model.lastStep(i)).build());
+                named.add(new NamedWeight(feature, model.coordinateSlot(i, 0), state, model.lastStep(i)));
             } else {
-                hashed.add(BucketWeight.newBuilder().setBucket(model.coordinateBucket(i))
-                        .setWeight(model.coordinateSlot(i, 0)).setState(state).setLastStep(model.lastStep(i)).build());
+                hashed.add(new BucketWeight(model.coordinateBucket(i), model.coordinateSlot(i, 0), state,
+                        model.lastStep(i)));
             }
             bytes += size;
         }
