@@ -2,6 +2,7 @@ package io.inertia.topology;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.inertia.avro.LabeledEvent;
@@ -13,6 +14,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
@@ -45,6 +47,7 @@ class WideModelSnapshotTest {
     private TestOutputTopic<byte[], byte[]> snapshots;
     private TestOutputTopic<byte[], byte[]> predictions;
     private TestOutputTopic<byte[], byte[]> deadLetters;
+    private final SnapshotAssembler assembler = new SnapshotAssembler();
 
     @BeforeEach
     void startDriver() throws Exception {
@@ -159,14 +162,21 @@ class WideModelSnapshotTest {
     }
 
     /**
-     * The model the records of one snapshot describe, put back together by the reassembly that {@code SnapshotReader}
-     * uses.
+     * The whole snapshot the records read so far complete, put back together by {@link SnapshotAssembler}, the
+     * reassembly {@code SnapshotReader} uses, fed every record of the snapshot topic in order.
      */
-    private static ModelSnapshot reassemble(List<TestRecord<byte[], byte[]>> records) {
-        // TODO(large-model-it, before merge): call the reassembly code SnapshotReader uses, once the state-layer
-        // rewrite lands on main; until then this test cannot pass.
-        throw new AssertionError("TODO: reassembly of snapshot parts is not on main yet (" + records.size()
-                + " records)");
+    private ModelSnapshot reassemble(List<TestRecord<byte[], byte[]>> records) {
+        ModelSnapshot whole = null;
+        for (TestRecord<byte[], byte[]> record : records) {
+            Optional<ModelSnapshot> completed = assembler.accept(harness.config.snapshotTopic(), record.key(),
+                    record.value());
+            if (completed.isPresent()) {
+                whole = completed.get();
+            }
+        }
+        assertNotNull(whole, "the records of a snapshot end with a header that completes it");
+        assertNull(whole.getParts(), "a reassembled snapshot is whole");
+        return whole;
     }
 
     private static void assertWeight(ModelSnapshot snapshot, String name, double weight, double velocity) {
