@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.inertia.avro.ModelSnapshot;
 import io.inertia.avro.OptimizerState;
+import io.inertia.avro.SnapshotParts;
 import io.inertia.cli.InertiaCommand;
 import io.inertia.config.InertiaConfig;
 import io.inertia.io.SnapshotJson;
@@ -14,6 +15,7 @@ import io.inertia.runtime.KafkaSetup;
 import io.inertia.runtime.LearnerApplication;
 import io.inertia.runtime.SnapshotReader;
 import io.inertia.serde.InertiaSerdes;
+import io.inertia.topology.SnapshotLayout;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Path;
@@ -181,9 +183,9 @@ class LargeModelIT {
         assertEquals(0, status, "inertia snapshots: " + err);
         List<String> lines = out.toString().lines().toList();
         assertEquals(1, lines.size(), "inertia snapshots prints one line for one model");
-        assertTrue(lines.get(0).equals(SnapshotJson.toLine(expected)),
-                "inertia snapshots prints the uninterrupted run's final model (" + lines.get(0).length()
-                        + " characters vs " + SnapshotJson.toLine(expected).length() + ")");
+        String expectedLine = SnapshotJson.toLine(expected);
+        assertTrue(lines.get(0).equals(expectedLine), "inertia snapshots prints the uninterrupted run's final model ("
+                + lines.get(0).length() + " characters vs " + expectedLine.length() + ")");
 
         // Exactly once: the committed predictions of the crashed run are those of the uninterrupted run, byte for
         // byte and in order, one per event; no event was refused.
@@ -197,10 +199,12 @@ class LargeModelIT {
         assertEquals(0, committedValues(crashed.deadLetterTopic()).size(), "dead letters of the crashed run");
         assertEquals(0, committedValues(reference.deadLetterTopic()).size(), "dead letters of the uninterrupted run");
 
-        // The final snapshot could not have been one record: it came as a header and parts.
+        // The final snapshot could not have been one record: it came as a header and parts, the same records as
+        // the uninterrupted run's.
         int whole = InertiaSerdes.modelSnapshot().serialize(crashed.snapshotTopic(), actual).length;
         assertTrue(whole > 10 * MAX_RECORD_BYTES, "the full model as one record takes " + whole + " bytes");
-        assertSnapshotInParts(crashed, whole);
+        assertSnapshotInParts(crashed);
+        assertSameSnapshotRecords(reference, crashed);
 
         // No record on any of Inertia's topics of either run is larger than the limit.
         assertNoRecordOverTheLimit();
@@ -208,46 +212,85 @@ class LargeModelIT {
     }
 
     /**
-     * The records of the transaction that published the final snapshot: read_committed, the run of consecutive
-     * offsets around the last record keyed by the model key (a transaction's records are contiguous on a partition
-     * that only its producer writes; its commit marker, and any aborted records, take offsets in between). They are
-     * the header and parts of that one snapshot: several records, every key the model key or the model key + NUL +
-     * something, together at least as large as the model.
+     * The final snapshot came in parts: its header (the last record keyed by the model key) names more than one part,
+     * every part it names is on the topic (the latest record of its key, not a tombstone), and more than one record
+     * carries the final version (the header and the parts it published: those with the weights updated since the
+     * snapshot before, or a whole new base).
      */
-    private void assertSnapshotInParts(InertiaConfig config, int wholeBytes) {
-        List<KeyAt> records = committedKeys(config.snapshotTopic());
-        int last = -1;
-        for (int i = 0; i < records.size(); i++) {
-            if (records.get(i).key().equals(MODEL)) {
-                last = i;
+    private void assertSnapshotInParts(InertiaConfig config) {
+        var snapshotSerde = InertiaSerdes.modelSnapshot();
+        var partSerde = InertiaSerdes.modelSnapshotPart();
+        ModelSnapshot[] header = new ModelSnapshot[1];
+        Map<String, Long> livePartVersions = new TreeMap<>();
+        long[] finalVersionRecords = new long[1];
+        readCommitted(config.snapshotTopic(), record -> {
+            String key = new String(record.key(), java.nio.charset.StandardCharsets.UTF_8);
+            if (key.equals(MODEL)) {
+                header[0] = snapshotSerde.deserialize(record.topic(), record.value());
+                if (header[0].getVersion() == EVENTS) {
+                    finalVersionRecords[0]++;
+                }
+            } else {
+                assertTrue(key.startsWith(MODEL + '\u0000'), "snapshot record keyed '" + key.replace('\u0000', '␀')
+                        + "' at " + record.partition() + "@" + record.offset());
+                if (record.value() == null) {
+                    livePartVersions.remove(key);
+                } else {
+                    long version = partSerde.deserialize(record.topic(), record.value()).getVersion();
+                    livePartVersions.put(key, version);
+                    if (version == EVENTS) {
+                        finalVersionRecords[0]++;
+                    }
+                }
             }
+        });
+        assertTrue(header[0] != null, "a header of " + MODEL + " on " + config.snapshotTopic());
+        assertEquals(EVENTS, header[0].getVersion(), "version of the last header");
+        SnapshotParts parts = header[0].getParts();
+        assertTrue(parts != null, "the final snapshot's header names parts");
+        log("final snapshot: generation %d, %d parts (%d base), %d records at version %d", parts.getGeneration(),
+                parts.getParts(), parts.getBaseParts(), finalVersionRecords[0], EVENTS);
+        assertTrue(parts.getParts() > 1, "the final snapshot has " + parts.getParts() + " part(s)");
+        for (int index = 0; index < parts.getParts(); index++) {
+            String key = SnapshotLayout.partKey(MODEL, parts.getGeneration(), index);
+            assertTrue(livePartVersions.containsKey(key), "part " + parts.getGeneration() + "/" + index
+                    + " of the final snapshot is on the topic");
         }
-        assertTrue(last >= 0, "no record keyed by the model key on " + config.snapshotTopic());
-        KeyAt header = records.get(last);
-        int from = last;
-        while (from > 0 && records.get(from - 1).partition() == header.partition()
-                && records.get(from - 1).offset() == records.get(from).offset() - 1) {
-            from--;
+        assertTrue(finalVersionRecords[0] > 1, "records of the final snapshot's version: " + finalVersionRecords[0]);
+    }
+
+    /**
+     * The committed records of the snapshot topics of both runs are the same, in the same order: keys, values (parts
+     * and tombstones included), one SHA-256 per record so that hundreds of megabytes need not be held.
+     */
+    private void assertSameSnapshotRecords(InertiaConfig expected, InertiaConfig actual) {
+        List<String> expectedDigests = digests(expected.snapshotTopic());
+        List<String> actualDigests = digests(actual.snapshotTopic());
+        log("snapshot topics: %d and %d committed records", expectedDigests.size(), actualDigests.size());
+        for (int i = 0; i < Math.min(expectedDigests.size(), actualDigests.size()); i++) {
+            assertEquals(expectedDigests.get(i), actualDigests.get(i), "snapshot record #" + (i + 1)
+                    + " of the crashed run differs from the uninterrupted run's");
         }
-        int to = last;
-        while (to + 1 < records.size() && records.get(to + 1).partition() == header.partition()
-                && records.get(to + 1).offset() == records.get(to).offset() + 1) {
-            to++;
-        }
-        List<KeyAt> transaction = records.subList(from, to + 1);
-        log("the final snapshot's transaction holds %d records (offsets %d..%d)", transaction.size(),
-                transaction.get(0).offset(), transaction.get(transaction.size() - 1).offset());
-        assertTrue(transaction.size() > 1, "the final snapshot was published as " + transaction.size() + " record");
-        for (KeyAt record : transaction) {
-            assertTrue(record.key().equals(MODEL) || record.key().startsWith(MODEL + '\u0000'),
-                    "record at " + record.partition() + "@" + record.offset() + " of the snapshot's transaction is "
-                            + "keyed '" + record.key().replace('\u0000', '␀') + "'");
-        }
-        assertEquals(1, transaction.stream().filter(record -> record.key().equals(MODEL)).count(),
-                "one header record in the final snapshot's transaction");
-        long bytes = transaction.stream().mapToLong(KeyAt::size).sum();
-        assertTrue(bytes >= wholeBytes / 2, "the final snapshot's records hold " + bytes + " bytes, the model "
-                + wholeBytes);
+        assertEquals(expectedDigests.size(), actualDigests.size(), "committed snapshot records");
+    }
+
+    private List<String> digests(String topic) {
+        List<String> digests = new ArrayList<>();
+        readCommitted(topic, record -> {
+            try {
+                java.security.MessageDigest sha = java.security.MessageDigest.getInstance("SHA-256");
+                sha.update(record.key());
+                sha.update((byte) 0);
+                if (record.value() != null) {
+                    sha.update((byte) 1);
+                    sha.update(record.value());
+                }
+                digests.add(java.util.HexFormat.of().formatHex(sha.digest()));
+            } catch (java.security.NoSuchAlgorithmException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        return digests;
     }
 
     /** Every topic of either run (all are named after its application id, changelogs included) within the limit. */
@@ -343,25 +386,6 @@ class LargeModelIT {
 
     private static Long bits(Double value) {
         return value == null ? null : Double.doubleToRawLongBits(value);
-    }
-
-    /**
-     * A record of the snapshot topic without its value.
-     *
-     * @param partition its partition
-     * @param offset its offset
-     * @param key its key
-     * @param size key + value + headers, bytes
-     */
-    private record KeyAt(int partition, long offset, String key, int size) {
-    }
-
-    private List<KeyAt> committedKeys(String topic) {
-        List<KeyAt> keys = new ArrayList<>();
-        readCommitted(topic, record -> keys.add(new KeyAt(record.partition(), record.offset(),
-                record.key() == null ? "" : new String(record.key(), java.nio.charset.StandardCharsets.UTF_8),
-                RecordSizeScan.size(record.key(), record.value(), record.headers()))));
-        return keys;
     }
 
     private List<byte[]> committedValues(String topic) {
