@@ -54,7 +54,7 @@ class ModelEvictionTest {
 
     private static final long SEED = 8_675_309L;
     private static final int MODELS = 200;
-    private static final int EVENTS = 6_000;
+    private static final int EVENTS = 4_000;
     /** Names each model's events draw from. */
     private static final int NAMES_PER_MODEL = 40;
     private static final int DENSE = 3;
@@ -62,7 +62,7 @@ class ModelEvictionTest {
     private static final int WIDE_MODELS = 2;
     private static final int WIDE_NAMES = 3000;
     private static final int WIDE_FEATURES = 25;
-    private static final int WIDE_SHARE_PERCENT = 4;
+    private static final int WIDE_SHARE_PERCENT = 6;
     /** Events between two simulated commits in the processor-level test. */
     private static final int EVENTS_PER_COMMIT = 37;
 
