@@ -181,6 +181,7 @@ class LargeModelIT {
                     "inertia.topic.snapshots=" + crashed.snapshotTopic());
         }
         assertEquals(0, status, "inertia snapshots: " + err);
+        log("inertia snapshots printed %d characters", out.getBuffer().length());
         List<String> lines = out.toString().lines().toList();
         assertEquals(1, lines.size(), "inertia snapshots prints one line for one model");
         String expectedLine = SnapshotJson.toLine(expected);
@@ -196,6 +197,7 @@ class LargeModelIT {
         for (int i = 0; i < EVENTS; i++) {
             assertArrayEquals(referencePredictions.get(i), crashedPredictions.get(i), "prediction #" + (i + 1));
         }
+        log("%d predictions of each run compared", EVENTS);
         assertEquals(0, committedValues(crashed.deadLetterTopic()).size(), "dead letters of the crashed run");
         assertEquals(0, committedValues(reference.deadLetterTopic()).size(), "dead letters of the uninterrupted run");
 
@@ -212,51 +214,62 @@ class LargeModelIT {
     }
 
     /**
-     * The final snapshot came in parts: its header (the last record keyed by the model key) names more than one part,
-     * every part it names is on the topic (the latest record of its key, not a tombstone), and more than one record
-     * carries the final version (the header and the parts it published: those with the weights updated since the
-     * snapshot before, or a whole new base).
+     * The final snapshot came in parts. On the topic a snapshot's records come in the order parts → header →
+     * tombstones of the previous generation's parts; so the parts the final snapshot published are the part records
+     * between the header before it and its own header. They must be exactly the parts its header adds to what the
+     * header before it named (all of a new generation, or those after the previous snapshot's in the same generation),
+     * at least one (so the final snapshot is more than one record), and the header must name more than one part, each
+     * on the topic when the header came. Only headers are decoded: the parts' keys say which they are.
      */
     private void assertSnapshotInParts(InertiaConfig config) {
         var snapshotSerde = InertiaSerdes.modelSnapshot();
-        var partSerde = InertiaSerdes.modelSnapshotPart();
-        ModelSnapshot[] header = new ModelSnapshot[1];
-        Map<String, Long> livePartVersions = new TreeMap<>();
-        long[] finalVersionRecords = new long[1];
+        List<ModelSnapshot> headers = new ArrayList<>();
+        java.util.Set<String> live = new java.util.HashSet<>();
+        java.util.Set<String> liveAtLastHeader = new java.util.HashSet<>();
+        List<String> sinceHeader = new ArrayList<>();
+        List<String> publishedByLast = new ArrayList<>();
         readCommitted(config.snapshotTopic(), record -> {
             String key = new String(record.key(), java.nio.charset.StandardCharsets.UTF_8);
             if (key.equals(MODEL)) {
-                header[0] = snapshotSerde.deserialize(record.topic(), record.value());
-                if (header[0].getVersion() == EVENTS) {
-                    finalVersionRecords[0]++;
-                }
+                headers.add(snapshotSerde.deserialize(record.topic(), record.value()));
+                publishedByLast.clear();
+                publishedByLast.addAll(sinceHeader);
+                sinceHeader.clear();
+                liveAtLastHeader.clear();
+                liveAtLastHeader.addAll(live);
             } else {
                 assertTrue(key.startsWith(MODEL + '\u0000'), "snapshot record keyed '" + key.replace('\u0000', '␀')
                         + "' at " + record.partition() + "@" + record.offset());
                 if (record.value() == null) {
-                    livePartVersions.remove(key);
+                    live.remove(key);
                 } else {
-                    long version = partSerde.deserialize(record.topic(), record.value()).getVersion();
-                    livePartVersions.put(key, version);
-                    if (version == EVENTS) {
-                        finalVersionRecords[0]++;
-                    }
+                    live.add(key);
+                    sinceHeader.add(key);
                 }
             }
         });
-        assertTrue(header[0] != null, "a header of " + MODEL + " on " + config.snapshotTopic());
-        assertEquals(EVENTS, header[0].getVersion(), "version of the last header");
-        SnapshotParts parts = header[0].getParts();
-        assertTrue(parts != null, "the final snapshot's header names parts");
-        log("final snapshot: generation %d, %d parts (%d base), %d records at version %d", parts.getGeneration(),
-                parts.getParts(), parts.getBaseParts(), finalVersionRecords[0], EVENTS);
+        assertTrue(headers.size() >= 2, "headers of " + MODEL + ": " + headers.size());
+        ModelSnapshot last = headers.get(headers.size() - 1);
+        ModelSnapshot before = headers.get(headers.size() - 2);
+        assertEquals(EVENTS, last.getVersion(), "version of the last header");
+        assertEquals(EVENTS - SNAPSHOT_EVERY, before.getVersion(), "version of the header before it");
+        SnapshotParts parts = last.getParts();
+        assertTrue(parts != null && before.getParts() != null, "the last two snapshots' headers name parts");
+        assertEquals(List.of(), sinceHeader, "no part after the last header");
+        log("final snapshot: generation %d, %d parts (%d base), %d of them published with it", parts.getGeneration(),
+                parts.getParts(), parts.getBaseParts(), publishedByLast.size());
         assertTrue(parts.getParts() > 1, "the final snapshot has " + parts.getParts() + " part(s)");
-        for (int index = 0; index < parts.getParts(); index++) {
-            String key = SnapshotLayout.partKey(MODEL, parts.getGeneration(), index);
-            assertTrue(livePartVersions.containsKey(key), "part " + parts.getGeneration() + "/" + index
-                    + " of the final snapshot is on the topic");
+        int first = parts.getGeneration() == before.getParts().getGeneration() ? before.getParts().getParts() : 0;
+        List<String> expected = new ArrayList<>();
+        for (int index = first; index < parts.getParts(); index++) {
+            expected.add(SnapshotLayout.partKey(MODEL, parts.getGeneration(), index));
         }
-        assertTrue(finalVersionRecords[0] > 1, "records of the final snapshot's version: " + finalVersionRecords[0]);
+        assertFalse(expected.isEmpty(), "the final snapshot published no part of its own");
+        assertEquals(expected, publishedByLast, "the parts published with the final snapshot, in order");
+        for (int index = 0; index < parts.getParts(); index++) {
+            assertTrue(liveAtLastHeader.contains(SnapshotLayout.partKey(MODEL, parts.getGeneration(), index)),
+                    "part " + parts.getGeneration() + "/" + index + " of the final snapshot is on the topic");
+        }
     }
 
     /**
