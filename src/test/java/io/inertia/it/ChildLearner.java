@@ -20,6 +20,9 @@ final class ChildLearner implements AutoCloseable {
     /** Exit status of a process ended by SIGKILL (signal 9) as Java reports it: 128 + 9. */
     static final int KILLED = 137;
 
+    /** The maximum heap of a child learner unless a test asks for another. */
+    static final String DEFAULT_HEAP = "384m";
+
     private static final Path PROJECT = Path.of(System.getProperty("inertia.projectDir", ".")).toAbsolutePath();
 
     private final String name;
@@ -37,6 +40,14 @@ final class ChildLearner implements AutoCloseable {
      * {@code log}.
      */
     static ChildLearner start(String name, Path log, List<String> arguments) throws IOException {
+        return start(name, log, arguments, DEFAULT_HEAP);
+    }
+
+    /**
+     * Starts {@code inertia run} with {@code arguments} in a JVM whose maximum heap is {@code maxHeap} (a {@code -Xmx}
+     * value such as {@code 768m}); its stdout and stderr go to {@code log}.
+     */
+    static ChildLearner start(String name, Path log, List<String> arguments, String maxHeap) throws IOException {
         Path jar = PROJECT.resolve("target").resolve("inertia.jar");
         if (!Files.isRegularFile(jar)) {
             throw new AssertionError(jar + " is missing: run the integration tests through `mvn verify`, whose "
@@ -44,7 +55,7 @@ final class ChildLearner implements AutoCloseable {
         }
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        command.add("-Xmx384m");
+        command.add("-Xmx" + maxHeap);
         command.add("-XX:+UseSerialGC");
         command.add("-jar");
         command.add(jar.toString());
