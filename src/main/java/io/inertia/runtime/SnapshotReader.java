@@ -92,7 +92,7 @@ public final class SnapshotReader implements AutoCloseable {
             while (!reached(end)) {
                 for (ConsumerRecord<byte[], byte[]> record : consumer.poll(POLL)) {
                     if (wanted(record, modelKey)) {
-                        accept(record);
+                        take(record);
                     }
                 }
             }
@@ -100,6 +100,7 @@ public final class SnapshotReader implements AutoCloseable {
             throw securityFailureOr(e);
         }
         SortedMap<String, ModelSnapshot> latest = assembler.latest();
+        assembler.incomplete().forEach(problem -> LOG.warn("Skipping a model: {}", problem));
         if (modelKey != null) {
             latest.keySet().retainAll(java.util.Set.of(modelKey));
         }
@@ -140,6 +141,16 @@ public final class SnapshotReader implements AutoCloseable {
             }
         }
         return true;
+    }
+
+    /** Reads {@code record} into the assembler, reassembling nothing yet. */
+    private void take(ConsumerRecord<byte[], byte[]> record) {
+        try {
+            assembler.take(record.topic(), record.key(), record.value());
+        } catch (SerializationException e) {
+            LOG.warn("Skipping record at {}-{}@{}: {}", record.topic(), record.partition(), record.offset(),
+                    e.getMessage());
+        }
     }
 
     private java.util.Optional<ModelSnapshot> accept(ConsumerRecord<byte[], byte[]> record) {

@@ -49,7 +49,7 @@ final class LearnerProcessor implements Processor<byte[], byte[], byte[], byte[]
     private static final Logger LOG = LoggerFactory.getLogger(LearnerProcessor.class);
     /** Longest feature name (characters) learned without hashing: every name must fit in a snapshot part. */
     static final int MAX_NAME_LENGTH = 1000;
-    /** Longest model key (characters). */
+    /** Longest model key and event id (characters). */
     static final int MAX_KEY_LENGTH = 1000;
 
     private final OnlineLearner learner;
@@ -192,6 +192,10 @@ final class LearnerProcessor implements Processor<byte[], byte[], byte[], byte[]
         }
         if (key.length() > MAX_KEY_LENGTH) {
             return Optional.of("model key is longer than " + MAX_KEY_LENGTH + " characters");
+        }
+        if (event.getEventId() != null && event.getEventId().length() > MAX_KEY_LENGTH) {
+            // It is copied into the prediction, which must stay within the record limit.
+            return Optional.of("eventId is longer than " + MAX_KEY_LENGTH + " characters");
         }
         return Optional.empty();
     }

@@ -34,6 +34,7 @@ public final class SnapshotAssembler {
     private final SortedMap<String, ModelSnapshot> headers = new TreeMap<>();
     /** The live parts of each model, by part key. */
     private final Map<String, Map<String, ModelSnapshotPart>> parts = new HashMap<>();
+    private final List<String> incomplete = new java.util.ArrayList<>();
 
     /**
      * Takes the next record of the snapshot topic ({@code value} null for a tombstone). Returns the whole snapshot a
@@ -43,6 +44,16 @@ public final class SnapshotAssembler {
      * @throws IllegalStateException when a header names a part that was not read before it
      */
     public Optional<ModelSnapshot> accept(String topic, byte[] key, byte[] value) {
+        ModelSnapshot header = take(topic, key, value);
+        return header == null ? Optional.empty() : Optional.of(whole(header));
+    }
+
+    /**
+     * Takes the next record like {@link #accept}, without reassembling anything: for a reader that wants only the
+     * latest snapshots ({@link #latest()}), whatever the number of headers before them. Returns the header read, or
+     * null for a part or a tombstone.
+     */
+    public ModelSnapshot take(String topic, byte[] key, byte[] value) {
         String recordKey = new String(key, StandardCharsets.UTF_8);
         String modelKey = SnapshotLayout.modelKeyOf(recordKey);
         if (SnapshotLayout.isPartKey(recordKey)) {
@@ -52,23 +63,36 @@ public final class SnapshotAssembler {
             } else {
                 live.put(recordKey, partSerde.deserialize(topic, value));
             }
-            return Optional.empty();
+            return null;
         }
         if (value == null) {
             headers.remove(modelKey);
             parts.remove(modelKey);
-            return Optional.empty();
+            return null;
         }
         ModelSnapshot header = snapshotSerde.deserialize(topic, value);
         headers.put(modelKey, header);
-        return Optional.of(whole(header));
+        return header;
     }
 
     /** The latest whole snapshot of every model read so far, by model key. */
     public SortedMap<String, ModelSnapshot> latest() {
         SortedMap<String, ModelSnapshot> latest = new TreeMap<>();
-        headers.forEach((key, header) -> latest.put(key, whole(header)));
+        incomplete.clear();
+        headers.forEach((key, header) -> {
+            try {
+                latest.put(key, whole(header));
+            } catch (IllegalStateException e) {
+                // Only a topic written against the layout (or cut by retention) lacks a part: say so, skip the model.
+                incomplete.add(e.getMessage());
+            }
+        });
         return latest;
+    }
+
+    /** Why {@link #latest()} left models out, one line each: snapshots that lack a part. */
+    public List<String> incomplete() {
+        return List.copyOf(incomplete);
     }
 
     /** The whole snapshot that {@code header} describes, from the parts read so far. */

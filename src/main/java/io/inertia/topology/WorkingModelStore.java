@@ -40,6 +40,8 @@ import org.apache.kafka.streams.state.internals.CachedStateStore;
  */
 public final class WorkingModelStore implements StateStore, CachedStateStore<Object, Object> {
 
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(WorkingModelStore.class);
+
     /** Name of this store; it has no changelog of its own. */
     public static final String NAME = "inertia-working-models";
 
@@ -50,6 +52,7 @@ public final class WorkingModelStore implements StateStore, CachedStateStore<Obj
     private final List<WorkingModel> dirty = new ArrayList<>();
     private ModelStore store;
     private boolean open;
+    private boolean warnedOverBudget;
 
     WorkingModelStore(MemoryBudget budget) {
         this.budget = budget;
@@ -99,7 +102,7 @@ public final class WorkingModelStore implements StateStore, CachedStateStore<Obj
     void changed(WorkingModel working) {
         markDirty(working);
         account(working);
-        evictBeyondBudget();
+        evictBeyondBudget(working);
     }
 
     private void markDirty(WorkingModel working) {
@@ -115,18 +118,30 @@ public final class WorkingModelStore implements StateStore, CachedStateStore<Obj
         working.accountedBytes = now;
     }
 
-    private void evictBeyondBudget() {
+    /**
+     * Evicts least recently used models while the budget is exceeded, never {@code current}: a model larger than the
+     * whole budget stays in memory rather than being written and read back whole at every event.
+     */
+    private void evictBeyondBudget(WorkingModel current) {
         if (!budget.exceeded()) {
             return;
         }
         Iterator<WorkingModel> eldest = models.values().iterator();
         while (budget.exceeded() && eldest.hasNext()) {
             WorkingModel working = eldest.next();
+            if (working == current) {
+                continue;
+            }
             if (working.dirty()) {
                 store.write(working);
             }
             eldest.remove();
             forget(working);
+        }
+        if (budget.exceeded() && !warnedOverBudget) {
+            warnedOverBudget = true;
+            LOG.warn("The models in memory take about {} bytes, more than inertia.model-cache-max-bytes = {}; model "
+                    + "'{}' alone takes about {}", budget.used(), budget.limit, current.key, current.accountedBytes);
         }
     }
 

@@ -11,7 +11,6 @@ import io.inertia.serde.InertiaSerdes;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.streams.TestOutputTopic;
 import org.apache.kafka.streams.test.TestRecord;
@@ -79,63 +78,6 @@ class WorkingModelStoreTest {
         assertEquals(1, second.size());
         assertEquals("m\u0000b", second.get(0).key());
         assertEquals(0.0198, second.get(0).value().getWeight(), 1e-15);
-    }
-
-    @Test
-    void shouldGiveTheSameSnapshotsWhenEveryModelIsEvictedAfterEveryEvent() throws Exception {
-        // Four small models, each snapshot one record.
-        List<byte[]> kept = run(Map.of(), 4, 3, 20);
-        List<byte[]> evicted = run(Map.of("inertia.model-cache-max-bytes", "0"), 4, 3, 20);
-        assertEquals(40, kept.size());
-        assertBytesEqual(kept, evicted);
-    }
-
-    @Test
-    void shouldGiveTheSameSnapshotPartsWhenALargeModelIsEvictedAfterEveryEvent() throws Exception {
-        // One model of ~2,700 weights, published in parts: reloading it must also rebuild which weights changed
-        // since its last snapshot.
-        Map<String, String> parts = Map.of("inertia.max-record-bytes", "65536");
-        List<byte[]> kept = run(parts, 1, 8, 5000);
-        Map<String, String> evicting = new TreeMap<>(parts);
-        evicting.put("inertia.model-cache-max-bytes", "0");
-        List<byte[]> evicted = run(evicting, 1, 8, 5000);
-        assertTrue(kept.size() > 40, "snapshots in several parts: " + kept.size() + " records");
-        assertBytesEqual(kept, evicted);
-    }
-
-    private static void assertBytesEqual(List<byte[]> expected, List<byte[]> actual) {
-        assertEquals(expected.size(), actual.size());
-        for (int i = 0; i < expected.size(); i++) {
-            assertTrue(java.util.Arrays.equals(expected.get(i), actual.get(i)), "snapshot record " + i + " differs");
-        }
-    }
-
-    /**
-     * 400 events over {@code models} models (snapshots every 10 updates), {@code perEvent} named features from a
-     * vocabulary of {@code vocabulary}; returns every snapshot record's value bytes, in order.
-     */
-    private List<byte[]> run(Map<String, String> settings, int models, int perEvent, int vocabulary)
-            throws Exception {
-        Map<String, String> all = new TreeMap<>(settings);
-        all.put("inertia.snapshot-every", "10");
-        all.put("inertia.l2", "0.01");
-        InertiaConfig config = InertiaConfig.of(all);
-        try (TopologyHarness run = TopologyHarness.of(config, stateDirs)) {
-            TestOutputTopic<byte[], byte[]> raw = run.driver.createOutputTopic(config.snapshotTopic(),
-                    new org.apache.kafka.common.serialization.ByteArrayDeserializer(),
-                    new org.apache.kafka.common.serialization.ByteArrayDeserializer());
-            java.util.SplittableRandom random = new java.util.SplittableRandom(7);
-            for (int i = 0; i < 400; i++) {
-                Map<String, Double> features = new TreeMap<>();
-                for (int j = 0; j < perEvent; j++) {
-                    features.put("f" + random.nextInt(vocabulary), random.nextDouble());
-                }
-                String key = "model-" + i % models;
-                run.send(key, LabeledEvent.newBuilder().setModelKey(key).setNamedFeatures(features)
-                        .setLabel(random.nextDouble()).build(), i);
-            }
-            return raw.readValuesToList();
-        }
     }
 
     private static LabeledEvent event(Map<String, Double> features, double label) {
