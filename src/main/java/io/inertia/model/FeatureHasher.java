@@ -107,13 +107,13 @@ public final class FeatureHasher {
         for (Map.Entry<String, Double> feature : named.entrySet()) {
             String name = Objects.requireNonNull(feature.getKey(), "feature name");
             double value = feature.getValue();
-            int h = murmur3x86_32(name.getBytes(StandardCharsets.UTF_8), SEED);
+            int h = hashOf(name);
             names[i] = name;
             signed[i] = h < 0 ? -value : value;
             order[i] = (long) (h & mask) << 32 | i;
             i++;
         }
-        java.util.Arrays.sort(order);
+        sortSmall(order);
         int[] indices = new int[n];
         double[] values = new double[n];
         int distinct = 0;
@@ -154,6 +154,70 @@ public final class FeatureHasher {
     public record Buckets(int[] indices, double[] values) {
     }
 
+    /** Sorts {@code values} ascending: insertion sort for an event's few features, the library sort beyond. */
+    private static void sortSmall(long[] values) {
+        if (values.length > 32) {
+            java.util.Arrays.sort(values);
+            return;
+        }
+        for (int i = 1; i < values.length; i++) {
+            long value = values[i];
+            int j = i - 1;
+            while (j >= 0 && values[j] > value) {
+                values[j + 1] = values[j];
+                j--;
+            }
+            values[j + 1] = value;
+        }
+    }
+
+    /** MurmurHash3_x86_32 (seed 0) of the UTF-8 bytes of {@code name}; ASCII names without building the bytes. */
+    static int hashOf(String name) {
+        int length = name.length();
+        for (int i = 0; i < length; i++) {
+            if (name.charAt(i) >= 0x80) {
+                return murmur3x86_32(name.getBytes(StandardCharsets.UTF_8), SEED);
+            }
+        }
+        // Every char is one UTF-8 byte: the same blocks as murmur3x86_32, read from the chars.
+        final int c1 = 0xcc9e2d51;
+        final int c2 = 0x1b873593;
+        int h = SEED;
+        int blocks = length / 4;
+        for (int i = 0; i < blocks; i++) {
+            int at = 4 * i;
+            int k = name.charAt(at) | name.charAt(at + 1) << 8 | name.charAt(at + 2) << 16 | name.charAt(at + 3) << 24;
+            h ^= Integer.rotateLeft(k * c1, 15) * c2;
+            h = Integer.rotateLeft(h, 13) * 5 + 0xe6546b64;
+        }
+        int k = 0;
+        int tail = 4 * blocks;
+        switch (length & 3) {
+            case 3:
+                k ^= name.charAt(tail + 2) << 16;
+                // fall through
+            case 2:
+                k ^= name.charAt(tail + 1) << 8;
+                // fall through
+            case 1:
+                k ^= name.charAt(tail);
+                h ^= Integer.rotateLeft(k * c1, 15) * c2;
+                break;
+            default:
+                break;
+        }
+        return fmix(h ^ length);
+    }
+
+    private static int fmix(int h) {
+        h ^= h >>> 16;
+        h *= 0x85ebca6b;
+        h ^= h >>> 13;
+        h *= 0xc2b2ae35;
+        h ^= h >>> 16;
+        return h;
+    }
+
     /**
      * MurmurHash3_x86_32 of {@code data} with {@code seed}, written from Austin Appleby's public-domain description
      * (SMHasher): 4-byte little-endian blocks, each scrambled (×c1, rotl 15, ×c2) into h, then rotl 13, h·5 +
@@ -191,12 +255,6 @@ public final class FeatureHasher {
             default:
                 break;
         }
-        h ^= data.length;
-        h ^= h >>> 16;
-        h *= 0x85ebca6b;
-        h ^= h >>> 13;
-        h *= 0xc2b2ae35;
-        h ^= h >>> 16;
-        return h;
+        return fmix(h ^ data.length);
     }
 }

@@ -1,10 +1,8 @@
 package io.inertia.serde;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import org.apache.avro.Schema;
 import org.apache.avro.message.BinaryMessageDecoder;
-import org.apache.avro.message.BinaryMessageEncoder;
 import org.apache.avro.message.MissingSchemaException;
 import org.apache.avro.specific.SpecificData;
 import org.apache.avro.specific.SpecificRecord;
@@ -27,8 +25,12 @@ import org.apache.kafka.common.serialization.Serializer;
 public final class SingleObjectAvroSerde<T extends SpecificRecord> implements Serde<T>, Serializer<T>, Deserializer<T> {
 
     private final String typeName;
-    private final BinaryMessageEncoder<T> encoder;
     private final BinaryMessageDecoder<T> decoder;
+    private final org.apache.avro.specific.SpecificDatumWriter<T> writer;
+    /** Marker bytes C3 01 and the writer schema's CRC-64-AVRO fingerprint, little-endian: the single-object header. */
+    private final byte[] header = new byte[10];
+    /** Per thread (one serde may serve the stores of several stream threads): the output buffer and encoder. */
+    private final ThreadLocal<Output> output = ThreadLocal.withInitial(Output::new);
 
     /** A serde writing and reading records of {@code schema}, the schema of a generated class. */
     public SingleObjectAvroSerde(Schema schema) {
@@ -37,8 +39,14 @@ public final class SingleObjectAvroSerde<T extends SpecificRecord> implements Se
         SpecificData model = new SpecificData(SingleObjectAvroSerde.class.getClassLoader());
         model.setCustomCoders(true);
         this.typeName = schema.getName();
-        this.encoder = new BinaryMessageEncoder<>(model, schema);
         this.decoder = new BinaryMessageDecoder<>(model, schema);
+        this.writer = new org.apache.avro.specific.SpecificDatumWriter<>(schema, model);
+        long fingerprint = org.apache.avro.SchemaNormalization.parsingFingerprint64(schema);
+        header[0] = (byte) 0xC3;
+        header[1] = 0x01;
+        for (int i = 0; i < 8; i++) {
+            header[2 + i] = (byte) (fingerprint >>> (8 * i));
+        }
     }
 
     /** Also accepts data written with {@code writerSchema}, an older or newer version of the reader schema. */
@@ -53,13 +61,57 @@ public final class SingleObjectAvroSerde<T extends SpecificRecord> implements Se
             return null;
         }
         try {
-            ByteBuffer buffer = encoder.encode(data);
-            byte[] bytes = new byte[buffer.remaining()];
-            buffer.get(bytes);
-            return bytes;
+            // Avro's BinaryMessageEncoder writes byte by byte into a synchronized stream; a buffered encoder into an
+            // unsynchronized buffer gives the same bytes several times faster, which the commit path needs.
+            Output out = output.get();
+            out.bytes.reset();
+            out.bytes.write(header, 0, header.length);
+            out.encoder = org.apache.avro.io.EncoderFactory.get().binaryEncoder(out.bytes, out.encoder);
+            writer.write(data, out.encoder);
+            out.encoder.flush();
+            return out.bytes.toByteArray();
         } catch (IOException | RuntimeException e) {
             throw new SerializationException(
                     "cannot serialize " + typeName + " for topic '" + topic + "': " + reason(e), e);
+        }
+    }
+
+    /** A thread's output buffer (not synchronized) and its reusable encoder. */
+    private static final class Output {
+        final Bytes bytes = new Bytes();
+        org.apache.avro.io.BinaryEncoder encoder;
+    }
+
+    /** A growable byte buffer without ByteArrayOutputStream's locking. */
+    private static final class Bytes extends java.io.OutputStream {
+        private byte[] buffer = new byte[256];
+        private int size;
+
+        void reset() {
+            size = 0;
+        }
+
+        @Override
+        public void write(int b) {
+            ensure(1);
+            buffer[size++] = (byte) b;
+        }
+
+        @Override
+        public void write(byte[] bytes, int offset, int length) {
+            ensure(length);
+            System.arraycopy(bytes, offset, buffer, size, length);
+            size += length;
+        }
+
+        private void ensure(int more) {
+            if (size + more > buffer.length) {
+                buffer = java.util.Arrays.copyOf(buffer, Math.max(buffer.length * 2, size + more));
+            }
+        }
+
+        byte[] toByteArray() {
+            return java.util.Arrays.copyOf(buffer, size);
         }
     }
 

@@ -1,10 +1,10 @@
 package io.inertia.topology;
 
-import io.inertia.avro.BucketWeight;
+import io.inertia.avro.BucketWeights;
 import io.inertia.avro.HyperParameters;
 import io.inertia.avro.ModelSnapshot;
 import io.inertia.avro.ModelSnapshotPart;
-import io.inertia.avro.NamedWeight;
+import io.inertia.avro.NamedWeights;
 import io.inertia.avro.SnapshotParts;
 import io.inertia.config.InertiaConfig;
 import io.inertia.model.Example;
@@ -112,13 +112,15 @@ public final class SnapshotAssembler {
                 throw new IllegalStateException("snapshot of '" + header.getModelKey() + "' at version "
                         + header.getVersion() + " lacks its part " + layout.getGeneration() + "/" + index);
             }
-            for (NamedWeight weight : part.getNamed()) {
-                fill(slots, weight.getWeight(), weight.getState());
-                model.putNamed(weight.getName(), slots, weight.getLastStep());
+            NamedWeights named = part.getNamed();
+            for (int i = 0; i < named.getNames().size(); i++) {
+                fill(slots, named.getWeights().get(i), named.getStates(), i);
+                model.putNamed(named.getNames().get(i), slots, named.getLastSteps().get(i));
             }
-            for (BucketWeight weight : part.getHashed()) {
-                fill(slots, weight.getWeight(), weight.getState());
-                model.putNamed(Example.bucketName(weight.getBucket()), slots, weight.getLastStep());
+            BucketWeights hashed = part.getHashed();
+            for (int i = 0; i < hashed.getBuckets().size(); i++) {
+                fill(slots, hashed.getWeights().get(i), hashed.getStates(), i);
+                model.putNamed(Example.bucketName(hashed.getBuckets().get(i)), slots, hashed.getLastSteps().get(i));
             }
         }
         OnlineLearner learner = learnerOf(header.getHyperParameters(), header.getMetrics().getWindowSize());
@@ -128,14 +130,15 @@ public final class SnapshotAssembler {
         return snapshot;
     }
 
-    private static void fill(double[] slots, double weight, List<Double> state) {
-        if (state.size() != slots.length - 1) {
-            throw new IllegalArgumentException("a part's weight has " + state.size() + " state values, not "
-                    + (slots.length - 1));
+    /** Weight {@code i} of a part's columns and its state values into {@code slots}. */
+    private static void fill(double[] slots, double weight, List<Double> states, int i) {
+        int stateSize = slots.length - 1;
+        if (states.size() < (i + 1) * stateSize) {
+            throw new IllegalArgumentException("a part has fewer state values than " + stateSize + " per weight");
         }
         slots[0] = weight;
-        for (int k = 0; k < state.size(); k++) {
-            slots[1 + k] = state.get(k);
+        for (int k = 0; k < stateSize; k++) {
+            slots[1 + k] = states.get(i * stateSize + k);
         }
     }
 

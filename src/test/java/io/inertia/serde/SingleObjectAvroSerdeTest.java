@@ -94,6 +94,32 @@ class SingleObjectAvroSerdeTest {
     }
 
     @Test
+    void shouldWriteExactlyTheBytesOfAvrosOwnSingleObjectEncoder() throws Exception {
+        // The serde has an encoder of its own for speed; Avro's BinaryMessageEncoder (reflective writer) is the
+        // reference it must agree with byte for byte.
+        assertArrayEquals(avroEncoded(LabeledEvent.getClassSchema(), fullEvent()),
+                InertiaSerdes.labeledEvent().serialize(TOPIC, fullEvent()));
+        assertArrayEquals(avroEncoded(ModelSnapshot.getClassSchema(), snapshot()),
+                InertiaSerdes.modelSnapshot().serialize("model-snapshots", snapshot()));
+        LabeledEvent large = fullEvent();
+        Map<String, Double> many = new TreeMap<>();
+        for (int i = 0; i < 5000; i++) {
+            many.put("feature-" + i, i / 7.0);
+        }
+        large.setNamedFeatures(many);
+        assertArrayEquals(avroEncoded(LabeledEvent.getClassSchema(), large),
+                InertiaSerdes.labeledEvent().serialize(TOPIC, large), "a record larger than any buffer's start");
+    }
+
+    private static <T> byte[] avroEncoded(Schema schema, T datum) throws Exception {
+        ByteBuffer buffer = new BinaryMessageEncoder<T>(new org.apache.avro.specific.SpecificData(), schema)
+                .encode(datum);
+        byte[] bytes = new byte[buffer.remaining()];
+        buffer.get(bytes);
+        return bytes;
+    }
+
+    @Test
     void shouldPassNullThroughBothWays() {
         SingleObjectAvroSerde<LabeledEvent> serde = InertiaSerdes.labeledEvent();
         assertNull(serde.serialize(TOPIC, null));

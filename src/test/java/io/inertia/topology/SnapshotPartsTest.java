@@ -112,7 +112,7 @@ class SnapshotPartsTest {
         collect();
         List<ModelSnapshotPart> parts = parts(published);
         TreeSet<String> names = new TreeSet<>();
-        parts.forEach(part -> part.getNamed().forEach(weight -> names.add(weight.getName())));
+        parts.forEach(part -> names.addAll(part.getNamed().getNames()));
         TreeSet<String> expected = new TreeSet<>();
         for (int i = 0; i < 50; i++) {
             expected.add("n" + i);

@@ -1,0 +1,90 @@
+package io.inertia.topology;
+
+import java.util.AbstractList;
+import java.util.List;
+import java.util.RandomAccess;
+
+/**
+ * Read-only {@link List} views of primitive arrays, for the array fields of Avro records written from a model's
+ * arrays: no copy, and no boxed element kept.
+ */
+final class PrimitiveLists {
+
+    private PrimitiveLists() {
+    }
+
+    /** The first {@code size} values of {@code values}. */
+    static List<Double> of(double[] values, int size) {
+        return new Doubles(values, size);
+    }
+
+    /** The first {@code size} values of {@code values}. */
+    static List<Long> of(long[] values, int size) {
+        return new Longs(values, size);
+    }
+
+    /** The first {@code size} values of {@code values}. */
+    static List<Integer> of(int[] values, int size) {
+        return new Ints(values, size);
+    }
+
+    private static final class Doubles extends AbstractList<Double> implements RandomAccess {
+        private final double[] values;
+        private final int size;
+
+        Doubles(double[] values, int size) {
+            this.values = values;
+            this.size = size;
+        }
+
+        @Override
+        public Double get(int index) {
+            return values[index];
+        }
+
+        @Override
+        public int size() {
+            return size;
+        }
+    }
+
+    private static final class Longs extends AbstractList<Long> implements RandomAccess {
+        private final long[] values;
+        private final int size;
+
+        Longs(long[] values, int size) {
+            this.values = values;
+            this.size = size;
+        }
+
+        @Override
+        public Long get(int index) {
+            return values[index];
+        }
+
+        @Override
+        public int size() {
+            return size;
+        }
+    }
+
+    private static final class Ints extends AbstractList<Integer> implements RandomAccess {
+        private final int[] values;
+        private final int size;
+
+        Ints(int[] values, int size) {
+            this.values = values;
+            this.size = size;
+        }
+
+        @Override
+        public Integer get(int index) {
+            return values[index];
+        }
+
+        @Override
+        public int size() {
+            return size;
+        }
+    }
+}
