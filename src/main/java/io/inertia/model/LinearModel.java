@@ -264,6 +264,17 @@ public final class LinearModel {
         return i;
     }
 
+    /** As {@link #putNamed} for bucket {@code bucket} (named {@code "#bucket"}). */
+    public int putBucket(int bucket, double[] slots, long currentTo) {
+        if (slots.length != slotWidth) {
+            throw new IllegalArgumentException("slots of bucket " + bucket + " do not have length " + slotWidth);
+        }
+        int i = bucketCoordinate(bucket, currentTo);
+        System.arraycopy(slots, 0, this.slots, i * slotWidth, slotWidth);
+        lastSteps[i] = currentTo;
+        return i;
+    }
+
     /** The coordinate of {@code name}, added at zero and current to {@code currentTo} when absent. */
     private int namedCoordinate(String name, long currentTo) {
         Integer existing = nameIndex.get(name);

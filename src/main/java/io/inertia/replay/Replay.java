@@ -117,9 +117,7 @@ public final class Replay {
                     }
                 }
             }
-            ModelStore store = new ModelStore(driver.getKeyValueStore(ModelStore.NAME),
-                    driver.getKeyValueStore(ModelStore.COORDINATES), config.learner(),
-                    SnapshotCodec.hyperParameters(config));
+            ModelStore store = ModelStore.open(driver::getKeyValueStore, config);
             List<String> keys = store.modelKeys();
             for (String key : keys) {
                 ModelSnapshot model = store.snapshot(key);

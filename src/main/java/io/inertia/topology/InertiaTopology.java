@@ -12,7 +12,7 @@ import org.apache.kafka.streams.Topology;
  * <pre>
  *   [labeled-events] → labeled-events-source → momentum-learner ⇄ inertia-working-models (in memory)
  *                                                 │                   ⇣ inside each commit
- *                                                 │          (inertia-models, inertia-model-coordinates)
+ *                                                 │          (inertia-models, inertia-model-parts)
  *                                                 ├→ model-snapshots-sink → [model-snapshots]
  *                                                 ├→ predictions-sink     → [predictions]
  *                                                 └→ dead-letters-sink    → [dead-letters]
@@ -44,6 +44,7 @@ public final class InertiaTopology {
                 config.hashBits(), config.onDivergence(), config.maxRecordBytes(), observer),
                 SOURCE);
         topology.addStateStore(ModelStore.headerStore(), LEARNER);
+        topology.addStateStore(ModelStore.partStore(), LEARNER);
         topology.addStateStore(ModelStore.coordinateStore(), LEARNER);
         // One budget for the working models of every task of this topology, i.e. of one Kafka Streams instance.
         topology.addStateStore(WorkingModelStore.builder(

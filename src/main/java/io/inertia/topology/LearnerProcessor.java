@@ -86,7 +86,8 @@ final class LearnerProcessor implements Processor<byte[], byte[], byte[], byte[]
         // Called again on the same object when a task is revived after an abort: nothing here outlives it.
         this.context = context;
         ModelStore store = new ModelStore(context.getStateStore(ModelStore.NAME),
-                context.getStateStore(ModelStore.COORDINATES), learner, hyperParameters);
+                context.getStateStore(ModelStore.PARTS), context.getStateStore(ModelStore.COORDINATES), learner,
+                hyperParameters, maxRecordBytes);
         this.models = context.getStateStore(WorkingModelStore.NAME);
         models.attach(store);
         this.snapshots = new SnapshotEmitter(learner, hyperParameters, maxRecordBytes, store);

@@ -3,6 +3,9 @@ package io.inertia.topology;
 import io.inertia.avro.HyperParameters;
 import io.inertia.avro.ModelCoordinate;
 import io.inertia.avro.ModelSnapshot;
+import io.inertia.avro.ModelSnapshotPart;
+import io.inertia.avro.SnapshotParts;
+import io.inertia.config.InertiaConfig;
 import io.inertia.model.LinearModel;
 import io.inertia.model.OnlineLearner;
 import io.inertia.serde.InertiaSerdes;
@@ -18,44 +21,71 @@ import org.apache.kafka.streams.state.StoreBuilder;
 import org.apache.kafka.streams.state.Stores;
 
 /**
- * The durable layout of a task's models: two persistent (RocksDB), changelog-backed key-value stores.
+ * The durable layout of a task's models: persistent (RocksDB), changelog-backed key-value stores.
  *
  * <ul>
  *   <li>{@value #NAME}: model key → the model's header, a {@link ModelSnapshot} without named weights (version, dense
- *       weights, bias, optimizer state of those, metrics, the parts of its last snapshot).</li>
- *   <li>{@value #COORDINATES}: model key + NUL + feature name → {@link ModelCoordinate}, one sparse weight with its
- *       optimizer state and the version up to which it is current; hashed buckets are named {@code #i}.</li>
+ *       weights, bias, optimizer state of those, metrics, the parts of its last published snapshot, and in
+ *       {@code storedParts} which records of {@value #PARTS} hold its named weights).</li>
+ *   <li>{@value #PARTS}: model key + NUL + generation + NUL + index → {@link ModelSnapshotPart}, the model's named
+ *       weights in the layout of the published parts (see {@link SnapshotLayout}): a generation's base holds every
+ *       weight, each later part the weights changed since the write before it; a new base once those reach the
+ *       base's size, the old generation deleted in the same write.</li>
+ *   <li>{@value #COORDINATES}: one record per named weight, the layout of release 0.1; read (never written) for the
+ *       models that release stored, which move to {@value #PARTS} on their next write.</li>
  * </ul>
  *
- * Neither store has a record cache: the {@link WorkingModelStore} is the cache, and writes what changed here inside the
- * commit, so that every put goes straight to RocksDB and to the changelog of the open transaction. A model is written
- * as its header plus the coordinates that changed since it was last written; it is read whole (header plus a prefix
- * scan of its coordinates) when it becomes active.
+ * No store has a record cache: the {@link WorkingModelStore} is the cache, and writes here inside the commit, so that
+ * every put goes straight to RocksDB and to the changelog of the open transaction. A commit writes, per changed model,
+ * its header and one part record per {@code inertia.max-record-bytes} of weights changed since the last commit, not
+ * one record per weight: hashing scatters a commit's weights over the whole model, and a record per weight costs a
+ * RocksDB put and a producer send each. A model is read whole (header, then its parts in order) when it becomes
+ * active.
  *
  * <p>A full snapshot (with named weights) written into {@value #NAME}, e.g. a published snapshot to resume from, is
- * accepted: its named weights are read as current at its version and moved to the coordinate store on the next write.
+ * accepted: its named weights are read as current at its version and move to {@value #PARTS} on the next write.
  */
 public final class ModelStore {
 
     /** Name of the header store; its changelog topic is {@code <application.id>-inertia-models-changelog}. */
     public static final String NAME = "inertia-models";
-    /** Name of the coordinate store; changelog {@code <application.id>-inertia-model-coordinates-changelog}. */
+    /** Name of the parts store; changelog {@code <application.id>-inertia-model-parts-changelog}. */
+    public static final String PARTS = "inertia-model-parts";
+    /** Name of release 0.1's coordinate store, read for the models it holds. */
     public static final String COORDINATES = "inertia-model-coordinates";
     /** Separates the model key from the feature name in coordinate keys; model keys may not contain it. */
     public static final char SEPARATOR = '\u0000';
 
     private final KeyValueStore<String, ModelSnapshot> headers;
+    private final KeyValueStore<String, ModelSnapshotPart> parts;
     private final KeyValueStore<String, ModelCoordinate> coordinates;
     private final OnlineLearner learner;
     private final HyperParameters hyperParameters;
+    private final PartPacker packer;
 
-    /** A view of the two stores for a learner; used by the learner processor, replay and tests. */
-    public ModelStore(KeyValueStore<String, ModelSnapshot> headers, KeyValueStore<String, ModelCoordinate> coordinates,
-            OnlineLearner learner, HyperParameters hyperParameters) {
+    /** A view of the stores for a learner; used by the learner processor, replay and tests. */
+    public ModelStore(KeyValueStore<String, ModelSnapshot> headers, KeyValueStore<String, ModelSnapshotPart> parts,
+            KeyValueStore<String, ModelCoordinate> coordinates, OnlineLearner learner,
+            HyperParameters hyperParameters, int maxRecordBytes) {
         this.headers = headers;
+        this.parts = parts;
         this.coordinates = coordinates;
         this.learner = learner;
         this.hyperParameters = hyperParameters;
+        this.packer = new PartPacker(learner.stateNames().size(), maxRecordBytes);
+    }
+
+    /** Finds a key-value store by name: a processor context's or a test driver's {@code getStateStore}. */
+    @FunctionalInterface
+    public interface StoreLookup {
+        /** The store called {@code name}. */
+        <K, V> KeyValueStore<K, V> get(String name);
+    }
+
+    /** A view of the stores that {@code stores} finds, for the learner of {@code config}. */
+    public static ModelStore open(StoreLookup stores, InertiaConfig config) {
+        return new ModelStore(stores.get(NAME), stores.get(PARTS), stores.get(COORDINATES), config.learner(),
+                SnapshotCodec.hyperParameters(config), config.maxRecordBytes());
     }
 
     /** The builder of the header store. */
@@ -66,7 +96,15 @@ public final class ModelStore {
                 .withLoggingEnabled(Map.of());
     }
 
-    /** The builder of the coordinate store. */
+    /** The builder of the parts store. */
+    public static StoreBuilder<KeyValueStore<String, ModelSnapshotPart>> partStore() {
+        return Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(PARTS), Serdes.String(),
+                        InertiaSerdes.modelSnapshotPart())
+                .withCachingDisabled()
+                .withLoggingEnabled(Map.of());
+    }
+
+    /** The builder of release 0.1's coordinate store. */
     public static StoreBuilder<KeyValueStore<String, ModelCoordinate>> coordinateStore() {
         return Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(COORDINATES), Serdes.String(),
                         InertiaSerdes.modelCoordinate())
@@ -88,20 +126,31 @@ public final class ModelStore {
         try {
             LinearModel model = SnapshotCodec.toModel(header);
             boolean imported = model.coordinateCount() > 0;
-            try (KeyValueIterator<String, ModelCoordinate> stored = coordinates.prefixScan(
-                    modelKey + SEPARATOR, new StringSerializer())) {
-                while (stored.hasNext()) {
-                    KeyValue<String, ModelCoordinate> entry = stored.next();
-                    String name = entry.key.substring(modelKey.length() + 1);
-                    // An imported whole snapshot's weights are newer than any coordinate stored before it.
-                    if (!imported || model.coordinateOf(name) < 0) {
-                        SnapshotCodec.putCoordinate(model, name, entry.value);
+            SnapshotParts stored = header.getStoredParts();
+            if (stored != null) {
+                for (int index = 0; index < stored.getParts(); index++) {
+                    ModelSnapshotPart part = parts.get(SnapshotLayout.partKey(modelKey, stored.getGeneration(), index));
+                    if (part == null) {
+                        throw new IllegalArgumentException("part " + stored.getGeneration() + "/" + index
+                                + " is missing");
+                    }
+                    PartPacker.unpack(part, model);
+                }
+            } else if (!imported) {
+                // Stored by release 0.1: one record per weight.
+                try (KeyValueIterator<String, ModelCoordinate> old = coordinates.prefixScan(
+                        modelKey + SEPARATOR, new StringSerializer())) {
+                    while (old.hasNext()) {
+                        KeyValue<String, ModelCoordinate> entry = old.next();
+                        SnapshotCodec.putCoordinate(model, entry.key.substring(modelKey.length() + 1), entry.value);
                     }
                 }
+                imported = model.coordinateCount() > 0;
             }
             WorkingModel working = new WorkingModel(modelKey, model, header.getLastEventTimestamp());
             working.halted = header.getHalted();
             working.parts = header.getParts();
+            working.storedParts = stored;
             if (imported) {
                 working.allChangedForStore();
             }
@@ -124,13 +173,43 @@ public final class ModelStore {
      * coordinates, in ascending coordinate order. O(what changed).
      */
     void write(WorkingModel working) {
+        WorkingModel.ChangeSet changed = working.storeChanges();
+        SnapshotParts previous = working.storedParts;
+        List<String> obsolete = List.of();
+        if (changed.size() > 0 || (previous == null && working.model.coordinateCount() > 0)) {
+            LinearModel model = working.model;
+            boolean base = previous == null || previous.getWeightsSinceBase() >= previous.getBaseWeights();
+            int[] written = base ? model.sortedCoordinates() : model.sortCoordinates(changed.sorted());
+            long generation = base ? (previous == null ? 0 : previous.getGeneration() + 1)
+                    : previous.getGeneration();
+            int first = base ? 0 : previous.getParts();
+            List<ModelSnapshotPart> records = packer.pack(working.key, model, written, generation, first);
+            for (ModelSnapshotPart part : records) {
+                parts.put(SnapshotLayout.partKey(working.key, generation, part.getIndex()), part);
+            }
+            int next = first + records.size();
+            working.storedParts = SnapshotParts.newBuilder()
+                    .setGeneration(generation)
+                    .setBaseParts(base ? next : previous.getBaseParts())
+                    .setParts(next)
+                    .setSnapshotVersion(model.version())
+                    .setBaseWeights(base ? written.length : previous.getBaseWeights())
+                    .setWeightsSinceBase(base ? 0 : previous.getWeightsSinceBase() + written.length)
+                    .build();
+            if (base && previous != null) {
+                List<String> keys = new ArrayList<>();
+                for (int i = 0; i < previous.getParts(); i++) {
+                    keys.add(SnapshotLayout.partKey(working.key, previous.getGeneration(), i));
+                }
+                obsolete = keys;
+            }
+            working.headerDirty = true;
+        }
         if (working.headerDirty) {
             headers.put(working.key, header(working));
         }
-        LinearModel model = working.model;
-        for (int i : working.storeChanges().sorted()) {
-            coordinates.put(coordinateKey(working.key, model.coordinateName(i)), SnapshotCodec.toCoordinate(model, i));
-        }
+        // After the header that no longer names them: a restore sees either generation complete.
+        obsolete.forEach(parts::delete);
         working.written();
     }
 
@@ -140,6 +219,7 @@ public final class ModelStore {
                 working.lastEventTimestamp);
         header.setHalted(working.halted);
         header.setParts(working.parts);
+        header.setStoredParts(working.storedParts);
         return header;
     }
 
@@ -167,7 +247,4 @@ public final class ModelStore {
         return keys;
     }
 
-    private static String coordinateKey(String modelKey, String name) {
-        return modelKey + SEPARATOR + name;
-    }
 }

@@ -1,10 +1,8 @@
 package io.inertia.topology;
 
-import io.inertia.avro.BucketWeights;
 import io.inertia.avro.HyperParameters;
 import io.inertia.avro.ModelSnapshot;
 import io.inertia.avro.ModelSnapshotPart;
-import io.inertia.avro.NamedWeights;
 import io.inertia.avro.SnapshotParts;
 import io.inertia.config.InertiaConfig;
 import io.inertia.model.Example;
@@ -103,8 +101,6 @@ public final class SnapshotAssembler {
         }
         LinearModel model = SnapshotCodec.toModel(header);
         Map<String, ModelSnapshotPart> live = parts.getOrDefault(header.getModelKey(), Map.of());
-        int stateSize = header.getOptimizerState().getStateNames().size();
-        double[] slots = new double[1 + stateSize];
         for (int index = 0; index < layout.getParts(); index++) {
             String partKey = SnapshotLayout.partKey(header.getModelKey(), layout.getGeneration(), index);
             ModelSnapshotPart part = live.get(partKey);
@@ -112,34 +108,13 @@ public final class SnapshotAssembler {
                 throw new IllegalStateException("snapshot of '" + header.getModelKey() + "' at version "
                         + header.getVersion() + " lacks its part " + layout.getGeneration() + "/" + index);
             }
-            NamedWeights named = part.getNamed();
-            for (int i = 0; i < named.getNames().size(); i++) {
-                fill(slots, named.getWeights().get(i), named.getStates(), i);
-                model.putNamed(named.getNames().get(i), slots, named.getLastSteps().get(i));
-            }
-            BucketWeights hashed = part.getHashed();
-            for (int i = 0; i < hashed.getBuckets().size(); i++) {
-                fill(slots, hashed.getWeights().get(i), hashed.getStates(), i);
-                model.putNamed(Example.bucketName(hashed.getBuckets().get(i)), slots, hashed.getLastSteps().get(i));
-            }
+            PartPacker.unpack(part, model);
         }
         OnlineLearner learner = learnerOf(header.getHyperParameters(), header.getMetrics().getWindowSize());
         ModelSnapshot snapshot = SnapshotCodec.toSnapshot(header.getModelKey(), model, learner,
                 header.getHyperParameters(), header.getLastEventTimestamp());
         snapshot.setHalted(header.getHalted());
         return snapshot;
-    }
-
-    /** Weight {@code i} of a part's columns and its state values into {@code slots}. */
-    private static void fill(double[] slots, double weight, List<Double> states, int i) {
-        int stateSize = slots.length - 1;
-        if (states.size() < (i + 1) * stateSize) {
-            throw new IllegalArgumentException("a part has fewer state values than " + stateSize + " per weight");
-        }
-        slots[0] = weight;
-        for (int k = 0; k < stateSize; k++) {
-            slots[1 + k] = states.get(i * stateSize + k);
-        }
     }
 
     /** The learner that a snapshot's hyper-parameters describe, to bring its weights up to date. */

@@ -1,10 +1,8 @@
 package io.inertia.topology;
 
-import io.inertia.avro.BucketWeights;
 import io.inertia.avro.HyperParameters;
 import io.inertia.avro.ModelSnapshot;
 import io.inertia.avro.ModelSnapshotPart;
-import io.inertia.avro.NamedWeights;
 import io.inertia.avro.SnapshotParts;
 import io.inertia.model.LinearModel;
 import io.inertia.model.OnlineLearner;
@@ -29,13 +27,14 @@ import java.util.Optional;
 final class SnapshotEmitter {
 
     /** Room left in each record for the key, Kafka's record framing and rounding in the size bounds below. */
-    private static final int RECORD_RESERVE = 256;
+    static final int RECORD_RESERVE = 256;
 
     private final OnlineLearner learner;
     private final HyperParameters hyperParameters;
     private final int maxRecordBytes;
     private final ModelStore store;
     private final int slotWidth;
+    private final PartPacker packer;
     private final SingleObjectAvroSerde<ModelSnapshot> snapshotSerde = InertiaSerdes.modelSnapshot();
     private final SingleObjectAvroSerde<ModelSnapshotPart> partSerde = InertiaSerdes.modelSnapshotPart();
 
@@ -45,6 +44,7 @@ final class SnapshotEmitter {
         this.maxRecordBytes = maxRecordBytes;
         this.store = store;
         this.slotWidth = 1 + learner.stateNames().size();
+        this.packer = new PartPacker(slotWidth - 1, maxRecordBytes);
     }
 
     /**
@@ -153,6 +153,8 @@ final class SnapshotEmitter {
                 .build();
         ModelSnapshot header = store.header(working);
         header.setParts(parts);
+        // Where the store keeps the weights depends on when commits and evictions happened: never published.
+        header.setStoredParts(null);
         records.add(record(working.key, snapshotSerde.serialize(null, header)));
         if (base && previous != null) {
             // The previous generation's parts are obsolete once this header is visible: compaction may drop them.
@@ -167,100 +169,12 @@ final class SnapshotEmitter {
     /** Packs the weights at {@code coordinates} into parts numbered from {@code index}; returns the next index. */
     private int packParts(WorkingModel working, int[] coordinates, long generation, int index,
             List<SnapshotRecord> records) {
-        LinearModel model = working.model;
-        // Room for the weights: the record less its key, the part's scalar fields and the eight arrays' framing.
-        long budget = maxRecordBytes - RECORD_RESERVE - 2L * (5 + 3L * working.key.length()) - 200;
-        int stateSize = slotWidth - 1;
-        // No part holds more weights than fit in the budget at their smallest (a bucket: 23 bytes and the state).
-        Columns columns = new Columns(stateSize,
-                (int) Math.min(coordinates.length, budget / (23 + 8L * stateSize) + 1));
-        long bytes = 0;
-        for (int i : coordinates) {
-            String feature = model.coordinateFeature(i);
-            // Upper bounds of the encoding: varint ≤ 5 (int) or 10 (long) bytes, UTF-8 ≤ 3 bytes per char.
-            long size = (feature == null ? 5 : 5 + 3L * feature.length()) + 8 + 8L * stateSize + 10;
-            if (bytes + size > budget && bytes > 0) {
-                records.add(part(working, generation, index++, columns));
-                columns.clear();
-                bytes = 0;
-            }
-            columns.add(model, i);
-            bytes += size;
-        }
-        if (bytes > 0) {
-            records.add(part(working, generation, index++, columns));
+        for (ModelSnapshotPart part : packer.pack(working.key, working.model, coordinates, generation, index)) {
+            records.add(record(SnapshotLayout.partKey(working.key, generation, part.getIndex()),
+                    partSerde.serialize(null, part)));
+            index = part.getIndex() + 1;
         }
         return index;
-    }
-
-    private SnapshotRecord part(WorkingModel working, long generation, int index, Columns columns) {
-        ModelSnapshotPart part = new ModelSnapshotPart(working.key, generation, index, working.model.version(),
-                columns.named(), columns.hashed());
-        return record(SnapshotLayout.partKey(working.key, generation, index), partSerde.serialize(null, part));
-    }
-
-    /** A part's weights, column by column, in primitive arrays. */
-    private static final class Columns {
-        private final int stateSize;
-        private final List<String> names = new ArrayList<>();
-        private double[] namedWeights;
-        private double[] namedStates;
-        private long[] namedSteps;
-        private int[] buckets;
-        private double[] bucketWeights;
-        private double[] bucketStates;
-        private long[] bucketSteps;
-        private int hashedCount;
-
-        Columns(int stateSize, int capacity) {
-            this.stateSize = stateSize;
-            namedWeights = new double[capacity];
-            namedStates = new double[capacity * stateSize];
-            namedSteps = new long[capacity];
-            buckets = new int[capacity];
-            bucketWeights = new double[capacity];
-            bucketStates = new double[capacity * stateSize];
-            bucketSteps = new long[capacity];
-        }
-
-        void add(LinearModel model, int i) {
-            String feature = model.coordinateFeature(i);
-            if (feature != null) {
-                int at = names.size();
-                names.add(feature);
-                namedWeights[at] = model.coordinateSlot(i, 0);
-                for (int k = 0; k < stateSize; k++) {
-                    namedStates[at * stateSize + k] = model.coordinateSlot(i, 1 + k);
-                }
-                namedSteps[at] = model.lastStep(i);
-            } else {
-                int at = hashedCount++;
-                buckets[at] = model.coordinateBucket(i);
-                bucketWeights[at] = model.coordinateSlot(i, 0);
-                for (int k = 0; k < stateSize; k++) {
-                    bucketStates[at * stateSize + k] = model.coordinateSlot(i, 1 + k);
-                }
-                bucketSteps[at] = model.lastStep(i);
-            }
-        }
-
-        NamedWeights named() {
-            int n = names.size();
-            return new NamedWeights(List.copyOf(names), PrimitiveLists.of(namedWeights, n),
-                    PrimitiveLists.of(namedStates, n * stateSize), PrimitiveLists.of(namedSteps, n));
-        }
-
-        BucketWeights hashed() {
-            int n = hashedCount;
-            return new BucketWeights(PrimitiveLists.of(buckets, n), PrimitiveLists.of(bucketWeights, n),
-                    PrimitiveLists.of(bucketStates, n * stateSize), PrimitiveLists.of(bucketSteps, n));
-        }
-
-        /** Starts the next part; the arrays are reused, so a part must be serialized before the next is filled. */
-        void clear() {
-            names.clear();
-            hashedCount = 0;
-        }
     }
 
     private SnapshotRecord record(String key, byte[] value) {

@@ -21,6 +21,8 @@ final class WorkingModel {
     long lastEventTimestamp;
     /** The parts of the last snapshot published in parts, or null while the model has published none. */
     SnapshotParts parts;
+    /** Where the model store keeps its named weights, or null while it keeps none in parts. */
+    SnapshotParts storedParts;
 
     /** Whether the header differs from the stored one. */
     boolean headerDirty;

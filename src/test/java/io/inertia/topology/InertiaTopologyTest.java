@@ -329,8 +329,7 @@ class InertiaTopologyTest {
 
         /** The stored model of {@code key} as a full snapshot (header and every named weight), or null. */
         ModelSnapshot stored(String key) {
-            return new ModelStore(store(), driver.getKeyValueStore(ModelStore.COORDINATES), config.learner(),
-                    SnapshotCodec.hyperParameters(config)).snapshot(key);
+            return ModelStore.open(driver::getKeyValueStore, config).snapshot(key);
         }
 
         List<KeyValue<String, ModelSnapshot>> snapshots() {

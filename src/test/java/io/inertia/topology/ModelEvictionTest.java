@@ -187,8 +187,11 @@ class ModelEvictionTest {
         KeyValueStore<String, ModelCoordinate> coordinates = Stores.keyValueStoreBuilder(
                 Stores.inMemoryKeyValueStore(ModelStore.COORDINATES), Serdes.String(),
                 InertiaSerdes.modelCoordinate()).withLoggingDisabled().withCachingDisabled().build();
+        KeyValueStore<String, io.inertia.avro.ModelSnapshotPart> parts = Stores.keyValueStoreBuilder(
+                Stores.inMemoryKeyValueStore(ModelStore.PARTS), Serdes.String(),
+                InertiaSerdes.modelSnapshotPart()).withLoggingDisabled().withCachingDisabled().build();
         WorkingModelStore working = WorkingModelStore.builder(new WorkingModelStore.MemoryBudget(budget)).build();
-        for (StateStore store : List.<StateStore>of(headers, coordinates, working)) {
+        for (StateStore store : List.<StateStore>of(headers, parts, coordinates, working)) {
             store.init(context.getStateStoreContext(), store);
             context.addStateStore(store);
         }

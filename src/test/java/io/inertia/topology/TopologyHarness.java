@@ -90,8 +90,7 @@ final class TopologyHarness implements AutoCloseable {
 
     /** The stored model of {@code key} as a full snapshot (header and every named weight), or null. */
     ModelSnapshot stored(String key) {
-        return new ModelStore(headerStore(), driver.getKeyValueStore(ModelStore.COORDINATES), config.learner(),
-                SnapshotCodec.hyperParameters(config)).snapshot(key);
+        return ModelStore.open(driver::getKeyValueStore, config).snapshot(key);
     }
 
     /** Every snapshot published since the last call. */

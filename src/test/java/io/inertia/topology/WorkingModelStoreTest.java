@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.inertia.avro.LabeledEvent;
-import io.inertia.avro.ModelCoordinate;
+import io.inertia.avro.ModelSnapshotPart;
 import io.inertia.avro.ModelSnapshot;
 import io.inertia.config.InertiaConfig;
 import io.inertia.serde.InertiaSerdes;
@@ -52,32 +52,34 @@ class WorkingModelStoreTest {
         TestOutputTopic<String, ModelSnapshot> headers = harness.driver.createOutputTopic(
                 APPLICATION + "-" + ModelStore.NAME + "-changelog", new StringDeserializer(),
                 InertiaSerdes.modelSnapshot());
-        TestOutputTopic<String, ModelCoordinate> coordinates = harness.driver.createOutputTopic(
-                APPLICATION + "-" + ModelStore.COORDINATES + "-changelog", new StringDeserializer(),
-                InertiaSerdes.modelCoordinate());
+        TestOutputTopic<String, ModelSnapshotPart> parts = harness.driver.createOutputTopic(
+                APPLICATION + "-" + ModelStore.PARTS + "-changelog", new StringDeserializer(),
+                InertiaSerdes.modelSnapshotPart());
 
         harness.send("m", event(Map.of("a", 1.0), 1.0), 1L);
         List<TestRecord<String, ModelSnapshot>> firstHeaders = headers.readRecordsToList();
         assertEquals(1, firstHeaders.size());
         assertEquals(1, firstHeaders.get(0).value().getVersion());
         assertEquals(0.01, firstHeaders.get(0).value().getBias(), 1e-15);
-        assertTrue(firstHeaders.get(0).value().getNamedWeights().isEmpty(), "named weights live in coordinates");
-        List<TestRecord<String, ModelCoordinate>> first = coordinates.readRecordsToList();
+        assertTrue(firstHeaders.get(0).value().getNamedWeights().isEmpty(), "named weights live in parts");
+        List<TestRecord<String, ModelSnapshotPart>> first = parts.readRecordsToList();
         assertEquals(1, first.size());
-        assertEquals("m\u0000a", first.get(0).key());
-        assertEquals(0.01, first.get(0).value().getWeight(), 1e-15);
-        assertEquals(1, first.get(0).value().getLastStep());
+        assertEquals("m\u00000\u00000", first.get(0).key(), "the base of generation 0");
+        assertEquals(List.of("a"), first.get(0).value().getNamed().getNames());
+        assertEquals(0.01, first.get(0).value().getNamed().getWeights().get(0), 1e-15);
+        assertEquals(1L, first.get(0).value().getNamed().getLastSteps().get(0));
 
         harness.send("m", event(Map.of("b", 2.0), 1.0), 2L);
         List<TestRecord<String, ModelSnapshot>> secondHeaders = headers.readRecordsToList();
         assertEquals(1, secondHeaders.size());
         assertEquals(2, secondHeaders.get(0).value().getVersion());
         assertEquals(0.0289, secondHeaders.get(0).value().getBias(), 1e-15);
-        // Only what event 2 changed: weight b, not a (which it did not carry).
-        List<TestRecord<String, ModelCoordinate>> second = coordinates.readRecordsToList();
+        // Only what event 2 changed, weight b (not a, which it did not carry), in the generation's next part.
+        List<TestRecord<String, ModelSnapshotPart>> second = parts.readRecordsToList();
         assertEquals(1, second.size());
-        assertEquals("m\u0000b", second.get(0).key());
-        assertEquals(0.0198, second.get(0).value().getWeight(), 1e-15);
+        assertEquals("m\u00000\u00001", second.get(0).key());
+        assertEquals(List.of("b"), second.get(0).value().getNamed().getNames());
+        assertEquals(0.0198, second.get(0).value().getNamed().getWeights().get(0), 1e-15);
     }
 
     private static LabeledEvent event(Map<String, Double> features, double label) {
