@@ -638,71 +638,93 @@ public final class LinearModel {
      * the example's features); call before {@link OnlineLearner#learn}.
      */
     public Savepoint savepoint(Example example) {
-        int[] touched = new int[example.sparseCount()];
+        Savepoint savepoint = new Savepoint();
+        save(example, savepoint);
+        return savepoint;
+    }
+
+    /** As {@link #savepoint(Example)}, into {@code into} (reused from event to event: no allocation once grown). */
+    public void save(Example example, Savepoint into) {
+        int sparse = example.sparseCount();
+        into.ensure(denseSlots == null ? 0 : denseSlots.length, sparse, slotWidth);
         int existing = 0;
         for (int j = 0; j < example.nameCount(); j++) {
             Integer i = nameIndex.get(example.name(j));
             if (i != null) {
-                touched[existing++] = i;
+                into.coordinates[existing++] = i;
             }
         }
         for (int j = 0; j < example.bucketCount(); j++) {
             int i = bucketIndex.get(example.bucket(j));
             if (i >= 0) {
-                touched[existing++] = i;
+                into.coordinates[existing++] = i;
             }
         }
-        int[] coordinates = Arrays.copyOf(touched, existing);
-        double[] saved = new double[existing * slotWidth];
-        long[] savedSteps = new long[existing];
+        into.existing = existing;
         for (int j = 0; j < existing; j++) {
-            System.arraycopy(slots, coordinates[j] * slotWidth, saved, j * slotWidth, slotWidth);
-            savedSteps[j] = lastSteps[coordinates[j]];
+            System.arraycopy(slots, into.coordinates[j] * slotWidth, into.slots, j * slotWidth, slotWidth);
+            into.lastSteps[j] = lastSteps[into.coordinates[j]];
         }
-        return new Savepoint(denseSlots == null ? null : denseSlots.clone(), biasSlots.clone(), version, runningLoss,
-                l1Total, metrics.savepoint(), count, coordinates, saved, savedSteps);
+        into.hadDense = denseSlots != null;
+        if (denseSlots != null) {
+            System.arraycopy(denseSlots, 0, into.dense, 0, denseSlots.length);
+        }
+        System.arraycopy(biasSlots, 0, into.bias, 0, slotWidth);
+        into.version = version;
+        into.runningLoss = runningLoss;
+        into.l1Total = l1Total;
+        into.metrics = metrics.savepoint();
+        into.count = count;
     }
 
     /** Puts back what {@code savepoint} saved, removing the coordinates added since. */
     public void rollBack(Savepoint savepoint) {
-        denseSlots = savepoint.dense;
+        if (!savepoint.hadDense) {
+            denseSlots = null;
+        } else {
+            System.arraycopy(savepoint.dense, 0, denseSlots, 0, denseSlots.length);
+        }
         System.arraycopy(savepoint.bias, 0, biasSlots, 0, slotWidth);
         version = savepoint.version;
         runningLoss = savepoint.runningLoss;
         l1Total = savepoint.l1Total;
         metrics.rollBack(savepoint.metrics);
         truncateCoordinates(savepoint.count);
-        for (int j = 0; j < savepoint.coordinates.length; j++) {
+        for (int j = 0; j < savepoint.existing; j++) {
             System.arraycopy(savepoint.slots, j * slotWidth, slots, savepoint.coordinates[j] * slotWidth, slotWidth);
             lastSteps[savepoint.coordinates[j]] = savepoint.lastSteps[j];
         }
     }
 
-    /** The state of a model before an update; see {@link #savepoint}. */
+    /** The state of a model before an update; see {@link #savepoint}. Mutable, so that one can serve every event. */
     public static final class Savepoint {
-        private final double[] dense;
-        private final double[] bias;
-        private final long version;
-        private final double runningLoss;
-        private final double l1Total;
-        private final PrequentialMetrics.Savepoint metrics;
-        private final int count;
-        private final int[] coordinates;
-        private final double[] slots;
-        private final long[] lastSteps;
+        private double[] dense = new double[0];
+        private boolean hadDense;
+        private double[] bias = new double[0];
+        private long version;
+        private double runningLoss;
+        private double l1Total;
+        private PrequentialMetrics.Savepoint metrics;
+        private int count;
+        private int[] coordinates = new int[0];
+        private int existing;
+        private double[] slots = new double[0];
+        private long[] lastSteps = new long[0];
 
-        private Savepoint(double[] dense, double[] bias, long version, double runningLoss, double l1Total,
-                PrequentialMetrics.Savepoint metrics, int count, int[] coordinates, double[] slots, long[] lastSteps) {
-            this.dense = dense;
-            this.bias = bias;
-            this.version = version;
-            this.runningLoss = runningLoss;
-            this.l1Total = l1Total;
-            this.metrics = metrics;
-            this.count = count;
-            this.coordinates = coordinates;
-            this.slots = slots;
-            this.lastSteps = lastSteps;
+        private void ensure(int denseLength, int sparse, int slotWidth) {
+            if (dense.length < denseLength) {
+                dense = new double[denseLength];
+            }
+            if (bias.length < slotWidth) {
+                bias = new double[slotWidth];
+            }
+            if (coordinates.length < sparse) {
+                coordinates = new int[sparse];
+                lastSteps = new long[sparse];
+            }
+            if (slots.length < sparse * slotWidth) {
+                slots = new double[sparse * slotWidth];
+            }
         }
     }
 

@@ -63,6 +63,8 @@ final class LearnerProcessor implements Processor<byte[], byte[], byte[], byte[]
     private final SingleObjectAvroSerde<Prediction> predictionSerde = InertiaSerdes.prediction();
     private final LearningObserver observer;
     private final OnDivergence onDivergence;
+    /** What the current event's update changes, to roll it back on divergence; reused from event to event. */
+    private final LinearModel.Savepoint before = new LinearModel.Savepoint();
     private ProcessorContext<byte[], byte[]> context;
     private WorkingModelStore models;
     private SnapshotEmitter snapshots;
@@ -143,7 +145,7 @@ final class LearnerProcessor implements Processor<byte[], byte[], byte[], byte[]
             reject(record, problem.get());
             return;
         }
-        LinearModel.Savepoint before = model.savepoint(example);
+        model.save(example, before);
         long timestampBefore = working.lastEventTimestamp;
         LearningStep step = learner.learn(model, example);
         Optional<String> divergence = learner.divergence(model, example, step);

@@ -179,7 +179,8 @@ public final class ModelStore {
         if (changed.size() > 0 || (previous == null && working.model.coordinateCount() > 0)) {
             LinearModel model = working.model;
             boolean base = previous == null || previous.getWeightsSinceBase() >= previous.getBaseWeights();
-            int[] written = base ? model.sortedCoordinates() : model.sortCoordinates(changed.sorted());
+            // In the order they came: the store's bytes never reach a result, so there is nothing to sort.
+            int[] written = base ? allCoordinates(model) : changed.toArray();
             long generation = base ? (previous == null ? 0 : previous.getGeneration() + 1)
                     : previous.getGeneration();
             int first = base ? 0 : previous.getParts();
@@ -211,6 +212,14 @@ public final class ModelStore {
         // After the header that no longer names them: a restore sees either generation complete.
         obsolete.forEach(parts::delete);
         working.written();
+    }
+
+    private static int[] allCoordinates(LinearModel model) {
+        int[] all = new int[model.coordinateCount()];
+        for (int i = 0; i < all.length; i++) {
+            all[i] = i;
+        }
+        return all;
     }
 
     /** The header of {@code working} as stored: the snapshot record without named weights. */

@@ -115,11 +115,9 @@ final class WorkingModel {
             return members[j];
         }
 
-        /** The members, ascending. */
-        int[] sorted() {
-            int[] sorted = Arrays.copyOf(members, size);
-            Arrays.sort(sorted);
-            return sorted;
+        /** The members, in the order first added. */
+        int[] toArray() {
+            return Arrays.copyOf(members, size);
         }
 
         void clear() {

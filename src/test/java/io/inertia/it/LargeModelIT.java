@@ -317,7 +317,7 @@ class LargeModelIT {
         for (String application : List.of(CRASHED, REFERENCE)) {
             InertiaConfig config = config(application);
             for (String topic : List.of(config.snapshotTopic(), config.predictionTopic(), config.deadLetterTopic(),
-                    application + "-inertia-models-changelog", application + "-inertia-model-coordinates-changelog")) {
+                    application + "-inertia-models-changelog", application + "-inertia-model-parts-changelog")) {
                 assertTrue(topics.contains(topic), topic + " is among the topics scanned: " + topics);
             }
         }
@@ -327,7 +327,7 @@ class LargeModelIT {
                 measured.largest(), measured.largestAt()));
         for (String application : List.of(CRASHED, REFERENCE)) {
             for (String changelog : List.of(application + "-inertia-models-changelog",
-                    application + "-inertia-model-coordinates-changelog")) {
+                    application + "-inertia-model-parts-changelog")) {
                 assertTrue(sizes.get(changelog).records() > 0, changelog + " holds records");
             }
         }
