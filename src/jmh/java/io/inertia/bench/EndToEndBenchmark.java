@@ -130,6 +130,7 @@ public final class EndToEndBenchmark {
         cluster.awaitReachable();
         Thread hook = new Thread(this::abort, "bench-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
+        warmUp();
         List<CaseResult> results = new ArrayList<>();
         for (EndToEndCase c : options.cases) {
             if (aborting) {
@@ -187,6 +188,37 @@ public final class EndToEndBenchmark {
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+    }
+
+    /**
+     * One unmeasured pass-through over 300,000 dense events before the first case: the broker's own JIT and caches
+     * are cold in a fresh run, which made the first case's pass-through up to twice slower than the same case later.
+     */
+    private void warmUp() {
+        EndToEndCase c = new EndToEndCase(0, "warm-up", "broker warm-up", 300_000, 1, 1, 1, 10,
+                EndToEndCase.Features.DENSE, 0, EndToEndCase.all().get(0).target());
+        CaseNames names = new CaseNames(runId, c, stateRoot, logRoot);
+        current = names;
+        ChildJvm passThrough = null;
+        System.out.println();
+        System.out.println("== warm-up: an unmeasured pass-through over 300,000 dense events");
+        try {
+            cluster.createTopics(List.of(new NewTopic(names.input, 1, (short) 1),
+                    new NewTopic(names.passThroughOutput, 1, (short) 1)));
+            preload(new SyntheticEvents(c), names.input, c.defaultEvents());
+            passThrough = ChildJvm.start("pass-through", passThroughCommand(c, names), names.log("pass-through"));
+            measure(passThrough, names.passThroughApplication, names.input, c.defaultEvents());
+        } catch (RuntimeException e) {
+            System.out.println("  warm-up failed (the cases still run): " + BenchCluster.message(e));
+        } finally {
+            if (passThrough != null) {
+                passThrough.stop(STOP_GRACE);
+            }
+            if (!aborting) {
+                cleanUp(cluster, names);
+            }
+            current = null;
         }
     }
 
