@@ -578,9 +578,9 @@ public final class LinearModel {
     private Optional<String> firstNonFiniteDense() {
         if (denseSlots != null) {
             for (int offset = 0; offset < denseSlots.length; offset += slotWidth) {
-                String problem = nonFinite(denseSlots, offset, "dense weight " + offset / slotWidth);
-                if (problem != null) {
-                    return Optional.of(problem);
+                // The description is built only for the weight that fails: this check runs on every event.
+                if (!finite(denseSlots, offset)) {
+                    return Optional.of(nonFinite(denseSlots, offset, "dense weight " + offset / slotWidth));
                 }
             }
         }

@@ -23,7 +23,14 @@ public final class ProgressReport implements LearningObserver {
     @Override
     public void learned(String modelKey, long version, double loss, double runningLoss) {
         learned.increment();
-        models.put(modelKey, new double[] {version, runningLoss});
+        // One small array per model, overwritten in place: the line tolerates a version and loss a moment apart.
+        double[] latest = models.get(modelKey);
+        if (latest == null) {
+            models.put(modelKey, new double[] {version, runningLoss});
+        } else {
+            latest[0] = version;
+            latest[1] = runningLoss;
+        }
     }
 
     @Override

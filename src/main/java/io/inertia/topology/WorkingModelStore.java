@@ -114,8 +114,11 @@ public final class WorkingModelStore implements StateStore, CachedStateStore<Obj
 
     private void account(WorkingModel working) {
         long now = working.estimatedBytes();
-        budget.add(now - working.accountedBytes);
-        working.accountedBytes = now;
+        // Only on a change: the budget is shared by the stream threads, and most events do not change a model's size.
+        if (now != working.accountedBytes) {
+            budget.add(now - working.accountedBytes);
+            working.accountedBytes = now;
+        }
     }
 
     /**
