@@ -54,35 +54,89 @@ public final class Example {
      * @throws IllegalArgumentException naming the first problem found
      */
     public static Example of(double[] dense, Map<String, Double> named, double label, double weight) {
-        double[] denseCopy = checked(dense, named != null, label, weight);
-        if (named == null || named.isEmpty()) {
+        if (named == null) {
+            return of(dense, null, null, label, weight);
+        }
+        String[] names = new String[named.size()];
+        double[] values = new double[names.length];
+        toArrays(named, names, values);
+        return of(dense, names, values, label, weight);
+    }
+
+    /**
+     * As {@link #of(double[], Map, double, double)} for the named features {@code names[i]} = {@code values[i]} in
+     * any order (both null for none); a name given more than once counts once, with its last value.
+     */
+    public static Example of(double[] dense, String[] givenNames, double[] givenValues, double label, double weight) {
+        double[] denseCopy = checked(dense, givenNames != null, label, weight);
+        if (givenNames == null || givenNames.length == 0) {
             return new Example(denseCopy, NO_NAMES, NO_DOUBLES, NO_INTS, NO_DOUBLES, label, weight);
         }
-        String[] sorted = sortedNames(named);
+        checkNames(givenNames, givenValues);
+        int[] order = sortedByName(givenNames);
+        String[] sortedNames = new String[order.length];
+        double[] sortedValues = new double[order.length];
+        int distinct = 0;
+        for (int j = 0; j < order.length; j++) {
+            // Equal names sit together in position order: keep the last, as a map would.
+            if (j + 1 < order.length && givenNames[order[j]].equals(givenNames[order[j + 1]])) {
+                continue;
+            }
+            sortedNames[distinct] = givenNames[order[j]];
+            sortedValues[distinct++] = givenValues[order[j]];
+        }
         int bucketCount = 0;
-        for (String name : sorted) {
-            if (bucketOf(name) >= 0) {
+        for (int j = 0; j < distinct; j++) {
+            if (bucketOf(sortedNames[j]) >= 0) {
                 bucketCount++;
             }
         }
-        String[] names = new String[sorted.length - bucketCount];
+        String[] names = new String[distinct - bucketCount];
         double[] nameValues = new double[names.length];
         int[] buckets = new int[bucketCount];
         double[] bucketValues = new double[bucketCount];
         int n = 0;
         int b = 0;
-        for (String name : sorted) {
-            int bucket = bucketOf(name);
+        for (int j = 0; j < distinct; j++) {
+            int bucket = bucketOf(sortedNames[j]);
             if (bucket >= 0) {
                 buckets[b] = bucket;
-                bucketValues[b++] = named.get(name);
+                bucketValues[b++] = sortedValues[j];
             } else {
-                names[n] = name;
-                nameValues[n++] = named.get(name);
+                names[n] = sortedNames[j];
+                nameValues[n++] = sortedValues[j];
             }
         }
         sortByBucket(buckets, bucketValues, bucketCount);
         return new Example(denseCopy, names, nameValues, buckets, bucketValues, label, weight);
+    }
+
+    /** Positions 0..n−1 of {@code names} ordered by name, equal names by position. */
+    private static int[] sortedByName(String[] names) {
+        Integer[] order = new Integer[names.length];
+        for (int i = 0; i < order.length; i++) {
+            order[i] = i;
+        }
+        Arrays.sort(order, (a, b) -> {
+            int byName = names[a].compareTo(names[b]);
+            return byName != 0 ? byName : Integer.compare(a, b);
+        });
+        int[] sorted = new int[order.length];
+        for (int i = 0; i < order.length; i++) {
+            sorted[i] = order[i];
+        }
+        return sorted;
+    }
+
+    private static void toArrays(Map<String, Double> named, String[] names, double[] values) {
+        int i = 0;
+        for (Map.Entry<String, Double> feature : named.entrySet()) {
+            if (feature.getValue() == null) {
+                throw new IllegalArgumentException("feature '" + feature.getKey() + "' is null, not a finite number");
+            }
+            names[i] = feature.getKey();
+            values[i++] = feature.getValue();
+        }
     }
 
     /**
@@ -93,12 +147,24 @@ public final class Example {
      */
     public static Example hashed(double[] dense, Map<String, Double> named, FeatureHasher hasher, double label,
             double weight) {
-        double[] denseCopy = checked(dense, named != null, label, weight);
-        if (named == null || named.isEmpty()) {
+        if (named == null) {
+            return hashed(dense, null, null, hasher, label, weight);
+        }
+        String[] names = new String[named.size()];
+        double[] values = new double[names.length];
+        toArrays(named, names, values);
+        return hashed(dense, names, values, hasher, label, weight);
+    }
+
+    /** As {@link #hashed(double[], Map, FeatureHasher, double, double)} for the features {@code names[i]} = values[i]. */
+    public static Example hashed(double[] dense, String[] names, double[] values, FeatureHasher hasher, double label,
+            double weight) {
+        double[] denseCopy = checked(dense, names != null, label, weight);
+        if (names == null || names.length == 0) {
             return new Example(denseCopy, NO_NAMES, NO_DOUBLES, NO_INTS, NO_DOUBLES, label, weight);
         }
-        checkNames(named);
-        FeatureHasher.Buckets hashed = hasher.buckets(named);
+        checkNames(names, values);
+        FeatureHasher.Buckets hashed = hasher.buckets(names, values);
         return new Example(denseCopy, NO_NAMES, NO_DOUBLES, hashed.indices(), hashed.values(), label, weight);
     }
 
@@ -121,37 +187,17 @@ public final class Example {
         return denseCopy;
     }
 
-    /** Checks every feature of {@code named}: its name not empty, its value finite. */
-    private static void checkNames(Map<String, Double> named) {
-        for (Map.Entry<String, Double> feature : named.entrySet()) {
-            String name = feature.getKey();
-            Double value = feature.getValue();
-            if (name == null || name.isEmpty()) {
+    /** Checks every feature: its name not empty, its value finite. */
+    private static void checkNames(String[] names, double[] values) {
+        for (int i = 0; i < names.length; i++) {
+            if (names[i] == null || names[i].isEmpty()) {
                 throw new IllegalArgumentException("a named feature has an empty name");
             }
-            if (value == null || !Double.isFinite(value)) {
-                throw new IllegalArgumentException("feature '" + name + "' is " + value + ", not a finite number");
+            if (!Double.isFinite(values[i])) {
+                throw new IllegalArgumentException("feature '" + names[i] + "' is " + values[i]
+                        + ", not a finite number");
             }
         }
-    }
-
-    /** The names of {@code named} in ascending order, each checked: not empty, its value finite. */
-    private static String[] sortedNames(Map<String, Double> named) {
-        String[] sorted = new String[named.size()];
-        int i = 0;
-        for (Map.Entry<String, Double> feature : named.entrySet()) {
-            String name = feature.getKey();
-            Double value = feature.getValue();
-            if (name == null || name.isEmpty()) {
-                throw new IllegalArgumentException("a named feature has an empty name");
-            }
-            if (value == null || !Double.isFinite(value)) {
-                throw new IllegalArgumentException("feature '" + name + "' is " + value + ", not a finite number");
-            }
-            sorted[i++] = name;
-        }
-        Arrays.sort(sorted);
-        return sorted;
     }
 
     /** Sorts the first {@code count} buckets ascending, carrying their values along (insertion sort: events are small). */

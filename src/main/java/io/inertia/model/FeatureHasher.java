@@ -98,24 +98,33 @@ public final class FeatureHasher {
      * @throws NullPointerException when a name or a value is null
      */
     public Buckets buckets(Map<String, Double> named) {
-        int n = named.size();
-        String[] names = new String[n];
+        String[] names = new String[named.size()];
+        double[] values = new double[names.length];
+        int i = 0;
+        for (Map.Entry<String, Double> feature : named.entrySet()) {
+            names[i] = Objects.requireNonNull(feature.getKey(), "feature name");
+            values[i++] = feature.getValue();
+        }
+        return buckets(names, values);
+    }
+
+    /**
+     * As {@link #buckets(Map)} for the features {@code names[i]} = {@code values[i]}, in any order; a name given more
+     * than once counts once, with its last value (as a map would keep it).
+     */
+    public Buckets buckets(String[] names, double[] values) {
+        int n = names.length;
         double[] signed = new double[n];
         // Bucket in the high 32 bits, the feature's position in the low: one primitive sort orders them by bucket.
         long[] order = new long[n];
-        int i = 0;
-        for (Map.Entry<String, Double> feature : named.entrySet()) {
-            String name = Objects.requireNonNull(feature.getKey(), "feature name");
-            double value = feature.getValue();
-            int h = hashOf(name);
-            names[i] = name;
-            signed[i] = h < 0 ? -value : value;
+        for (int i = 0; i < n; i++) {
+            int h = hashOf(names[i]);
+            signed[i] = h < 0 ? -values[i] : values[i];
             order[i] = (long) (h & mask) << 32 | i;
-            i++;
         }
         sortSmall(order);
         int[] indices = new int[n];
-        double[] values = new double[n];
+        double[] sums = new double[n];
         int distinct = 0;
         for (int start = 0; start < n; ) {
             int bucket = (int) (order[start] >>> 32);
@@ -127,22 +136,28 @@ public final class FeatureHasher {
             if (end - start == 1) {
                 sum = signed[(int) order[start]];
             } else {
-                // A collision: add the values up in name order, so that the sum does not depend on the map's order.
+                // A collision: add the values up in name order, so that the sum does not depend on the input's order;
+                // among equal names by position, so that a repeated name counts once, with its last value.
                 Integer[] colliding = new Integer[end - start];
                 for (int j = start; j < end; j++) {
                     colliding[j - start] = (int) order[j];
                 }
-                java.util.Arrays.sort(colliding, (a, b) -> names[a].compareTo(names[b]));
+                java.util.Arrays.sort(colliding, (a, b) -> {
+                    int byName = names[a].compareTo(names[b]);
+                    return byName != 0 ? byName : Integer.compare(a, b);
+                });
                 sum = 0;
-                for (int at : colliding) {
-                    sum += signed[at];
+                for (int j = 0; j < colliding.length; j++) {
+                    if (j + 1 == colliding.length || !names[colliding[j]].equals(names[colliding[j + 1]])) {
+                        sum += signed[colliding[j]];
+                    }
                 }
             }
             indices[distinct] = bucket;
-            values[distinct++] = sum;
+            sums[distinct++] = sum;
             start = end;
         }
-        return new Buckets(java.util.Arrays.copyOf(indices, distinct), java.util.Arrays.copyOf(values, distinct));
+        return new Buckets(java.util.Arrays.copyOf(indices, distinct), java.util.Arrays.copyOf(sums, distinct));
     }
 
     /**

@@ -1,7 +1,6 @@
 package io.inertia.topology;
 
 import io.inertia.avro.HyperParameters;
-import io.inertia.avro.LabeledEvent;
 import io.inertia.avro.Prediction;
 import io.inertia.config.InertiaConfig.OnDivergence;
 import io.inertia.model.Example;
@@ -9,10 +8,10 @@ import io.inertia.model.FeatureHasher;
 import io.inertia.model.LinearModel;
 import io.inertia.model.OnlineLearner;
 import io.inertia.model.OnlineLearner.LearningStep;
+import io.inertia.serde.EventDecoder;
 import io.inertia.serde.InertiaSerdes;
 import io.inertia.serde.SingleObjectAvroSerde;
 import java.nio.charset.StandardCharsets;
-import java.util.List;
 import java.util.Optional;
 import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.header.Headers;
@@ -59,7 +58,7 @@ final class LearnerProcessor implements Processor<byte[], byte[], byte[], byte[]
     private final int maxRecordBytes;
     /** Hashes named features before learning; null when hashing is off (hash bits 0). */
     private final FeatureHasher hasher;
-    private final SingleObjectAvroSerde<LabeledEvent> eventSerde = InertiaSerdes.labeledEvent();
+    private final EventDecoder events = new EventDecoder();
     private final SingleObjectAvroSerde<Prediction> predictionSerde = InertiaSerdes.prediction();
     private final LearningObserver observer;
     private final OnDivergence onDivergence;
@@ -106,9 +105,9 @@ final class LearnerProcessor implements Processor<byte[], byte[], byte[], byte[]
             reject(record, "record value is null");
             return;
         }
-        LabeledEvent event;
+        EventDecoder.Event event;
         try {
-            event = eventSerde.deserialize(topic, record.value());
+            event = events.decode(topic, record.value());
         } catch (SerializationException e) {
             reject(record, e.getMessage());
             return;
@@ -167,8 +166,8 @@ final class LearnerProcessor implements Processor<byte[], byte[], byte[], byte[]
         }
         working.changed(step.coordinates());
         // The all-fields constructor: a builder would resolve every field's default on every event.
-        Prediction prediction = new Prediction(key, event.getEventId(), step.prediction(), step.score(),
-                event.getLabel(), step.loss(), step.version() - 1);
+        Prediction prediction = new Prediction(key, event.eventId(), step.prediction(), step.score(),
+                event.label(), step.loss(), step.version() - 1);
         context.forward(new Record<>(record.key(), predictionSerde.serialize(predictionTopic, prediction),
                 record.timestamp()), InertiaTopology.PREDICTION_SINK);
         observer.learned(key, step.version(), step.loss(), model.runningLoss());
@@ -183,20 +182,20 @@ final class LearnerProcessor implements Processor<byte[], byte[], byte[], byte[]
     }
 
     /** Why the record key and the event's model key cannot name a model, or empty when they can. */
-    private static Optional<String> keyProblem(String key, LabeledEvent event) {
-        if (event.getModelKey().isEmpty()) {
+    private static Optional<String> keyProblem(String key, EventDecoder.Event event) {
+        if (event.modelKey().isEmpty()) {
             return Optional.of("event modelKey is empty");
         }
         if (key.indexOf(ModelStore.SEPARATOR) >= 0) {
             return Optional.of("model key contains a NUL character");
         }
-        if (!key.equals(event.getModelKey())) {
-            return Optional.of("record key '" + key + "' differs from event modelKey '" + event.getModelKey() + "'");
+        if (!key.equals(event.modelKey())) {
+            return Optional.of("record key '" + key + "' differs from event modelKey '" + event.modelKey() + "'");
         }
         if (key.length() > MAX_KEY_LENGTH) {
             return Optional.of("model key is longer than " + MAX_KEY_LENGTH + " characters");
         }
-        if (event.getEventId() != null && event.getEventId().length() > MAX_KEY_LENGTH) {
+        if (event.eventId() != null && event.eventId().length() > MAX_KEY_LENGTH) {
             // It is copied into the prediction, which must stay within the record limit.
             return Optional.of("eventId is longer than " + MAX_KEY_LENGTH + " characters");
         }
@@ -209,20 +208,19 @@ final class LearnerProcessor implements Processor<byte[], byte[], byte[], byte[]
      *
      * @throws IllegalArgumentException naming the first problem
      */
-    private Example example(LabeledEvent event) {
-        double[] dense = dense(event.getDenseFeatures());
+    private Example example(EventDecoder.Event event) {
         if (hasher != null) {
-            return Example.hashed(dense, event.getNamedFeatures(), hasher, event.getLabel(), event.getWeight());
+            return Example.hashed(event.dense(), event.names(), event.values(), hasher, event.label(), event.weight());
         }
-        if (event.getNamedFeatures() != null) {
-            for (String name : event.getNamedFeatures().keySet()) {
+        if (event.names() != null) {
+            for (String name : event.names()) {
                 if (name != null && name.length() > MAX_NAME_LENGTH) {
                     throw new IllegalArgumentException("feature name '" + name.substring(0, 40) + "…' is longer than "
                             + MAX_NAME_LENGTH + " characters");
                 }
             }
         }
-        return Example.of(dense, event.getNamedFeatures(), event.getLabel(), event.getWeight());
+        return Example.of(event.dense(), event.names(), event.values(), event.label(), event.weight());
     }
 
     /** Handles an update of {@code working} to {@code version} that diverged and was rolled back. */
@@ -237,18 +235,6 @@ final class LearnerProcessor implements Processor<byte[], byte[], byte[], byte[]
             models.changed(working);
         }
         reject(record, reason + "; " + outcome);
-    }
-
-    private static double[] dense(List<Double> features) {
-        if (features == null) {
-            return null;
-        }
-        double[] values = new double[features.size()];
-        for (int i = 0; i < values.length; i++) {
-            Double value = features.get(i);
-            values[i] = value == null ? Double.NaN : value;
-        }
-        return values;
     }
 
     private void reject(Record<byte[], byte[]> record, String reason) {
