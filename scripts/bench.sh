@@ -163,8 +163,12 @@ case "${1:-all}" in
     run_e2e || e2e_status=$?
     echo >&2
     echo "bench: JMH benchmarks (${jmh_defaults[*]})" >&2
-    java -jar target/benchmarks.jar "${jmh_defaults[@]}" || die "JMH failed"
-    exit "$e2e_status"
+    mkdir -p target/bench
+    java -jar target/benchmarks.jar "${jmh_defaults[@]}" -rf json -rff target/bench/jmh.json || die "JMH failed"
+    jmh_status=0
+    java -cp target/benchmarks.jar io.inertia.bench.JmhTargets target/bench/jmh.json || jmh_status=$?
+    [ "$e2e_status" -ne 0 ] && exit "$e2e_status"
+    exit "$jmh_status"
     ;;
   e2e)
     shift
@@ -175,10 +179,13 @@ case "${1:-all}" in
   jmh)
     shift
     build_benchmarks
-    if [ "$#" -eq 0 ]; then
-      set -- "${jmh_defaults[@]}"
-    fi
     trap - EXIT INT TERM
+    if [ "$#" -eq 0 ]; then
+      # The defaults also print the targets: the core within 2× of its baseline, 2^24 within 1.5× of 2^16.
+      mkdir -p target/bench
+      java -jar target/benchmarks.jar "${jmh_defaults[@]}" -rf json -rff target/bench/jmh.json || die "JMH failed"
+      exec java -cp target/benchmarks.jar io.inertia.bench.JmhTargets target/bench/jmh.json
+    fi
     exec java -jar target/benchmarks.jar "$@"
     ;;
   help|-h|--help)
