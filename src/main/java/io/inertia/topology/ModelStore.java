@@ -169,8 +169,8 @@ public final class ModelStore {
     }
 
     /**
-     * Writes what changed in {@code working} since it was last written: its header (when changed) and its changed
-     * coordinates, in ascending coordinate order. O(what changed).
+     * Writes what changed in {@code working} since it was last written: its header (when changed) and the weights that
+     * changed, in parts (see {@link PartGeneration}). O(what changed), amortised.
      */
     void write(WorkingModel working) {
         WorkingModel.ChangeSet changed = working.storeChanges();
@@ -178,32 +178,16 @@ public final class ModelStore {
         List<String> obsolete = List.of();
         if (changed.size() > 0 || (previous == null && working.model.coordinateCount() > 0)) {
             LinearModel model = working.model;
-            boolean base = previous == null || previous.getWeightsSinceBase() >= previous.getBaseWeights();
+            PartGeneration next = PartGeneration.after(previous);
             // In the order they came: the store's bytes never reach a result, so there is nothing to sort.
-            int[] written = base ? allCoordinates(model) : changed.toArray();
-            long generation = base ? (previous == null ? 0 : previous.getGeneration() + 1)
-                    : previous.getGeneration();
-            int first = base ? 0 : previous.getParts();
-            List<ModelSnapshotPart> records = packer.pack(working.key, model, written, generation, first);
+            int[] written = next.base() ? allCoordinates(model) : changed.toArray();
+            List<ModelSnapshotPart> records = packer.pack(working.key, model, written, next.generation(),
+                    next.firstIndex());
             for (ModelSnapshotPart part : records) {
-                parts.put(SnapshotLayout.partKey(working.key, generation, part.getIndex()), part);
+                parts.put(SnapshotLayout.partKey(working.key, next.generation(), part.getIndex()), part);
             }
-            int next = first + records.size();
-            working.storedParts = SnapshotParts.newBuilder()
-                    .setGeneration(generation)
-                    .setBaseParts(base ? next : previous.getBaseParts())
-                    .setParts(next)
-                    .setSnapshotVersion(model.version())
-                    .setBaseWeights(base ? written.length : previous.getBaseWeights())
-                    .setWeightsSinceBase(base ? 0 : previous.getWeightsSinceBase() + written.length)
-                    .build();
-            if (base && previous != null) {
-                List<String> keys = new ArrayList<>();
-                for (int i = 0; i < previous.getParts(); i++) {
-                    keys.add(SnapshotLayout.partKey(working.key, previous.getGeneration(), i));
-                }
-                obsolete = keys;
-            }
+            working.storedParts = next.written(next.firstIndex() + records.size(), written.length, model.version());
+            obsolete = next.obsoleteKeys(working.key);
             working.headerDirty = true;
         }
         if (working.headerDirty) {

@@ -108,10 +108,9 @@ final class SnapshotEmitter {
 
     private Prepared inParts(WorkingModel working, int[] eventCoordinates) {
         LinearModel model = working.model;
-        SnapshotParts previous = working.parts;
-        boolean base = previous == null || previous.getWeightsSinceBase() >= previous.getBaseWeights();
+        PartGeneration next = PartGeneration.after(working.parts);
         int[] coordinates;
-        if (base) {
+        if (next.base()) {
             coordinates = model.sortedCoordinates();
         } else {
             WorkingModel.ChangeSet changed = working.snapshotChanges();
@@ -139,29 +138,17 @@ final class SnapshotEmitter {
                 }
             }
         }
-        long generation = base ? (previous == null ? 0 : previous.getGeneration() + 1) : previous.getGeneration();
-        int firstIndex = base ? 0 : previous.getParts();
         List<SnapshotRecord> records = new ArrayList<>();
-        int index = packParts(working, coordinates, generation, firstIndex, records);
-        SnapshotParts parts = SnapshotParts.newBuilder()
-                .setGeneration(generation)
-                .setBaseParts(base ? index : previous.getBaseParts())
-                .setParts(index)
-                .setSnapshotVersion(model.version())
-                .setBaseWeights(base ? coordinates.length : previous.getBaseWeights())
-                .setWeightsSinceBase(base ? 0 : previous.getWeightsSinceBase() + coordinates.length)
-                .build();
+        int index = packParts(working, coordinates, next.generation(), next.firstIndex(), records);
+        SnapshotParts parts = next.written(index, coordinates.length, model.version());
         ModelSnapshot header = store.header(working);
         header.setParts(parts);
         // Where the store keeps the weights depends on when commits and evictions happened: never published.
         header.setStoredParts(null);
         records.add(record(working.key, snapshotSerde.serialize(null, header)));
-        if (base && previous != null) {
-            // The previous generation's parts are obsolete once this header is visible: compaction may drop them.
-            for (int i = 0; i < previous.getParts(); i++) {
-                records.add(new SnapshotRecord(SnapshotLayout.utf8(
-                        SnapshotLayout.partKey(working.key, previous.getGeneration(), i)), null));
-            }
+        // The previous generation's parts are obsolete once this header is visible: compaction may drop them.
+        for (String obsolete : next.obsoleteKeys(working.key)) {
+            records.add(new SnapshotRecord(SnapshotLayout.utf8(obsolete), null));
         }
         return new Prepared(records, parts, null);
     }
