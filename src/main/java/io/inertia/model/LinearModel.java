@@ -220,7 +220,7 @@ public final class LinearModel {
             }
         }
         Arrays.sort(byName, (x, y) -> names[x].compareTo(names[y]));
-        Arrays.sort(byBucket);
+        sortByBucket(byBucket);
         int[] sorted = new int[coordinates.length];
         for (int j = 0; j < named; j++) {
             sorted[j] = byName[j];
@@ -311,6 +311,44 @@ public final class LinearModel {
         lastSteps[i] = currentTo;
         Arrays.fill(slots, i * slotWidth, (i + 1) * slotWidth, 0.0);
         return i;
+    }
+
+    /**
+     * Sorts {@code keys} (bucket in the high 32 bits, coordinate in the low, distinct buckets) by bucket: a least
+     * significant digit radix sort over the bucket, 11 bits per pass, for the hundreds of thousands of buckets a
+     * large model's snapshot lists; a pass whose digit is the same for every key is skipped.
+     */
+    private static void sortByBucket(long[] keys) {
+        if (keys.length < 256) {
+            Arrays.sort(keys);
+            return;
+        }
+        long[] from = keys;
+        long[] to = new long[keys.length];
+        int[] counts = new int[1 << 11];
+        for (int shift = 32; shift < 64; shift += 11) {
+            Arrays.fill(counts, 0);
+            for (long key : from) {
+                counts[(int) (key >>> shift) & 0x7FF]++;
+            }
+            if (counts[(int) (from[0] >>> shift) & 0x7FF] == from.length) {
+                continue;
+            }
+            for (int d = 0, start = 0; d < counts.length; d++) {
+                int count = counts[d];
+                counts[d] = start;
+                start += count;
+            }
+            for (long key : from) {
+                to[counts[(int) (key >>> shift) & 0x7FF]++] = key;
+            }
+            long[] swap = from;
+            from = to;
+            to = swap;
+        }
+        if (from != keys) {
+            System.arraycopy(from, 0, keys, 0, keys.length);
+        }
     }
 
     /**
@@ -746,25 +784,21 @@ public final class LinearModel {
 
     /**
      * An open-addressing map from bucket (≥ 0) to coordinate, with linear probing: no boxing and no entry objects, so
-     * that a hashed feature costs an array probe. Removal shifts later entries back, so no tombstones are needed.
+     * that a hashed feature costs an array probe. Key and value of a slot sit side by side ({@code entries[2s]},
+     * {@code entries[2s + 1]}), so a probe touches one cache line, not one in each of two arrays. Removal shifts later
+     * entries back, so no tombstones are needed.
      */
     private static final class BucketIndex {
         private static final int EMPTY = -1;
-        private int[] keys = new int[0];
-        private int[] values = new int[0];
+        /** Key at 2s, value at 2s + 1, for slot s; keys EMPTY when free. */
+        private int[] entries = new int[0];
         private int size;
 
-        private static int[] filled(int capacity) {
-            int[] array = new int[capacity];
-            Arrays.fill(array, EMPTY);
-            return array;
-        }
-
         int capacity() {
-            return keys.length;
+            return entries.length / 2;
         }
 
-        private int slot(int key, int mask) {
+        private static int slot(int key, int mask) {
             // Fibonacci hashing spreads consecutive buckets over the table.
             return (int) ((key * 0x9E3779B97F4A7C15L) >>> 32) & mask;
         }
@@ -773,11 +807,12 @@ public final class LinearModel {
             if (size == 0) {
                 return -1;
             }
-            int mask = keys.length - 1;
+            int[] table = entries;
+            int mask = (table.length >> 1) - 1;
             for (int at = slot(key, mask); ; at = (at + 1) & mask) {
-                int stored = keys[at];
+                int stored = table[2 * at];
                 if (stored == key) {
-                    return values[at];
+                    return table[2 * at + 1];
                 }
                 if (stored == EMPTY) {
                     return -1;
@@ -786,58 +821,57 @@ public final class LinearModel {
         }
 
         void put(int key, int value) {
-            if ((size + 1) * 2 > keys.length) {
+            if ((size + 1) * 2 > capacity()) {
                 grow();
             }
-            int mask = keys.length - 1;
+            int mask = capacity() - 1;
             int at = slot(key, mask);
-            while (keys[at] != EMPTY && keys[at] != key) {
+            while (entries[2 * at] != EMPTY && entries[2 * at] != key) {
                 at = (at + 1) & mask;
             }
-            if (keys[at] == EMPTY) {
+            if (entries[2 * at] == EMPTY) {
                 size++;
             }
-            keys[at] = key;
-            values[at] = value;
+            entries[2 * at] = key;
+            entries[2 * at + 1] = value;
         }
 
         void remove(int key) {
             if (size == 0) {
                 return;
             }
-            int mask = keys.length - 1;
+            int mask = capacity() - 1;
             int at = slot(key, mask);
-            while (keys[at] != key) {
-                if (keys[at] == EMPTY) {
+            while (entries[2 * at] != key) {
+                if (entries[2 * at] == EMPTY) {
                     return;
                 }
                 at = (at + 1) & mask;
             }
-            keys[at] = EMPTY;
+            entries[2 * at] = EMPTY;
             size--;
             // Shift back every later entry of the probe run that could sit at the freed place.
-            for (int next = (at + 1) & mask; keys[next] != EMPTY; next = (next + 1) & mask) {
-                int home = slot(keys[next], mask);
+            for (int next = (at + 1) & mask; entries[2 * next] != EMPTY; next = (next + 1) & mask) {
+                int home = slot(entries[2 * next], mask);
                 boolean movable = at <= next ? home <= at || home > next : home <= at && home > next;
                 if (movable) {
-                    keys[at] = keys[next];
-                    values[at] = values[next];
-                    keys[next] = EMPTY;
+                    entries[2 * at] = entries[2 * next];
+                    entries[2 * at + 1] = entries[2 * next + 1];
+                    entries[2 * next] = EMPTY;
                     at = next;
                 }
             }
         }
 
         private void grow() {
-            int[] oldKeys = keys;
-            int[] oldValues = values;
-            int capacity = Math.max(16, oldKeys.length * 2);
-            keys = filled(capacity);
-            values = new int[capacity];
+            int[] old = entries;
+            int capacity = Math.max(16, capacity() * 2);
+            entries = new int[2 * capacity];
+            Arrays.fill(entries, EMPTY);
             size = 0;
-            for (int i = 0; i < oldKeys.length; i++) {
-                if (oldKeys[i] != EMPTY) {
-                    put(oldKeys[i], oldValues[i]);
+            for (int s = 0; s < old.length; s += 2) {
+                if (old[s] != EMPTY) {
+                    put(old[s], old[s + 1]);
                 }
             }
         }

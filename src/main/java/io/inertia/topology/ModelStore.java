@@ -193,8 +193,11 @@ public final class ModelStore {
         if (working.headerDirty) {
             headers.put(working.key, header(working));
         }
-        // After the header that no longer names them: a restore sees either generation complete.
-        obsolete.forEach(parts::delete);
+        // After the header that no longer names them: a restore sees either generation complete. A put of null, not
+        // delete(), which would read and decode each old part (hundreds of KiB) only to return it.
+        for (String key : obsolete) {
+            parts.put(key, null);
+        }
         working.written();
     }
 

@@ -1,12 +1,16 @@
 package io.inertia.topology;
 
 import java.util.AbstractList;
+import java.util.Iterator;
 import java.util.List;
+import java.util.NoSuchElementException;
 import java.util.RandomAccess;
 
 /**
  * Read-only {@link List} views of primitive arrays, for the array fields of Avro records written from a model's
- * arrays: no copy, and no boxed element kept.
+ * arrays: no copy, and no boxed element kept. Each view has an iterator class of its own: Avro's generated encoders
+ * iterate the lists, and {@link AbstractList}'s shared iterator would make that call site see every list type, so the
+ * JIT could neither inline it nor drop the boxes it creates.
  */
 final class PrimitiveLists {
 
@@ -46,6 +50,26 @@ final class PrimitiveLists {
         public int size() {
             return size;
         }
+
+        @Override
+        public Iterator<Double> iterator() {
+            return new Iterator<>() {
+                private int next;
+
+                @Override
+                public boolean hasNext() {
+                    return next < size;
+                }
+
+                @Override
+                public Double next() {
+                    if (next >= size) {
+                        throw new NoSuchElementException();
+                    }
+                    return values[next++];
+                }
+            };
+        }
     }
 
     private static final class Longs extends AbstractList<Long> implements RandomAccess {
@@ -66,6 +90,26 @@ final class PrimitiveLists {
         public int size() {
             return size;
         }
+
+        @Override
+        public Iterator<Long> iterator() {
+            return new Iterator<>() {
+                private int next;
+
+                @Override
+                public boolean hasNext() {
+                    return next < size;
+                }
+
+                @Override
+                public Long next() {
+                    if (next >= size) {
+                        throw new NoSuchElementException();
+                    }
+                    return values[next++];
+                }
+            };
+        }
     }
 
     private static final class Ints extends AbstractList<Integer> implements RandomAccess {
@@ -85,6 +129,26 @@ final class PrimitiveLists {
         @Override
         public int size() {
             return size;
+        }
+
+        @Override
+        public Iterator<Integer> iterator() {
+            return new Iterator<>() {
+                private int next;
+
+                @Override
+                public boolean hasNext() {
+                    return next < size;
+                }
+
+                @Override
+                public Integer next() {
+                    if (next >= size) {
+                        throw new NoSuchElementException();
+                    }
+                    return values[next++];
+                }
+            };
         }
     }
 }
