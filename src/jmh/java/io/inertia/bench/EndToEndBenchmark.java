@@ -39,7 +39,8 @@ import org.apache.kafka.common.config.TopicConfig;
  * <p>For each case it creates an input topic of its own ({@code message.timestamp.type=LogAppendTime}), preloads N
  * seeded events ({@link SyntheticEvents}), then runs, one after the other and each in a child JVM with
  * {@code -Xmx1g}, {@code processing.guarantee=exactly_once_v2}, {@code commit.interval.ms=100} and the case's
- * {@code num.stream.threads}: the {@link PassThroughApplication}, and {@code java -jar target/inertia.jar run}. Each
+ * {@code num.stream.threads}: the {@link PassThroughApplication}, {@code java -jar target/inertia.jar run}, and the
+ * pass-through once more (the broker's speed drifts within a run; the ratio is taken to the mean of the two). Each
  * reads the topic from offset 0 until its committed consumer-group offsets reach N. Throughput is the events committed
  * between the first observation of committed offsets above 0 and reaching N, over that time, so JVM start and the
  * first rebalance are left out. The learner's peak RSS is its VmHWM. With the learner still running and caught up, a
@@ -207,7 +208,8 @@ public final class EndToEndBenchmark {
             cluster.createTopics(List.of(new NewTopic(names.input, 1, (short) 1),
                     new NewTopic(names.passThroughOutput, 1, (short) 1)));
             preload(new SyntheticEvents(c), names.input, c.defaultEvents());
-            passThrough = ChildJvm.start("pass-through", passThroughCommand(c, names), names.log("pass-through"));
+            passThrough = ChildJvm.start("pass-through", passThroughCommand(c, names, names.passThroughApplication,
+                    "pass-through"), names.log("pass-through"));
             measure(passThrough, names.passThroughApplication, names.input, c.defaultEvents());
         } catch (RuntimeException e) {
             System.out.println("  warm-up failed (the cases still run): " + BenchCluster.message(e));
@@ -246,7 +248,8 @@ public final class EndToEndBenchmark {
                 throw new BenchmarkFailure(names.input + " holds " + stored + " events after preloading " + events);
             }
 
-            passThrough = ChildJvm.start("pass-through", passThroughCommand(c, names), names.log("pass-through"));
+            passThrough = ChildJvm.start("pass-through", passThroughCommand(c, names, names.passThroughApplication,
+                    "pass-through"), names.log("pass-through"));
             result.passThrough = measure(passThrough, names.passThroughApplication, names.input, events);
             passThrough.stop(STOP_GRACE);
 
@@ -271,6 +274,14 @@ public final class EndToEndBenchmark {
                             + learner.failureLine(), learner.lastLogLine());
                 }
             }
+            result.peakRssKb = Math.max(result.peakRssKb, learner.samplePeakRssKb());
+            learner.stop(STOP_GRACE);
+            // The same pass-through once more, after the learner: the broker's speed drifts within a run (by up to 2×
+            // on this machine), and the mean of a pass-through before and after brackets the learner's run.
+            passThrough = ChildJvm.start("pass-through-after", passThroughCommand(c, names,
+                    names.passThroughAfterApplication, "pass-through-after"), names.log("pass-through-after"));
+            result.passThroughAfter = measure(passThrough, names.passThroughAfterApplication, names.input, events);
+            passThrough.stop(STOP_GRACE);
         } catch (RuntimeException e) {
             // One case's failure (of the harness, or a client error) is reported; the other cases still run.
             result.error = e instanceof BenchmarkFailure ? e.getMessage() : BenchCluster.message(e);
@@ -379,10 +390,10 @@ public final class EndToEndBenchmark {
         }
     }
 
-    private List<String> passThroughCommand(EndToEndCase c, CaseNames names) {
+    private List<String> passThroughCommand(EndToEndCase c, CaseNames names, String applicationId, String state) {
         List<String> command = new ArrayList<>(List.of(ChildJvm.java(), CHILD_HEAP, "-cp", ownClassPath(),
-                PassThroughApplication.class.getName(), options.bootstrapServers, names.passThroughApplication,
-                names.input, names.passThroughOutput, names.stateDir("pass-through").toString()));
+                PassThroughApplication.class.getName(), options.bootstrapServers, applicationId,
+                names.input, names.passThroughOutput, names.stateDir(state).toString()));
         commonSettings(c).forEach((key, value) -> command.add(key + "=" + value));
         return command;
     }
@@ -441,7 +452,8 @@ public final class EndToEndBenchmark {
         } catch (BenchmarkFailure e) {
             System.err.println("bench e2e: " + e.getMessage());
         }
-        leftoverGroups.addAll(cluster.deleteGroups(List.of(names.passThroughApplication, names.learnerApplication)));
+        leftoverGroups.addAll(cluster.deleteGroups(List.of(names.passThroughApplication, names.learnerApplication,
+                names.passThroughAfterApplication)));
         deleteTree(names.stateDir);
     }
 
@@ -497,7 +509,13 @@ public final class EndToEndBenchmark {
                 }
             }
             Boolean met = r.met();
-            out.append(String.format(Locale.ROOT, format, label, rate(r.passThrough), rate(r.inertia),
+            String pass = Double.isNaN(r.passThroughRate()) ? rate(r.passThrough)
+                    : String.format(Locale.ROOT, "%,.0f", r.passThroughRate());
+            if (r.passThrough != null && r.passThroughAfter != null) {
+                notes.add(label + ": pass-through " + rate(r.passThrough) + " ev/s before the learner, "
+                        + rate(r.passThroughAfter) + " after");
+            }
+            out.append(String.format(Locale.ROOT, format, label, pass, rate(r.inertia),
                     Double.isNaN(r.ratio()) ? "—" : String.format(Locale.ROOT, "%.2f", r.ratio()),
                     r.spec.target().describe(), met == null ? "—" : met ? "yes" : "NO",
                     r.peakRssKb < 0 ? "—" : Long.toString(r.peakRssKb / MIB), latencyRate, processed, committed));
@@ -512,7 +530,8 @@ public final class EndToEndBenchmark {
             }
         }
         out.append(String.format(Locale.ROOT, "%nThroughput: events committed between the first observation of "
-                + "committed offsets > 0 and reaching N, over that time (JVM start and the first rebalance left out)."
+                + "committed offsets > 0 and reaching N, over that time (JVM start and the first rebalance left out);"
+                + "%nthe pass-through's is the mean of a run before the learner and one after it (both in the notes)."
                 + "%nLatency: receipt wall time − broker append time of the event, for every case whose learner ran "
                 + "to its end, with events%nproduced at min(%,d, half the learner's throughput) events/s for %d s "
                 + "once it had caught up; \"processed\" reads read_uncommitted.%nread_committed latency cannot be "
@@ -568,6 +587,8 @@ public final class EndToEndBenchmark {
             node.put("hashBits", r.spec.hashBits());
             node.put("preloadSeconds", r.preloadSeconds);
             phaseJson(node.putObject("passThrough"), r.passThrough);
+            phaseJson(node.putObject("passThroughAfter"), r.passThroughAfter);
+            putNumber(node, "passThroughEventsPerSecond", r.passThroughRate());
             phaseJson(node.putObject("inertia"), r.inertia);
             putNumber(node, "ratio", r.ratio());
             ObjectNode target = node.putObject("target");
@@ -740,6 +761,8 @@ public final class EndToEndBenchmark {
         final long events;
         double preloadSeconds = Double.NaN;
         Phase passThrough;
+        /** The same pass-through, run again after the learner. */
+        Phase passThroughAfter;
         Phase inertia;
         LatencyProbe.Result latency;
         long peakRssKb = -1;
@@ -750,12 +773,22 @@ public final class EndToEndBenchmark {
             this.events = events;
         }
 
-        double ratio() {
-            if (passThrough == null || inertia == null || passThrough.status != Status.COMPLETED
-                    || inertia.status != Status.COMPLETED) {
+        /** The pass-through's events/s: the mean of its runs before and after the learner (or the one that ran). */
+        double passThroughRate() {
+            if (passThrough == null || passThrough.status != Status.COMPLETED) {
                 return Double.NaN;
             }
-            return inertia.eventsPerSecond / passThrough.eventsPerSecond;
+            if (passThroughAfter == null || passThroughAfter.status != Status.COMPLETED) {
+                return passThrough.eventsPerSecond;
+            }
+            return (passThrough.eventsPerSecond + passThroughAfter.eventsPerSecond) / 2;
+        }
+
+        double ratio() {
+            if (inertia == null || inertia.status != Status.COMPLETED) {
+                return Double.NaN;
+            }
+            return inertia.eventsPerSecond / passThroughRate();
         }
 
         /** Whether the target is met; null when the case has none. */
@@ -781,6 +814,7 @@ public final class EndToEndBenchmark {
         final String input;
         final String passThroughOutput;
         final String passThroughApplication;
+        final String passThroughAfterApplication;
         final String learnerApplication;
         final String snapshots;
         final String predictions;
@@ -797,6 +831,7 @@ public final class EndToEndBenchmark {
             input = base + ".events";
             passThroughOutput = base + ".pass-through-out";
             passThroughApplication = base + ".pass-through";
+            passThroughAfterApplication = base + ".pass-through-after";
             learnerApplication = base + ".inertia";
             snapshots = base + ".snapshots";
             predictions = base + ".predictions";
