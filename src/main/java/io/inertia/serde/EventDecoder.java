@@ -1,18 +1,22 @@
 package io.inertia.serde;
 
 import io.inertia.avro.LabeledEvent;
+import java.io.EOFException;
 import java.io.IOException;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import org.apache.avro.SchemaNormalization;
-import org.apache.avro.io.BinaryDecoder;
-import org.apache.avro.io.DecoderFactory;
 import org.apache.kafka.common.errors.SerializationException;
 
 /**
  * Reads {@link LabeledEvent} records (single-object encoding) straight into arrays, for the learner's hot path: a
- * record written with the current schema is read field by field with Avro's {@link BinaryDecoder}, without the
- * boxed list and hash map of the generated class. Any other record (another writer schema, or bytes that do not
+ * record written with the current schema is read field by field straight from its bytes (Avro's binary encoding,
+ * see {@code Cursor}), without the boxed list and hash map of the generated class. Any other record (another writer schema, or bytes that do not
  * parse) goes through the {@link SingleObjectAvroSerde}, which resolves older and newer schemas and reports what is
  * wrong in one line, so both paths accept and refuse the same records and read them the same. Not thread-safe.
  */
@@ -22,7 +26,7 @@ public final class EventDecoder {
 
     private final SingleObjectAvroSerde<LabeledEvent> serde = InertiaSerdes.labeledEvent();
     private final byte[] header = new byte[10];
-    private BinaryDecoder decoder;
+    private long fallbacks;
 
     /** A decoder of LabeledEvent records. */
     public EventDecoder() {
@@ -62,7 +66,13 @@ public final class EventDecoder {
                 // Truncated or malformed: the serde says why in its own words.
             }
         }
+        fallbacks++;
         return fromRecord(serde.deserialize(topic, bytes));
+    }
+
+    /** How many records went through Avro's reader instead of the direct one (for tests). */
+    long fallbacks() {
+        return fallbacks;
     }
 
     private boolean hasCurrentHeader(byte[] bytes) {
@@ -79,56 +89,122 @@ public final class EventDecoder {
 
     /** The fields in the order of schemas/LabeledEvent.avsc. */
     private Event readCurrent(byte[] bytes) throws IOException {
-        decoder = DecoderFactory.get().binaryDecoder(bytes, header.length, bytes.length - header.length, decoder);
-        String modelKey = decoder.readString();
+        Cursor in = new Cursor(bytes, header.length);
+        String modelKey = in.readString();
         double[] dense = null;
-        if (unionBranch(2) == 1) {
+        if (in.readUnionBranch() == 1) {
             dense = new double[8];
             int n = 0;
-            for (long block = decoder.readArrayStart(); block != 0; block = decoder.arrayNext()) {
+            for (long block = in.readBlockCount(); block != 0; block = in.readBlockCount()) {
                 for (long i = 0; i < block; i++) {
                     if (n == dense.length) {
-                        dense = java.util.Arrays.copyOf(dense, n * 2);
+                        dense = Arrays.copyOf(dense, n * 2);
                     }
-                    dense[n++] = decoder.readDouble();
+                    dense[n++] = in.readDouble();
                 }
             }
-            dense = java.util.Arrays.copyOf(dense, n);
+            dense = Arrays.copyOf(dense, n);
         }
         String[] names = null;
         double[] values = null;
-        if (unionBranch(2) == 1) {
+        if (in.readUnionBranch() == 1) {
             names = new String[16];
             values = new double[16];
             int n = 0;
-            for (long block = decoder.readMapStart(); block != 0; block = decoder.mapNext()) {
+            for (long block = in.readBlockCount(); block != 0; block = in.readBlockCount()) {
                 for (long i = 0; i < block; i++) {
                     if (n == names.length) {
-                        names = java.util.Arrays.copyOf(names, n * 2);
-                        values = java.util.Arrays.copyOf(values, n * 2);
+                        names = Arrays.copyOf(names, n * 2);
+                        values = Arrays.copyOf(values, n * 2);
                     }
-                    names[n] = decoder.readString();
-                    values[n++] = decoder.readDouble();
+                    names[n] = in.readString();
+                    values[n++] = in.readDouble();
                 }
             }
-            names = java.util.Arrays.copyOf(names, n);
-            values = java.util.Arrays.copyOf(values, n);
+            names = Arrays.copyOf(names, n);
+            values = Arrays.copyOf(values, n);
         }
-        double label = decoder.readDouble();
-        double weight = decoder.readDouble();
-        String eventId = unionBranch(2) == 1 ? decoder.readString() : null;
-        if (!decoder.isEnd()) {
+        double label = in.readDouble();
+        double weight = in.readDouble();
+        String eventId = in.readUnionBranch() == 1 ? in.readString() : null;
+        if (!in.atEnd()) {
             throw new IOException("bytes after the record");
         }
         return new Event(modelKey, dense, names, values, label, weight, eventId);
     }
 
-    private int unionBranch(int branches) throws IOException {
-        int branch = decoder.readIndex();
-        if (branch < 0 || branch >= branches) {
-            throw new IOException("union branch " + branch);
+    /**
+     * Avro's binary encoding read from a byte array, the parts LabeledEvent uses: zig-zag varints, little-endian
+     * doubles, length-prefixed UTF-8 strings, and array and map blocks (a negative count is followed by the block's
+     * size in bytes, as Avro allows). Anything out of bounds or malformed throws, and the caller falls back to Avro's
+     * own reader. Avro's BinaryDecoder checks and refills its buffer on every read, which cost the hot path more than
+     * the learning step.
+     */
+    private static final class Cursor {
+        private static final VarHandle DOUBLE_LE = MethodHandles.byteArrayViewVarHandle(double[].class,
+                ByteOrder.LITTLE_ENDIAN);
+        private final byte[] bytes;
+        private int at;
+
+        Cursor(byte[] bytes, int at) {
+            this.bytes = bytes;
+            this.at = at;
         }
-        return branch;
+
+        long readLong() throws IOException {
+            long raw = 0;
+            for (int shift = 0; shift < 64; shift += 7) {
+                if (at >= bytes.length) {
+                    throw new EOFException();
+                }
+                int b = bytes[at++];
+                raw |= (long) (b & 0x7F) << shift;
+                if (b >= 0) {
+                    return (raw >>> 1) ^ -(raw & 1);
+                }
+            }
+            throw new IOException("invalid long encoding");
+        }
+
+        int readUnionBranch() throws IOException {
+            long branch = readLong();
+            if (branch != 0 && branch != 1) {
+                throw new IOException("union branch " + branch);
+            }
+            return (int) branch;
+        }
+
+        long readBlockCount() throws IOException {
+            long count = readLong();
+            if (count < 0) {
+                readLong();
+                count = -count;
+            }
+            return count;
+        }
+
+        double readDouble() throws IOException {
+            if (bytes.length - at < 8) {
+                throw new EOFException();
+            }
+            double value = (double) DOUBLE_LE.get(bytes, at);
+            at += 8;
+            return value;
+        }
+
+        String readString() throws IOException {
+            long length = readLong();
+            if (length < 0 || length > bytes.length - at) {
+                throw new IOException("string length " + length);
+            }
+            String value = new String(bytes, at, (int) length, StandardCharsets.UTF_8);
+            at += (int) length;
+            return value;
+        }
+
+        boolean atEnd() {
+            return at == bytes.length;
+        }
     }
 
     private static Event fromRecord(LabeledEvent event) {

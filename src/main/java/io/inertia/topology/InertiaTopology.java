@@ -40,8 +40,8 @@ public final class InertiaTopology {
         topology.addSource(SOURCE, new ByteArrayDeserializer(), new ByteArrayDeserializer(), config.inputTopic());
         // A new processor per get(): Kafka Streams creates one per task and rebuilds them on rebalance.
         topology.addProcessor(LEARNER, () -> new LearnerProcessor(config.learner(),
-                SnapshotCodec.hyperParameters(config), config.snapshotEvery(), config.predictionTopic(),
-                config.hashBits(), config.onDivergence(), config.maxRecordBytes(), observer),
+                SnapshotCodec.hyperParameters(config), config.snapshotEvery(), config.hashBits(),
+                config.onDivergence(), config.maxRecordBytes(), observer),
                 SOURCE);
         topology.addStateStore(ModelStore.headerStore(), LEARNER);
         topology.addStateStore(ModelStore.partStore(), LEARNER);

@@ -1,7 +1,6 @@
 package io.inertia.topology;
 
 import io.inertia.avro.HyperParameters;
-import io.inertia.avro.Prediction;
 import io.inertia.config.InertiaConfig.OnDivergence;
 import io.inertia.model.Example;
 import io.inertia.model.FeatureHasher;
@@ -9,8 +8,7 @@ import io.inertia.model.LinearModel;
 import io.inertia.model.OnlineLearner;
 import io.inertia.model.OnlineLearner.LearningStep;
 import io.inertia.serde.EventDecoder;
-import io.inertia.serde.InertiaSerdes;
-import io.inertia.serde.SingleObjectAvroSerde;
+import io.inertia.serde.PredictionEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.Optional;
 import org.apache.kafka.common.errors.SerializationException;
@@ -54,12 +52,11 @@ final class LearnerProcessor implements Processor<byte[], byte[], byte[], byte[]
     private final OnlineLearner learner;
     private final HyperParameters hyperParameters;
     private final long snapshotEvery;
-    private final String predictionTopic;
     private final int maxRecordBytes;
     /** Hashes named features before learning; null when hashing is off (hash bits 0). */
     private final FeatureHasher hasher;
     private final EventDecoder events = new EventDecoder();
-    private final SingleObjectAvroSerde<Prediction> predictionSerde = InertiaSerdes.prediction();
+    private final PredictionEncoder predictions = new PredictionEncoder();
     private final LearningObserver observer;
     private final OnDivergence onDivergence;
     /** What the current event's update changes, to roll it back on divergence; reused from event to event. */
@@ -69,14 +66,12 @@ final class LearnerProcessor implements Processor<byte[], byte[], byte[], byte[]
     private SnapshotEmitter snapshots;
 
     /** A learner processor that handles a diverging update as {@code onDivergence} says. */
-    LearnerProcessor(OnlineLearner learner, HyperParameters hyperParameters, long snapshotEvery,
-            String predictionTopic, int hashBits, OnDivergence onDivergence, int maxRecordBytes,
-            LearningObserver observer) {
+    LearnerProcessor(OnlineLearner learner, HyperParameters hyperParameters, long snapshotEvery, int hashBits,
+            OnDivergence onDivergence, int maxRecordBytes, LearningObserver observer) {
         this.onDivergence = onDivergence;
         this.learner = learner;
         this.hyperParameters = hyperParameters;
         this.snapshotEvery = snapshotEvery;
-        this.predictionTopic = predictionTopic;
         this.maxRecordBytes = maxRecordBytes;
         this.hasher = hashBits > 0 ? FeatureHasher.of(hashBits) : null;
         this.observer = observer;
@@ -165,11 +160,9 @@ final class LearnerProcessor implements Processor<byte[], byte[], byte[], byte[]
             }
         }
         working.changed(step.coordinates());
-        // The all-fields constructor: a builder would resolve every field's default on every event.
-        Prediction prediction = new Prediction(key, event.eventId(), step.prediction(), step.score(),
-                event.label(), step.loss(), step.version() - 1);
-        context.forward(new Record<>(record.key(), predictionSerde.serialize(predictionTopic, prediction),
-                record.timestamp()), InertiaTopology.PREDICTION_SINK);
+        byte[] prediction = predictions.encode(key, event.eventId(), step.prediction(), step.score(), event.label(),
+                step.loss(), step.version() - 1);
+        context.forward(new Record<>(record.key(), prediction, record.timestamp()), InertiaTopology.PREDICTION_SINK);
         observer.learned(key, step.version(), step.loss(), model.runningLoss());
         if (snapshot != null) {
             for (SnapshotEmitter.SnapshotRecord part : snapshot.records) {

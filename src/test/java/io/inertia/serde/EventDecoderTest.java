@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.inertia.avro.LabeledEvent;
 import java.util.ArrayList;
@@ -71,6 +72,7 @@ class EventDecoderTest {
             assertEquals(expected.getWeight(), actual.weight());
             assertEquals(expected.getEventId(), actual.eventId());
         }
+        assertEquals(0, decoder.fallbacks(), "every record of the current schema is read directly");
     }
 
     @Test
@@ -88,5 +90,89 @@ class EventDecoderTest {
         byte[] garbage = "not avro at all".getBytes(java.nio.charset.StandardCharsets.UTF_8);
         assertEquals(assertThrows(SerializationException.class, () -> serde.deserialize(TOPIC, garbage)).getMessage(),
                 assertThrows(SerializationException.class, () -> decoder.decode(TOPIC, garbage)).getMessage());
+    }
+
+    @Test
+    void shouldReadArraysAndMapsWrittenInSizedBlocks() throws Exception {
+        // Avro's blocking encoder writes each block as a negative count and its size in bytes: legal, and what a
+        // producer streaming large records may send.
+        Map<String, Double> named = new LinkedHashMap<>();
+        List<Double> dense = new ArrayList<>();
+        for (int i = 0; i < 300; i++) {
+            named.put("name-" + i, i / 7.0);
+            dense.add(-i / 3.0);
+        }
+        LabeledEvent event = LabeledEvent.newBuilder().setModelKey("blocks").setDenseFeatures(dense)
+                .setNamedFeatures(named).setLabel(0.5).setEventId("b").build();
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        out.write(Arrays.copyOf(serde.serialize(TOPIC, event), 10));
+        org.apache.avro.io.BinaryEncoder encoder = new org.apache.avro.io.EncoderFactory()
+                .configureBlockSize(64).blockingBinaryEncoder(out, null);
+        new org.apache.avro.specific.SpecificDatumWriter<>(LabeledEvent.class).write(event, encoder);
+        encoder.flush();
+        byte[] bytes = out.toByteArray();
+        assertTrue(bytes.length > serde.serialize(TOPIC, event).length, "written in several sized blocks");
+
+        EventDecoder.Event read = decoder.decode(TOPIC, bytes);
+
+        assertArrayEquals(dense.stream().mapToDouble(Double::doubleValue).toArray(), read.dense());
+        assertEquals(300, read.names().length);
+        for (int i = 0; i < 300; i++) {
+            assertEquals("name-" + i, read.names()[i]);
+            assertEquals(i / 7.0, read.values()[i]);
+        }
+        assertEquals("b", read.eventId());
+        assertEquals(0, decoder.fallbacks(), "read directly, not by Avro's reader");
+    }
+
+    @Test
+    void shouldAcceptAndRefuseExactlyWhatAvroDoesWhateverByteIsDamaged() {
+        byte[] whole = serde.serialize(TOPIC, LabeledEvent.newBuilder().setModelKey("model-π")
+                .setDenseFeatures(List.of(1.0, -2.0)).setNamedFeatures(Map.of("a", 1.0, "bb", 2.0))
+                .setLabel(1.0).setWeight(0.5).setEventId("x").build());
+        for (int length = 0; length < whole.length; length++) {
+            byte[] cut = Arrays.copyOf(whole, length);
+            assertSameOutcome(cut, "cut at " + length);
+        }
+        for (int position = 10; position < whole.length; position++) {
+            for (int bit = 0; bit < 8; bit++) {
+                byte[] damaged = whole.clone();
+                damaged[position] ^= (byte) (1 << bit);
+                assertSameOutcome(damaged, "bit " + bit + " of byte " + position);
+            }
+        }
+    }
+
+    /** Either both readers refuse {@code bytes} with the same message, or both read the same event. */
+    private void assertSameOutcome(byte[] bytes, String what) {
+        LabeledEvent expected;
+        try {
+            expected = serde.deserialize(TOPIC, bytes);
+        } catch (SerializationException refused) {
+            SerializationException actual = assertThrows(SerializationException.class,
+                    () -> decoder.decode(TOPIC, bytes), what);
+            assertEquals(refused.getMessage(), actual.getMessage(), what);
+            return;
+        }
+        EventDecoder.Event actual = decoder.decode(TOPIC, bytes);
+        assertEquals(expected.getModelKey(), actual.modelKey(), what);
+        assertEquals(expected.getLabel(), actual.label(), what);
+        assertEquals(expected.getWeight(), actual.weight(), what);
+        assertEquals(expected.getEventId(), actual.eventId(), what);
+        if (expected.getDenseFeatures() == null) {
+            assertNull(actual.dense(), what);
+        } else {
+            assertArrayEquals(expected.getDenseFeatures().stream().mapToDouble(Double::doubleValue).toArray(),
+                    actual.dense(), what);
+        }
+        if (expected.getNamedFeatures() == null) {
+            assertNull(actual.names(), what);
+        } else {
+            Map<String, Double> read = new LinkedHashMap<>();
+            for (int i = 0; i < actual.names().length; i++) {
+                read.put(actual.names()[i], actual.values()[i]);
+            }
+            assertEquals(expected.getNamedFeatures(), read, what);
+        }
     }
 }

@@ -196,7 +196,7 @@ class ModelEvictionTest {
             context.addStateStore(store);
         }
         LearnerProcessor processor = new LearnerProcessor(config.learner(), SnapshotCodec.hyperParameters(config),
-                config.snapshotEvery(), config.predictionTopic(), config.hashBits(), config.onDivergence(),
+                config.snapshotEvery(), config.hashBits(), config.onDivergence(),
                 config.maxRecordBytes(), LearningObserver.NONE);
         processor.init(context);
         var serde = InertiaSerdes.labeledEvent();
