@@ -8,8 +8,8 @@
 #                                               scripts/bench.sh e2e --scale 0.1      every N a tenth
 #                                               scripts/bench.sh e2e --list           the cases
 #                                               scripts/bench.sh e2e --help           every option
-#   scripts/bench.sh jmh [JMH OPTIONS]        JMH only; without options one fork, 3 warm-up and 5 measured
-#                                             iterations of 1 s; any option replaces those, e.g.
+#   scripts/bench.sh jmh [JMH OPTIONS]        JMH only; without options one fork, 3 warm-up (1 s) and 5 measured
+#                                             iterations of 2 s; any option replaces those, e.g.
 #                                               scripts/bench.sh jmh SparseEventBenchmark.learnOneEvent -p hashBits=24
 #                                               scripts/bench.sh jmh -h                JMH's own options
 #   scripts/bench.sh help                     this text
@@ -155,7 +155,7 @@ run_e2e() {
   return "$status"
 }
 
-jmh_defaults=(-f 1 -wi 3 -i 5 -w 1s -r 1s)
+jmh_defaults=(-f 1 -wi 3 -i 5 -w 1s -r 2s)
 
 case "${1:-all}" in
   all)

@@ -44,7 +44,11 @@ public final class LinearModel {
     private String[] names = new String[0];
     /** Per coordinate: its bucket, or −1 for a named feature. */
     private int[] buckets = new int[0];
-    private long[] lastSteps = new long[0];
+    /**
+     * Per coordinate i, from {@code at(i)}: its slot block (the weight, then the optimizer state; {@code slotWidth}
+     * values), then the update it is current to, stored as the raw bits of a long. One block per coordinate, so that
+     * an event's feature touches one place in memory for its weight, state and last step.
+     */
     private double[] slots;
     private int count;
 
@@ -126,7 +130,7 @@ public final class LinearModel {
     public SortedMap<String, double[]> namedSlots() {
         TreeMap<String, double[]> all = new TreeMap<>();
         for (int i = 0; i < count; i++) {
-            all.put(coordinateName(i), Arrays.copyOfRange(slots, i * slotWidth, (i + 1) * slotWidth));
+            all.put(coordinateName(i), Arrays.copyOfRange(slots, at(i), at(i) + slotWidth));
         }
         return Collections.unmodifiableSortedMap(all);
     }
@@ -173,18 +177,18 @@ public final class LinearModel {
 
     /** Value {@code k} of coordinate {@code i}'s slot block (0 the weight, then the optimizer state). */
     public double coordinateSlot(int i, int k) {
-        return slots[i * slotWidth + k];
+        return slots[at(i) + k];
     }
 
     /** The update count up to which coordinate {@code i} is current. */
     public long lastStep(int i) {
-        return lastSteps[i];
+        return stepOf(i);
     }
 
     /** The update count up to which sparse parameter {@code name} is current, or −1 when the model does not have it. */
     public long lastStep(String name) {
         int i = coordinateOf(name);
-        return i < 0 ? -1 : lastSteps[i];
+        return i < 0 ? -1 : stepOf(i);
     }
 
     /**
@@ -240,9 +244,9 @@ public final class LinearModel {
                 biasSlots.clone(), version, runningLoss, metricsCopy);
         copy.l1Total = l1Total;
         for (int i = 0; i < count; i++) {
-            int j = names[i] != null ? copy.namedCoordinate(names[i], lastSteps[i])
-                    : copy.bucketCoordinate(buckets[i], lastSteps[i]);
-            System.arraycopy(slots, i * slotWidth, copy.slots, j * slotWidth, slotWidth);
+            int j = names[i] != null ? copy.namedCoordinate(names[i], stepOf(i))
+                    : copy.bucketCoordinate(buckets[i], stepOf(i));
+            System.arraycopy(slots, at(i), copy.slots, copy.at(j), slotWidth);
         }
         return copy;
     }
@@ -259,8 +263,8 @@ public final class LinearModel {
         }
         int bucket = Example.bucketOf(name);
         int i = bucket >= 0 ? bucketCoordinate(bucket, currentTo) : namedCoordinate(name, currentTo);
-        System.arraycopy(slots, 0, this.slots, i * slotWidth, slotWidth);
-        lastSteps[i] = currentTo;
+        System.arraycopy(slots, 0, this.slots, at(i), slotWidth);
+        setStep(i, currentTo);
         return i;
     }
 
@@ -270,8 +274,8 @@ public final class LinearModel {
             throw new IllegalArgumentException("slots of bucket " + bucket + " do not have length " + slotWidth);
         }
         int i = bucketCoordinate(bucket, currentTo);
-        System.arraycopy(slots, 0, this.slots, i * slotWidth, slotWidth);
-        lastSteps[i] = currentTo;
+        System.arraycopy(slots, 0, this.slots, at(i), slotWidth);
+        setStep(i, currentTo);
         return i;
     }
 
@@ -302,14 +306,13 @@ public final class LinearModel {
             int capacity = Math.max(INITIAL_COORDINATES, names.length * 2);
             names = Arrays.copyOf(names, capacity);
             buckets = Arrays.copyOf(buckets, capacity);
-            lastSteps = Arrays.copyOf(lastSteps, capacity);
-            slots = Arrays.copyOf(slots, capacity * slotWidth);
+            slots = Arrays.copyOf(slots, capacity * (slotWidth + 1));
         }
         int i = count++;
         names[i] = name;
         buckets[i] = bucket;
-        lastSteps[i] = currentTo;
-        Arrays.fill(slots, i * slotWidth, (i + 1) * slotWidth, 0.0);
+        setStep(i, currentTo);
+        Arrays.fill(slots, at(i), at(i) + slotWidth, 0.0);
         return i;
     }
 
@@ -403,9 +406,10 @@ public final class LinearModel {
      * since the cumulative penalty clips the weight at every update of the dense path.
      */
     void catchUpCoordinate(int i, Optimizer optimizer, LearningRateSchedule schedule, Regularization regularization) {
-        if (lastSteps[i] < version) {
-            catchUp(slots, i * slotWidth, lastSteps[i], optimizer, schedule, regularization);
-            lastSteps[i] = version;
+        long last = stepOf(i);
+        if (last < version) {
+            catchUp(slots, at(i), last, optimizer, schedule, regularization);
+            setStep(i, version);
         }
     }
 
@@ -415,9 +419,10 @@ public final class LinearModel {
      */
     void caughtUpSlots(int i, double[] into, Optimizer optimizer, LearningRateSchedule schedule,
             Regularization regularization) {
-        System.arraycopy(slots, i * slotWidth, into, 0, slotWidth);
-        if (lastSteps[i] < version) {
-            catchUp(into, 0, lastSteps[i], optimizer, schedule, regularization);
+        System.arraycopy(slots, at(i), into, 0, slotWidth);
+        long last = stepOf(i);
+        if (last < version) {
+            catchUp(into, 0, last, optimizer, schedule, regularization);
         }
     }
 
@@ -445,6 +450,21 @@ public final class LinearModel {
     /** Adds the sparse parameters {@code example} carries that the model does not have yet, at zero. */
     void addMissing(Example example) {
         coordinatesOf(example);
+    }
+
+    /** Where coordinate {@code i}'s block starts in {@link #slots}. */
+    private int at(int i) {
+        return i * (slotWidth + 1);
+    }
+
+    /** The update coordinate {@code i} is current to. */
+    private long stepOf(int i) {
+        // Raw bits both ways: a plain copy of the 64 bits, never arithmetic on them.
+        return Double.doubleToRawLongBits(slots[at(i) + slotWidth]);
+    }
+
+    private void setStep(int i, long step) {
+        slots[at(i) + slotWidth] = Double.longBitsToDouble(step);
     }
 
     /** The bias b. */
@@ -490,13 +510,13 @@ public final class LinearModel {
         for (int j = 0; j < example.nameCount(); j++) {
             Integer i = nameIndex.get(example.name(j));
             if (i != null) {
-                sum += slots[i * slotWidth] * example.nameValue(j);
+                sum += slots[at(i)] * example.nameValue(j);
             }
         }
         for (int j = 0; j < example.bucketCount(); j++) {
             int i = bucketIndex.get(example.bucket(j));
             if (i >= 0) {
-                sum += slots[i * slotWidth] * example.bucketValue(j);
+                sum += slots[at(i)] * example.bucketValue(j);
             }
         }
         return sum + biasSlots[0];
@@ -510,7 +530,7 @@ public final class LinearModel {
             sum += denseSlots[i * slotWidth] * example.dense(i);
         }
         for (int j = 0; j < coordinates.length; j++) {
-            sum += slots[coordinates[j] * slotWidth] * sparseValue(example, j);
+            sum += slots[at(coordinates[j])] * sparseValue(example, j);
         }
         return sum + biasSlots[0];
     }
@@ -541,9 +561,9 @@ public final class LinearModel {
         }
         for (int j = 0; j < coordinates.length; j++) {
             int i = coordinates[j];
-            stepWeight(slots, i * slotWidth, scoreGradient * sparseValue(example, j), optimizer, learningRate, t,
+            stepWeight(slots, at(i), scoreGradient * sparseValue(example, j), optimizer, learningRate, t,
                     regularization);
-            lastSteps[i] = t;
+            setStep(i, t);
         }
         optimizer.step(biasSlots, 0, clip(scoreGradient, regularization.clipValue()), learningRate, t);
     }
@@ -591,7 +611,7 @@ public final class LinearModel {
         }
         for (String name : named) {
             int i = coordinateOf(name);
-            String problem = i < 0 ? null : nonFinite(slots, i * slotWidth, "weight '" + name + "'");
+            String problem = i < 0 ? null : nonFinite(slots, at(i), "weight '" + name + "'");
             if (problem != null) {
                 return Optional.of(problem);
             }
@@ -606,8 +626,8 @@ public final class LinearModel {
             return fixed;
         }
         for (int i : coordinates) {
-            if (!finite(slots, i * slotWidth)) {
-                return Optional.of(nonFinite(slots, i * slotWidth, "weight '" + coordinateName(i) + "'"));
+            if (!finite(slots, at(i))) {
+                return Optional.of(nonFinite(slots, at(i), "weight '" + coordinateName(i) + "'"));
             }
         }
         return firstNonFiniteStatistic();
@@ -700,8 +720,8 @@ public final class LinearModel {
         }
         into.existing = existing;
         for (int j = 0; j < existing; j++) {
-            System.arraycopy(slots, into.coordinates[j] * slotWidth, into.slots, j * slotWidth, slotWidth);
-            into.lastSteps[j] = lastSteps[into.coordinates[j]];
+            System.arraycopy(slots, at(into.coordinates[j]), into.slots, j * slotWidth, slotWidth);
+            into.lastSteps[j] = stepOf(into.coordinates[j]);
         }
         into.hadDense = denseSlots != null;
         if (denseSlots != null) {
@@ -729,8 +749,8 @@ public final class LinearModel {
         metrics.rollBack(savepoint.metrics);
         truncateCoordinates(savepoint.count);
         for (int j = 0; j < savepoint.existing; j++) {
-            System.arraycopy(savepoint.slots, j * slotWidth, slots, savepoint.coordinates[j] * slotWidth, slotWidth);
-            lastSteps[savepoint.coordinates[j]] = savepoint.lastSteps[j];
+            System.arraycopy(savepoint.slots, j * slotWidth, slots, at(savepoint.coordinates[j]), slotWidth);
+            setStep(savepoint.coordinates[j], savepoint.lastSteps[j]);
         }
     }
 
@@ -799,8 +819,9 @@ public final class LinearModel {
         }
 
         private static int slot(int key, int mask) {
-            // Fibonacci hashing spreads consecutive buckets over the table.
-            return (int) ((key * 0x9E3779B97F4A7C15L) >>> 32) & mask;
+            // Fibonacci hashing: the top bits of the product depend on every bit of the key (the low bits would
+            // fold keys that differ only above the table's size onto neighbouring slots).
+            return (int) ((key * 0x9E3779B97F4A7C15L) >>> (64 - Integer.bitCount(mask))) & mask;
         }
 
         int get(int key) {

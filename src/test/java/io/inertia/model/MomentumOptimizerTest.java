@@ -137,4 +137,17 @@ class MomentumOptimizerTest {
         assertEquals(vb, model.biasSlots()[1], EXACT, "v_b at version " + version);
         assertEquals(runningLoss, model.runningLoss(), EXACT, "runningLoss at version " + version);
     }
+
+    @ParameterizedTest
+    @ValueSource(doubles = {0.0, 0.5, 0.9, 0.99, 0.999, 0.999999})
+    void shouldTakeTheSamePowersAsMathPowAtEveryDistance(double beta) {
+        MomentumOptimizer optimizer = MomentumOptimizer.of(beta);
+        for (long k = 0; k < 20_000; k++) {
+            assertEquals(Double.doubleToRawLongBits(Math.pow(beta, k)), Double.doubleToRawLongBits(optimizer.power(k)),
+                    "β^" + k);
+        }
+        for (long k : new long[] {65_536, 1_000_000, 123_456_789, Long.MAX_VALUE}) {
+            assertEquals(Math.pow(beta, k), optimizer.power(k), "β^" + k);
+        }
+    }
 }
