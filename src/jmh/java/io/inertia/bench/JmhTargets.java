@@ -38,7 +38,7 @@ public final class JmhTargets {
         System.out.println();
         System.out.println("JMH targets (µs per 20-feature event)");
         System.out.printf(Locale.ROOT, "%-11s %-9s %10s %10s %7s %-7s %5s %15s%n", "vocabulary", "buckets", "core",
-                "baseline", "ratio", "target", "met?", "whole topology");
+                "baseline", "ratio", "target", "met?", "processor path");
         for (Map.Entry<Integer, Map<Integer, Double>> byVocabulary : core.entrySet()) {
             int vocabulary = byVocabulary.getKey();
             for (Map.Entry<Integer, Double> entry : byVocabulary.getValue().entrySet()) {

@@ -7,27 +7,17 @@ import io.inertia.model.FeatureHasher;
 import io.inertia.model.LinearModel;
 import io.inertia.model.OnlineLearner;
 import io.inertia.model.OnlineLearner.LearningStep;
+import io.inertia.replay.LocalLearner;
 import io.inertia.serde.InertiaSerdes;
 import io.inertia.serde.SingleObjectAvroSerde;
 import io.inertia.topology.InertiaTopology;
 import io.inertia.topology.LearningObserver;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.Properties;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringSerializer;
-import org.apache.kafka.streams.StreamsConfig;
-import org.apache.kafka.streams.TestInputTopic;
-import org.apache.kafka.streams.TopologyTestDriver;
+import org.apache.kafka.common.header.Headers;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Level;
@@ -61,11 +51,11 @@ import org.openjdk.jmh.annotations.TearDown;
  *       directly on plain arrays (2^b weights, velocities and last steps indexed by bucket; catch-up by the closed
  *       form with a table of β^k; no metrics, no divergence check): the arithmetic and memory traffic that touching
  *       20 weights and the bias costs at all. The target is the learning core within 2× of it.</li>
- *   <li>{@link #processOneEvent}: the full processor path, one Avro event piped through {@link InertiaTopology} in a
- *       {@link TopologyTestDriver} with {@code inertia.hash-bits} = b: decode, validate, hash, load the header and the
- *       model (in memory after the first event), learn, publish the prediction, and every 1,000 updates the model's
- *       snapshot in parts. The driver commits after every record, so each event also writes what it changed to the
- *       RocksDB stores and their changelog: a per-event commit that {@code inertia run} does every 100 ms.</li>
+ *   <li>{@link #processOneEvent}: the full processor path without Kafka itself, one Avro event through the
+ *       learner of {@link InertiaTopology} in a {@link LocalLearner} with {@code inertia.hash-bits} = b: decode,
+ *       validate, hash, learn, encode the prediction, every 1,000 updates the model's snapshot in parts, and every
+ *       {@value FullTopology#COMMIT_EVERY} events a commit that writes what changed to the (in-memory) stores, as
+ *       {@code inertia run} does every 100 ms. Producing to Kafka and RocksDB are what it leaves out.</li>
  * </ul>
  */
 @BenchmarkMode(Mode.AverageTime)
@@ -119,9 +109,12 @@ public class SparseEventBenchmark {
         }
     }
 
-    /** The whole topology in a test driver with a pre-trained model in its stores. */
+    /** The learner's processor and stores, driven without Kafka Streams, with a pre-trained model. */
     @State(Scope.Benchmark)
     public static class FullTopology {
+
+        /** Events between two commits of the working models to the stores. */
+        static final int COMMIT_EVERY = 1_000;
 
         /** b: named features are hashed into 2^b buckets. */
         @Param({"16", "20", "24"})
@@ -131,64 +124,55 @@ public class SparseEventBenchmark {
         @Param({"200000"})
         int vocabulary;
 
-        Path stateDir;
-        TopologyTestDriver driver;
-        TestInputTopic<String, byte[]> input;
+        LocalLearner learner;
+        String topic;
+        byte[] key;
         byte[][] events;
-        long timestamp;
+        long offset;
         int next;
 
         @Setup(Level.Trial)
-        public void train() throws IOException {
+        public void train() {
             InertiaConfig config = InertiaConfig.of(Map.of(
                     "inertia.hash-bits", Integer.toString(hashBits),
-                    "inertia.snapshot-every", Long.toString(Long.MAX_VALUE)));
-            stateDir = Files.createTempDirectory("inertia-bench");
-            Properties properties = new Properties();
-            properties.put(StreamsConfig.APPLICATION_ID_CONFIG, "inertia-bench");
-            properties.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
-            properties.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
-            driver = new TopologyTestDriver(InertiaTopology.build(config, LearningObserver.NONE), properties);
-            input = driver.createInputTopic(config.inputTopic(), new StringSerializer(), new ByteArraySerializer());
-            SingleObjectAvroSerde<LabeledEvent> serde = InertiaSerdes.labeledEvent();
-            EventSource source = new EventSource(vocabulary);
-            source.pretraining().forEach(named -> {
-                input.pipeInput(MODEL_KEY, serde.serialize(config.inputTopic(), event(named, source)), timestamp++);
-                if (timestamp % 1024 == 0) {
-                    dropOutput();
+                    "inertia.snapshot-every", "1000"));
+            topic = config.inputTopic();
+            key = MODEL_KEY.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            // What the learner publishes is dropped: the benchmark measures producing it, not keeping it.
+            learner = new LocalLearner(config, LearningObserver.NONE, new LocalLearner.Outputs() {
+                @Override
+                public void snapshot(byte[] key, byte[] value, long timestamp) {
+                }
+
+                @Override
+                public void prediction(byte[] key, byte[] value, long timestamp) {
+                }
+
+                @Override
+                public void deadLetter(byte[] key, byte[] value, long timestamp, Headers headers) {
+                    throw new IllegalStateException("a benchmark event was rejected");
                 }
             });
-            dropOutput();
+            SingleObjectAvroSerde<LabeledEvent> serde = InertiaSerdes.labeledEvent();
+            EventSource source = new EventSource(vocabulary);
+            source.pretraining().forEach(named -> process(serde.serialize(topic, event(named, source))));
+            learner.commit();
             events = new byte[MEASURED_EVENTS][];
             for (int i = 0; i < events.length; i++) {
-                events[i] = serde.serialize(config.inputTopic(), event(source.randomEvent(), source));
+                events[i] = serde.serialize(topic, event(source.randomEvent(), source));
             }
         }
 
-        /**
-         * The driver keeps every record produced (predictions, and the stores' changelog records) in memory; drop them
-         * between iterations.
-         */
-        @Setup(Level.Iteration)
-        public void dropOutput() {
-            for (String topic : driver.producedTopicNames()) {
-                driver.createOutputTopic(topic, new ByteArrayDeserializer(), new ByteArrayDeserializer())
-                        .readRecordsToList();
+        void process(byte[] event) {
+            learner.process(key, event, offset, topic, 0, offset);
+            if (++offset % COMMIT_EVERY == 0) {
+                learner.commit();
             }
         }
 
         @TearDown(Level.Trial)
-        public void close() throws IOException {
-            driver.close();
-            try (Stream<Path> paths = Files.walk(stateDir)) {
-                paths.sorted(Comparator.reverseOrder()).forEach(path -> {
-                    try {
-                        Files.delete(path);
-                    } catch (IOException e) {
-                        throw new UncheckedIOException(e);
-                    }
-                });
-            }
+        public void close() {
+            learner.close();
         }
 
         private static LabeledEvent event(Map<String, Double> named, EventSource source) {
@@ -289,8 +273,7 @@ public class SparseEventBenchmark {
 
     @Benchmark
     public void processOneEvent(FullTopology topology) {
-        byte[] event = topology.events[topology.next++ & (MEASURED_EVENTS - 1)];
-        topology.input.pipeInput(MODEL_KEY, event, topology.timestamp++);
+        topology.process(topology.events[topology.next++ & (MEASURED_EVENTS - 1)]);
     }
 
     /**

@@ -7,12 +7,9 @@ import io.inertia.io.InputFileException;
 import io.inertia.io.SnapshotJson;
 import io.inertia.serde.InertiaSerdes;
 import io.inertia.topology.DeadLetterHeaders;
-import io.inertia.topology.InertiaTopology;
 import io.inertia.topology.LearningObserver;
 import io.inertia.topology.ModelStore;
 import io.inertia.topology.SnapshotAssembler;
-import io.inertia.topology.SnapshotCodec;
-import java.util.List;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -20,26 +17,18 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.util.Comparator;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
-import java.util.Properties;
-import java.util.stream.Stream;
 import org.apache.kafka.common.header.Header;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringSerializer;
-import org.apache.kafka.streams.StreamsConfig;
-import org.apache.kafka.streams.TestInputTopic;
-import org.apache.kafka.streams.TestOutputTopic;
-import org.apache.kafka.streams.TopologyTestDriver;
-import org.apache.kafka.streams.test.TestRecord;
+import org.apache.kafka.common.header.Headers;
 
 /**
- * Feeds the events of a file, in file order and {@code epochs} times over, through {@link InertiaTopology} driven by
- * a {@link TopologyTestDriver}, and writes every snapshot it publishes as a JSON line. After the last event, every
- * model whose final state was not just published gets a final snapshot, so the file always ends with each model's
- * final state.
+ * Feeds the events of a file, in file order and {@code epochs} times over, through the learner of
+ * {@code InertiaTopology} (the same processor and stores as {@code inertia run}, driven by a {@link LocalLearner}),
+ * and writes every snapshot it publishes as a JSON line. After the last event, every model whose final state was not
+ * just published gets a final snapshot, so the file always ends with each model's final state. Nothing else is kept:
+ * memory is the models' (within {@code inertia.model-cache-max-bytes} for those in memory), whatever the length.
  *
  * <p>Event i (0-based, counting across epochs) gets record timestamp i ms, so a replay is a pure function of its
  * file and settings. The output is written to a temporary file and moved into place only when the whole replay
@@ -78,78 +67,98 @@ public final class Replay {
             throw new IllegalArgumentException("epochs must be >= 1, got " + request.epochs());
         }
         InertiaConfig config = request.config();
-        Path stateDir = createTempDir("inertia-replay-state");
         Path target = request.output().toAbsolutePath();
         Path partial = target.resolveSibling(target.getFileName() + ".partial");
         boolean complete = false;
-        try (TopologyTestDriver driver = new TopologyTestDriver(
-                InertiaTopology.build(config, LearningObserver.NONE), driverProperties(config, stateDir));
+        SnapshotAssembler assembler = new SnapshotAssembler();
+        Outputs outputs = new Outputs(config, assembler);
+        try (LocalLearner learner = new LocalLearner(config, LearningObserver.NONE, outputs);
                 BufferedWriter out = Files.newBufferedWriter(partial, StandardCharsets.UTF_8)) {
-            TestInputTopic<String, byte[]> events = driver.createInputTopic(config.inputTopic(),
-                    new StringSerializer(), new ByteArraySerializer());
-            TestOutputTopic<byte[], byte[]> snapshots = driver.createOutputTopic(config.snapshotTopic(),
-                    new ByteArrayDeserializer(), new ByteArrayDeserializer());
-            SnapshotAssembler assembler = new SnapshotAssembler();
-            TestOutputTopic<byte[], byte[]> deadLetters = driver.createOutputTopic(config.deadLetterTopic(),
-                    new ByteArrayDeserializer(), new ByteArrayDeserializer());
+            outputs.out = out;
             var eventSerde = InertiaSerdes.labeledEvent();
-            Map<String, Long> lastWritten = new HashMap<>();
             long eventCount = 0;
-            long lines = 0;
             for (int epoch = 0; epoch < request.epochs(); epoch++) {
                 try (EventFile file = EventFile.open(request.input(), request.layout())) {
                     while (file.hasNext()) {
                         EventFile.Row row = file.next();
-                        String key = row.event().getModelKey();
-                        events.pipeInput(key, eventSerde.serialize(config.inputTopic(), row.event()), eventCount++);
-                        if (!deadLetters.isEmpty()) {
-                            throw new InputFileException(file.name(), row.line(), reasonOf(deadLetters.readRecord()));
+                        byte[] key = row.event().getModelKey().getBytes(StandardCharsets.UTF_8);
+                        long offset = eventCount++;
+                        learner.process(key, eventSerde.serialize(config.inputTopic(), row.event()), offset,
+                                config.inputTopic(), 0, offset);
+                        if (outputs.rejection != null) {
+                            throw new InputFileException(file.name(), row.line(), outputs.rejection);
                         }
-                        while (!snapshots.isEmpty()) {
-                            TestRecord<byte[], byte[]> published = snapshots.readRecord();
-                            var whole = assembler.accept(config.snapshotTopic(), published.key(), published.value());
-                            if (whole.isPresent()) {
-                                writeLine(out, whole.get());
-                                lastWritten.put(whole.get().getModelKey(), whole.get().getVersion());
-                                lines++;
-                            }
+                        if (outputs.failure != null) {
+                            throw outputs.failure;
                         }
                     }
                 }
             }
-            ModelStore store = ModelStore.open(driver::getKeyValueStore, config);
+            learner.commit();
+            ModelStore store = learner.modelStore(config);
             List<String> keys = store.modelKeys();
             for (String key : keys) {
                 ModelSnapshot model = store.snapshot(key);
-                if (!Long.valueOf(model.getVersion()).equals(lastWritten.get(key))) {
+                if (!Long.valueOf(model.getVersion()).equals(outputs.lastWritten.get(key))) {
                     writeLine(out, model);
-                    lines++;
+                    outputs.lines++;
                 }
             }
-            int models = keys.size();
             out.flush();
             out.close();
             Files.move(partial, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
             complete = true;
-            return new Summary(eventCount, lines, models);
+            return new Summary(eventCount, outputs.lines, keys.size());
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + target + ": " + e.getMessage(), e);
         } finally {
             if (!complete) {
                 deleteQuietly(partial);
             }
-            deleteRecursively(stateDir);
         }
     }
 
-    private static Properties driverProperties(InertiaConfig config, Path stateDir) {
-        Properties properties = new Properties();
-        properties.putAll(config.kafka());
-        properties.putIfAbsent(StreamsConfig.APPLICATION_ID_CONFIG, "inertia-replay");
-        properties.putIfAbsent(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "replay.invalid:9092");
-        properties.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
-        properties.putIfAbsent(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG, "true");
-        return properties;
+    /** What the learner publishes: whole snapshots become lines, a dead letter stops the replay. */
+    private static final class Outputs implements LocalLearner.Outputs {
+        private final InertiaConfig config;
+        private final SnapshotAssembler assembler;
+        private final Map<String, Long> lastWritten = new HashMap<>();
+        private BufferedWriter out;
+        private long lines;
+        /** The reason the last event was rejected, or null. */
+        private String rejection;
+        private UncheckedIOException failure;
+
+        Outputs(InertiaConfig config, SnapshotAssembler assembler) {
+            this.config = config;
+            this.assembler = assembler;
+        }
+
+        @Override
+        public void snapshot(byte[] key, byte[] value, long timestamp) {
+            var whole = assembler.accept(config.snapshotTopic(), key, value);
+            if (whole.isPresent()) {
+                try {
+                    writeLine(out, whole.get());
+                } catch (IOException e) {
+                    failure = new UncheckedIOException("cannot write the replay's output: " + e.getMessage(), e);
+                    return;
+                }
+                lastWritten.put(whole.get().getModelKey(), whole.get().getVersion());
+                lines++;
+            }
+        }
+
+        @Override
+        public void prediction(byte[] key, byte[] value, long timestamp) {
+            // not written by this replay
+        }
+
+        @Override
+        public void deadLetter(byte[] key, byte[] value, long timestamp, Headers headers) {
+            Header reason = headers.lastHeader(DeadLetterHeaders.REASON);
+            rejection = reason == null ? "event rejected" : new String(reason.value(), StandardCharsets.UTF_8);
+        }
     }
 
     private static void writeLine(BufferedWriter out, ModelSnapshot snapshot) throws IOException {
@@ -157,32 +166,11 @@ public final class Replay {
         out.newLine();
     }
 
-    private static String reasonOf(TestRecord<byte[], byte[]> deadLetter) {
-        Header reason = deadLetter.headers().lastHeader(DeadLetterHeaders.REASON);
-        return reason == null ? "event rejected" : new String(reason.value(), StandardCharsets.UTF_8);
-    }
-
-    private static Path createTempDir(String prefix) {
-        try {
-            return Files.createTempDirectory(prefix);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot create a temporary state directory", e);
-        }
-    }
-
     private static void deleteQuietly(Path file) {
         try {
             Files.deleteIfExists(file);
         } catch (IOException ignored) {
             // best effort: a leftover .partial file is never mistaken for a result
-        }
-    }
-
-    private static void deleteRecursively(Path dir) {
-        try (Stream<Path> paths = Files.walk(dir)) {
-            paths.sorted(Comparator.reverseOrder()).forEach(Replay::deleteQuietly);
-        } catch (IOException ignored) {
-            // best effort: temporary state only
         }
     }
 }

@@ -5,6 +5,8 @@ import io.inertia.serde.InertiaSerdes;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.processor.api.ProcessorSupplier;
+import org.apache.kafka.streams.state.StoreBuilder;
 
 /**
  * The one place Inertia's topology is built, used alike by {@code inertia run}, {@code inertia replay} and the tests:
@@ -38,17 +40,11 @@ public final class InertiaTopology {
     public static Topology build(InertiaConfig config, LearningObserver observer) {
         Topology topology = new Topology();
         topology.addSource(SOURCE, new ByteArrayDeserializer(), new ByteArrayDeserializer(), config.inputTopic());
-        // A new processor per get(): Kafka Streams creates one per task and rebuilds them on rebalance.
-        topology.addProcessor(LEARNER, () -> new LearnerProcessor(config.learner(),
-                SnapshotCodec.hyperParameters(config), config.snapshotEvery(), config.hashBits(),
-                config.onDivergence(), config.maxRecordBytes(), observer),
-                SOURCE);
+        topology.addProcessor(LEARNER, learner(config, observer), SOURCE);
         topology.addStateStore(ModelStore.headerStore(), LEARNER);
         topology.addStateStore(ModelStore.partStore(), LEARNER);
         topology.addStateStore(ModelStore.coordinateStore(), LEARNER);
-        // One budget for the working models of every task of this topology, i.e. of one Kafka Streams instance.
-        topology.addStateStore(WorkingModelStore.builder(
-                new WorkingModelStore.MemoryBudget(config.modelCacheMaxBytes())), LEARNER);
+        topology.addStateStore(workingModelStore(config), LEARNER);
         topology.addSink(SNAPSHOT_SINK, config.snapshotTopic(), new ByteArraySerializer(), new ByteArraySerializer(),
                 SnapshotLayout.partitioner(), LEARNER);
         topology.addSink(PREDICTION_SINK, config.predictionTopic(), new ByteArraySerializer(),
@@ -56,5 +52,23 @@ public final class InertiaTopology {
         topology.addSink(DEAD_LETTER_SINK, config.deadLetterTopic(), new ByteArraySerializer(),
                 new ByteArraySerializer(), LEARNER);
         return topology;
+    }
+
+    /**
+     * The learner node's processors, one per {@code get()}: Kafka Streams creates one per task and rebuilds them on
+     * rebalance, and a driver without Kafka Streams ({@code LocalLearner}) takes one for its single task.
+     */
+    public static ProcessorSupplier<byte[], byte[], byte[], byte[]> learner(InertiaConfig config,
+            LearningObserver observer) {
+        return () -> new LearnerProcessor(config.learner(), SnapshotCodec.hyperParameters(config),
+                config.snapshotEvery(), config.hashBits(), config.onDivergence(), config.maxRecordBytes(), observer);
+    }
+
+    /**
+     * The working models' store: one memory budget for the models of every task of the topology it is added to,
+     * i.e. of one Kafka Streams instance.
+     */
+    public static StoreBuilder<WorkingModelStore> workingModelStore(InertiaConfig config) {
+        return WorkingModelStore.builder(new WorkingModelStore.MemoryBudget(config.modelCacheMaxBytes()));
     }
 }

@@ -1,0 +1,244 @@
+package io.inertia.replay;
+
+import io.inertia.config.InertiaConfig;
+import io.inertia.topology.InertiaTopology;
+import io.inertia.topology.LearningObserver;
+import io.inertia.topology.ModelStore;
+import io.inertia.topology.WorkingModelStore;
+import java.io.File;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import org.apache.kafka.common.header.Headers;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.common.serialization.Serde;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.StreamsMetrics;
+import org.apache.kafka.streams.processor.Cancellable;
+import org.apache.kafka.streams.processor.CommitCallback;
+import org.apache.kafka.streams.processor.PunctuationType;
+import org.apache.kafka.streams.processor.Punctuator;
+import org.apache.kafka.streams.processor.StateRestoreCallback;
+import org.apache.kafka.streams.processor.StateStore;
+import org.apache.kafka.streams.processor.StateStoreContext;
+import org.apache.kafka.streams.processor.TaskId;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.processor.api.RecordMetadata;
+
+/**
+ * The learner node of {@link InertiaTopology}, the very processor and stores {@code inertia run} uses, driven in this
+ * thread without Kafka Streams: one task, fed record by record, its outputs handed to an {@link Outputs} as they are
+ * forwarded (nothing is kept). The durable stores are {@link LocalKeyValueStore}s in memory; {@link #commit()} does
+ * what a task commit does to them (the working models write what changed), so that a driver can bound the memory the
+ * working models hold. What the learner publishes does not depend on when commits happen.
+ *
+ * <p>For replay, where a record's position is its own: each record comes with the topic, partition and offset it is
+ * reported at (in dead letters and, for the live topic, in a snapshot's input position).
+ */
+public final class LocalLearner implements AutoCloseable {
+
+    /** Where the learner's records go, by sink. */
+    public interface Outputs {
+        /** A record for the snapshot topic (a null value is a tombstone of an obsolete part). */
+        void snapshot(byte[] key, byte[] value, long timestamp);
+
+        /** A prediction record. */
+        void prediction(byte[] key, byte[] value, long timestamp);
+
+        /** A rejected event, with the reason in its headers. */
+        void deadLetter(byte[] key, byte[] value, long timestamp, Headers headers);
+    }
+
+    private final Context<byte[], byte[]> context;
+    private final Processor<byte[], byte[], byte[], byte[]> processor;
+    private final WorkingModelStore working;
+    private final Map<String, StateStore> stores = new LinkedHashMap<>();
+
+    /** A learner for {@code config} sending what it publishes to {@code outputs}. */
+    public LocalLearner(InertiaConfig config, LearningObserver observer, Outputs outputs) {
+        stores.put(ModelStore.NAME, new LocalKeyValueStore<>(ModelStore.NAME, new StringSerializer()));
+        stores.put(ModelStore.PARTS, new LocalKeyValueStore<>(ModelStore.PARTS, new StringSerializer()));
+        stores.put(ModelStore.COORDINATES, new LocalKeyValueStore<>(ModelStore.COORDINATES, new StringSerializer()));
+        working = InertiaTopology.workingModelStore(config).build();
+        stores.put(WorkingModelStore.NAME, working);
+        context = new Context<>(config, stores, outputs);
+        for (StateStore store : stores.values()) {
+            store.init(context, store);
+        }
+        processor = InertiaTopology.learner(config, observer).get();
+        processor.init(context);
+    }
+
+    /** Learns from one input record at {@code topic}/{@code partition}/{@code offset}. */
+    public void process(byte[] key, byte[] value, long timestamp, String topic, int partition, long offset) {
+        context.metadata = new Position(topic, partition, offset);
+        context.streamTime = Math.max(context.streamTime, timestamp);
+        processor.process(new Record<>(key, value, timestamp));
+    }
+
+    /** Writes what the working models changed to the stores, as a task commit does. */
+    public void commit() {
+        working.flushCache();
+    }
+
+    /** The durable stores, after {@link #commit()}: every model as the learner holds it. */
+    public ModelStore modelStore(InertiaConfig config) {
+        return ModelStore.open(new ModelStore.StoreLookup() {
+            @Override
+            @SuppressWarnings("unchecked")
+            public <K, V> org.apache.kafka.streams.state.KeyValueStore<K, V> get(String name) {
+                return (org.apache.kafka.streams.state.KeyValueStore<K, V>) stores.get(name);
+            }
+        }, config);
+    }
+
+    @Override
+    public void close() {
+        processor.close();
+        for (StateStore store : stores.values()) {
+            store.close();
+        }
+    }
+
+    private record Position(String topic, int partition, long offset) implements RecordMetadata {
+    }
+
+    /**
+     * The one task's processor and store context: its stores, its record's position, its sinks. Generic only because
+     * Java cannot bound {@code forward}'s type variables by {@code byte[]} directly; it is used as
+     * {@code Context<byte[], byte[]>}.
+     */
+    private static final class Context<KF, VF> implements ProcessorContext<KF, VF>, StateStoreContext {
+        private static final TaskId TASK = new TaskId(0, 0);
+        private final InertiaConfig config;
+        private final Map<String, StateStore> stores;
+        private final Outputs outputs;
+        private RecordMetadata metadata;
+        private long streamTime = -1;
+
+        Context(InertiaConfig config, Map<String, StateStore> stores, Outputs outputs) {
+            this.config = config;
+            this.stores = stores;
+            this.outputs = outputs;
+        }
+
+        @Override
+        public <K extends KF, V extends VF> void forward(Record<K, V> record) {
+            throw new UnsupportedOperationException("the learner forwards to a named sink");
+        }
+
+        @Override
+        public <K extends KF, V extends VF> void forward(Record<K, V> record, String childName) {
+            byte[] key = (byte[]) record.key();
+            byte[] value = (byte[]) record.value();
+            switch (childName) {
+                case InertiaTopology.SNAPSHOT_SINK -> outputs.snapshot(key, value, record.timestamp());
+                case InertiaTopology.PREDICTION_SINK -> outputs.prediction(key, value, record.timestamp());
+                case InertiaTopology.DEAD_LETTER_SINK -> outputs.deadLetter(key, value, record.timestamp(),
+                        record.headers() == null ? new RecordHeaders() : record.headers());
+                default -> throw new IllegalArgumentException("no sink called " + childName);
+            }
+        }
+
+        @Override
+        public String applicationId() {
+            return config.kafka().getOrDefault("application.id", "inertia-replay");
+        }
+
+        @Override
+        public TaskId taskId() {
+            return TASK;
+        }
+
+        @Override
+        public Optional<RecordMetadata> recordMetadata() {
+            return Optional.ofNullable(metadata);
+        }
+
+        @Override
+        public Serde<?> keySerde() {
+            return org.apache.kafka.common.serialization.Serdes.ByteArray();
+        }
+
+        @Override
+        public Serde<?> valueSerde() {
+            return org.apache.kafka.common.serialization.Serdes.ByteArray();
+        }
+
+        @Override
+        public File stateDir() {
+            throw new UnsupportedOperationException("a local learner keeps no state directory");
+        }
+
+        @Override
+        public StreamsMetrics metrics() {
+            throw new UnsupportedOperationException("a local learner has no Kafka Streams metrics");
+        }
+
+        @Override
+        public void register(StateStore store, StateRestoreCallback restoreCallback) {
+            // nothing to restore: the stores start empty
+        }
+
+        @Override
+        public void register(StateStore store, StateRestoreCallback restoreCallback, CommitCallback commitCallback) {
+            // nothing to restore
+        }
+
+        @Override
+        @SuppressWarnings("unchecked")
+        public <S extends StateStore> S getStateStore(String name) {
+            StateStore store = stores.get(name);
+            if (store == null) {
+                throw new IllegalArgumentException("no store called " + name);
+            }
+            return (S) store;
+        }
+
+        @Override
+        public Cancellable schedule(Duration interval, PunctuationType type, Punctuator callback) {
+            throw new UnsupportedOperationException("a local learner has no punctuation");
+        }
+
+        @Override
+        public Cancellable schedule(Instant startTime, Duration interval, PunctuationType type,
+                Punctuator callback) {
+            throw new UnsupportedOperationException("a local learner has no punctuation");
+        }
+
+        @Override
+        public void commit() {
+            // the driver decides when to commit
+        }
+
+        @Override
+        public Map<String, Object> appConfigs() {
+            return Map.copyOf(config.kafka());
+        }
+
+        @Override
+        public Map<String, Object> appConfigsWithPrefix(String prefix) {
+            Map<String, Object> matching = new LinkedHashMap<>();
+            config.kafka().forEach((key, value) -> {
+                if (key.startsWith(prefix)) {
+                    matching.put(key.substring(prefix.length()), value);
+                }
+            });
+            return matching;
+        }
+
+        @Override
+        public long currentSystemTimeMs() {
+            throw new UnsupportedOperationException("a local learner has no clock: results never depend on one");
+        }
+
+        @Override
+        public long currentStreamTimeMs() {
+            return streamTime;
+        }
+    }
+}
