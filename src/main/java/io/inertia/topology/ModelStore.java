@@ -29,8 +29,8 @@ import org.apache.kafka.streams.state.Stores;
  *       {@code storedParts} which records of {@value #PARTS} hold its named weights).</li>
  *   <li>{@value #PARTS}: model key + NUL + generation + NUL + index → {@link ModelSnapshotPart}, the model's named
  *       weights in the layout of the published parts (see {@link SnapshotLayout}): a generation's base holds every
- *       weight, each later part the weights changed since the write before it; a new base once those reach the
- *       base's size, the old generation deleted in the same write.</li>
+ *       weight, each later part the weights changed since the write before it; a new base once those reach twice
+ *       the base's size ({@link PartGeneration}), the old generation deleted in the same write.</li>
  *   <li>{@value #COORDINATES}: one record per named weight, the layout of release 0.1; read (never written) for the
  *       models that release stored, which move to {@value #PARTS} on their next write.</li>
  * </ul>

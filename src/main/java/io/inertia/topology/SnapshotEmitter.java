@@ -20,9 +20,10 @@ import java.util.Optional;
  * <p>A model of at most {@value SnapshotLayout#INLINE_WEIGHTS} named weights whose whole snapshot fits in one record
  * is published as one {@link ModelSnapshot}, every weight brought up to date. A larger one is published in parts that
  * carry weights as of their last update: a snapshot starts a new generation with a base (every named weight) once the
- * weights written since the last base reach the base's size, and otherwise appends a part with only the weights
- * updated since the snapshot before. A snapshot therefore costs on average O(the weights updated since the last one),
- * whatever the model's size, and a reader never needs more than twice the model's weights.
+ * weights written since the last base reach twice the base's size ({@link PartGeneration}), and otherwise appends a
+ * part with only the weights updated since the snapshot before. A snapshot therefore costs on average O(the weights
+ * updated since the last one), whatever the model's size, and a reader never needs more than about three times the
+ * model's weights.
  */
 final class SnapshotEmitter {
 

@@ -32,7 +32,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * A model too large for one record publishes its snapshot in parts (see {@link SnapshotLayout}): every record within
  * the limit, a delta part holding exactly the weights updated since the snapshot before, a new generation once the
- * deltas reach the base's size with the old parts deleted, and the reassembled snapshot equal to the model the store
+ * deltas reach twice the base's size with the old parts deleted, and the reassembled snapshot equal to the model the store
  * holds, also when only what compaction keeps is read.
  */
 class SnapshotPartsTest {
@@ -125,13 +125,21 @@ class SnapshotPartsTest {
     }
 
     @Test
-    void shouldStartANewGenerationOnceTheDeltasReachTheBaseAndDeleteTheOldParts() {
+    void shouldStartANewGenerationOnceTheDeltasReachTwiceTheBaseAndDeleteTheOldParts() {
         feed(0, 150, name -> "n" + name);
-        // Each later event brings 10 new names: after 1,500 more weights in deltas a new base is due.
-        feed(150, 350, name -> "n" + name);
+        // Each later event brings 10 new names, 500 per snapshot: the deltas of the snapshots at 200, …, 450 hold
+        // 3,000 weights, twice the base's 1,500, so the snapshot at 450 still appends and the one at 500 is a new base.
+        feed(150, 450, name -> "n" + name);
+        collect();
+        ModelSnapshot before = lastHeader();
+        assertEquals(450, before.getVersion());
+        assertEquals(0, before.getParts().getGeneration(), "still the first generation: " + before.getParts());
+        assertEquals(3_000, before.getParts().getWeightsSinceBase());
+        feed(450, 500, name -> "n" + name);
         collect();
         List<TestRecord<byte[], byte[]>> all = allPublished();
         ModelSnapshot last = lastHeader();
+        assertEquals(5_000, last.getParts().getBaseWeights(), "the new base holds every weight");
         assertEquals(1, last.getParts().getGeneration(), "a second generation: " + last.getParts());
         long tombstones = all.stream().filter(r -> r.value() == null).count();
         assertTrue(tombstones > 0, "the first generation's parts are deleted");
@@ -153,7 +161,7 @@ class SnapshotPartsTest {
         ModelSnapshot stored = harness.stored("big");
         assertEquals(stored, assemble(new ArrayList<>(compacted.values())));
         assertEquals(stored, assemble(all));
-        assertEquals(3500, stored.getNamedWeights().size());
+        assertEquals(5_000, stored.getNamedWeights().size(), "500 events of 10 new names each");
     }
 
     private final List<TestRecord<byte[], byte[]>> history = new ArrayList<>();
