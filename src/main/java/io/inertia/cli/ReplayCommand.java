@@ -1,8 +1,11 @@
 package io.inertia.cli;
 
+import io.inertia.config.InertiaConfig;
 import io.inertia.io.EventFile;
 import io.inertia.replay.Replay;
+import io.inertia.runtime.TopicRange;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.ArgGroup;
@@ -12,26 +15,42 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
-/** {@code inertia replay}: learn from a file through the production topology, without a broker. */
+/**
+ * {@code inertia replay}: learn from a file, or from a range of a topic, through the learner of the production
+ * topology, in-process.
+ */
 @Command(name = "replay", mixinStandardHelpOptions = true,
-        description = "Feed a CSV or JSON Lines file through the learner topology in-process (no broker) and write "
-                + "every snapshot as a JSON line; each model's final state is always the last line written for it.")
+        description = "Feed a CSV or JSON Lines file, or a range of a Kafka topic (read_committed, every partition), "
+                + "through the learner in-process and write every snapshot as a JSON line; each model's final state "
+                + "is always the last line written for it.")
 final class ReplayCommand implements Callable<Integer> {
 
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--input", required = true, paramLabel = "FILE", description = "CSV with a header row, or .jsonl.")
-    Path input;
+    @ArgGroup(exclusive = true, multiplicity = "1")
+    Source source;
 
-    @Option(names = "--label", required = true, paramLabel = "COLUMN", description = "Column holding the label.")
+    @Option(names = "--label", paramLabel = "COLUMN",
+            description = "Column (CSV) or field (JSON Lines, default 'label') holding the label.")
     String label;
 
     @ArgGroup(exclusive = true)
     KeyChoice key = new KeyChoice();
 
-    @Option(names = "--epochs", defaultValue = "1", paramLabel = "K", description = "Passes over the file (default 1).")
+    @Option(names = "--epochs", defaultValue = "1", paramLabel = "K",
+            description = "Passes over the file (default 1).")
     int epochs;
+
+    @Option(names = "--bootstrap-servers", paramLabel = "HOST:PORT",
+            description = "Kafka bootstrap servers of --topic; required with it unless set in --config.")
+    String bootstrapServers;
+
+    @ArgGroup(exclusive = true)
+    From from = new From();
+
+    @ArgGroup(exclusive = true)
+    To to = new To();
 
     @Option(names = "--output", required = true, paramLabel = "SNAPSHOTS.jsonl", description = "File to write.")
     Path output;
@@ -42,14 +61,85 @@ final class ReplayCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         if (epochs < 1) {
-            throw new picocli.CommandLine.ParameterException(spec.commandLine(),
-                    "--epochs must be >= 1, got " + epochs);
+            throw usage("--epochs must be >= 1, got " + epochs);
         }
-        Replay.Summary summary = Replay.run(new Replay.Request(input, key.layout(label), epochs, output,
-                learner.config(Map.of())));
-        spec.commandLine().getOut().printf("replayed %d events into %d model(s); wrote %d snapshots to %s%n",
-                summary.events(), summary.models(), summary.snapshots(), output);
+        Replay.Summary summary;
+        if (source.input != null) {
+            if (bootstrapServers != null || from.bound() != null || to.bound() != null) {
+                throw usage("--bootstrap-servers, --from-* and --to-* go with --topic, not --input");
+            }
+            String labelColumn = label;
+            if (labelColumn == null) {
+                if (!EventFile.isJsonLines(source.input)) {
+                    throw usage("--label is required for a CSV file: name the column holding the label");
+                }
+                labelColumn = "label";
+            }
+            summary = Replay.run(new Replay.Request(source.input, key.layout(labelColumn), epochs, output,
+                    learner.config(Map.of())));
+        } else {
+            if (epochs != 1) {
+                throw usage("--epochs goes with --input: a topic range is replayed once");
+            }
+            if (label != null || key.modelKey != null || key.keyColumn != null) {
+                throw usage("--label, --model-key and --key-column go with --input: a topic's records carry "
+                        + "their own key and label");
+            }
+            InertiaConfig config = learner.config(RunCommand.kafkaOverrides(bootstrapServers));
+            RunCommand.requireBootstrap(config);
+            summary = Replay.run(new Replay.TopicRequest(source.topic,
+                    from.bound() == null ? TopicRange.Bound.unbounded() : from.bound(),
+                    to.bound() == null ? TopicRange.Bound.unbounded() : to.bound(), output, config));
+        }
+        spec.commandLine().getOut().printf("replayed %d events into %d model(s); wrote %d snapshots to %s%s%n",
+                summary.events(), summary.models(), summary.snapshots(), output,
+                summary.rejected() > 0 ? "; " + summary.rejected() + " events rejected (dead-lettered live too)" : "");
         return 0;
+    }
+
+    private picocli.CommandLine.ParameterException usage(String message) {
+        return new picocli.CommandLine.ParameterException(spec.commandLine(), message);
+    }
+
+    /** A file, or a topic. */
+    static final class Source {
+        @Option(names = "--input", paramLabel = "FILE", description = "CSV with a header row, or .jsonl.")
+        Path input;
+
+        @Option(names = "--topic", paramLabel = "TOPIC",
+                description = "Topic to replay, e.g. the live learner's input (labeled-events).")
+        String topic;
+    }
+
+    /** Where a topic range starts on every partition. */
+    static final class From {
+        @Option(names = "--from-offset", paramLabel = "N", description = "First offset (inclusive) of every partition.")
+        Long offset;
+
+        @Option(names = "--from-time", paramLabel = "ISO-8601",
+                description = "First record at or after this time, e.g. 2026-11-24T00:00:00Z.")
+        Instant time;
+
+        TopicRange.Bound bound() {
+            return offset != null ? TopicRange.Bound.atOffset(offset)
+                    : time != null ? TopicRange.Bound.atTime(time) : null;
+        }
+    }
+
+    /** Where a topic range ends (exclusive) on every partition. */
+    static final class To {
+        @Option(names = "--to-offset", paramLabel = "N",
+                description = "End offset (exclusive) of every partition; default the current end.")
+        Long offset;
+
+        @Option(names = "--to-time", paramLabel = "ISO-8601",
+                description = "Up to the first record at or after this time (exclusive).")
+        Instant time;
+
+        TopicRange.Bound bound() {
+            return offset != null ? TopicRange.Bound.atOffset(offset)
+                    : time != null ? TopicRange.Bound.atTime(time) : null;
+        }
     }
 
     /** Either one model key for every row, or a column naming each row's model. */

@@ -82,9 +82,13 @@ public final class EventFile implements Iterator<EventFile.Row>, Closeable {
         } catch (IOException e) {
             throw new InputFileException(name, "cannot open: " + e.getMessage());
         }
-        String lower = name.toLowerCase(java.util.Locale.ROOT);
-        boolean json = lower.endsWith(".jsonl") || lower.endsWith(".ndjson") || lower.endsWith(".json");
-        return json ? jsonLines(name, layout, reader) : csv(name, layout, reader);
+        return isJsonLines(file) ? jsonLines(name, layout, reader) : csv(name, layout, reader);
+    }
+
+    /** Whether {@code file} is read as JSON Lines (its name ends in .jsonl, .ndjson or .json); otherwise CSV. */
+    public static boolean isJsonLines(Path file) {
+        String lower = file.toString().toLowerCase(java.util.Locale.ROOT);
+        return lower.endsWith(".jsonl") || lower.endsWith(".ndjson") || lower.endsWith(".json");
     }
 
     private static EventFile csv(String name, Layout layout, BufferedReader reader) {

@@ -5,6 +5,7 @@ import io.inertia.config.InertiaConfig;
 import io.inertia.io.EventFile;
 import io.inertia.io.InputFileException;
 import io.inertia.io.SnapshotJson;
+import io.inertia.runtime.TopicRange;
 import io.inertia.serde.InertiaSerdes;
 import io.inertia.topology.DeadLetterHeaders;
 import io.inertia.topology.LearningObserver;
@@ -49,13 +50,28 @@ public final class Replay {
     }
 
     /**
+     * What to replay from a topic: a range of it, read as the live learner reads it (see {@link TopicRange}), each
+     * record with its own key, timestamp and position.
+     *
+     * @param topic the topic, usually the live learner's input topic
+     * @param from where the range starts on each partition
+     * @param to where it ends (exclusive)
+     * @param output the JSON Lines file to write
+     * @param config learner settings and the Kafka client settings to read with
+     */
+    public record TopicRequest(String topic, TopicRange.Bound from, TopicRange.Bound to, Path output,
+            InertiaConfig config) {
+    }
+
+    /**
      * What a replay did.
      *
-     * @param events events learned from
+     * @param events events read
      * @param snapshots snapshot lines written
      * @param models number of distinct models
+     * @param rejected events the learner rejected (a topic replay goes on, as the live learner does)
      */
-    public record Summary(long events, long snapshots, int models) {
+    public record Summary(long events, long snapshots, int models, long rejected) {
     }
 
     private Replay() {
@@ -67,14 +83,7 @@ public final class Replay {
             throw new IllegalArgumentException("epochs must be >= 1, got " + request.epochs());
         }
         InertiaConfig config = request.config();
-        Path target = request.output().toAbsolutePath();
-        Path partial = target.resolveSibling(target.getFileName() + ".partial");
-        boolean complete = false;
-        SnapshotAssembler assembler = new SnapshotAssembler();
-        Outputs outputs = new Outputs(config, assembler);
-        try (LocalLearner learner = new LocalLearner(config, LearningObserver.NONE, outputs);
-                BufferedWriter out = Files.newBufferedWriter(partial, StandardCharsets.UTF_8)) {
-            outputs.out = out;
+        return replay(config, request.output(), (learner, outputs) -> {
             var eventSerde = InertiaSerdes.labeledEvent();
             long eventCount = 0;
             for (int epoch = 0; epoch < request.epochs(); epoch++) {
@@ -85,15 +94,49 @@ public final class Replay {
                         long offset = eventCount++;
                         learner.process(key, eventSerde.serialize(config.inputTopic(), row.event()), offset,
                                 config.inputTopic(), 0, offset);
+                        outputs.check();
                         if (outputs.rejection != null) {
                             throw new InputFileException(file.name(), row.line(), outputs.rejection);
-                        }
-                        if (outputs.failure != null) {
-                            throw outputs.failure;
                         }
                     }
                 }
             }
+            return eventCount;
+        });
+    }
+
+    /** Runs {@code request}: the range of the topic, record by record, with their own timestamps and positions. */
+    public static Summary run(TopicRequest request) {
+        try (TopicRange range = new TopicRange(request.config(), request.topic(), request.from(), request.to())) {
+            return replay(request.config(), request.output(), (learner, outputs) -> range.forEach(record -> {
+                learner.process(record.key(), record.value(), record.timestamp(), record.topic(),
+                        record.partition(), record.offset());
+                outputs.check();
+                if (outputs.rejection != null) {
+                    // Dead-lettered live as well: the replay goes on, as the learner did.
+                    outputs.rejected++;
+                    outputs.rejection = null;
+                }
+            }));
+        }
+    }
+
+    /** Feeds a replay's events to its learner; returns how many. */
+    @FunctionalInterface
+    private interface Feed {
+        long into(LocalLearner learner, Outputs outputs);
+    }
+
+    private static Summary replay(InertiaConfig config, Path output, Feed feed) {
+        Path target = output.toAbsolutePath();
+        Path partial = target.resolveSibling(target.getFileName() + ".partial");
+        boolean complete = false;
+        SnapshotAssembler assembler = new SnapshotAssembler();
+        Outputs outputs = new Outputs(config, assembler);
+        try (LocalLearner learner = new LocalLearner(config, LearningObserver.NONE, outputs);
+                BufferedWriter out = Files.newBufferedWriter(partial, StandardCharsets.UTF_8)) {
+            outputs.out = out;
+            long events = feed.into(learner, outputs);
             learner.commit();
             ModelStore store = learner.modelStore(config);
             List<String> keys = store.modelKeys();
@@ -108,7 +151,7 @@ public final class Replay {
             out.close();
             Files.move(partial, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
             complete = true;
-            return new Summary(eventCount, outputs.lines, keys.size());
+            return new Summary(events, outputs.lines, keys.size(), outputs.rejected);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + target + ": " + e.getMessage(), e);
         } finally {
@@ -118,7 +161,7 @@ public final class Replay {
         }
     }
 
-    /** What the learner publishes: whole snapshots become lines, a dead letter stops the replay. */
+    /** What the learner publishes: whole snapshots become lines, a dead letter's reason is kept for the feed. */
     private static final class Outputs implements LocalLearner.Outputs {
         private final InertiaConfig config;
         private final SnapshotAssembler assembler;
@@ -127,11 +170,19 @@ public final class Replay {
         private long lines;
         /** The reason the last event was rejected, or null. */
         private String rejection;
+        private long rejected;
         private UncheckedIOException failure;
 
         Outputs(InertiaConfig config, SnapshotAssembler assembler) {
             this.config = config;
             this.assembler = assembler;
+        }
+
+        /** Rethrows a failure to write the output, which a callback could not throw itself. */
+        void check() {
+            if (failure != null) {
+                throw failure;
+            }
         }
 
         @Override

@@ -92,6 +92,43 @@ class InertiaCommandTest {
     }
 
     @Test
+    void shouldTakeTheLabelFieldOfAJsonLinesFileWhenNoLabelIsGiven() throws Exception {
+        Path lines = dir.resolve("hand.jsonl");
+        Files.writeString(lines, "{\"x\": 2.0, \"label\": 1.0}\n".repeat(3), StandardCharsets.UTF_8);
+        int status = run("replay", "--input", lines.toString(), "--output", output.toString(), "--snapshot-every",
+                "1", "--learning-rate", "0.1", "--momentum", "0.9");
+        assertEquals(0, status, String.join("\n", errLines()));
+        // Step 1 of the worked example in golden/README.md, the label read from the field "label": w = 0.2, b = 0.1.
+        JsonNode first = new ObjectMapper().readTree(Files.readAllLines(output).get(0));
+        assertEquals(0.2, first.get("weights").get("x").asDouble(), 1e-12);
+        assertEquals(0.1, first.get("bias").asDouble(), 1e-12);
+    }
+
+    @Test
+    void shouldRefuseOptionsThatDoNotGoWithTheSourceWithExitCodeTwo() {
+        List<List<String>> refused = List.of(
+                List.of("--input", input.toString(), "--label", "y", "--from-offset", "5"),
+                List.of("--input", input.toString(), "--label", "y", "--bootstrap-servers", "localhost:9092"),
+                List.of("--topic", "labeled-events", "--epochs", "2"),
+                List.of("--topic", "labeled-events", "--label", "y"),
+                List.of("--topic", "labeled-events", "--input", input.toString()),
+                List.of("--topic", "labeled-events", "--from-offset", "1", "--from-time", "2026-01-01T00:00:00Z"),
+                List.of("--topic", "labeled-events", "--to-time", "yesterday"),
+                List.of("--label", "y"));
+        for (List<String> options : refused) {
+            err.getBuffer().setLength(0);
+            List<String> arguments = new ArrayList<>(List.of("replay", "--output", output.toString()));
+            arguments.addAll(options);
+            int status = run(arguments.toArray(String[]::new));
+            assertEquals(2, status, "exit status of " + options);
+            List<String> lines = errLines();
+            assertEquals(1, lines.size(), options + ": " + String.join("\n", lines));
+            assertTrue(lines.get(0).startsWith("inertia replay: "), lines.get(0));
+            assertFalse(Files.exists(output));
+        }
+    }
+
+    @Test
     void shouldRefuseZeroEpochsWithExitCodeTwo() {
         int status = run("replay", "--input", input.toString(), "--label", "y", "--output", output.toString(),
                 "--epochs", "0");

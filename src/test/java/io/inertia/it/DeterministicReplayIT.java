@@ -2,10 +2,17 @@ package io.inertia.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.inertia.config.InertiaConfig;
+import io.inertia.io.SnapshotJson;
+import io.inertia.replay.Replay;
 import io.inertia.runtime.LearnerApplication;
+import io.inertia.runtime.TopicRange;
+import io.inertia.serde.InertiaSerdes;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -25,7 +32,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Replaying a topic rebuilds the same models: a second learner with a new application id, reading the same input
  * topic from the beginning, publishes per model the same sequence of snapshots, byte for byte, as the learner that
- * followed the topic live.
+ * followed the topic live; and {@code inertia replay --topic} (the learner without Kafka Streams, {@link Replay})
+ * writes the same snapshots, every field of each.
  *
  * <p>The two runs differ on purpose in everything that must not matter: the first learns while the events arrive (in
  * many small batches, committing every 100 ms, one stream thread, record caches on), the second reads the complete
@@ -70,7 +78,7 @@ class DeterministicReplayIT {
     }
 
     @Test
-    void shouldRepublishTheSameSnapshotSequencesWhenANewApplicationReplaysTheTopic() throws Exception {
+    void shouldRepublishTheSameSnapshotSequencesWhenANewApplicationOrAnOfflineReplayReplaysTheTopic() throws Exception {
         List<TrainingEvents.Event> events = TrainingEvents.generate(SEED, MODELS, PER_MODEL,
                 System.currentTimeMillis(), INPUT);
 
@@ -102,6 +110,19 @@ class DeterministicReplayIT {
         }
         log("the replaying learner is done");
 
+        // And offline: `inertia replay --topic` over the same input, without Kafka Streams, in this process.
+        Path offline = work.resolve("replayed.jsonl");
+        Replay.Summary summary = Replay.run(new Replay.TopicRequest(INPUT, TopicRange.Bound.unbounded(),
+                TopicRange.Bound.unbounded(), offline, config("replay-offline", Map.of())));
+        log("the offline replay is done: %s", summary);
+        assertEquals(EVENTS, summary.events());
+        assertEquals(0, summary.rejected());
+        Map<String, List<String>> replayed = new LinkedHashMap<>();
+        ObjectMapper json = new ObjectMapper();
+        for (String line : Files.readAllLines(offline)) {
+            replayed.computeIfAbsent(json.readTree(line).get("modelKey").asText(), k -> new ArrayList<>()).add(line);
+        }
+
         List<Long> versions = LongStream.rangeClosed(1, PER_MODEL / SNAPSHOT_EVERY).map(i -> i * SNAPSHOT_EVERY)
                 .boxed().toList();
         assertEquals(MODELS, List.copyOf(first.keySet()), "models of the live learner");
@@ -111,6 +132,11 @@ class DeterministicReplayIT {
                     "snapshot versions of " + model + " (live)");
             SnapshotLog.assertSameBytes(model + ": replay vs live",
                     SnapshotLog.values(first.get(model)), SnapshotLog.values(second.get(model)));
+            // The whole snapshot as replay writes it (every weight, state and metric), from the live record's bytes.
+            List<String> published = first.get(model).stream()
+                    .map(entry -> SnapshotJson.toLine(InertiaSerdes.modelSnapshot().deserialize("t", entry.value())))
+                    .toList();
+            assertEquals(published, replayed.get(model), model + ": offline replay of the topic vs live");
         }
     }
 
