@@ -21,7 +21,7 @@
 # exactly_once_v2, commit.interval.ms=100), measures throughput from their committed offsets, the learner's peak RSS
 # and, in a live phase, the latency of its predictions. It prints a table and writes target/bench/end-to-end.json;
 # child logs stay in target/bench/e2e-logs/. Whatever it created (topics, consumer groups, state, child JVMs) is
-# removed when it ends, also on Ctrl-C; the broker is stopped only if this script started it. About 15 minutes on
+# removed when it ends, also on Ctrl-C; the broker is stopped only if this script started it. About 20 minutes on
 # 2 cores.
 #
 # Environment: KAFKA_PORT (9092, passed to kafka-local.sh), BENCH_SCALE (multiplies every case's N, like --scale),
