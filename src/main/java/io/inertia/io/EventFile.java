@@ -286,11 +286,16 @@ public final class EventFile implements Iterator<EventFile.Row>, Closeable {
         }
         double value;
         try {
-            value = Double.parseDouble(text);
+            value = parseNumber(text);
         } catch (NumberFormatException e) {
             throw new InputFileException(file, line, "column '" + column + "' is '" + text + "', not a number");
         }
         return finite(file, line, column, value);
+    }
+
+    /** {@code text} as {@link Double#parseDouble} reads it (the same syntax and the same double), only faster. */
+    static double parseNumber(String text) {
+        return ch.randelshofer.fastdoubleparser.JavaDoubleParser.parseDouble(text);
     }
 
     private static double finite(String file, long line, String column, double value) {

@@ -220,4 +220,31 @@ class EventFileTest {
         }
         return rows;
     }
+
+    @Test
+    void shouldReadEveryNumberAsDoubleParseDoubleDoes() {
+        java.util.SplittableRandom random = new java.util.SplittableRandom(3);
+        List<String> texts = new ArrayList<>(List.of("0", "-0", "1", "1.5", " 2.25 ", "1e3", "1E-3", "-.5", "5.",
+                "0x1p3", "0x1.8p1", "1d", "2f", "1e400", "1e-400", "4.9e-324", "2.2250738585072014E-308", "NaN",
+                "Infinity", "-Infinity", "", " ", "abc", "1,5", "1.2.3", "--1", "1e", "0x", "١٢", "+7"));
+        for (int i = 0; i < 20_000; i++) {
+            double value = i % 2 == 0 ? Double.longBitsToDouble(random.nextLong()) : random.nextGaussian() * 1e6;
+            texts.add(Double.toString(value));
+            texts.add(String.format(java.util.Locale.ROOT, "%.17g", value));
+        }
+        for (String text : texts) {
+            Double expected;
+            try {
+                expected = Double.parseDouble(text);
+            } catch (NumberFormatException e) {
+                expected = null;
+            }
+            if (expected == null) {
+                assertThrows(NumberFormatException.class, () -> EventFile.parseNumber(text), "'" + text + "'");
+            } else {
+                assertEquals(Double.doubleToRawLongBits(expected),
+                        Double.doubleToRawLongBits(EventFile.parseNumber(text)), "'" + text + "'");
+            }
+        }
+    }
 }
