@@ -55,6 +55,10 @@ final class ReplayCommand implements Callable<Integer> {
     @Option(names = "--output", required = true, paramLabel = "SNAPSHOTS.jsonl", description = "File to write.")
     Path output;
 
+    @Option(names = "--predictions", paramLabel = "PREDICTIONS.jsonl",
+            description = "Also write every event's prediction (made before its update) as a JSON line.")
+    Path predictions;
+
     @Mixin
     LearnerOptions learner;
 
@@ -76,7 +80,7 @@ final class ReplayCommand implements Callable<Integer> {
                 labelColumn = "label";
             }
             summary = Replay.run(new Replay.Request(source.input, key.layout(labelColumn), epochs, output,
-                    learner.config(Map.of())));
+                    learner.config(Map.of())), predictions);
         } else {
             if (epochs != 1) {
                 throw usage("--epochs goes with --input: a topic range is replayed once");
@@ -89,7 +93,7 @@ final class ReplayCommand implements Callable<Integer> {
             RunCommand.requireBootstrap(config);
             summary = Replay.run(new Replay.TopicRequest(source.topic,
                     from.bound() == null ? TopicRange.Bound.unbounded() : from.bound(),
-                    to.bound() == null ? TopicRange.Bound.unbounded() : to.bound(), output, config));
+                    to.bound() == null ? TopicRange.Bound.unbounded() : to.bound(), output, config), predictions);
         }
         spec.commandLine().getOut().printf("replayed %d events into %d model(s); wrote %d snapshots to %s%s%n",
                 summary.events(), summary.models(), summary.snapshots(), output,

@@ -1,12 +1,16 @@
 package io.inertia.replay;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.inertia.avro.ModelSnapshot;
+import io.inertia.avro.Prediction;
 import io.inertia.config.InertiaConfig;
 import io.inertia.io.EventFile;
 import io.inertia.io.InputFileException;
 import io.inertia.io.SnapshotJson;
 import io.inertia.runtime.TopicRange;
 import io.inertia.serde.InertiaSerdes;
+import io.inertia.serde.SingleObjectAvroSerde;
 import io.inertia.topology.DeadLetterHeaders;
 import io.inertia.topology.LearningObserver;
 import io.inertia.topology.ModelStore;
@@ -36,6 +40,8 @@ import org.apache.kafka.common.header.Headers;
  * succeeded; a malformed row, or an event the learner rejects, stops the replay with its line number.
  */
 public final class Replay {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     /**
      * What to replay.
@@ -79,11 +85,19 @@ public final class Replay {
 
     /** Runs {@code request}; see the class documentation. */
     public static Summary run(Request request) {
+        return run(request, null);
+    }
+
+    /**
+     * Runs {@code request}, also writing the prediction made for every event (before its update) as a JSON line to
+     * {@code predictions} when it is not null.
+     */
+    public static Summary run(Request request, Path predictions) {
         if (request.epochs() < 1) {
             throw new IllegalArgumentException("epochs must be >= 1, got " + request.epochs());
         }
         InertiaConfig config = request.config();
-        return replay(config, request.output(), (learner, outputs) -> {
+        return replay(config, request.output(), predictions, (learner, outputs) -> {
             var eventSerde = InertiaSerdes.labeledEvent();
             long eventCount = 0;
             for (int epoch = 0; epoch < request.epochs(); epoch++) {
@@ -107,17 +121,23 @@ public final class Replay {
 
     /** Runs {@code request}: the range of the topic, record by record, with their own timestamps and positions. */
     public static Summary run(TopicRequest request) {
+        return run(request, null);
+    }
+
+    /** As {@link #run(TopicRequest)}, also writing every prediction to {@code predictions} when it is not null. */
+    public static Summary run(TopicRequest request, Path predictions) {
         try (TopicRange range = new TopicRange(request.config(), request.topic(), request.from(), request.to())) {
-            return replay(request.config(), request.output(), (learner, outputs) -> range.forEach(record -> {
-                learner.process(record.key(), record.value(), record.timestamp(), record.topic(),
-                        record.partition(), record.offset());
-                outputs.check();
-                if (outputs.rejection != null) {
-                    // Dead-lettered live as well: the replay goes on, as the learner did.
-                    outputs.rejected++;
-                    outputs.rejection = null;
-                }
-            }));
+            return replay(request.config(), request.output(), predictions, (learner, outputs) -> range.forEach(
+                    record -> {
+                        learner.process(record.key(), record.value(), record.timestamp(), record.topic(),
+                                record.partition(), record.offset());
+                        outputs.check();
+                        if (outputs.rejection != null) {
+                            // Dead-lettered live as well: the replay goes on, as the learner did.
+                            outputs.rejected++;
+                            outputs.rejection = null;
+                        }
+                    }));
         }
     }
 
@@ -127,15 +147,20 @@ public final class Replay {
         long into(LocalLearner learner, Outputs outputs);
     }
 
-    private static Summary replay(InertiaConfig config, Path output, Feed feed) {
+    private static Summary replay(InertiaConfig config, Path output, Path predictions, Feed feed) {
         Path target = output.toAbsolutePath();
-        Path partial = target.resolveSibling(target.getFileName() + ".partial");
+        Path partial = partialOf(target);
+        Path predictionTarget = predictions == null ? null : predictions.toAbsolutePath();
+        Path predictionPartial = predictions == null ? null : partialOf(predictionTarget);
         boolean complete = false;
         SnapshotAssembler assembler = new SnapshotAssembler();
         Outputs outputs = new Outputs(config, assembler);
         try (LocalLearner learner = new LocalLearner(config, LearningObserver.NONE, outputs);
-                BufferedWriter out = Files.newBufferedWriter(partial, StandardCharsets.UTF_8)) {
+                BufferedWriter out = Files.newBufferedWriter(partial, StandardCharsets.UTF_8);
+                BufferedWriter predictionOut = predictions == null ? null
+                        : Files.newBufferedWriter(predictionPartial, StandardCharsets.UTF_8)) {
             outputs.out = out;
+            outputs.predictionOut = predictionOut;
             long events = feed.into(learner, outputs);
             learner.commit();
             ModelStore store = learner.modelStore(config);
@@ -147,8 +172,12 @@ public final class Replay {
                     outputs.lines++;
                 }
             }
-            out.flush();
             out.close();
+            if (predictionOut != null) {
+                predictionOut.close();
+                Files.move(predictionPartial, predictionTarget, StandardCopyOption.REPLACE_EXISTING,
+                        StandardCopyOption.ATOMIC_MOVE);
+            }
             Files.move(partial, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
             complete = true;
             return new Summary(events, outputs.lines, keys.size(), outputs.rejected);
@@ -157,8 +186,15 @@ public final class Replay {
         } finally {
             if (!complete) {
                 deleteQuietly(partial);
+                if (predictionPartial != null) {
+                    deleteQuietly(predictionPartial);
+                }
             }
         }
+    }
+
+    private static Path partialOf(Path target) {
+        return target.resolveSibling(target.getFileName() + ".partial");
     }
 
     /** What the learner publishes: whole snapshots become lines, a dead letter's reason is kept for the feed. */
@@ -167,6 +203,8 @@ public final class Replay {
         private final SnapshotAssembler assembler;
         private final Map<String, Long> lastWritten = new HashMap<>();
         private BufferedWriter out;
+        private BufferedWriter predictionOut;
+        private final SingleObjectAvroSerde<Prediction> predictionSerde = InertiaSerdes.prediction();
         private long lines;
         /** The reason the last event was rejected, or null. */
         private String rejection;
@@ -202,7 +240,27 @@ public final class Replay {
 
         @Override
         public void prediction(byte[] key, byte[] value, long timestamp) {
-            // not written by this replay
+            if (predictionOut == null) {
+                return;
+            }
+            Prediction prediction = predictionSerde.deserialize(config.predictionTopic(), value);
+            ObjectNode line = JSON.createObjectNode();
+            line.put("modelKey", prediction.getModelKey());
+            if (prediction.getEventId() != null) {
+                line.put("eventId", prediction.getEventId());
+            }
+            line.put("modelVersion", prediction.getModelVersion());
+            line.put("prediction", prediction.getPrediction());
+            line.put("score", prediction.getScore());
+            line.put("label", prediction.getLabel());
+            line.put("loss", prediction.getLoss());
+            line.put("timestamp", timestamp);
+            try {
+                predictionOut.write(JSON.writeValueAsString(line));
+                predictionOut.newLine();
+            } catch (IOException e) {
+                failure = new UncheckedIOException("cannot write the predictions: " + e.getMessage(), e);
+            }
         }
 
         @Override

@@ -92,6 +92,31 @@ class InertiaCommandTest {
     }
 
     @Test
+    void shouldWriteThePredictionMadeBeforeEachUpdate() throws Exception {
+        Path predictions = dir.resolve("predictions.jsonl");
+        int status = run("replay", "--input", input.toString(), "--label", "y", "--output", output.toString(),
+                "--learning-rate", "0.1", "--momentum", "0.9", "--predictions", predictions.toString());
+        assertEquals(0, status, err.toString());
+
+        // The worked example of golden/README.md: scores 0, 0.2·2 + 0.1 = 0.5 and 0.48·2 + 0.24 = 1.2 before steps
+        // 1, 2 and 3; squared losses ½(z − 1)²: 0.5, 0.125, 0.02.
+        List<String> lines = Files.readAllLines(predictions, StandardCharsets.UTF_8);
+        assertEquals(3, lines.size());
+        double[] scores = {0.0, 0.5, 1.2};
+        double[] losses = {0.5, 0.125, 0.02};
+        for (int i = 0; i < 3; i++) {
+            JsonNode line = new ObjectMapper().readTree(lines.get(i));
+            assertEquals("default", line.get("modelKey").asText());
+            assertEquals(i, line.get("modelVersion").asLong());
+            assertEquals(scores[i], line.get("score").asDouble(), 1e-12);
+            assertEquals(scores[i], line.get("prediction").asDouble(), 1e-12);
+            assertEquals(1.0, line.get("label").asDouble());
+            assertEquals(losses[i], line.get("loss").asDouble(), 1e-12);
+            assertEquals(i, line.get("timestamp").asLong());
+        }
+    }
+
+    @Test
     void shouldTakeTheLabelFieldOfAJsonLinesFileWhenNoLabelIsGiven() throws Exception {
         Path lines = dir.resolve("hand.jsonl");
         Files.writeString(lines, "{\"x\": 2.0, \"label\": 1.0}\n".repeat(3), StandardCharsets.UTF_8);
