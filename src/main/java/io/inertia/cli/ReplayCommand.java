@@ -20,7 +20,7 @@ import picocli.CommandLine.Model.CommandSpec;
  * topology, in-process.
  */
 @Command(name = "replay", mixinStandardHelpOptions = true,
-        description = "Feed a CSV or JSON Lines file, or a range of a Kafka topic (read_committed, every partition), "
+        description = "Feed a CSV, JSON Lines or Avro file, or a range of a Kafka topic (read_committed, every partition), "
                 + "through the learner in-process and write every snapshot as a JSON line; each model's final state "
                 + "is always the last line written for it.")
 final class ReplayCommand implements Callable<Integer> {
@@ -73,7 +73,12 @@ final class ReplayCommand implements Callable<Integer> {
                 throw usage("--bootstrap-servers, --from-* and --to-* go with --topic, not --input");
             }
             String labelColumn = label;
-            if (labelColumn == null) {
+            if (EventFile.isAvro(source.input)) {
+                if (label != null || key.modelKey != null || key.keyColumn != null) {
+                    throw usage("--label, --model-key and --key-column do not go with an Avro file: its events "
+                            + "carry their own key and label");
+                }
+            } else if (labelColumn == null) {
                 if (!EventFile.isJsonLines(source.input)) {
                     throw usage("--label is required for a CSV file: name the column holding the label");
                 }
@@ -107,7 +112,8 @@ final class ReplayCommand implements Callable<Integer> {
 
     /** A file, or a topic. */
     static final class Source {
-        @Option(names = "--input", paramLabel = "FILE", description = "CSV with a header row, or .jsonl.")
+        @Option(names = "--input", paramLabel = "FILE",
+                description = "CSV with a header row, .jsonl, or .avro (a container file of LabeledEvent).")
         Path input;
 
         @Option(names = "--topic", paramLabel = "TOPIC",

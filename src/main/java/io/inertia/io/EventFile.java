@@ -16,6 +16,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.TreeMap;
+import org.apache.avro.file.DataFileReader;
+import org.apache.avro.specific.SpecificDatumReader;
 import org.apache.commons.csv.CSVFormat;
 import org.apache.commons.csv.CSVParser;
 import org.apache.commons.csv.CSVRecord;
@@ -24,7 +26,9 @@ import org.apache.commons.csv.CSVRecord;
  * Reads labeled events from a file, streaming, one {@link LabeledEvent} per row.
  *
  * <ul>
- *   <li><b>CSV</b> (any name not ending in {@code .jsonl}, {@code .ndjson} or {@code .json}): a header row, then one
+ *   <li><b>Avro</b> ({@code .avro}): an object container file of {@link LabeledEvent} records, each event as the live
+ *       learner reads it, with its own model key and label.</li>
+ *   <li><b>CSV</b> (any other name not ending in {@code .jsonl}, {@code .ndjson} or {@code .json}): a header row, then one
  *       event per row. The label column is named by the caller; an optional key column gives each row's model key;
  *       every other column is a numeric named feature called by its header.</li>
  *   <li><b>JSON Lines</b>: one object per line. The label field is named by the caller, the key field likewise; the
@@ -76,6 +80,9 @@ public final class EventFile implements Iterator<EventFile.Row>, Closeable {
     /** Opens {@code file}, choosing the format by its name, and checks its header (CSV). */
     public static EventFile open(Path file, Layout layout) {
         String name = file.toString();
+        if (isAvro(file)) {
+            return avro(name, file, layout);
+        }
         BufferedReader reader;
         try {
             reader = Files.newBufferedReader(file);
@@ -83,6 +90,51 @@ public final class EventFile implements Iterator<EventFile.Row>, Closeable {
             throw new InputFileException(name, "cannot open: " + e.getMessage());
         }
         return isJsonLines(file) ? jsonLines(name, layout, reader) : csv(name, layout, reader);
+    }
+
+    /** Whether {@code file} is read as an Avro object container file of LabeledEvent (its name ends in .avro). */
+    public static boolean isAvro(Path file) {
+        return file.toString().toLowerCase(java.util.Locale.ROOT).endsWith(".avro");
+    }
+
+    /**
+     * An Avro object container file of {@link LabeledEvent}: each record is an event as the live learner reads it,
+     * written with this or an earlier version of the schema (the file names its writer schema, which Avro resolves
+     * against the current one). A row's "line" is its record number, from 1.
+     */
+    private static EventFile avro(String name, Path file, Layout layout) {
+        DataFileReader<LabeledEvent> reader;
+        try {
+            reader = new DataFileReader<>(file.toFile(), new SpecificDatumReader<>(LabeledEvent.class));
+        } catch (IOException | RuntimeException e) {
+            throw new InputFileException(name, "not an Avro container file of LabeledEvent records: "
+                    + e.getMessage());
+        }
+        Iterator<Row> rows = new Iterator<>() {
+            private long record;
+
+            @Override
+            public boolean hasNext() {
+                try {
+                    return reader.hasNext();
+                } catch (RuntimeException e) {
+                    throw new InputFileException(name, record + 1, "unreadable record: " + e.getMessage());
+                }
+            }
+
+            @Override
+            public Row next() {
+                LabeledEvent event;
+                try {
+                    event = reader.next();
+                } catch (RuntimeException e) {
+                    throw new InputFileException(name, record + 1, "unreadable record: " + e.getMessage());
+                }
+                record++;
+                return new Row(record, event);
+            }
+        };
+        return new EventFile(name, layout, reader, rows);
     }
 
     /** Whether {@code file} is read as JSON Lines (its name ends in .jsonl, .ndjson or .json); otherwise CSV. */

@@ -117,6 +117,40 @@ class InertiaCommandTest {
     }
 
     @Test
+    void shouldReplayAnAvroContainerFileOfEvents() throws Exception {
+        Path events = dir.resolve("hand.avro");
+        try (org.apache.avro.file.DataFileWriter<io.inertia.avro.LabeledEvent> writer =
+                new org.apache.avro.file.DataFileWriter<>(
+                        new org.apache.avro.specific.SpecificDatumWriter<>(io.inertia.avro.LabeledEvent.class))) {
+            writer.create(io.inertia.avro.LabeledEvent.getClassSchema(), events.toFile());
+            for (int i = 0; i < 3; i++) {
+                writer.append(io.inertia.avro.LabeledEvent.newBuilder().setModelKey("hand")
+                        .setNamedFeatures(java.util.Map.of("x", 2.0)).setLabel(1.0).build());
+            }
+        }
+        int status = run("replay", "--input", events.toString(), "--output", output.toString(), "--learning-rate",
+                "0.1", "--momentum", "0.9", "--snapshot-every", "1");
+        assertEquals(0, status, err.toString());
+        // After step 3 of the worked example: w = 0.692, b = 0.346, under the events' own model key.
+        List<String> lines = Files.readAllLines(output, StandardCharsets.UTF_8);
+        assertEquals(3, lines.size());
+        JsonNode last = new ObjectMapper().readTree(lines.get(2));
+        assertEquals("hand", last.get("modelKey").asText());
+        assertEquals(0.692, last.get("weights").get("x").asDouble(), 1e-12);
+        assertEquals(0.346, last.get("bias").asDouble(), 1e-12);
+
+        assertEquals(2, run("replay", "--input", events.toString(), "--output", output.toString(), "--label", "y"));
+        Path notAvro = dir.resolve("broken.avro");
+        Files.writeString(notAvro, "x,y\n1,2\n", StandardCharsets.UTF_8);
+        err.getBuffer().setLength(0);
+        // A bad file, not a bad option: exit 1, as for a malformed CSV row.
+        assertEquals(1, run("replay", "--input", notAvro.toString(), "--output", output.toString()));
+        assertEquals(1, errLines().size(), err.toString());
+        assertTrue(errLines().get(0).startsWith("inertia replay: " + notAvro + ": not an Avro container file"),
+                errLines().get(0));
+    }
+
+    @Test
     void shouldTakeTheLabelFieldOfAJsonLinesFileWhenNoLabelIsGiven() throws Exception {
         Path lines = dir.resolve("hand.jsonl");
         Files.writeString(lines, "{\"x\": 2.0, \"label\": 1.0}\n".repeat(3), StandardCharsets.UTF_8);
