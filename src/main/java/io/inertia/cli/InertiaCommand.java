@@ -9,8 +9,8 @@ import picocli.CommandLine.Command;
 /** Entry point of {@code scripts/inertia COMMAND [options]}. */
 @Command(name = "inertia", mixinStandardHelpOptions = true, versionProvider = InertiaCommand.Version.class,
         description = "An online learner inside Kafka: momentum gradient descent on linear models, event by event.",
-        subcommands = {ReplayCommand.class, RunCommand.class, ProduceCommand.class, SnapshotsCommand.class,
-            GenerateCommand.class, CheckCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {ReplayCommand.class, CompareCommand.class, RunCommand.class, ProduceCommand.class,
+            SnapshotsCommand.class, GenerateCommand.class, CheckCommand.class, CommandLine.HelpCommand.class})
 public final class InertiaCommand implements Runnable {
 
     @CommandLine.Spec

@@ -151,6 +151,50 @@ class InertiaCommandTest {
     }
 
     @Test
+    void shouldCompareTwoReplaysAndGateOnTheMeanPrequentialLoss() throws Exception {
+        Path base = dir.resolve("base.jsonl");
+        Path slower = dir.resolve("slower.jsonl");
+        assertEquals(0, run("replay", "--input", input.toString(), "--label", "y", "--output", base.toString(),
+                "--learning-rate", "0.1", "--momentum", "0.9"));
+        assertEquals(0, run("replay", "--input", input.toString(), "--label", "y", "--output", slower.toString(),
+                "--learning-rate", "0.05", "--momentum", "0.9"));
+        // By hand: η = 0.1 has losses 0.5, 0.125, 0.02 (mean 0.215) and ends at w = 0.692, b = 0.346; η = 0.05 has
+        // losses 0.5, ½·0.75² = 0.28125, ½·0.3375² = 0.056953125 (mean 0.2794010416…) and ends at w = 0.44725,
+        // b = 0.223625. So the candidate is 29.95% worse, and its largest weight difference is |0.44725 − 0.692|.
+        Path json = dir.resolve("comparison.json");
+        out.getBuffer().setLength(0);
+        int status = run("compare", base.toString(), slower.toString(), "--json", json.toString(),
+                "--fail-if-worse", "25");
+
+        assertEquals(1, status);
+        List<String> failures = errLines();
+        assertEquals(1, failures.size(), err.toString());
+        assertTrue(failures.get(0).startsWith("inertia compare: model 'default': slower.jsonl mean prequential loss "
+                + "0.279401 is 29.95% worse than base.jsonl's 0.215000 (limit 25%)"), failures.get(0));
+        JsonNode comparison = new ObjectMapper().readTree(json.toFile());
+        JsonNode candidate = comparison.get("models").get(1);
+        assertEquals("slower.jsonl", candidate.get("run").asText());
+        assertEquals(0.2794010416666667, candidate.get("meanLoss").asDouble(), 1e-12);
+        assertEquals(100 * (0.2794010416666667 - 0.215) / 0.215, candidate.get("meanLossChangePercent").asDouble(),
+                1e-9);
+        assertEquals(0.692 - 0.44725, candidate.get("largestWeightDifference").asDouble(), 1e-12);
+        List<String> table = Arrays.asList(out.toString().split("\\R"));
+        assertEquals(3, table.size(), out.toString());
+        assertTrue(table.get(2).contains("+29.95%"), table.get(2));
+
+        err.getBuffer().setLength(0);
+        assertEquals(0, run("compare", base.toString(), slower.toString(), "--fail-if-worse", "35"), err.toString());
+        assertEquals(2, run("compare", base.toString()));
+        assertEquals(2, run("compare", base.toString(), slower.toString(), "--fail-if-worse", "-1"));
+        Path garbage = dir.resolve("garbage.jsonl");
+        Files.writeString(garbage, "{\"modelKey\": \"default\"}\n", StandardCharsets.UTF_8);
+        err.getBuffer().setLength(0);
+        assertEquals(1, run("compare", base.toString(), garbage.toString()));
+        assertTrue(errLines().get(0).startsWith("inertia compare: " + garbage + ":1: not a snapshot line"),
+                errLines().get(0));
+    }
+
+    @Test
     void shouldTakeTheLabelFieldOfAJsonLinesFileWhenNoLabelIsGiven() throws Exception {
         Path lines = dir.resolve("hand.jsonl");
         Files.writeString(lines, "{\"x\": 2.0, \"label\": 1.0}\n".repeat(3), StandardCharsets.UTF_8);

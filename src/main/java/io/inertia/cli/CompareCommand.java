@@ -1,0 +1,127 @@
+package io.inertia.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.inertia.replay.Comparison;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/** {@code inertia compare}: the final models of two or more replays side by side, and a gate on the difference. */
+@Command(name = "compare", mixinStandardHelpOptions = true,
+        description = "Compare the final models of replays (their snapshot JSON Lines files, the first the base): "
+                + "per model and run the events, mean and windowed prequential loss, other metrics, the change of "
+                + "the mean loss against the base and the largest weight difference from it.")
+final class CompareCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+
+    @Parameters(arity = "2..*", paramLabel = "SNAPSHOTS.jsonl",
+            description = "Outputs of inertia replay: the base, then one or more candidates.")
+    List<Path> runs;
+
+    @Option(names = "--json", paramLabel = "FILE", description = "Also write the comparison as JSON.")
+    Path json;
+
+    @Option(names = "--fail-if-worse", paramLabel = "PCT",
+            description = "Exit 1 when a candidate's mean prequential loss of a model is worse than the base's by "
+                    + "more than PCT percent (or lacks a model the base has).")
+    Double failIfWorse;
+
+    @Override
+    public Integer call() {
+        if (failIfWorse != null && !(failIfWorse >= 0 && Double.isFinite(failIfWorse))) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+                    "--fail-if-worse must be a percentage >= 0, got " + failIfWorse);
+        }
+        Comparison comparison = Comparison.of(runs);
+        PrintWriter out = spec.commandLine().getOut();
+        print(comparison, out);
+        List<String> failures = failIfWorse == null ? List.of() : comparison.worseThan(failIfWorse);
+        if (json != null) {
+            writeJson(comparison, failures);
+        }
+        if (!failures.isEmpty()) {
+            PrintWriter err = spec.commandLine().getErr();
+            failures.forEach(failure -> err.println("inertia compare: " + failure));
+            return 1;
+        }
+        return 0;
+    }
+
+    private static void print(Comparison comparison, PrintWriter out) {
+        String format = "%-20s %-28s %10s %14s %14s %12s %12s  %s%n";
+        out.printf(Locale.ROOT, format, "model", "run", "events", "mean loss", "window loss", "Δ mean loss",
+                "max |Δw|", "metrics");
+        for (Comparison.Row row : comparison.rows()) {
+            Comparison.Entry entry = row.entry();
+            if (entry == null) {
+                out.printf(Locale.ROOT, format, row.model(), row.run(), "—", "—", "—", "—", "—", "no such model");
+                continue;
+            }
+            StringBuilder metrics = new StringBuilder();
+            entry.metrics().forEach((name, value) -> metrics.append(metrics.length() == 0 ? "" : " ").append(name)
+                    .append('=').append(String.format(Locale.ROOT, "%.6g", value)));
+            out.printf(Locale.ROOT, format, row.model(), row.run(), entry.version(),
+                    String.format(Locale.ROOT, "%.6g", entry.meanLoss()),
+                    String.format(Locale.ROOT, "%.6g", entry.windowMeanLoss()),
+                    Double.isNaN(row.meanLossChangePercent()) ? "—"
+                            : String.format(Locale.ROOT, "%+.2f%%", row.meanLossChangePercent()),
+                    Double.isNaN(row.largestWeightDifference()) ? "—"
+                            : String.format(Locale.ROOT, "%.3g", row.largestWeightDifference()),
+                    metrics);
+        }
+    }
+
+    private void writeJson(Comparison comparison, List<String> failures) {
+        ObjectMapper mapper = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+        ObjectNode root = mapper.createObjectNode();
+        root.put("base", comparison.runs().get(0));
+        comparison.runs().forEach(root.putArray("runs")::add);
+        ArrayNode rows = root.putArray("models");
+        for (Comparison.Row row : comparison.rows()) {
+            ObjectNode node = rows.addObject();
+            node.put("model", row.model());
+            node.put("run", row.run());
+            Comparison.Entry entry = row.entry();
+            node.put("present", entry != null);
+            if (entry != null) {
+                node.put("events", entry.version());
+                node.put("meanLoss", entry.meanLoss());
+                node.put("windowMeanLoss", entry.windowMeanLoss());
+                ObjectNode metrics = node.putObject("metrics");
+                for (Map.Entry<String, Double> metric : entry.metrics().entrySet()) {
+                    metrics.put(metric.getKey(), metric.getValue());
+                }
+            }
+            if (!Double.isNaN(row.meanLossChangePercent())) {
+                node.put("meanLossChangePercent", row.meanLossChangePercent());
+            }
+            if (!Double.isNaN(row.largestWeightDifference())) {
+                node.put("largestWeightDifference", row.largestWeightDifference());
+            }
+        }
+        if (failIfWorse != null) {
+            root.put("failIfWorsePercent", failIfWorse);
+            failures.forEach(root.putArray("failures")::add);
+        }
+        try {
+            mapper.writeValue(json.toFile(), root);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + json + ": " + e.getMessage(), e);
+        }
+    }
+}

@@ -1,0 +1,205 @@
+package io.inertia.replay;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.inertia.io.InputFileException;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+
+/**
+ * Compares the final models of two or more replays (their snapshot JSON Lines files, as {@code inertia replay}
+ * writes them; the last line of a model is its final state): per model and run, the events learned, the mean and
+ * windowed prequential loss and the other metrics, the change of the mean loss against the first run (the base), and
+ * the largest absolute difference of any weight or the bias from the base's.
+ *
+ * <p>The mean prequential loss is the mean of the losses each event had before the model learned from it, over every
+ * event of the run: the test-then-train error, the usual yardstick of an online learner.
+ */
+public final class Comparison {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /**
+     * One model's final state in one run.
+     *
+     * @param run the run's name (its file name)
+     * @param model the model key
+     * @param version updates applied
+     * @param meanLoss mean prequential loss over every event
+     * @param windowMeanLoss mean prequential loss over the last window of events
+     * @param metrics the other metrics present (rmse, mae, accuracy, logLoss), by name
+     * @param parameters every parameter: named weights by name, then the dense weights and the bias under keys that
+     *     start with a NUL character, which no feature name from a replay does
+     */
+    public record Entry(String run, String model, long version, double meanLoss, double windowMeanLoss,
+            Map<String, Double> metrics, Map<String, Double> parameters) {
+    }
+
+    /**
+     * One model of one run against the base's same model.
+     *
+     * @param entry the model in this run, or null when this run has no such model
+     * @param meanLossChangePercent 100·(meanLoss − base meanLoss)/base meanLoss; NaN for the base or a missing model
+     * @param largestWeightDifference max |w − w_base| over every weight and the bias (absent ones count as 0); NaN
+     *     for the base or a missing model
+     */
+    public record Row(String run, String model, Entry entry, double meanLossChangePercent,
+            double largestWeightDifference) {
+    }
+
+    private final List<String> runs;
+    private final List<Row> rows;
+
+    private Comparison(List<String> runs, List<Row> rows) {
+        this.runs = runs;
+        this.rows = rows;
+    }
+
+    /** The comparison of the runs in {@code files}, the first being the base. */
+    public static Comparison of(List<Path> files) {
+        if (files.size() < 2) {
+            throw new IllegalArgumentException("compare needs at least two runs, got " + files.size());
+        }
+        List<String> runs = new ArrayList<>();
+        List<Map<String, Entry>> finals = new ArrayList<>();
+        for (Path file : files) {
+            String run = file.getFileName().toString();
+            runs.add(run);
+            finals.add(finalModels(file, run));
+        }
+        Set<String> models = new TreeSet<>();
+        finals.forEach(entries -> models.addAll(entries.keySet()));
+        List<Row> rows = new ArrayList<>();
+        for (String model : models) {
+            Entry base = finals.get(0).get(model);
+            for (int r = 0; r < runs.size(); r++) {
+                Entry entry = finals.get(r).get(model);
+                boolean comparable = r > 0 && base != null && entry != null;
+                rows.add(new Row(runs.get(r), model, entry,
+                        comparable ? 100 * (entry.meanLoss() - base.meanLoss()) / base.meanLoss() : Double.NaN,
+                        comparable ? largestDifference(base.parameters(), entry.parameters()) : Double.NaN));
+            }
+        }
+        return new Comparison(List.copyOf(runs), List.copyOf(rows));
+    }
+
+    /** The runs, the base first. */
+    public List<String> runs() {
+        return runs;
+    }
+
+    /** One row per model and run, models in key order, runs in the order given. */
+    public List<Row> rows() {
+        return rows;
+    }
+
+    /**
+     * Why a candidate is worse than the base by more than {@code percent} percent of mean prequential loss, one line
+     * per model and candidate; empty when none is. A model the base has and a candidate lacks is a failure too.
+     */
+    public List<String> worseThan(double percent) {
+        List<String> failures = new ArrayList<>();
+        Map<String, Entry> base = new LinkedHashMap<>();
+        for (Row row : rows) {
+            if (row.run().equals(runs.get(0)) && row.entry() != null) {
+                base.put(row.model(), row.entry());
+            }
+        }
+        for (Row row : rows) {
+            if (row.run().equals(runs.get(0)) || !base.containsKey(row.model())) {
+                continue;
+            }
+            Entry reference = base.get(row.model());
+            if (row.entry() == null) {
+                failures.add(String.format(java.util.Locale.ROOT, "model '%s': %s has no final state (the base %s"
+                        + " has one)", row.model(), row.run(), runs.get(0)));
+            } else if (row.entry().meanLoss() > reference.meanLoss() * (1 + percent / 100)) {
+                failures.add(String.format(java.util.Locale.ROOT, "model '%s': %s mean prequential loss %.6g is "
+                        + "%.2f%% worse than %s's %.6g (limit %s%%)", row.model(), row.run(), row.entry().meanLoss(),
+                        row.meanLossChangePercent(), runs.get(0), reference.meanLoss(), format(percent)));
+            }
+        }
+        return failures;
+    }
+
+    private static String format(double value) {
+        return value == Math.rint(value) ? Long.toString((long) value) : Double.toString(value);
+    }
+
+    private static double largestDifference(Map<String, Double> base, Map<String, Double> other) {
+        Set<String> names = new TreeSet<>(base.keySet());
+        names.addAll(other.keySet());
+        double largest = 0;
+        for (String name : names) {
+            largest = Math.max(largest, Math.abs(other.getOrDefault(name, 0.0) - base.getOrDefault(name, 0.0)));
+        }
+        return largest;
+    }
+
+    /** The last line of each model in {@code file}: its final state. */
+    private static Map<String, Entry> finalModels(Path file, String run) {
+        Map<String, Entry> finals = new TreeMap<>();
+        try (BufferedReader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+            long lineNumber = 0;
+            for (String line = reader.readLine(); line != null; line = reader.readLine()) {
+                lineNumber++;
+                if (line.isBlank()) {
+                    continue;
+                }
+                Entry entry = entry(file.toString(), lineNumber, line, run);
+                finals.put(entry.model(), entry);
+            }
+        } catch (IOException e) {
+            throw new InputFileException(file.toString(), "cannot read: " + e.getMessage());
+        }
+        if (finals.isEmpty()) {
+            throw new InputFileException(file.toString(), "holds no snapshot");
+        }
+        return finals;
+    }
+
+    private static Entry entry(String file, long line, String text, String run) {
+        JsonNode node;
+        try {
+            node = JSON.readTree(text);
+        } catch (JsonProcessingException e) {
+            throw new InputFileException(file, line, "not a JSON object: " + e.getOriginalMessage());
+        }
+        JsonNode metrics = node.path("metrics");
+        if (!node.path("modelKey").isTextual() || !node.path("version").canConvertToLong()
+                || !metrics.path("meanLoss").isNumber() || !metrics.path("windowMeanLoss").isNumber()) {
+            throw new InputFileException(file, line, "not a snapshot line of inertia replay (modelKey, version and "
+                    + "metrics.meanLoss, metrics.windowMeanLoss expected)");
+        }
+        Map<String, Double> others = new TreeMap<>();
+        for (String name : List.of("rmse", "mae", "accuracy", "logLoss")) {
+            if (metrics.path(name).isNumber()) {
+                others.put(name, metrics.get(name).asDouble());
+            }
+        }
+        Map<String, Double> parameters = new TreeMap<>();
+        for (Iterator<Map.Entry<String, JsonNode>> it = node.path("weights").fields(); it.hasNext();) {
+            Map.Entry<String, JsonNode> weight = it.next();
+            parameters.put(weight.getKey(), weight.getValue().asDouble());
+        }
+        JsonNode dense = node.path("denseWeights");
+        for (int i = 0; i < dense.size(); i++) {
+            parameters.put("\u0000dense " + i, dense.get(i).asDouble());
+        }
+        parameters.put("\u0000bias", node.path("bias").asDouble());
+        return new Entry(run, node.get("modelKey").asText(), node.get("version").asLong(),
+                metrics.get("meanLoss").asDouble(), metrics.get("windowMeanLoss").asDouble(), others, parameters);
+    }
+}
