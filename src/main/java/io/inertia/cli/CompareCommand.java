@@ -36,6 +36,10 @@ final class CompareCommand implements Callable<Integer> {
     @Option(names = "--json", paramLabel = "FILE", description = "Also write the comparison as JSON.")
     Path json;
 
+    @Option(names = "--plot", paramLabel = "FILE.png",
+            description = "Also draw each run's windowed prequential loss at every snapshot against the events seen.")
+    Path plot;
+
     @Option(names = "--fail-if-worse", paramLabel = "PCT",
             description = "Exit 1 when a candidate's mean prequential loss of a model is worse than the base's by "
                     + "more than PCT percent (or lacks a model the base has).")
@@ -53,6 +57,9 @@ final class CompareCommand implements Callable<Integer> {
         List<String> failures = failIfWorse == null ? List.of() : comparison.worseThan(failIfWorse);
         if (json != null) {
             writeJson(comparison, failures);
+        }
+        if (plot != null) {
+            Comparison.plot(runs, plot);
         }
         if (!failures.isEmpty()) {
             PrintWriter err = spec.commandLine().getErr();

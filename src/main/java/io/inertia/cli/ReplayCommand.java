@@ -59,6 +59,10 @@ final class ReplayCommand implements Callable<Integer> {
             description = "Also write every event's prediction (made before its update) as a JSON line.")
     Path predictions;
 
+    @Option(names = "--plot", paramLabel = "FILE.png",
+            description = "Also draw each model's rolling prequential loss against the events it has seen.")
+    Path plot;
+
     @Mixin
     LearnerOptions learner;
 
@@ -85,7 +89,7 @@ final class ReplayCommand implements Callable<Integer> {
                 labelColumn = "label";
             }
             summary = Replay.run(new Replay.Request(source.input, key.layout(labelColumn), epochs, output,
-                    learner.config(Map.of())), predictions);
+                    learner.config(Map.of())), new Replay.Extras(predictions, plot));
         } else {
             if (epochs != 1) {
                 throw usage("--epochs goes with --input: a topic range is replayed once");
@@ -98,7 +102,8 @@ final class ReplayCommand implements Callable<Integer> {
             RunCommand.requireBootstrap(config);
             summary = Replay.run(new Replay.TopicRequest(source.topic,
                     from.bound() == null ? TopicRange.Bound.unbounded() : from.bound(),
-                    to.bound() == null ? TopicRange.Bound.unbounded() : to.bound(), output, config), predictions);
+                    to.bound() == null ? TopicRange.Bound.unbounded() : to.bound(), output, config),
+                    new Replay.Extras(predictions, plot));
         }
         spec.commandLine().getOut().printf("replayed %d events into %d model(s); wrote %d snapshots to %s%s%n",
                 summary.events(), summary.models(), summary.snapshots(), output,

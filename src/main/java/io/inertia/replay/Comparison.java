@@ -95,6 +95,47 @@ public final class Comparison {
         return new Comparison(List.copyOf(runs), List.copyOf(rows));
     }
 
+    /**
+     * Draws, for every model and run in {@code files}, the windowed mean prequential loss of each snapshot against
+     * its version (the events that model had seen), one line per run (per model and run when there are several
+     * models), to {@code png}.
+     */
+    public static void plot(List<Path> files, Path png) {
+        int window = 0;
+        Set<String> models = new TreeSet<>();
+        List<List<Entry>> all = new ArrayList<>();
+        for (Path file : files) {
+            List<Entry> entries = new ArrayList<>();
+            String run = file.getFileName().toString();
+            try (BufferedReader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+                long lineNumber = 0;
+                for (String line = reader.readLine(); line != null; line = reader.readLine()) {
+                    lineNumber++;
+                    if (!line.isBlank()) {
+                        Entry entry = entry(file.toString(), lineNumber, line, run);
+                        entries.add(entry);
+                        models.add(entry.model());
+                        if (window == 0) {
+                            window = Math.max(1, JSON.readTree(line).path("metrics").path("windowSize").asInt(1));
+                        }
+                    }
+                }
+            } catch (IOException e) {
+                throw new InputFileException(file.toString(), "cannot read: " + e.getMessage());
+            }
+            all.add(entries);
+        }
+        LossCurves curves = new LossCurves(window);
+        for (List<Entry> entries : all) {
+            for (Entry entry : entries) {
+                String name = models.size() == 1 ? entry.run() : entry.model() + " · " + entry.run();
+                curves.point(name, entry.version(), entry.windowMeanLoss());
+            }
+        }
+        curves.write(png, "Prequential loss: " + String.join(" vs ", files.stream()
+                .map(file -> file.getFileName().toString()).toList()), 1000, 600);
+    }
+
     /** The runs, the base first. */
     public List<String> runs() {
         return runs;

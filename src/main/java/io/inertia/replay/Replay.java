@@ -70,6 +70,19 @@ public final class Replay {
     }
 
     /**
+     * What a replay writes besides its snapshots.
+     *
+     * @param predictions a JSON Lines file for every event's prediction (made before its update), or null
+     * @param plot a PNG of each model's rolling prequential loss against the events it has seen, or null
+     */
+    public record Extras(Path predictions, Path plot) {
+        /** Nothing besides the snapshots. */
+        public static Extras none() {
+            return new Extras(null, null);
+        }
+    }
+
+    /**
      * What a replay did.
      *
      * @param events events read
@@ -85,19 +98,16 @@ public final class Replay {
 
     /** Runs {@code request}; see the class documentation. */
     public static Summary run(Request request) {
-        return run(request, null);
+        return run(request, Extras.none());
     }
 
-    /**
-     * Runs {@code request}, also writing the prediction made for every event (before its update) as a JSON line to
-     * {@code predictions} when it is not null.
-     */
-    public static Summary run(Request request, Path predictions) {
+    /** Runs {@code request}, also writing what {@code extras} asks for. */
+    public static Summary run(Request request, Extras extras) {
         if (request.epochs() < 1) {
             throw new IllegalArgumentException("epochs must be >= 1, got " + request.epochs());
         }
         InertiaConfig config = request.config();
-        return replay(config, request.output(), predictions, (learner, outputs) -> {
+        return replay(config, request.output(), extras, (learner, outputs) -> {
             var eventSerde = InertiaSerdes.labeledEvent();
             long eventCount = 0;
             for (int epoch = 0; epoch < request.epochs(); epoch++) {
@@ -121,13 +131,13 @@ public final class Replay {
 
     /** Runs {@code request}: the range of the topic, record by record, with their own timestamps and positions. */
     public static Summary run(TopicRequest request) {
-        return run(request, null);
+        return run(request, Extras.none());
     }
 
-    /** As {@link #run(TopicRequest)}, also writing every prediction to {@code predictions} when it is not null. */
-    public static Summary run(TopicRequest request, Path predictions) {
+    /** As {@link #run(TopicRequest)}, also writing what {@code extras} asks for. */
+    public static Summary run(TopicRequest request, Extras extras) {
         try (TopicRange range = new TopicRange(request.config(), request.topic(), request.from(), request.to())) {
-            return replay(request.config(), request.output(), predictions, (learner, outputs) -> range.forEach(
+            return replay(request.config(), request.output(), extras, (learner, outputs) -> range.forEach(
                     record -> {
                         learner.process(record.key(), record.value(), record.timestamp(), record.topic(),
                                 record.partition(), record.offset());
@@ -147,7 +157,8 @@ public final class Replay {
         long into(LocalLearner learner, Outputs outputs);
     }
 
-    private static Summary replay(InertiaConfig config, Path output, Path predictions, Feed feed) {
+    private static Summary replay(InertiaConfig config, Path output, Extras extras, Feed feed) {
+        Path predictions = extras.predictions();
         Path target = output.toAbsolutePath();
         Path partial = partialOf(target);
         Path predictionTarget = predictions == null ? null : predictions.toAbsolutePath();
@@ -161,6 +172,7 @@ public final class Replay {
                         : Files.newBufferedWriter(predictionPartial, StandardCharsets.UTF_8)) {
             outputs.out = out;
             outputs.predictionOut = predictionOut;
+            outputs.curves = extras.plot() == null ? null : new LossCurves(config.learner().metricsWindow());
             long events = feed.into(learner, outputs);
             learner.commit();
             ModelStore store = learner.modelStore(config);
@@ -177,6 +189,10 @@ public final class Replay {
                 predictionOut.close();
                 Files.move(predictionPartial, predictionTarget, StandardCopyOption.REPLACE_EXISTING,
                         StandardCopyOption.ATOMIC_MOVE);
+            }
+            if (outputs.curves != null) {
+                outputs.curves.write(extras.plot(), "Prequential loss, " + config.learner().loss().name() + ", "
+                        + config.learner().optimizer().name(), 1000, 600);
             }
             Files.move(partial, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
             complete = true;
@@ -204,6 +220,7 @@ public final class Replay {
         private final Map<String, Long> lastWritten = new HashMap<>();
         private BufferedWriter out;
         private BufferedWriter predictionOut;
+        private LossCurves curves;
         private final SingleObjectAvroSerde<Prediction> predictionSerde = InertiaSerdes.prediction();
         private long lines;
         /** The reason the last event was rejected, or null. */
@@ -240,10 +257,16 @@ public final class Replay {
 
         @Override
         public void prediction(byte[] key, byte[] value, long timestamp) {
-            if (predictionOut == null) {
+            if (predictionOut == null && curves == null) {
                 return;
             }
             Prediction prediction = predictionSerde.deserialize(config.predictionTopic(), value);
+            if (curves != null) {
+                curves.add(prediction.getModelKey(), prediction.getLoss());
+            }
+            if (predictionOut == null) {
+                return;
+            }
             ObjectNode line = JSON.createObjectNode();
             line.put("modelKey", prediction.getModelKey());
             if (prediction.getEventId() != null) {

@@ -195,6 +195,56 @@ class InertiaCommandTest {
     }
 
     @Test
+    void shouldDrawTheLearningCurvesOfAReplayAndOfAComparison() throws Exception {
+        Path examples = Path.of("examples/linear.csv");
+        Path base = dir.resolve("base.jsonl");
+        Path slow = dir.resolve("slow.jsonl");
+        Path replayPlot = dir.resolve("replay.png");
+        Path comparePlot = dir.resolve("compare.png");
+        assertEquals(0, run("replay", "--input", examples.toString(), "--label", "y", "--output", base.toString(),
+                "--snapshot-every", "100", "--plot", replayPlot.toString()), err.toString());
+        assertEquals(0, run("replay", "--input", examples.toString(), "--label", "y", "--output", slow.toString(),
+                "--snapshot-every", "100", "--learning-rate", "0.002"), err.toString());
+        assertEquals(0, run("compare", base.toString(), slow.toString(), "--plot", comparePlot.toString()),
+                err.toString());
+
+        for (Path png : List.of(replayPlot, comparePlot)) {
+            java.awt.image.BufferedImage image = javax.imageio.ImageIO.read(png.toFile());
+            assertEquals(1000, image.getWidth(), png.toString());
+            assertEquals(600, image.getHeight(), png.toString());
+            // Not blank: axes, labels, a legend and the curves give many colours, a blank image has one.
+            java.util.Set<Integer> colours = new java.util.HashSet<>();
+            for (int x = 0; x < image.getWidth(); x += 3) {
+                for (int y = 0; y < image.getHeight(); y += 3) {
+                    colours.add(image.getRGB(x, y));
+                }
+            }
+            assertTrue(colours.size() > 20, png + " has only " + colours.size() + " colours");
+        }
+        // The curves themselves, in JFreeChart's first two series colours: red for the base, blue for the candidate.
+        assertTrue(pixelsLike(replayPlot, 0xFF5555) > 200, "the replay's curve is drawn");
+        assertTrue(pixelsLike(comparePlot, 0xFF5555) > 200, "the base's curve is drawn");
+        assertTrue(pixelsLike(comparePlot, 0x5555FF) > 200, "the candidate's curve is drawn");
+    }
+
+    /** Pixels of {@code png} within 40 of {@code rgb} in every channel. */
+    private static int pixelsLike(Path png, int rgb) throws Exception {
+        java.awt.image.BufferedImage image = javax.imageio.ImageIO.read(png.toFile());
+        int count = 0;
+        for (int x = 0; x < image.getWidth(); x++) {
+            for (int y = 0; y < image.getHeight(); y++) {
+                int pixel = image.getRGB(x, y);
+                boolean near = true;
+                for (int shift = 0; shift <= 16; shift += 8) {
+                    near &= Math.abs((pixel >> shift & 0xFF) - (rgb >> shift & 0xFF)) <= 40;
+                }
+                count += near ? 1 : 0;
+            }
+        }
+        return count;
+    }
+
+    @Test
     void shouldTakeTheLabelFieldOfAJsonLinesFileWhenNoLabelIsGiven() throws Exception {
         Path lines = dir.resolve("hand.jsonl");
         Files.writeString(lines, "{\"x\": 2.0, \"label\": 1.0}\n".repeat(3), StandardCharsets.UTF_8);
