@@ -108,25 +108,36 @@ public final class Replay {
         }
         InertiaConfig config = request.config();
         return replay(config, request.output(), extras, (learner, outputs) -> {
-            var eventSerde = InertiaSerdes.labeledEvent();
-            long eventCount = 0;
-            for (int epoch = 0; epoch < request.epochs(); epoch++) {
-                try (EventFile file = EventFile.open(request.input(), request.layout())) {
-                    while (file.hasNext()) {
-                        EventFile.Row row = file.next();
-                        byte[] key = row.event().getModelKey().getBytes(StandardCharsets.UTF_8);
-                        long offset = eventCount++;
-                        learner.process(key, eventSerde.serialize(config.inputTopic(), row.event()), offset,
-                                config.inputTopic(), 0, offset);
-                        outputs.check();
-                        if (outputs.rejection != null) {
-                            throw new InputFileException(file.name(), row.line(), outputs.rejection);
-                        }
+            long rows = Progress.estimatedRows(request.input(), !EventFile.isJsonLines(request.input()));
+            try (Progress progress = Progress.of("replay " + request.input().getFileName(),
+                    rows < 0 ? -1 : rows * request.epochs())) {
+                return feed(request, learner, outputs, progress);
+            }
+        });
+    }
+
+    /** The file's events, epoch after epoch, in file order; event i gets timestamp and offset i. */
+    private static long feed(Request request, LocalLearner learner, Outputs outputs, Progress progress) {
+        InertiaConfig config = request.config();
+        var eventSerde = InertiaSerdes.labeledEvent();
+        long eventCount = 0;
+        for (int epoch = 0; epoch < request.epochs(); epoch++) {
+            try (EventFile file = EventFile.open(request.input(), request.layout())) {
+                while (file.hasNext()) {
+                    EventFile.Row row = file.next();
+                    byte[] key = row.event().getModelKey().getBytes(StandardCharsets.UTF_8);
+                    long offset = eventCount++;
+                    learner.process(key, eventSerde.serialize(config.inputTopic(), row.event()), offset,
+                            config.inputTopic(), 0, offset);
+                    outputs.check();
+                    if (outputs.rejection != null) {
+                        throw new InputFileException(file.name(), row.line(), outputs.rejection);
                     }
+                    progress.step();
                 }
             }
-            return eventCount;
-        });
+        }
+        return eventCount;
     }
 
     /** Runs {@code request}: the range of the topic, record by record, with their own timestamps and positions. */
@@ -136,9 +147,11 @@ public final class Replay {
 
     /** As {@link #run(TopicRequest)}, also writing what {@code extras} asks for. */
     public static Summary run(TopicRequest request, Extras extras) {
-        try (TopicRange range = new TopicRange(request.config(), request.topic(), request.from(), request.to())) {
+        try (TopicRange range = new TopicRange(request.config(), request.topic(), request.from(), request.to());
+                Progress progress = Progress.of("replay " + request.topic(), range.size())) {
             return replay(request.config(), request.output(), extras, (learner, outputs) -> range.forEach(
                     record -> {
+                        progress.step();
                         learner.process(record.key(), record.value(), record.timestamp(), record.topic(),
                                 record.partition(), record.offset());
                         outputs.check();

@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -102,6 +103,33 @@ class ScriptsIT {
                 "--property", "inertia.startup-timeout-ms=3000", "--state-dir", work.resolve("state2").toString());
         assertEquals(1, unreachable.code(), unreachable.output());
         assertTrue(unreachable.stderr().contains("cannot reach Kafka at " + bootstrap), unreachable.stderr());
+    }
+
+    @Test
+    void shouldShowAProgressBarOnATerminalAndNothingOnAPipe() throws Exception {
+        Path csv = work.resolve("events.csv");
+        StringBuilder rows = new StringBuilder("x,y\n");
+        for (int i = 0; i < 20_000; i++) {
+            double x = (i % 7) / 7.0;
+            rows.append(x).append(',').append(2 * x + 1).append('\n');
+        }
+        Files.writeString(csv, rows, StandardCharsets.UTF_8);
+        String[] replay = {"scripts/inertia", "replay", "--input", csv.toString(), "--label", "y", "--output",
+            work.resolve("out.jsonl").toString()};
+
+        Result piped = script(Map.of(), replay);
+        assertEquals(0, piped.code(), piped.output());
+        assertEquals("", piped.stderr(), "nothing but errors on a pipe");
+
+        // util-linux `script` runs the command on a pseudo-terminal, as a user's shell would.
+        Assumptions.assumeTrue(new File("/usr/bin/script").canExecute(),
+                "util-linux `script` is not installed: the terminal half of this test is skipped");
+        Result terminal = script(Map.of(), "/usr/bin/script", "-qec", String.join(" ", replay),
+                work.resolve("typescript").toString());
+        assertEquals(0, terminal.code(), terminal.output());
+        String screen = read(work.resolve("typescript"));
+        assertTrue(screen.contains("replay events.csv") && screen.contains("20000/20000 events"),
+                "the bar on the terminal: " + screen);
     }
 
     private record Result(int code, String stdout, String stderr) {
