@@ -4,12 +4,19 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.inertia.config.InertiaConfig;
+import io.inertia.io.EventFile;
 import io.inertia.replay.Comparison;
+import io.inertia.replay.Replay;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -21,7 +28,8 @@ import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code inertia compare}: the final models of two or more replays side by side, and a gate on the difference. */
 @Command(name = "compare", mixinStandardHelpOptions = true,
-        description = "Compare the final models of replays (their snapshot JSON Lines files, the first the base): "
+        description = "Compare the final models of replays (their snapshot JSON Lines files, the first the base; or "
+                + "replay --input once per --config): "
                 + "per model and run the events, mean and windowed prequential loss, other metrics, the change of "
                 + "the mean loss against the base and the largest weight difference from it.")
 final class CompareCommand implements Callable<Integer> {
@@ -29,9 +37,23 @@ final class CompareCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Parameters(arity = "2..*", paramLabel = "SNAPSHOTS.jsonl",
+    @Parameters(arity = "0..*", paramLabel = "SNAPSHOTS.jsonl",
             description = "Outputs of inertia replay: the base, then one or more candidates.")
-    List<Path> runs;
+    List<Path> runs = new ArrayList<>();
+
+    @Option(names = "--input", paramLabel = "FILE",
+            description = "Instead of replay outputs: replay this event file once per --config and compare those.")
+    Path input;
+
+    @Option(names = "--label", paramLabel = "COLUMN", description = "With --input: the label column (as replay).")
+    String label;
+
+    @Option(names = "--key-column", paramLabel = "COLUMN", description = "With --input: the model key column.")
+    String keyColumn;
+
+    @Option(names = "--config", paramLabel = "FILE.properties",
+            description = "With --input, two or more: the settings of each run, the first the base.")
+    List<Path> configs = new ArrayList<>();
 
     @Option(names = "--json", paramLabel = "FILE", description = "Also write the comparison as JSON.")
     Path json;
@@ -51,6 +73,21 @@ final class CompareCommand implements Callable<Integer> {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(),
                     "--fail-if-worse must be a percentage >= 0, got " + failIfWorse);
         }
+        List<Path> files = runs;
+        if (input != null) {
+            if (!runs.isEmpty() || configs.size() < 2) {
+                throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+                        "--input needs two or more --config files and no replay outputs");
+            }
+            files = replayEach();
+        } else if (!configs.isEmpty() || label != null || keyColumn != null) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+                    "--config, --label and --key-column go with --input");
+        } else if (runs.size() < 2) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+                    "compare needs two or more replay outputs (the base first), or --input with --config files");
+        }
+        runs = files;
         Comparison comparison = Comparison.of(runs);
         PrintWriter out = spec.commandLine().getOut();
         print(comparison, out);
@@ -67,6 +104,42 @@ final class CompareCommand implements Callable<Integer> {
             return 1;
         }
         return 0;
+    }
+
+    /**
+     * Replays {@link #input} once per configuration into a temporary directory, each output named after its
+     * configuration file; returns the outputs in the order of the configurations.
+     */
+    private List<Path> replayEach() {
+        String labelColumn = label;
+        if (labelColumn == null && !EventFile.isAvro(input)) {
+            if (!EventFile.isJsonLines(input)) {
+                throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+                        "--label is required for a CSV file: name the column holding the label");
+            }
+            labelColumn = "label";
+        }
+        Path directory;
+        try {
+            directory = Files.createTempDirectory("inertia-compare");
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create a temporary directory: " + e.getMessage(), e);
+        }
+        directory.toFile().deleteOnExit();
+        List<Path> outputs = new ArrayList<>();
+        Set<String> names = new HashSet<>();
+        for (Path config : configs) {
+            String name = config.getFileName().toString().replaceFirst("\\.properties$", "");
+            while (!names.add(name)) {
+                name = name + "-" + names.size();
+            }
+            Path output = directory.resolve(name + ".jsonl");
+            output.toFile().deleteOnExit();
+            Replay.run(new Replay.Request(input, new EventFile.Layout(labelColumn, keyColumn, null), 1, output,
+                    InertiaConfig.load(config, Map.of())));
+            outputs.add(output);
+        }
+        return outputs;
     }
 
     private static void print(Comparison comparison, PrintWriter out) {

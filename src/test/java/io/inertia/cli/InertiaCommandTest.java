@@ -195,6 +195,28 @@ class InertiaCommandTest {
     }
 
     @Test
+    void shouldReplayOneInputOncePerConfigurationAndCompareTheRuns() throws Exception {
+        Path fast = dir.resolve("fast.properties");
+        Path slow = dir.resolve("slow.properties");
+        Files.writeString(fast, "inertia.learning-rate=0.1\ninertia.momentum=0.9\n", StandardCharsets.UTF_8);
+        Files.writeString(slow, "inertia.learning-rate=0.05\ninertia.momentum=0.9\n", StandardCharsets.UTF_8);
+        Path json = dir.resolve("comparison.json");
+
+        int status = run("compare", "--input", input.toString(), "--label", "y", "--config", fast.toString(),
+                "--config", slow.toString(), "--json", json.toString(), "--fail-if-worse", "25");
+
+        // The same hand-computed runs as above (mean losses 0.215 and 0.2794010416…): 29.95% worse.
+        assertEquals(1, status, err.toString());
+        assertTrue(errLines().get(0).startsWith("inertia compare: model 'default': slow.jsonl mean prequential "
+                + "loss 0.279401 is 29.95% worse than fast.jsonl's 0.215000"), errLines().get(0));
+        JsonNode comparison = new ObjectMapper().readTree(json.toFile());
+        assertEquals("fast.jsonl", comparison.get("base").asText());
+        assertEquals(0.215, comparison.get("models").get(0).get("meanLoss").asDouble(), 1e-12);
+        assertEquals(2, run("compare", "--input", input.toString(), "--label", "y", "--config", fast.toString()));
+        assertEquals(2, run("compare", dir.resolve("a.jsonl").toString(), "--config", fast.toString()));
+    }
+
+    @Test
     void shouldDrawTheLearningCurvesOfAReplayAndOfAComparison() throws Exception {
         Path examples = Path.of("examples/linear.csv");
         Path base = dir.resolve("base.jsonl");
