@@ -3,7 +3,9 @@ package io.inertia.replay;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.inertia.avro.ModelSnapshot;
 import io.inertia.io.InputFileException;
+import io.inertia.io.SnapshotJson;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -39,12 +41,13 @@ public final class Comparison {
      * @param version updates applied
      * @param meanLoss mean prequential loss over every event
      * @param windowMeanLoss mean prequential loss over the last window of events
+     * @param windowSize the window W
      * @param metrics the other metrics present (rmse, mae, accuracy, logLoss), by name
      * @param parameters every parameter: named weights by name, then the dense weights and the bias under keys that
      *     start with a NUL character, which no feature name from a replay does
      */
     public record Entry(String run, String model, long version, double meanLoss, double windowMeanLoss,
-            Map<String, Double> metrics, Map<String, Double> parameters) {
+            int windowSize, Map<String, Double> metrics, Map<String, Double> parameters) {
     }
 
     /**
@@ -101,31 +104,15 @@ public final class Comparison {
      * models), to {@code png}.
      */
     public static void plot(List<Path> files, Path png) {
-        int window = 0;
         Set<String> models = new TreeSet<>();
         List<List<Entry>> all = new ArrayList<>();
         for (Path file : files) {
-            List<Entry> entries = new ArrayList<>();
-            String run = file.getFileName().toString();
-            try (BufferedReader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-                long lineNumber = 0;
-                for (String line = reader.readLine(); line != null; line = reader.readLine()) {
-                    lineNumber++;
-                    if (!line.isBlank()) {
-                        Entry entry = entry(file.toString(), lineNumber, line, run);
-                        entries.add(entry);
-                        models.add(entry.model());
-                        if (window == 0) {
-                            window = Math.max(1, JSON.readTree(line).path("metrics").path("windowSize").asInt(1));
-                        }
-                    }
-                }
-            } catch (IOException e) {
-                throw new InputFileException(file.toString(), "cannot read: " + e.getMessage());
-            }
+            List<Entry> entries = entries(file, file.getFileName().toString());
+            entries.forEach(entry -> models.add(entry.model()));
             all.add(entries);
         }
-        LossCurves curves = new LossCurves(window);
+        int window = all.stream().flatMap(List::stream).mapToInt(Entry::windowSize).findFirst().orElse(1);
+        LossCurves curves = new LossCurves(Math.max(1, window));
         for (List<Entry> entries : all) {
             for (Entry entry : entries) {
                 String name = models.size() == 1 ? entry.run() : entry.model() + " · " + entry.run();
@@ -189,26 +176,53 @@ public final class Comparison {
         return largest;
     }
 
-    /** The last line of each model in {@code file}: its final state. */
+    /** The last line (or record) of each model in {@code file}: its final state. */
     private static Map<String, Entry> finalModels(Path file, String run) {
         Map<String, Entry> finals = new TreeMap<>();
-        try (BufferedReader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-            long lineNumber = 0;
-            for (String line = reader.readLine(); line != null; line = reader.readLine()) {
-                lineNumber++;
-                if (line.isBlank()) {
-                    continue;
-                }
-                Entry entry = entry(file.toString(), lineNumber, line, run);
-                finals.put(entry.model(), entry);
-            }
-        } catch (IOException e) {
-            throw new InputFileException(file.toString(), "cannot read: " + e.getMessage());
+        for (Entry entry : entries(file, run)) {
+            finals.put(entry.model(), entry);
         }
         if (finals.isEmpty()) {
             throw new InputFileException(file.toString(), "holds no snapshot");
         }
         return finals;
+    }
+
+    /**
+     * Every snapshot of {@code file} in order: the lines of a JSON Lines file, or the records of an Avro container file
+     * of {@code ModelSnapshot} (a name ending in .avro), as {@code inertia replay} writes them.
+     */
+    private static List<Entry> entries(Path file, String run) {
+        List<Entry> entries = new ArrayList<>();
+        if (RecordFile.isAvro(file)) {
+            try (org.apache.avro.file.DataFileReader<ModelSnapshot> reader = new org.apache.avro.file.DataFileReader<>(
+                    file.toFile(), new org.apache.avro.specific.SpecificDatumReader<>(ModelSnapshot.class))) {
+                long record = 0;
+                while (reader.hasNext()) {
+                    record++;
+                    entries.add(entry(file.toString(), record, SnapshotJson.toLine(reader.next()), run));
+                }
+            } catch (IOException | RuntimeException e) {
+                if (e instanceof InputFileException problem) {
+                    throw problem;
+                }
+                throw new InputFileException(file.toString(), "not an Avro container file of ModelSnapshot records: "
+                        + e.getMessage());
+            }
+            return entries;
+        }
+        try (BufferedReader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+            long lineNumber = 0;
+            for (String line = reader.readLine(); line != null; line = reader.readLine()) {
+                lineNumber++;
+                if (!line.isBlank()) {
+                    entries.add(entry(file.toString(), lineNumber, line, run));
+                }
+            }
+        } catch (IOException e) {
+            throw new InputFileException(file.toString(), "cannot read: " + e.getMessage());
+        }
+        return entries;
     }
 
     private static Entry entry(String file, long line, String text, String run) {
@@ -241,6 +255,7 @@ public final class Comparison {
         }
         parameters.put("\u0000bias", node.path("bias").asDouble());
         return new Entry(run, node.get("modelKey").asText(), node.get("version").asLong(),
-                metrics.get("meanLoss").asDouble(), metrics.get("windowMeanLoss").asDouble(), others, parameters);
+                metrics.get("meanLoss").asDouble(), metrics.get("windowMeanLoss").asDouble(),
+                metrics.path("windowSize").asInt(1), others, parameters);
     }
 }

@@ -15,7 +15,6 @@ import io.inertia.topology.DeadLetterHeaders;
 import io.inertia.topology.LearningObserver;
 import io.inertia.topology.ModelStore;
 import io.inertia.topology.SnapshotAssembler;
-import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -25,6 +24,7 @@ import java.nio.file.StandardCopyOption;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.Headers;
 
@@ -180,9 +180,11 @@ public final class Replay {
         SnapshotAssembler assembler = new SnapshotAssembler();
         Outputs outputs = new Outputs(config, assembler);
         try (LocalLearner learner = new LocalLearner(config, LearningObserver.NONE, outputs);
-                BufferedWriter out = Files.newBufferedWriter(partial, StandardCharsets.UTF_8);
-                BufferedWriter predictionOut = predictions == null ? null
-                        : Files.newBufferedWriter(predictionPartial, StandardCharsets.UTF_8)) {
+                RecordFile<ModelSnapshot> out = RecordFile.open(partial, target, ModelSnapshot.getClassSchema(),
+                        SnapshotJson::toLine);
+                RecordFile<Prediction> predictionOut = predictions == null ? null
+                        : RecordFile.open(predictionPartial, predictionTarget, Prediction.getClassSchema(),
+                                outputs::predictionLine)) {
             outputs.out = out;
             outputs.predictionOut = predictionOut;
             outputs.curves = extras.plot() == null ? null : new LossCurves(config.learner().metricsWindow());
@@ -193,7 +195,7 @@ public final class Replay {
             for (String key : keys) {
                 ModelSnapshot model = store.snapshot(key);
                 if (!Long.valueOf(model.getVersion()).equals(outputs.lastWritten.get(key))) {
-                    writeLine(out, model);
+                    out.write(sorted(model));
                     outputs.lines++;
                 }
             }
@@ -231,8 +233,10 @@ public final class Replay {
         private final InertiaConfig config;
         private final SnapshotAssembler assembler;
         private final Map<String, Long> lastWritten = new HashMap<>();
-        private BufferedWriter out;
-        private BufferedWriter predictionOut;
+        private RecordFile<ModelSnapshot> out;
+        private RecordFile<Prediction> predictionOut;
+        /** The timestamp of the prediction being written, for its JSON line. */
+        private long predictionTimestamp;
         private LossCurves curves;
         private final SingleObjectAvroSerde<Prediction> predictionSerde = InertiaSerdes.prediction();
         private long lines;
@@ -258,7 +262,7 @@ public final class Replay {
             var whole = assembler.accept(config.snapshotTopic(), key, value);
             if (whole.isPresent()) {
                 try {
-                    writeLine(out, whole.get());
+                    out.write(sorted(whole.get()));
                 } catch (IOException e) {
                     failure = new UncheckedIOException("cannot write the replay's output: " + e.getMessage(), e);
                     return;
@@ -280,6 +284,16 @@ public final class Replay {
             if (predictionOut == null) {
                 return;
             }
+            predictionTimestamp = timestamp;
+            try {
+                predictionOut.write(prediction);
+            } catch (IOException e) {
+                failure = new UncheckedIOException("cannot write the predictions: " + e.getMessage(), e);
+            }
+        }
+
+        /** A prediction as a JSON line, with the timestamp of its event. */
+        String predictionLine(Prediction prediction) {
             ObjectNode line = JSON.createObjectNode();
             line.put("modelKey", prediction.getModelKey());
             if (prediction.getEventId() != null) {
@@ -290,12 +304,11 @@ public final class Replay {
             line.put("score", prediction.getScore());
             line.put("label", prediction.getLabel());
             line.put("loss", prediction.getLoss());
-            line.put("timestamp", timestamp);
+            line.put("timestamp", predictionTimestamp);
             try {
-                predictionOut.write(JSON.writeValueAsString(line));
-                predictionOut.newLine();
-            } catch (IOException e) {
-                failure = new UncheckedIOException("cannot write the predictions: " + e.getMessage(), e);
+                return JSON.writeValueAsString(line);
+            } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+                throw new UncheckedIOException(e);
             }
         }
 
@@ -306,9 +319,14 @@ public final class Replay {
         }
     }
 
-    private static void writeLine(BufferedWriter out, ModelSnapshot snapshot) throws IOException {
-        out.write(SnapshotJson.toLine(snapshot));
-        out.newLine();
+    /**
+     * {@code snapshot} with its maps in name order, as the learner writes them: a decoded snapshot holds hash maps,
+     * whose order would otherwise decide the bytes of an Avro output.
+     */
+    private static ModelSnapshot sorted(ModelSnapshot snapshot) {
+        snapshot.setNamedWeights(new TreeMap<>(snapshot.getNamedWeights()));
+        snapshot.getOptimizerState().setNamedState(new TreeMap<>(snapshot.getOptimizerState().getNamedState()));
+        return snapshot;
     }
 
     private static void deleteQuietly(Path file) {

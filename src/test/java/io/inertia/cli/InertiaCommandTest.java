@@ -117,6 +117,51 @@ class InertiaCommandTest {
     }
 
     @Test
+    void shouldWriteTheSameAvroFilesWhenReplayingTheSameInputTwice() throws Exception {
+        Path examples = Path.of("examples/linear.csv");
+        List<byte[]> files = new ArrayList<>();
+        for (String run : List.of("first", "second")) {
+            Path snapshots = dir.resolve(run + "-snapshots.avro");
+            Path predictions = dir.resolve(run + "-predictions.avro");
+            assertEquals(0, run("replay", "--input", examples.toString(), "--label", "y", "--output",
+                    snapshots.toString(), "--predictions", predictions.toString(), "--snapshot-every", "500"),
+                    err.toString());
+            files.add(Files.readAllBytes(snapshots));
+            files.add(Files.readAllBytes(predictions));
+        }
+        org.junit.jupiter.api.Assertions.assertArrayEquals(files.get(0), files.get(2), "snapshots");
+        org.junit.jupiter.api.Assertions.assertArrayEquals(files.get(1), files.get(3), "predictions");
+        // And they hold what the JSON lines hold: 10 snapshots of 5,000 events, and 5,000 predictions.
+        try (org.apache.avro.file.DataFileReader<io.inertia.avro.ModelSnapshot> snapshots =
+                new org.apache.avro.file.DataFileReader<>(dir.resolve("first-snapshots.avro").toFile(),
+                        new org.apache.avro.specific.SpecificDatumReader<>(io.inertia.avro.ModelSnapshot.class))) {
+            long count = 0;
+            io.inertia.avro.ModelSnapshot last = null;
+            while (snapshots.hasNext()) {
+                last = snapshots.next();
+                count++;
+            }
+            assertEquals(10, count);
+            assertEquals(5000, last.getVersion());
+        }
+        try (org.apache.avro.file.DataFileReader<io.inertia.avro.Prediction> predictions =
+                new org.apache.avro.file.DataFileReader<>(dir.resolve("first-predictions.avro").toFile(),
+                        new org.apache.avro.specific.SpecificDatumReader<>(io.inertia.avro.Prediction.class))) {
+            long count = 0;
+            while (predictions.hasNext()) {
+                predictions.next();
+                count++;
+            }
+            assertEquals(5000, count);
+        }
+        // compare reads Avro outputs too: two identical runs, no change.
+        out.getBuffer().setLength(0);
+        assertEquals(0, run("compare", dir.resolve("first-snapshots.avro").toString(),
+                dir.resolve("second-snapshots.avro").toString(), "--fail-if-worse", "0"), err.toString());
+        assertTrue(out.toString().contains("+0.00%"), out.toString());
+    }
+
+    @Test
     void shouldReplayAnAvroContainerFileOfEvents() throws Exception {
         Path events = dir.resolve("hand.avro");
         try (org.apache.avro.file.DataFileWriter<io.inertia.avro.LabeledEvent> writer =
