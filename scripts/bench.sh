@@ -2,7 +2,7 @@
 # Benchmarks: the end-to-end benchmark against a local Kafka broker, and the JMH micro-benchmarks.
 #
 # Usage:
-#   scripts/bench.sh                          both: end-to-end (every case), then JMH with short settings
+#   scripts/bench.sh                          all: end-to-end (every case), JMH with short settings, then replay
 #   scripts/bench.sh e2e [OPTIONS] [CASE ...] end-to-end only; CASE is a name or number, default all, e.g.
 #                                               scripts/bench.sh e2e dense10 zipf-hash20
 #                                               scripts/bench.sh e2e --scale 0.1      every N a tenth
@@ -12,6 +12,7 @@
 #                                             iterations of 2 s; any option replaces those, e.g.
 #                                               scripts/bench.sh jmh SparseEventBenchmark.learnOneEvent -p hashBits=24
 #                                               scripts/bench.sh jmh -h                JMH's own options
+#   scripts/bench.sh replay                   replay from a file only (1,000,000 dense events, -Xmx256m)
 #   scripts/bench.sh help                     this text
 #
 # End to end: builds target/inertia.jar (mvn -DskipTests package) and target/benchmarks.jar (profile bench) when
@@ -28,8 +29,8 @@
 # BENCH_JAVA_OPTS (JVM options of the end-to-end driver, default -Xmx1g), BENCH_LEARNER_JAVA_OPTS (extra JVM options of
 # the learner, e.g. -XX:StartFlightRecording=filename=target/bench/learner.jfr to profile it).
 #
-# Exit status: 0 when every end-to-end case ran to its end and met its target and JMH succeeded; 1 otherwise (a
-# learner that died, a missed target, a failed build); 2 on bad usage.
+# Exit status: 0 when every end-to-end case ran to its end and met its target, JMH met its targets and the replay its
+# own; 1 otherwise (a learner that died, a missed target, a failed build); 2 on bad usage.
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -157,6 +158,34 @@ run_e2e() {
 
 jmh_defaults=(-f 1 -wi 3 -i 5 -w 1s -r 2s)
 
+# Replay from a file: 1,000,000 dense d = 10 events (generated once, seeded) through `inertia replay` with -Xmx256m,
+# timed from the JVM's start to its exit; target ≥ 500,000 events/s. Writes target/bench/replay.json.
+run_replay() {
+  build_inertia
+  mkdir -p target/bench
+  local csv=target/bench/replay-dense10.csv events=1000000
+  if [ ! -f "$csv" ]; then
+    echo "bench: generating $csv ($events events)" >&2
+    java -jar target/inertia.jar generate --events "$events" --features 10 --keys 1 --output "$csv" \
+      --truth target/bench/replay-dense10-truth.json >/dev/null || die "could not generate $csv"
+  fi
+  echo "bench: replay of $csv with -Xmx256m" >&2
+  local start end status=0
+  start=$(date +%s%N)
+  java -Xmx256m -jar target/inertia.jar replay --input "$csv" --label y --key-column model \
+    --output target/bench/replay-out.jsonl >/dev/null || die "the replay failed"
+  end=$(date +%s%N)
+  local rate
+  rate=$(awk -v n="$events" -v ns="$((end - start))" 'BEGIN { printf "%.0f", n / (ns / 1e9) }')
+  local met=yes
+  [ "$rate" -ge 500000 ] || { met=NO; status=1; }
+  printf '\nReplay from a file (dense d = 10, %d events, -Xmx256m, JVM start included): %d events/s, target >= 500,000: %s\n' \
+    "$events" "$rate" "$met"
+  printf '{"events": %d, "eventsPerSecond": %d, "target": 500000, "met": %s}\n' "$events" "$rate" \
+    "$([ "$met" = yes ] && echo true || echo false)" > target/bench/replay.json
+  return "$status"
+}
+
 case "${1:-all}" in
   all)
     e2e_status=0
@@ -167,8 +196,16 @@ case "${1:-all}" in
     java -jar target/benchmarks.jar "${jmh_defaults[@]}" -rf json -rff target/bench/jmh.json || die "JMH failed"
     jmh_status=0
     java -cp target/benchmarks.jar io.inertia.bench.JmhTargets target/bench/jmh.json || jmh_status=$?
+    replay_status=0
+    run_replay || replay_status=$?
     [ "$e2e_status" -ne 0 ] && exit "$e2e_status"
-    exit "$jmh_status"
+    [ "$jmh_status" -ne 0 ] && exit "$jmh_status"
+    exit "$replay_status"
+    ;;
+  replay)
+    trap - EXIT INT TERM
+    run_replay
+    exit $?
     ;;
   e2e)
     shift
@@ -192,7 +229,7 @@ case "${1:-all}" in
     usage
     ;;
   *)
-    echo "bench: unknown mode '$1': use e2e, jmh, or nothing for both (scripts/bench.sh help)" >&2
+    echo "bench: unknown mode '$1': use e2e, jmh, replay, or nothing for all (scripts/bench.sh help)" >&2
     exit 2
     ;;
 esac
