@@ -49,30 +49,32 @@ public final class LossCurves {
 
     /** Records the prequential loss of the next event of {@code series}. */
     public void add(String series, double loss) {
-        Curve curve = curves.get(series);
-        if (curve == null) {
-            if (curves.size() == MAX_SERIES) {
-                truncated = true;
-                return;
-            }
-            curve = new Curve(window);
-            curves.put(series, curve);
+        Curve curve = curve(series);
+        if (curve != null) {
+            curve.add(loss);
         }
-        curve.add(loss);
     }
 
     /** Records an already averaged point: the rolling loss {@code loss} of {@code series} after {@code events}. */
     public void point(String series, long events, double loss) {
+        Curve curve = curve(series);
+        if (curve != null) {
+            curve.keep(events, loss);
+        }
+    }
+
+    /** The curve of {@code series}, new if need be; null once {@value #MAX_SERIES} others are kept. */
+    private Curve curve(String series) {
         Curve curve = curves.get(series);
         if (curve == null) {
             if (curves.size() == MAX_SERIES) {
                 truncated = true;
-                return;
+                return null;
             }
             curve = new Curve(window);
             curves.put(series, curve);
         }
-        curve.keep(events, loss);
+        return curve;
     }
 
     /** The series, in the order first seen. */

@@ -132,28 +132,11 @@ class InertiaCommandTest {
         org.junit.jupiter.api.Assertions.assertArrayEquals(files.get(0), files.get(2), "snapshots");
         org.junit.jupiter.api.Assertions.assertArrayEquals(files.get(1), files.get(3), "predictions");
         // And they hold what the JSON lines hold: 10 snapshots of 5,000 events, and 5,000 predictions.
-        try (org.apache.avro.file.DataFileReader<io.inertia.avro.ModelSnapshot> snapshots =
-                new org.apache.avro.file.DataFileReader<>(dir.resolve("first-snapshots.avro").toFile(),
-                        new org.apache.avro.specific.SpecificDatumReader<>(io.inertia.avro.ModelSnapshot.class))) {
-            long count = 0;
-            io.inertia.avro.ModelSnapshot last = null;
-            while (snapshots.hasNext()) {
-                last = snapshots.next();
-                count++;
-            }
-            assertEquals(10, count);
-            assertEquals(5000, last.getVersion());
-        }
-        try (org.apache.avro.file.DataFileReader<io.inertia.avro.Prediction> predictions =
-                new org.apache.avro.file.DataFileReader<>(dir.resolve("first-predictions.avro").toFile(),
-                        new org.apache.avro.specific.SpecificDatumReader<>(io.inertia.avro.Prediction.class))) {
-            long count = 0;
-            while (predictions.hasNext()) {
-                predictions.next();
-                count++;
-            }
-            assertEquals(5000, count);
-        }
+        List<io.inertia.avro.ModelSnapshot> snapshots = records(dir.resolve("first-snapshots.avro"),
+                io.inertia.avro.ModelSnapshot.class);
+        assertEquals(10, snapshots.size());
+        assertEquals(5000, snapshots.get(9).getVersion());
+        assertEquals(5000, records(dir.resolve("first-predictions.avro"), io.inertia.avro.Prediction.class).size());
         // compare reads Avro outputs too: two identical runs, no change.
         out.getBuffer().setLength(0);
         assertEquals(0, run("compare", dir.resolve("first-snapshots.avro").toString(),
@@ -292,6 +275,16 @@ class InertiaCommandTest {
         assertTrue(pixelsLike(replayPlot, 0xFF5555) > 200, "the replay's curve is drawn");
         assertTrue(pixelsLike(comparePlot, 0xFF5555) > 200, "the base's curve is drawn");
         assertTrue(pixelsLike(comparePlot, 0x5555FF) > 200, "the candidate's curve is drawn");
+    }
+
+    /** Every record of the Avro container file {@code file}. */
+    private static <T> List<T> records(Path file, Class<T> type) throws Exception {
+        List<T> records = new ArrayList<>();
+        try (org.apache.avro.file.DataFileReader<T> reader = new org.apache.avro.file.DataFileReader<>(
+                file.toFile(), new org.apache.avro.specific.SpecificDatumReader<>(type))) {
+            reader.forEach(records::add);
+        }
+        return records;
     }
 
     /** Pixels of {@code png} within 40 of {@code rgb} in every channel. */
