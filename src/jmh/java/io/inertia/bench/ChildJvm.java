@@ -156,7 +156,7 @@ final class ChildJvm {
     }
 
     /** The lines of the last {@value #LOG_TAIL_BYTES} bytes of the log. */
-    private List<String> tail() {
+    List<String> tail() {
         try (RandomAccessFile file = new RandomAccessFile(log.toFile(), "r")) {
             long length = file.length();
             long start = Math.max(0, length - LOG_TAIL_BYTES);

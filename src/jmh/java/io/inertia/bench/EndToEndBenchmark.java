@@ -282,6 +282,7 @@ public final class EndToEndBenchmark {
                     names.passThroughAfterApplication, "pass-through-after"), names.log("pass-through-after"));
             result.passThroughAfter = measure(passThrough, names.passThroughAfterApplication, names.input, events);
             passThrough.stop(STOP_GRACE);
+            topicReplay(c, names, result);
         } catch (RuntimeException e) {
             // One case's failure (of the harness, or a client error) is reported; the other cases still run.
             result.error = e instanceof BenchmarkFailure ? e.getMessage() : BenchCluster.message(e);
@@ -388,6 +389,45 @@ public final class EndToEndBenchmark {
             }
             LockSupport.parkNanos(POLL.toNanos());
         }
+    }
+
+    /**
+     * {@code inertia replay --topic} over the case's input (its N events and the live phase's), timed from the JVM's
+     * start to its exit: what replaying the live learner's history costs, beside what learning it live cost.
+     */
+    private void topicReplay(EndToEndCase c, CaseNames names, CaseResult result) throws InterruptedException {
+        List<String> command = new ArrayList<>(List.of(ChildJvm.java(), CHILD_HEAP, "-jar",
+                options.inertiaJar.toAbsolutePath().toString(), "replay", "--topic", names.input,
+                "--bootstrap-servers", options.bootstrapServers,
+                "--output", names.stateDir("replay").resolve("snapshots.jsonl").toString()));
+        if (c.hashBits() > 0) {
+            command.add("--hash-bits");
+            command.add(Integer.toString(c.hashBits()));
+        }
+        try {
+            Files.createDirectories(names.stateDir("replay"));
+        } catch (java.io.IOException e) {
+            throw new BenchmarkFailure("cannot create " + names.stateDir("replay") + ": " + e.getMessage());
+        }
+        System.out.println("  topic replay: inertia replay --topic " + names.input + " ...");
+        long start = System.nanoTime();
+        ChildJvm replay = ChildJvm.start("replay", command, names.log("replay"));
+        long deadline = start + Duration.ofMinutes(10).toNanos();
+        while (replay.alive() && System.nanoTime() < deadline) {
+            LockSupport.parkNanos(POLL.toNanos());
+        }
+        double seconds = (System.nanoTime() - start) / 1e9;
+        int status = replay.stop(STOP_GRACE);
+        java.util.regex.Matcher replayed = java.util.regex.Pattern.compile("replayed (\\d+) events")
+                .matcher(String.join("\n", replay.tail()));
+        if (status != 0 || !replayed.find()) {
+            System.out.println("  topic replay failed (exit " + status + "): " + replay.lastLogLine());
+            return;
+        }
+        result.topicReplayEvents = Long.parseLong(replayed.group(1));
+        result.topicReplaySeconds = seconds;
+        System.out.printf(Locale.ROOT, "  topic replay: %,d events in %.1f s, %,.0f events/s (JVM start included)%n",
+                result.topicReplayEvents, seconds, result.topicReplayEvents / seconds);
     }
 
     private List<String> passThroughCommand(EndToEndCase c, CaseNames names, String applicationId, String state) {
@@ -515,6 +555,13 @@ public final class EndToEndBenchmark {
                 notes.add(label + ": pass-through " + rate(r.passThrough) + " ev/s before the learner, "
                         + rate(r.passThroughAfter) + " after");
             }
+            if (r.topicReplayEvents > 0 && r.inertia != null && r.inertia.status == Status.COMPLETED) {
+                double replayRate = r.topicReplayEvents / r.topicReplaySeconds;
+                notes.add(String.format(Locale.ROOT, "%s: inertia replay --topic %,.0f ev/s (JVM start included) vs "
+                        + "inertia run %,.0f: %.2f (target >= 1: %s)", label, replayRate,
+                        r.inertia.eventsPerSecond, replayRate / r.inertia.eventsPerSecond,
+                        replayRate >= r.inertia.eventsPerSecond ? "yes" : "NO"));
+            }
             out.append(String.format(Locale.ROOT, format, label, pass, rate(r.inertia),
                     Double.isNaN(r.ratio()) ? "—" : String.format(Locale.ROOT, "%.2f", r.ratio()),
                     r.spec.target().describe(), met == null ? "—" : met ? "yes" : "NO",
@@ -589,6 +636,10 @@ public final class EndToEndBenchmark {
             phaseJson(node.putObject("passThrough"), r.passThrough);
             phaseJson(node.putObject("passThroughAfter"), r.passThroughAfter);
             putNumber(node, "passThroughEventsPerSecond", r.passThroughRate());
+            ObjectNode replay = node.putObject("topicReplay");
+            replay.put("events", r.topicReplayEvents);
+            putNumber(replay, "seconds", r.topicReplaySeconds);
+            putNumber(replay, "eventsPerSecond", r.topicReplayEvents / r.topicReplaySeconds);
             phaseJson(node.putObject("inertia"), r.inertia);
             putNumber(node, "ratio", r.ratio());
             ObjectNode target = node.putObject("target");
@@ -763,6 +814,10 @@ public final class EndToEndBenchmark {
         Phase passThrough;
         /** The same pass-through, run again after the learner. */
         Phase passThroughAfter;
+        /** Events {@code inertia replay --topic} replayed, 0 when it did not run to its end. */
+        long topicReplayEvents;
+        /** Its wall time, JVM start included. */
+        double topicReplaySeconds = Double.NaN;
         Phase inertia;
         LatencyProbe.Result latency;
         long peakRssKb = -1;

@@ -213,7 +213,10 @@ public final class Replay {
             complete = true;
             return new Summary(events, outputs.lines, keys.size(), outputs.rejected);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot write " + target + ": " + e.getMessage(), e);
+            // A missing directory's exception names only the file it could not create.
+            String reason = e instanceof java.nio.file.NoSuchFileException missing && missing.getFile() != null
+                    ? "no such directory: " + Path.of(missing.getFile()).getParent() : e.getMessage();
+            throw new UncheckedIOException("cannot write " + target + ": " + reason, e);
         } finally {
             if (!complete) {
                 deleteQuietly(partial);

@@ -223,6 +223,14 @@ class InertiaCommandTest {
     }
 
     @Test
+    void shouldSayWhichDirectoryIsMissingWhenTheOutputCannotBeWritten() {
+        Path nowhere = dir.resolve("no-such-dir").resolve("out.jsonl");
+        assertEquals(1, run("replay", "--input", input.toString(), "--label", "y", "--output", nowhere.toString()));
+        assertEquals(List.of("inertia replay: cannot write " + nowhere + ": no such directory: "
+                + dir.resolve("no-such-dir")), errLines());
+    }
+
+    @Test
     void shouldReplayOneInputOncePerConfigurationAndCompareTheRuns() throws Exception {
         Path fast = dir.resolve("fast.properties");
         Path slow = dir.resolve("slow.properties");
