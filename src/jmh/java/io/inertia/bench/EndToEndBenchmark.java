@@ -282,7 +282,11 @@ public final class EndToEndBenchmark {
                     names.passThroughAfterApplication, "pass-through-after"), names.log("pass-through-after"));
             result.passThroughAfter = measure(passThrough, names.passThroughAfterApplication, names.input, events);
             passThrough.stop(STOP_GRACE);
-            topicReplay(c, names, result);
+            // Not yet for hashed models: replay writes every snapshot of a model published in parts whole, O(model)
+            // per snapshot, which takes minutes for these cases (1,352 events/s for Zipf 2^20; see the README).
+            if (c.hashBits() == 0) {
+                topicReplay(c, names, result);
+            }
         } catch (RuntimeException e) {
             // One case's failure (of the harness, or a client error) is reported; the other cases still run.
             result.error = e instanceof BenchmarkFailure ? e.getMessage() : BenchCluster.message(e);
