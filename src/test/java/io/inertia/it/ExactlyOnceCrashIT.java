@@ -233,11 +233,16 @@ class ExactlyOnceCrashIT {
                     seen[0] = openTransaction(learner);
                     return feeder.committed(CRASHED) > 0 && seen[0].predictions() >= 500 && seen[0].snapshots() >= 1;
                 });
-                String transactionalId = get(admin.listTransactions().all()).stream()
+                java.util.Optional<String> ongoing = get(admin.listTransactions().all()).stream()
                         .filter(listing -> listing.transactionalId().startsWith(CRASHED + "-")
                                 && listing.state() == TransactionState.ONGOING)
-                        .map(TransactionListing::transactionalId).findFirst()
-                        .orElseThrow(() -> new AssertionError("no ongoing transaction of " + CRASHED));
+                        .map(TransactionListing::transactionalId).findFirst();
+                if (ongoing.isEmpty()) {
+                    // The transaction seen open committed in between, and the next has not sent anything yet.
+                    log("attempt %d: no ongoing transaction of %s any more; trying again", attempt, CRASHED);
+                    continue;
+                }
+                String transactionalId = ongoing.get();
                 Properties fencing = kafka.clientProperties();
                 fencing.put(org.apache.kafka.clients.producer.ProducerConfig.TRANSACTIONAL_ID_CONFIG,
                         transactionalId);
