@@ -2,6 +2,7 @@ package io.inertia.cli;
 
 import io.inertia.config.InertiaConfig;
 import io.inertia.io.EventFile;
+import io.inertia.replay.InitialModels;
 import io.inertia.replay.Replay;
 import io.inertia.runtime.TopicRange;
 import java.nio.file.Path;
@@ -21,8 +22,8 @@ import picocli.CommandLine.Model.CommandSpec;
  */
 @Command(name = "replay", mixinStandardHelpOptions = true,
         description = "Feed a CSV, JSON Lines or Avro file, or a range of a Kafka topic (read_committed, every partition), "
-                + "through the learner in-process and write every snapshot as a JSON line; each model's final state "
-                + "is always the last line written for it.")
+                + "through the learner in-process and write every snapshot (JSON Lines, or .avro: the snapshot topic's "
+                + "records); each model's final state is always the last snapshot written for it.")
 final class ReplayCommand implements Callable<Integer> {
 
     @Spec
@@ -52,7 +53,9 @@ final class ReplayCommand implements Callable<Integer> {
     @ArgGroup(exclusive = true)
     To to = new To();
 
-    @Option(names = "--output", required = true, paramLabel = "SNAPSHOTS.jsonl", description = "File to write.")
+    @Option(names = "--output", required = true, paramLabel = "SNAPSHOTS.jsonl|.avro",
+            description = "File to write: whole snapshots as JSON lines, or (.avro) the snapshot records as "
+                    + "published, a model in parts in parts; the form to start a later replay from.")
     Path output;
 
     @Option(names = "--predictions", paramLabel = "PREDICTIONS.jsonl",
@@ -62,6 +65,9 @@ final class ReplayCommand implements Callable<Integer> {
     @Option(names = "--plot", paramLabel = "FILE.png",
             description = "Also draw each model's rolling prequential loss against the events it has seen.")
     Path plot;
+
+    @ArgGroup(exclusive = true)
+    Initial initial = new Initial();
 
     @Mixin
     LearnerOptions learner;
@@ -73,7 +79,7 @@ final class ReplayCommand implements Callable<Integer> {
         }
         Replay.Summary summary;
         if (source.input != null) {
-            if (bootstrapServers != null || from.bound() != null || to.bound() != null) {
+            if ((bootstrapServers != null && initial.topic == null) || from.bound() != null || to.bound() != null) {
                 throw usage("--bootstrap-servers, --from-* and --to-* go with --topic, not --input");
             }
             String labelColumn = label;
@@ -88,8 +94,9 @@ final class ReplayCommand implements Callable<Integer> {
                 }
                 labelColumn = "label";
             }
-            summary = Replay.run(new Replay.Request(source.input, key.layout(labelColumn), epochs, output,
-                    learner.config(Map.of())), new Replay.Extras(predictions, plot));
+            InertiaConfig config = learner.config(RunCommand.kafkaOverrides(bootstrapServers));
+            summary = Replay.run(new Replay.Request(source.input, key.layout(labelColumn), epochs, output, config),
+                    new Replay.Extras(predictions, plot), initialModels(config));
         } else {
             if (epochs != 1) {
                 throw usage("--epochs goes with --input: a topic range is replayed once");
@@ -103,12 +110,24 @@ final class ReplayCommand implements Callable<Integer> {
             summary = Replay.run(new Replay.TopicRequest(source.topic,
                     from.bound() == null ? TopicRange.Bound.unbounded() : from.bound(),
                     to.bound() == null ? TopicRange.Bound.unbounded() : to.bound(), output, config),
-                    new Replay.Extras(predictions, plot));
+                    new Replay.Extras(predictions, plot), initialModels(config));
         }
         spec.commandLine().getOut().printf("replayed %d events into %d model(s); wrote %d snapshots to %s%s%n",
                 summary.events(), summary.models(), summary.snapshots(), output,
                 summary.rejected() > 0 ? "; " + summary.rejected() + " events rejected (dead-lettered live too)" : "");
         return 0;
+    }
+
+    /** The models to start from: none, a replay's Avro output, or a snapshot topic. */
+    private InitialModels initialModels(InertiaConfig config) {
+        if (initial.file != null) {
+            return InitialModels.fromFile(initial.file);
+        }
+        if (initial.topic != null) {
+            RunCommand.requireBootstrap(config);
+            return InitialModels.fromTopic(config, initial.topic);
+        }
+        return InitialModels.none();
     }
 
     private picocli.CommandLine.ParameterException usage(String message) {
@@ -123,6 +142,20 @@ final class ReplayCommand implements Callable<Integer> {
 
         @Option(names = "--topic", paramLabel = "TOPIC",
                 description = "Topic to replay, e.g. the live learner's input (labeled-events).")
+        String topic;
+    }
+
+    /** Saved models to start from (warm start). */
+    static final class Initial {
+        @Option(names = "--initial-snapshots", paramLabel = "SNAPSHOTS.avro",
+                description = "Start from the latest snapshot of each model in this Avro output of a replay; each "
+                        + "model's events up to its snapshot's input position are skipped.")
+        Path file;
+
+        @Option(names = "--initial-snapshots-topic", paramLabel = "TOPIC",
+                description = "Start from the latest snapshot of each model in this topic (the live model-snapshots, "
+                        + "read_committed, to its current end); each model's events up to its snapshot's input "
+                        + "position are skipped.")
         String topic;
     }
 

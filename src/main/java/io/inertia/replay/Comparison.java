@@ -4,6 +4,9 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.inertia.avro.ModelSnapshot;
+import io.inertia.avro.ModelSnapshotPart;
+import io.inertia.topology.SnapshotAssembler;
+import java.util.SortedMap;
 import io.inertia.io.InputFileException;
 import io.inertia.io.SnapshotJson;
 import java.io.BufferedReader;
@@ -189,26 +192,35 @@ public final class Comparison {
     }
 
     /**
-     * Every snapshot of {@code file} in order: the lines of a JSON Lines file, or the records of an Avro container file
-     * of {@code ModelSnapshot} (a name ending in .avro), as {@code inertia replay} writes them.
+     * Every snapshot of {@code file} in order: the lines of a JSON Lines file, or the snapshots of an Avro snapshot
+     * file (a name ending in .avro), as {@code inertia replay} writes them. A snapshot in parts is read from its header
+     * alone (its metrics), except each model's last one, which is reassembled whole for its weights.
      */
     private static List<Entry> entries(Path file, String run) {
         List<Entry> entries = new ArrayList<>();
         if (RecordFile.isAvro(file)) {
-            try (org.apache.avro.file.DataFileReader<ModelSnapshot> reader = new org.apache.avro.file.DataFileReader<>(
-                    file.toFile(), new org.apache.avro.specific.SpecificDatumReader<>(ModelSnapshot.class))) {
-                long record = 0;
-                while (reader.hasNext()) {
-                    record++;
-                    entries.add(entry(file.toString(), record, SnapshotJson.toLine(reader.next()), run));
+            SnapshotAssembler assembler = new SnapshotAssembler();
+            Map<String, Integer> last = new TreeMap<>();
+            long[] record = {0};
+            SnapshotFile.read(file, next -> {
+                record[0]++;
+                if (next instanceof ModelSnapshotPart part) {
+                    assembler.takePart(part);
+                    return;
                 }
-            } catch (IOException | RuntimeException e) {
-                if (e instanceof InputFileException problem) {
-                    throw problem;
-                }
-                throw new InputFileException(file.toString(), "not an Avro container file of ModelSnapshot records: "
-                        + e.getMessage());
+                ModelSnapshot header = (ModelSnapshot) next;
+                assembler.takeHeader(header);
+                last.put(header.getModelKey(), entries.size());
+                entries.add(entry(file.toString(), record[0], SnapshotJson.toLine(header), run));
+            });
+            SortedMap<String, ModelSnapshot> finals = assembler.latest();
+            if (!assembler.incomplete().isEmpty()) {
+                throw new InputFileException(file.toString(), assembler.incomplete().get(0));
             }
+            finals.forEach((key, whole) -> {
+                int at = last.get(key);
+                entries.set(at, entry(file.toString(), at + 1, SnapshotJson.toLine(whole), run));
+            });
             return entries;
         }
         try (BufferedReader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {

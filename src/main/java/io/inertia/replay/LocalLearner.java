@@ -1,9 +1,15 @@
 package io.inertia.replay;
 
+import io.inertia.avro.ModelSnapshot;
+import io.inertia.avro.ModelSnapshotPart;
+import io.inertia.avro.SnapshotParts;
 import io.inertia.config.InertiaConfig;
 import io.inertia.topology.InertiaTopology;
 import io.inertia.topology.LearningObserver;
 import io.inertia.topology.ModelStore;
+import io.inertia.topology.SnapshotAssembler;
+import io.inertia.topology.SnapshotLayout;
+import io.inertia.topology.SnapshotPublisher;
 import io.inertia.topology.WorkingModelStore;
 import java.io.File;
 import java.time.Duration;
@@ -28,6 +34,7 @@ import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.processor.api.RecordMetadata;
+import org.apache.kafka.streams.state.KeyValueStore;
 
 /**
  * The learner node of {@link InertiaTopology}, the very processor and stores {@code inertia run} uses, driven in this
@@ -57,6 +64,7 @@ public final class LocalLearner implements AutoCloseable {
     private final Processor<byte[], byte[], byte[], byte[]> processor;
     private final WorkingModelStore working;
     private final Map<String, StateStore> stores = new LinkedHashMap<>();
+    private boolean processed;
 
     /** A learner for {@code config} sending what it publishes to {@code outputs}. */
     public LocalLearner(InertiaConfig config, LearningObserver observer, Outputs outputs) {
@@ -73,8 +81,41 @@ public final class LocalLearner implements AutoCloseable {
         processor.init(context);
     }
 
+    /**
+     * Starts the model of {@code published} from that snapshot, exactly as the learner that published it held it
+     * (each weight as of its last update, the parts of its generation), so that it goes on as that learner would.
+     * Only before the first record.
+     */
+    @SuppressWarnings("unchecked")
+    public void warmStart(SnapshotAssembler.Published published) {
+        if (processed) {
+            throw new IllegalStateException("a model can be warm-started only before the first record");
+        }
+        ModelSnapshot header = ModelSnapshot.newBuilder(published.header()).build();
+        String key = header.getModelKey();
+        SnapshotParts layout = header.getParts();
+        if (layout != null) {
+            // The store keeps the named weights in the layout of the published parts: take those parts as they are.
+            var parts = (KeyValueStore<String, ModelSnapshotPart>) (KeyValueStore<?, ?>) stores.get(ModelStore.PARTS);
+            for (ModelSnapshotPart part : published.parts()) {
+                parts.put(SnapshotLayout.partKey(key, part.getGeneration(), part.getIndex()), part);
+            }
+            header.setStoredParts(SnapshotParts.newBuilder(layout).build());
+        }
+        ((KeyValueStore<String, ModelSnapshot>) (KeyValueStore<?, ?>) stores.get(ModelStore.NAME)).put(key, header);
+    }
+
+    /**
+     * Publishes the snapshot of {@code modelKey} at its current version now, as the learner publishes every snapshot;
+     * false when it cannot (see {@link SnapshotPublisher#publishSnapshot}).
+     */
+    public boolean publishSnapshot(String modelKey) {
+        return ((SnapshotPublisher) processor).publishSnapshot(modelKey);
+    }
+
     /** Learns from one input record at {@code topic}/{@code partition}/{@code offset}. */
     public void process(byte[] key, byte[] value, long timestamp, String topic, int partition, long offset) {
+        processed = true;
         context.metadata = new Position(topic, partition, offset);
         context.streamTime = Math.max(context.streamTime, timestamp);
         processor.process(new Record<>(key, value, timestamp));

@@ -7,7 +7,6 @@ import io.inertia.avro.Prediction;
 import io.inertia.config.InertiaConfig;
 import io.inertia.io.EventFile;
 import io.inertia.io.InputFileException;
-import io.inertia.io.SnapshotJson;
 import io.inertia.runtime.TopicRange;
 import io.inertia.serde.InertiaSerdes;
 import io.inertia.serde.SingleObjectAvroSerde;
@@ -24,7 +23,6 @@ import java.nio.file.StandardCopyOption;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.Headers;
 
@@ -103,11 +101,19 @@ public final class Replay {
 
     /** Runs {@code request}, also writing what {@code extras} asks for. */
     public static Summary run(Request request, Extras extras) {
+        return run(request, extras, InitialModels.none());
+    }
+
+    /**
+     * Runs {@code request} from the models of {@code initial} (see {@link InitialModels}), also writing what
+     * {@code extras} asks for.
+     */
+    public static Summary run(Request request, Extras extras, InitialModels initial) {
         if (request.epochs() < 1) {
             throw new IllegalArgumentException("epochs must be >= 1, got " + request.epochs());
         }
         InertiaConfig config = request.config();
-        return replay(config, request.output(), extras, (learner, outputs) -> {
+        return replay(config, request.output(), extras, initial, (learner, outputs) -> {
             long rows = Progress.estimatedRows(request.input(), !EventFile.isJsonLines(request.input()));
             try (Progress progress = Progress.of("replay " + request.input().getFileName(),
                     rows < 0 ? -1 : rows * request.epochs())) {
@@ -116,19 +122,27 @@ public final class Replay {
         });
     }
 
-    /** The file's events, epoch after epoch, in file order; event i gets timestamp and offset i. */
+    /**
+     * The file's events, epoch after epoch, in file order; event i gets timestamp and offset i, at partition 0 of
+     * {@link #fileTopic the file's own topic name}.
+     */
     private static long feed(Request request, LocalLearner learner, Outputs outputs, Progress progress) {
         InertiaConfig config = request.config();
         var eventSerde = InertiaSerdes.labeledEvent();
+        String topic = fileTopic(request.input());
         long eventCount = 0;
         for (int epoch = 0; epoch < request.epochs(); epoch++) {
             try (EventFile file = EventFile.open(request.input(), request.layout())) {
                 while (file.hasNext()) {
                     EventFile.Row row = file.next();
-                    byte[] key = row.event().getModelKey().getBytes(StandardCharsets.UTF_8);
                     long offset = eventCount++;
+                    if (outputs.initial.covers(row.event().getModelKey(), topic, 0, offset)) {
+                        progress.step();
+                        continue;
+                    }
+                    byte[] key = row.event().getModelKey().getBytes(StandardCharsets.UTF_8);
                     learner.process(key, eventSerde.serialize(config.inputTopic(), row.event()), offset,
-                            config.inputTopic(), 0, offset);
+                            topic, 0, offset);
                     outputs.check();
                     if (outputs.rejection != null) {
                         throw new InputFileException(file.name(), row.line(), outputs.rejection);
@@ -140,6 +154,15 @@ public final class Replay {
         return eventCount;
     }
 
+    /**
+     * The topic name a replayed file's events are reported at (in their snapshots' input position): {@code file:}
+     * and the file's name, which no Kafka topic can have, so that a warm start never mistakes file events for topic
+     * events.
+     */
+    public static String fileTopic(Path input) {
+        return "file:" + input.getFileName();
+    }
+
     /** Runs {@code request}: the range of the topic, record by record, with their own timestamps and positions. */
     public static Summary run(TopicRequest request) {
         return run(request, Extras.none());
@@ -147,11 +170,25 @@ public final class Replay {
 
     /** As {@link #run(TopicRequest)}, also writing what {@code extras} asks for. */
     public static Summary run(TopicRequest request, Extras extras) {
+        return run(request, extras, InitialModels.none());
+    }
+
+    /**
+     * As {@link #run(TopicRequest)}, from the models of {@code initial}: each model's records up to the input position
+     * of its snapshot are skipped, so that it continues exactly after it.
+     */
+    public static Summary run(TopicRequest request, Extras extras, InitialModels initial) {
         try (TopicRange range = new TopicRange(request.config(), request.topic(), request.from(), request.to());
                 Progress progress = Progress.of("replay " + request.topic(), range.size())) {
-            return replay(request.config(), request.output(), extras, (learner, outputs) -> range.forEach(
+            boolean skipping = initial.hasPositions();
+            return replay(request.config(), request.output(), extras, initial, (learner, outputs) -> range.forEach(
                     record -> {
                         progress.step();
+                        if (skipping && record.key() != null && initial.covers(
+                                new String(record.key(), StandardCharsets.UTF_8), record.topic(), record.partition(),
+                                record.offset())) {
+                            return;
+                        }
                         learner.process(record.key(), record.value(), record.timestamp(), record.topic(),
                                 record.partition(), record.offset());
                         outputs.check();
@@ -170,35 +207,38 @@ public final class Replay {
         long into(LocalLearner learner, Outputs outputs);
     }
 
-    private static Summary replay(InertiaConfig config, Path output, Extras extras, Feed feed) {
+    private static Summary replay(InertiaConfig config, Path output, Extras extras, InitialModels initial,
+            Feed feed) {
         Path predictions = extras.predictions();
         Path target = output.toAbsolutePath();
         Path partial = partialOf(target);
         Path predictionTarget = predictions == null ? null : predictions.toAbsolutePath();
         Path predictionPartial = predictions == null ? null : partialOf(predictionTarget);
         boolean complete = false;
-        SnapshotAssembler assembler = new SnapshotAssembler();
-        Outputs outputs = new Outputs(config, assembler);
+        Outputs outputs = new Outputs(config, initial);
         try (LocalLearner learner = new LocalLearner(config, LearningObserver.NONE, outputs);
-                RecordFile<ModelSnapshot> out = RecordFile.open(partial, target, ModelSnapshot.getClassSchema(),
-                        SnapshotJson::toLine);
+                SnapshotFile out = SnapshotFile.open(partial, target, config.snapshotTopic());
                 RecordFile<Prediction> predictionOut = predictions == null ? null
                         : RecordFile.open(predictionPartial, predictionTarget, Prediction.getClassSchema(),
                                 outputs::predictionLine)) {
             outputs.out = out;
             outputs.predictionOut = predictionOut;
             outputs.curves = extras.plot() == null ? null : new LossCurves(config.learner().metricsWindow());
+            for (SnapshotAssembler.Published model : initial.snapshots()) {
+                learner.warmStart(model);
+            }
             long events = feed.into(learner, outputs);
             learner.commit();
             ModelStore store = learner.modelStore(config);
             List<String> keys = store.modelKeys();
             for (String key : keys) {
-                ModelSnapshot model = store.snapshot(key);
-                if (!Long.valueOf(model.getVersion()).equals(outputs.lastWritten.get(key))) {
-                    out.write(sorted(model));
-                    outputs.lines++;
+                // Each model's final state ends the file, in the layout of its other snapshots.
+                if (!Long.valueOf(store.version(key)).equals(outputs.lastWritten.get(key))) {
+                    learner.publishSnapshot(key);
+                    outputs.check();
                 }
             }
+            learner.commit();
             out.close();
             if (predictionOut != null) {
                 predictionOut.close();
@@ -211,7 +251,7 @@ public final class Replay {
             }
             Files.move(partial, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
             complete = true;
-            return new Summary(events, outputs.lines, keys.size(), outputs.rejected);
+            return new Summary(events, out.snapshots(), keys.size(), outputs.rejected);
         } catch (IOException e) {
             // A missing directory's exception names only the file it could not create.
             String reason = e instanceof java.nio.file.NoSuchFileException missing && missing.getFile() != null
@@ -234,23 +274,22 @@ public final class Replay {
     /** What the learner publishes: whole snapshots become lines, a dead letter's reason is kept for the feed. */
     private static final class Outputs implements LocalLearner.Outputs {
         private final InertiaConfig config;
-        private final SnapshotAssembler assembler;
+        private final InitialModels initial;
         private final Map<String, Long> lastWritten = new HashMap<>();
-        private RecordFile<ModelSnapshot> out;
+        private SnapshotFile out;
         private RecordFile<Prediction> predictionOut;
         /** The timestamp of the prediction being written, for its JSON line. */
         private long predictionTimestamp;
         private LossCurves curves;
         private final SingleObjectAvroSerde<Prediction> predictionSerde = InertiaSerdes.prediction();
-        private long lines;
         /** The reason the last event was rejected, or null. */
         private String rejection;
         private long rejected;
         private UncheckedIOException failure;
 
-        Outputs(InertiaConfig config, SnapshotAssembler assembler) {
+        Outputs(InertiaConfig config, InitialModels initial) {
             this.config = config;
-            this.assembler = assembler;
+            this.initial = initial;
         }
 
         /** Rethrows a failure to write the output, which a callback could not throw itself. */
@@ -262,16 +301,13 @@ public final class Replay {
 
         @Override
         public void snapshot(byte[] key, byte[] value, long timestamp) {
-            var whole = assembler.accept(config.snapshotTopic(), key, value);
-            if (whole.isPresent()) {
-                try {
-                    out.write(sorted(whole.get()));
-                } catch (IOException e) {
-                    failure = new UncheckedIOException("cannot write the replay's output: " + e.getMessage(), e);
-                    return;
+            try {
+                ModelSnapshot header = out.accept(key, value);
+                if (header != null) {
+                    lastWritten.put(header.getModelKey(), header.getVersion());
                 }
-                lastWritten.put(whole.get().getModelKey(), whole.get().getVersion());
-                lines++;
+            } catch (IOException e) {
+                failure = new UncheckedIOException("cannot write the replay's output: " + e.getMessage(), e);
             }
         }
 
@@ -320,16 +356,6 @@ public final class Replay {
             Header reason = headers.lastHeader(DeadLetterHeaders.REASON);
             rejection = reason == null ? "event rejected" : new String(reason.value(), StandardCharsets.UTF_8);
         }
-    }
-
-    /**
-     * {@code snapshot} with its maps in name order, as the learner writes them: a decoded snapshot holds hash maps,
-     * whose order would otherwise decide the bytes of an Avro output.
-     */
-    private static ModelSnapshot sorted(ModelSnapshot snapshot) {
-        snapshot.setNamedWeights(new TreeMap<>(snapshot.getNamedWeights()));
-        snapshot.getOptimizerState().setNamedState(new TreeMap<>(snapshot.getOptimizerState().getNamedState()));
-        return snapshot;
     }
 
     private static void deleteQuietly(Path file) {

@@ -35,6 +35,7 @@ public final class SnapshotReader implements AutoCloseable {
     private static final Duration POLL = Duration.ofMillis(200);
 
     private final InertiaConfig config;
+    private final String topic;
     private final KafkaConsumer<byte[], byte[]> consumer;
     private final SnapshotAssembler assembler = new SnapshotAssembler();
     private final List<TopicPartition> partitions;
@@ -46,7 +47,13 @@ public final class SnapshotReader implements AutoCloseable {
      *     cluster refuses the client (authentication, TLS or authorization)
      */
     public SnapshotReader(InertiaConfig config) {
+        this(config, config.snapshotTopic());
+    }
+
+    /** As {@link #SnapshotReader(InertiaConfig)}, for a topic in the snapshot topic's layout called {@code topic}. */
+    public SnapshotReader(InertiaConfig config, String topic) {
         this.config = config;
+        this.topic = topic;
         Properties properties = KafkaSetup.clientProperties(config);
         properties.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         properties.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
@@ -58,10 +65,10 @@ public final class SnapshotReader implements AutoCloseable {
         }
         List<PartitionInfo> infos;
         try {
-            infos = consumer.partitionsFor(config.snapshotTopic(), Duration.ofMillis(config.startupTimeoutMs()));
+            infos = consumer.partitionsFor(topic, Duration.ofMillis(config.startupTimeoutMs()));
         } catch (TimeoutException e) {
             consumer.close();
-            throw new KafkaSetup.ClusterUnavailableException("cannot read topic '" + config.snapshotTopic()
+            throw new KafkaSetup.ClusterUnavailableException("cannot read topic '" + topic
                     + "' within " + config.startupTimeoutMs() + " ms (cluster unreachable?)", e);
         } catch (KafkaException e) {
             consumer.close();
@@ -69,7 +76,7 @@ public final class SnapshotReader implements AutoCloseable {
         }
         if (infos == null || infos.isEmpty()) {
             consumer.close();
-            throw new KafkaSetup.ClusterUnavailableException("topic '" + config.snapshotTopic() + "' does not exist",
+            throw new KafkaSetup.ClusterUnavailableException("topic '" + topic + "' does not exist",
                     null);
         }
         partitions = new ArrayList<>();
@@ -86,6 +93,27 @@ public final class SnapshotReader implements AutoCloseable {
      * means every model.
      */
     public SortedMap<String, ModelSnapshot> latest(String modelKey) {
+        readToEnd(modelKey);
+        SortedMap<String, ModelSnapshot> latest = assembler.latest();
+        assembler.incomplete().forEach(problem -> LOG.warn("Skipping a model: {}", problem));
+        if (modelKey != null) {
+            latest.keySet().retainAll(java.util.Set.of(modelKey));
+        }
+        return latest;
+    }
+
+    /**
+     * Reads up to the current end of the topic and returns the latest snapshot of each model as published (header and
+     * parts), by model key: what a learner resumes from exactly. A model that lacks a part is left out with a warning.
+     */
+    public SortedMap<String, SnapshotAssembler.Published> latestPublished() {
+        readToEnd(null);
+        SortedMap<String, SnapshotAssembler.Published> latest = assembler.latestPublished();
+        assembler.incomplete().forEach(problem -> LOG.warn("Skipping a model: {}", problem));
+        return latest;
+    }
+
+    private void readToEnd(String modelKey) {
         try {
             Map<TopicPartition, Long> end = consumer.endOffsets(partitions,
                     Duration.ofMillis(config.startupTimeoutMs()));
@@ -99,12 +127,6 @@ public final class SnapshotReader implements AutoCloseable {
         } catch (KafkaException e) {
             throw securityFailureOr(e);
         }
-        SortedMap<String, ModelSnapshot> latest = assembler.latest();
-        assembler.incomplete().forEach(problem -> LOG.warn("Skipping a model: {}", problem));
-        if (modelKey != null) {
-            latest.keySet().retainAll(java.util.Set.of(modelKey));
-        }
-        return latest;
     }
 
     /** Hands every snapshot (of {@code modelKey}, or all when null) to {@code sink} until {@code stop} says so. */

@@ -41,7 +41,7 @@ import org.slf4j.LoggerFactory;
  * {@link OnDivergence#HALT} the model is also marked {@code halted}, and every later event of that model is
  * dead-lettered; other models go on.
  */
-final class LearnerProcessor implements Processor<byte[], byte[], byte[], byte[]> {
+final class LearnerProcessor implements Processor<byte[], byte[], byte[], byte[]>, SnapshotPublisher {
 
     private static final Logger LOG = LoggerFactory.getLogger(LearnerProcessor.class);
     /** Longest feature name (characters) learned without hashing: every name must fit in a snapshot part. */
@@ -91,7 +91,8 @@ final class LearnerProcessor implements Processor<byte[], byte[], byte[], byte[]
 
     @Override
     public void process(Record<byte[], byte[]> record) {
-        String topic = context.recordMetadata().map(RecordMetadata::topic).orElse("?");
+        RecordMetadata metadata = context.recordMetadata().orElse(null);
+        String topic = metadata == null ? "?" : metadata.topic();
         if (record.key() == null || record.key().length == 0) {
             reject(record, "record key is null or empty; events must be keyed by model key");
             return;
@@ -141,6 +142,9 @@ final class LearnerProcessor implements Processor<byte[], byte[], byte[], byte[]
         }
         model.save(example, before);
         long timestampBefore = working.lastEventTimestamp;
+        String positionTopicBefore = working.positionTopic;
+        int positionPartitionBefore = working.positionPartition;
+        long positionOffsetBefore = working.positionOffset;
         LearningStep step = learner.learn(model, example);
         Optional<String> divergence = learner.divergence(model, example, step);
         if (divergence.isPresent()) {
@@ -149,12 +153,20 @@ final class LearnerProcessor implements Processor<byte[], byte[], byte[], byte[]
             return;
         }
         working.lastEventTimestamp = record.timestamp();
+        if (metadata != null) {
+            working.positionTopic = metadata.topic();
+            working.positionPartition = metadata.partition();
+            working.positionOffset = metadata.offset();
+        }
         SnapshotEmitter.Prepared snapshot = null;
         if (step.version() % snapshotEvery == 0) {
             snapshot = snapshots.prepare(working, step.coordinates());
             if (snapshot.divergence != null) {
                 model.rollBack(before);
                 working.lastEventTimestamp = timestampBefore;
+                working.positionTopic = positionTopicBefore;
+                working.positionPartition = positionPartitionBefore;
+                working.positionOffset = positionOffsetBefore;
                 diverged(record, working, step.version(), snapshot.divergence);
                 return;
             }
@@ -172,6 +184,27 @@ final class LearnerProcessor implements Processor<byte[], byte[], byte[], byte[]
             snapshots.published(working, snapshot);
         }
         models.changed(working);
+    }
+
+    @Override
+    public boolean publishSnapshot(String modelKey) {
+        WorkingModel working = models.get(modelKey);
+        if (working == null) {
+            return false;
+        }
+        SnapshotEmitter.Prepared snapshot = snapshots.prepare(working, new int[0]);
+        if (snapshot.divergence != null) {
+            LOG.warn("Model '{}' not published at version {}: {}", modelKey, working.model.version(),
+                    snapshot.divergence);
+            return false;
+        }
+        for (SnapshotEmitter.SnapshotRecord part : snapshot.records) {
+            context.forward(new Record<>(part.key(), part.value(), working.lastEventTimestamp),
+                    InertiaTopology.SNAPSHOT_SINK);
+        }
+        snapshots.published(working, snapshot);
+        models.changed(working);
+        return true;
     }
 
     /** Why the record key and the event's model key cannot name a model, or empty when they can. */

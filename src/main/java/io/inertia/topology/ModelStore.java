@@ -149,6 +149,7 @@ public final class ModelStore {
             }
             WorkingModel working = new WorkingModel(modelKey, model, header.getLastEventTimestamp());
             working.halted = header.getHalted();
+            working.restorePosition(header.getInputPosition());
             working.parts = header.getParts();
             working.storedParts = stored;
             if (imported) {
@@ -214,6 +215,7 @@ public final class ModelStore {
         ModelSnapshot header = SnapshotCodec.toHeader(working.key, working.model, learner, hyperParameters,
                 working.lastEventTimestamp);
         header.setHalted(working.halted);
+        header.setInputPosition(working.inputPosition());
         header.setParts(working.parts);
         header.setStoredParts(working.storedParts);
         return header;
@@ -231,7 +233,14 @@ public final class ModelStore {
         ModelSnapshot snapshot = SnapshotCodec.toSnapshot(modelKey, working.model, learner, hyperParameters,
                 working.lastEventTimestamp);
         snapshot.setHalted(working.halted);
+        snapshot.setInputPosition(working.inputPosition());
         return snapshot;
+    }
+
+    /** The version of the stored model of {@code modelKey}, or −1 when none is stored; reads only its header. */
+    public long version(String modelKey) {
+        ModelSnapshot header = headers.get(modelKey);
+        return header == null ? -1 : header.getVersion();
     }
 
     /** Every model key in the store, in key order. */

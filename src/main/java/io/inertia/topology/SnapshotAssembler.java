@@ -55,11 +55,10 @@ public final class SnapshotAssembler {
         String recordKey = new String(key, StandardCharsets.UTF_8);
         String modelKey = SnapshotLayout.modelKeyOf(recordKey);
         if (SnapshotLayout.isPartKey(recordKey)) {
-            Map<String, ModelSnapshotPart> live = parts.computeIfAbsent(modelKey, k -> new HashMap<>());
             if (value == null) {
-                live.remove(recordKey);
+                parts.getOrDefault(modelKey, new HashMap<>()).remove(recordKey);
             } else {
-                live.put(recordKey, partSerde.deserialize(topic, value));
+                takePart(partSerde.deserialize(topic, value));
             }
             return null;
         }
@@ -69,8 +68,75 @@ public final class SnapshotAssembler {
             return null;
         }
         ModelSnapshot header = snapshotSerde.deserialize(topic, value);
-        headers.put(modelKey, header);
+        takeHeader(header);
         return header;
+    }
+
+    /**
+     * Takes a part already decoded (from a replay's Avro output, which holds the records of the snapshot topic
+     * without its tombstones).
+     */
+    public void takePart(ModelSnapshotPart part) {
+        String modelKey = part.getModelKey();
+        parts.computeIfAbsent(modelKey, k -> new HashMap<>())
+                .put(SnapshotLayout.partKey(modelKey, part.getGeneration(), part.getIndex()), part);
+    }
+
+    /**
+     * Takes a header already decoded; returns the whole snapshot it completes. Parts of generations before the
+     * header's are dropped: no later header can name them (the topic deletes them too, with tombstones).
+     */
+    public ModelSnapshot acceptHeader(ModelSnapshot header) {
+        takeHeader(header);
+        return whole(header);
+    }
+
+    /** Takes a header already decoded, reassembling nothing yet (see {@link #acceptHeader}). */
+    public void takeHeader(ModelSnapshot header) {
+        headers.put(header.getModelKey(), header);
+        Map<String, ModelSnapshotPart> live = parts.get(header.getModelKey());
+        if (live != null) {
+            long generation = header.getParts() == null ? Long.MAX_VALUE : header.getParts().getGeneration();
+            live.values().removeIf(part -> part.getGeneration() < generation);
+        }
+    }
+
+    /**
+     * A model's latest snapshot as published: its header and, when it is in parts, the parts it names, in index
+     * order, each weight as of its last update.
+     *
+     * @param header the header (the whole snapshot when {@code parts} is empty)
+     * @param parts the parts 0..n−1 of the header's generation
+     */
+    public record Published(ModelSnapshot header, List<ModelSnapshotPart> parts) {
+    }
+
+    /**
+     * The latest snapshot of every model read so far as published, by model key: what a learner resumes from exactly
+     * (a whole snapshot would bring every weight up to date, which rounds differently from the learner's own later
+     * catch-up). Models that lack a part are left out, as in {@link #latest()}.
+     */
+    public SortedMap<String, Published> latestPublished() {
+        SortedMap<String, Published> latest = new TreeMap<>();
+        incomplete.clear();
+        headers.forEach((key, header) -> {
+            SnapshotParts layout = header.getParts();
+            List<ModelSnapshotPart> named = new java.util.ArrayList<>();
+            if (layout != null) {
+                Map<String, ModelSnapshotPart> live = parts.getOrDefault(key, Map.of());
+                for (int index = 0; index < layout.getParts(); index++) {
+                    ModelSnapshotPart part = live.get(SnapshotLayout.partKey(key, layout.getGeneration(), index));
+                    if (part == null) {
+                        incomplete.add("snapshot of '" + key + "' at version " + header.getVersion()
+                                + " lacks its part " + layout.getGeneration() + "/" + index);
+                        return;
+                    }
+                    named.add(part);
+                }
+            }
+            latest.put(key, new Published(header, List.copyOf(named)));
+        });
+        return latest;
     }
 
     /** The latest whole snapshot of every model read so far, by model key. */
@@ -114,6 +180,7 @@ public final class SnapshotAssembler {
         ModelSnapshot snapshot = SnapshotCodec.toSnapshot(header.getModelKey(), model, learner,
                 header.getHyperParameters(), header.getLastEventTimestamp());
         snapshot.setHalted(header.getHalted());
+        snapshot.setInputPosition(header.getInputPosition());
         return snapshot;
     }
 

@@ -103,6 +103,7 @@ final class SnapshotEmitter {
         ModelSnapshot snapshot = SnapshotCodec.toSnapshot(working.key, whole, learner, hyperParameters,
                 working.lastEventTimestamp);
         snapshot.setHalted(working.halted);
+        snapshot.setInputPosition(working.inputPosition());
         List<SnapshotRecord> records = List.of(record(working.key, snapshotSerde.serialize(null, snapshot)));
         return new Prepared(records, null, null);
     }
@@ -180,6 +181,17 @@ final class SnapshotEmitter {
         if (prepared.parts != null) {
             working.parts = prepared.parts;
             working.headerDirty = true;
+        } else {
+            // A whole snapshot publishes every weight current; the model takes those very values, so that one
+            // restored from the snapshot (a warm-started replay) continues bit for bit as this one does. Bringing a
+            // weight up to date in two steps rounds differently from one step. O(the model), like the snapshot.
+            LinearModel model = working.model;
+            for (int i = 0, n = model.coordinateCount(); i < n; i++) {
+                if (model.lastStep(i) < model.version()) {
+                    learner.catchUp(model, i);
+                    working.changedForStore(i);
+                }
+            }
         }
         working.snapshotChanges().clear();
     }

@@ -19,6 +19,10 @@ final class WorkingModel {
     final LinearModel model;
     boolean halted;
     long lastEventTimestamp;
+    /** The input position of the last event applied (see {@link #inputPosition()}); offset −1 while unknown. */
+    String positionTopic;
+    int positionPartition;
+    long positionOffset = -1;
     /** The parts of the last snapshot published in parts, or null while the model has published none. */
     SnapshotParts parts;
     /** Where the model store keeps its named weights, or null while it keeps none in parts. */
@@ -39,6 +43,24 @@ final class WorkingModel {
         this.lastEventTimestamp = lastEventTimestamp;
     }
 
+    /** Where the last event applied was read, for the header: null while unknown (a model stored before 0.4). */
+    io.inertia.avro.InputPosition inputPosition() {
+        return positionOffset < 0 || positionTopic == null ? null
+                : new io.inertia.avro.InputPosition(positionTopic, positionPartition, positionOffset);
+    }
+
+    /** Restores the position of a stored header's {@code position} (null: unknown). */
+    void restorePosition(io.inertia.avro.InputPosition position) {
+        if (position == null) {
+            positionTopic = null;
+            positionOffset = -1;
+        } else {
+            positionTopic = position.getTopic();
+            positionPartition = position.getPartition();
+            positionOffset = position.getOffset();
+        }
+    }
+
     /** Records that an event changed the header and the coordinates {@code coordinates}. */
     void changed(int[] coordinates) {
         headerDirty = true;
@@ -54,6 +76,12 @@ final class WorkingModel {
         for (int i = 0, n = model.coordinateCount(); i < n; i++) {
             storeChanges.add(i);
         }
+    }
+
+    /** Marks coordinate {@code i} as changed for the store (brought up to date by a snapshot). */
+    void changedForStore(int i) {
+        headerDirty = true;
+        storeChanges.add(i);
     }
 
     /** Marks coordinate {@code i} as changed since the last snapshot (rebuilding the set after a load). */

@@ -3,6 +3,7 @@ package io.inertia.property;
 import io.inertia.avro.LabeledEvent;
 import io.inertia.avro.ModelSnapshot;
 import io.inertia.config.InertiaConfig;
+import io.inertia.topology.InputPositions;
 import io.inertia.model.LearningRateSchedule;
 import io.inertia.model.Loss;
 import io.inertia.model.Optimizer;
@@ -85,10 +86,10 @@ class SnapshotResumePropertyTest {
             }
             ModelSnapshot resumePoint = uninterrupted.get(0);
             List<ModelSnapshot> resumed;
+            int n = resume.snapshotEvery();
             try (TopologyTestDriver driver = driver(config, stateDirs.resolve("resumed"))) {
                 KeyValueStore<String, ModelSnapshot> store = driver.getKeyValueStore(ModelStore.NAME);
                 store.put(MODEL_KEY, resumePoint);
-                int n = resume.snapshotEvery();
                 resumed = feed(driver, config, events.subList(n, events.size()), n);
             }
             if (resumed.size() != published - 1) {
@@ -96,7 +97,14 @@ class SnapshotResumePropertyTest {
             }
             for (int i = 0; i < resumed.size(); i++) {
                 try {
-                    assertSame.accept(uninterrupted.get(i + 1), resumed.get(i));
+                    // The resumed driver reads from offset 0 what the uninterrupted one read from offset n.
+                    long expectedOffset = uninterrupted.get(i + 1).getInputPosition().getOffset() - n;
+                    if (resumed.get(i).getInputPosition().getOffset() != expectedOffset) {
+                        throw new AssertionError("input offset " + resumed.get(i).getInputPosition().getOffset()
+                                + ", expected " + expectedOffset);
+                    }
+                    assertSame.accept(InputPositions.without(uninterrupted.get(i + 1)),
+                            InputPositions.without(resumed.get(i)));
                 } catch (AssertionError e) {
                     throw new AssertionError("snapshot at version " + uninterrupted.get(i + 1).getVersion()
                             + " after resuming at version " + resumePoint.getVersion() + ": " + e.getMessage(), e);

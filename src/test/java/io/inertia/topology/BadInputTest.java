@@ -135,11 +135,12 @@ class BadInputTest {
         for (String key : List.of("alpha", "beta")) {
             ModelSnapshot expected = clean.stored(key);
             assertNotNull(expected);
-            assertEquals(expected, dirty.stored(key), "model " + key);
+            // Learned values equal; the positions differ by the bad events between the good ones.
+            assertEquals(InputPositions.without(expected), InputPositions.without(dirty.stored(key)), "model " + key);
             assertFinite(expected);
         }
         List<ModelSnapshot> published = clean.publishedSnapshots();
-        assertEquals(published, dirty.publishedSnapshots());
+        assertEquals(InputPositions.without(published), InputPositions.without(dirty.publishedSnapshots()));
         published.forEach(TopologyHarness::assertFinite);
         List<Prediction> predictions = clean.predictions.readValuesToList();
         assertEquals(GOOD, predictions.size());

@@ -90,8 +90,12 @@ class OptimizerLossMatrixTest {
             store.put("m", halfway);
             TestOutputTopic<byte[], ModelSnapshot> snapshots = feed(resumed, config, events.subList(HALF, EVENTS), HALF);
             SingleObjectAvroSerde<ModelSnapshot> serde = InertiaSerdes.modelSnapshot();
-            assertArrayEquals(serde.serialize("t", uninterrupted), serde.serialize("t", snapshots.readValue()),
-                    "resumed run equals the uninterrupted run");
+            ModelSnapshot last = snapshots.readValue();
+            // The resumed driver reads the second half from offset 0, the uninterrupted one from offset HALF.
+            assertEquals(EVENTS - 1, uninterrupted.getInputPosition().getOffset());
+            assertEquals(EVENTS - HALF - 1, last.getInputPosition().getOffset());
+            assertArrayEquals(serde.serialize("t", InputPositions.without(uninterrupted)),
+                    serde.serialize("t", InputPositions.without(last)), "resumed run equals the uninterrupted run");
         }
     }
 

@@ -218,8 +218,10 @@ class SchemaEvolutionTest {
         List<ModelSnapshot> expected = uninterrupted.publishedSnapshots();
         assertEquals(3, expected.size());
         List<ModelSnapshot> published = resumed.publishedSnapshots();
-        assertEquals(List.of(expected.get(2)), published);
-        assertEquals(expected.get(2), resumed.stored("m"));
+        // The resumed driver reads event 3 at offset 0, the uninterrupted one at offset 2.
+        assertEquals(0L, published.get(0).getInputPosition().getOffset());
+        assertEquals(List.of(InputPositions.without(expected.get(2))), InputPositions.without(published));
+        assertEquals(InputPositions.without(expected.get(2)), InputPositions.without(resumed.stored("m")));
 
         assertEvent3ByHand(published.get(0));
     }
@@ -256,8 +258,9 @@ class SchemaEvolutionTest {
         }
         ModelSnapshot expected = uninterrupted.publishedSnapshots().get(2);
         List<ModelSnapshot> published = resumed.publishedSnapshots();
-        assertEquals(List.of(expected), published);
-        assertEquals(expected, resumed.stored("m"));
+        assertEquals(0L, published.get(0).getInputPosition().getOffset());
+        assertEquals(List.of(InputPositions.without(expected)), InputPositions.without(published));
+        assertEquals(InputPositions.without(expected), InputPositions.without(resumed.stored("m")));
         assertEvent3ByHand(published.get(0));
     }
 

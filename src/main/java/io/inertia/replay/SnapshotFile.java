@@ -1,0 +1,166 @@
+package io.inertia.replay;
+
+import io.inertia.avro.ModelSnapshot;
+import io.inertia.avro.ModelSnapshotPart;
+import io.inertia.io.InputFileException;
+import io.inertia.io.SnapshotJson;
+import io.inertia.topology.SnapshotAssembler;
+import io.inertia.topology.SnapshotLayout;
+import java.io.BufferedWriter;
+import java.io.Closeable;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.function.Consumer;
+import org.apache.avro.Schema;
+import org.apache.avro.file.DataFileReader;
+import org.apache.avro.file.DataFileWriter;
+import org.apache.avro.generic.GenericDatumWriter;
+import org.apache.avro.specific.SpecificDatumReader;
+
+/**
+ * The snapshots a replay writes, in one of two forms chosen by the file's name.
+ *
+ * <ul>
+ *   <li><b>Avro</b> ({@code .avro}): the records of the snapshot topic as the learner publishes them, in order, in an
+ *       object container file of the union {@link #SCHEMA} ({@code [ModelSnapshot, ModelSnapshotPart]}), uncompressed:
+ *       each record is its union branch followed by exactly the Avro body the live learner publishes. A model
+ *       published in parts is written in parts, so a snapshot costs what it costs live (the weights updated since the
+ *       one before), and a replay can start from the file exactly (see {@link InitialModels}). Tombstones are left
+ *       out: a header names the parts that make it up, and its generation makes older parts obsolete.</li>
+ *   <li><b>JSON Lines</b> (any other name): one whole snapshot per line ({@link SnapshotJson}), reassembled from its
+ *       parts, every weight current; for people and scripts. For a model published in parts a line costs the whole
+ *       model.</li>
+ * </ul>
+ */
+abstract class SnapshotFile implements Closeable {
+
+    /** The schema of an Avro snapshot file's records. */
+    static final Schema SCHEMA = Schema.createUnion(List.of(ModelSnapshot.getClassSchema(),
+            ModelSnapshotPart.getClassSchema()));
+
+    /** Bytes of Avro's single-object framing before the body: marker (2) and schema fingerprint (8). */
+    private static final int FRAMING = 10;
+
+    private long snapshots;
+
+    /**
+     * Takes the next record the learner publishes to the snapshot topic (a null value is a tombstone); returns the
+     * header it is, decoded, or null for a part or a tombstone.
+     */
+    abstract ModelSnapshot accept(byte[] key, byte[] value) throws IOException;
+
+    /** The number of snapshots written (headers, whole or in parts). */
+    final long snapshots() {
+        return snapshots;
+    }
+
+    /** Counts a snapshot written. */
+    final void counted() {
+        snapshots++;
+    }
+
+    /** A snapshot file at {@code path} in the form {@code target}'s name chooses. */
+    static SnapshotFile open(Path path, Path target, String topic) throws IOException {
+        return RecordFile.isAvro(target) ? new AvroFile(path, topic) : new JsonLinesFile(path, topic);
+    }
+
+    /**
+     * Hands every record of the Avro snapshot file {@code file} to {@code records}, in order: a {@link ModelSnapshot}
+     * (a header, or a whole snapshot) or a {@link ModelSnapshotPart}.
+     *
+     * @throws InputFileException when the file is not a snapshot file of {@code inertia replay}
+     */
+    static void read(Path file, Consumer<Object> records) {
+        try (DataFileReader<Object> reader = new DataFileReader<>(file.toFile(), new SpecificDatumReader<>(SCHEMA))) {
+            Schema written = reader.getSchema();
+            if (written.getType() != Schema.Type.UNION || written.getTypes().size() != 2
+                    || !written.getTypes().get(0).getFullName().equals(ModelSnapshot.getClassSchema().getFullName())
+                    || !written.getTypes().get(1).getFullName().equals(
+                            ModelSnapshotPart.getClassSchema().getFullName())) {
+                throw new InputFileException(file.toString(), "not a snapshot file of inertia replay: its records "
+                        + "are " + written.getFullName() + ", not [ModelSnapshot, ModelSnapshotPart]");
+            }
+            while (reader.hasNext()) {
+                records.accept(reader.next());
+            }
+        } catch (IOException | org.apache.avro.AvroRuntimeException e) {
+            throw new InputFileException(file.toString(), "not an Avro container file of snapshots: "
+                    + e.getMessage());
+        }
+    }
+
+    /** The records as published, branch and body. */
+    private static final class AvroFile extends SnapshotFile {
+        private final DataFileWriter<Object> writer;
+        private final String topic;
+        private final io.inertia.serde.SingleObjectAvroSerde<ModelSnapshot> headers =
+                io.inertia.serde.InertiaSerdes.modelSnapshot();
+        private byte[] buffer = new byte[1 << 16];
+
+        AvroFile(Path path, String topic) throws IOException {
+            this.topic = topic;
+            writer = new DataFileWriter<>(new GenericDatumWriter<>(SCHEMA));
+            // A sync marker of the schema's own, not a random one: two replays of the same input write the same file.
+            writer.create(SCHEMA, Files.newOutputStream(path), RecordFile.syncMarker(SCHEMA));
+        }
+
+        @Override
+        ModelSnapshot accept(byte[] key, byte[] value) throws IOException {
+            if (value == null) {
+                return null;
+            }
+            boolean part = SnapshotLayout.isPartKey(new String(key, StandardCharsets.UTF_8));
+            int length = 1 + value.length - FRAMING;
+            if (buffer.length < length) {
+                buffer = new byte[Math.max(length, buffer.length * 2)];
+            }
+            // The union's branch as a zig-zag varint: 0 for ModelSnapshot, 1 (encoded 2) for ModelSnapshotPart.
+            buffer[0] = (byte) (part ? 2 : 0);
+            System.arraycopy(value, FRAMING, buffer, 1, value.length - FRAMING);
+            writer.appendEncoded(ByteBuffer.wrap(buffer, 0, length));
+            if (part) {
+                return null;
+            }
+            counted();
+            return headers.deserialize(topic, value);
+        }
+
+        @Override
+        public void close() throws IOException {
+            writer.close();
+        }
+    }
+
+    /** Whole snapshots as JSON lines. */
+    private static final class JsonLinesFile extends SnapshotFile {
+        private final BufferedWriter writer;
+        private final String topic;
+        private final SnapshotAssembler assembler = new SnapshotAssembler();
+
+        JsonLinesFile(Path path, String topic) throws IOException {
+            this.topic = topic;
+            writer = Files.newBufferedWriter(path, StandardCharsets.UTF_8);
+        }
+
+        @Override
+        ModelSnapshot accept(byte[] key, byte[] value) throws IOException {
+            var whole = assembler.accept(topic, key, value);
+            if (whole.isEmpty()) {
+                return null;
+            }
+            writer.write(SnapshotJson.toLine(whole.get()));
+            writer.newLine();
+            counted();
+            return whole.get();
+        }
+
+        @Override
+        public void close() throws IOException {
+            writer.close();
+        }
+    }
+}
