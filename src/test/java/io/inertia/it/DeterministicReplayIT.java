@@ -1,9 +1,11 @@
 package io.inertia.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.inertia.avro.ModelSnapshot;
 import io.inertia.config.InertiaConfig;
+import io.inertia.replay.InitialModels;
 import io.inertia.replay.Replay;
 import io.inertia.runtime.LearnerApplication;
 import io.inertia.runtime.TopicRange;
@@ -25,6 +27,13 @@ import org.apache.avro.file.DataFileStream;
 import org.apache.avro.io.BinaryDecoder;
 import org.apache.avro.io.DecoderFactory;
 import org.apache.avro.specific.SpecificDatumReader;
+import java.util.Properties;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.streams.StreamsConfig;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -39,7 +48,8 @@ import org.slf4j.LoggerFactory;
  * Replaying a topic rebuilds the same models: a second learner with a new application id, reading the same input
  * topic from the beginning, publishes per model the same sequence of snapshots, byte for byte, as the learner that
  * followed the topic live; and {@code inertia replay --topic} (the learner without Kafka Streams, {@link Replay})
- * writes the same snapshots, the same bytes of each Avro body.
+ * writes the same snapshots, the same bytes of each Avro body; started from the live snapshot topic as it was
+ * halfway, it publishes what the live learner published after that, byte for byte.
  *
  * <p>The two runs differ on purpose in everything that must not matter: the first learns while the events arrive (in
  * many small batches, committing every 100 ms, one stream thread, record caches on), the second reads the complete
@@ -142,16 +152,73 @@ class DeterministicReplayIT {
                             .map(value -> Arrays.copyOfRange(value, 10, value.length)).toList(),
                     replayed.get(model));
         }
+
+        // Warm start: the live snapshot topic as it was halfway (the first half of each partition's records, copied
+        // to a topic of its own) and a replay of the whole input from it. Each model skips its events up to its
+        // snapshot's input position and publishes what the live learner published after it, byte for byte.
+        String halfway = LIVE + "-halfway-snapshots";
+        copyFirstHalf(first, halfway);
+        InertiaConfig offlineConfig = config("replay-warm", Map.of());
+        InitialModels initial = InitialModels.fromTopic(offlineConfig, halfway);
+        assertEquals(MODELS.size(), initial.size(), "models in the halfway snapshots");
+        Path warm = work.resolve("warm.avro");
+        Replay.Summary warmSummary = Replay.run(new Replay.TopicRequest(INPUT, TopicRange.Bound.unbounded(),
+                TopicRange.Bound.unbounded(), warm, offlineConfig), Replay.Extras.none(), initial);
+        log("the warm-started replay is done: %s", warmSummary);
+        Map<String, List<byte[]>> warmReplayed = avroBodiesByModel(warm);
+        for (var start : initial.snapshots()) {
+            String model = start.header().getModelKey();
+            long from = start.header().getVersion();
+            assertTrue(from > 0 && from < PER_MODEL, model + " starts halfway, at " + from);
+            // A wrong position would skip an event or apply one twice: the bytes below would differ.
+            assertEquals(INPUT, start.header().getInputPosition().getTopic(), model + ": input position");
+            SnapshotLog.assertSameBytes(model + ": warm-started replay vs live after version " + from,
+                    first.get(model).stream().filter(entry -> entry.version() > from)
+                            .map(entry -> Arrays.copyOfRange(entry.value(), 10, entry.value().length)).toList(),
+                    warmReplayed.get(model));
+        }
     }
 
     /**
-     * The records of an uncompressed Avro container file of ModelSnapshot as they are stored (not decoded and encoded
-     * again: a decoded map would be written back in another order), by model key.
+     * Copies, per partition, the first half of the records of {@code byModel} (the live snapshot topic) to the new
+     * topic {@code topic}, same partitions, keys and values: the topic as it was at some moment of the live run.
+     */
+    private void copyFirstHalf(Map<String, List<SnapshotLog.Entry>> byModel, String topic) throws Exception {
+        Map<Integer, List<SnapshotLog.Entry>> byPartition = new java.util.TreeMap<>();
+        byModel.values().forEach(entries -> entries.forEach(entry ->
+                byPartition.computeIfAbsent(entry.partition(), p -> new ArrayList<>()).add(entry)));
+        try (Admin admin = Admin.create(kafka.clientProperties())) {
+            admin.createTopics(List.of(new NewTopic(topic, 3, (short) 1))).all().get(30, TimeUnit.SECONDS);
+        }
+        Properties properties = kafka.clientProperties();
+        // Not idempotent: a brand-new partition can lose an idempotent producer's first batch (KAFKA-15591).
+        properties.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "false");
+        properties.put(ProducerConfig.ACKS_CONFIG, "all");
+        long copied = 0;
+        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(properties, new ByteArraySerializer(),
+                new ByteArraySerializer())) {
+            for (var partition : byPartition.entrySet()) {
+                List<SnapshotLog.Entry> entries = new ArrayList<>(partition.getValue());
+                entries.sort(java.util.Comparator.comparingLong(SnapshotLog.Entry::offset));
+                for (SnapshotLog.Entry entry : entries.subList(0, entries.size() / 2)) {
+                    producer.send(new ProducerRecord<>(topic, partition.getKey(),
+                            entry.modelKey().getBytes(java.nio.charset.StandardCharsets.UTF_8), entry.value())).get();
+                    copied++;
+                }
+            }
+        }
+        log("copied %d snapshot records to %s", copied, topic);
+    }
+
+    /**
+     * The snapshot headers of a replay's Avro output as they are stored (not decoded and encoded again: a decoded map
+     * would be written back in another order), without their union branch, by model key. Its models are small, so
+     * every snapshot is one whole header.
      */
     private static Map<String, List<byte[]>> avroBodiesByModel(Path file) throws Exception {
         Map<String, List<byte[]>> bodies = new LinkedHashMap<>();
-        SpecificDatumReader<ModelSnapshot> reader = new SpecificDatumReader<>(ModelSnapshot.class);
-        try (DataFileStream<ModelSnapshot> stream = new DataFileStream<>(Files.newInputStream(file), reader)) {
+        SpecificDatumReader<Object> reader = new SpecificDatumReader<>();
+        try (DataFileStream<Object> stream = new DataFileStream<>(Files.newInputStream(file), reader)) {
             while (stream.hasNext()) {
                 long count = stream.getBlockCount();
                 ByteBuffer block = stream.nextBlock();
@@ -160,8 +227,9 @@ class DeterministicReplayIT {
                 ByteArrayInputStream in = new ByteArrayInputStream(bytes);
                 BinaryDecoder decoder = DecoderFactory.get().directBinaryDecoder(in, null);
                 for (long i = 0; i < count; i++) {
-                    int start = bytes.length - in.available();
-                    ModelSnapshot snapshot = reader.read(null, decoder);
+                    // After the branch: one byte, 0 for a ModelSnapshot.
+                    int start = bytes.length - in.available() + 1;
+                    ModelSnapshot snapshot = (ModelSnapshot) reader.read(null, decoder);
                     int end = bytes.length - in.available();
                     bodies.computeIfAbsent(snapshot.getModelKey(), k -> new ArrayList<>())
                             .add(Arrays.copyOfRange(bytes, start, end));
