@@ -1,0 +1,205 @@
+package io.inertia.replay;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.inertia.avro.ModelSnapshot;
+import io.inertia.avro.ModelSnapshotPart;
+import io.inertia.config.InertiaConfig;
+import io.inertia.io.EventFile;
+import io.inertia.io.InputFileException;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A replay started from saved models ({@link InitialModels}) goes on exactly as the replay that never stopped: the
+ * same snapshot records after the point it started from, every weight equal, for a model published whole and for one
+ * published in parts. Events are seeded; each carries a few of many named features, so that most weights are behind
+ * their model's version (caught up lazily) at any snapshot, which is what a warm start must restore exactly.
+ */
+class WarmStartTest {
+
+    private static final int EVENTS = 300;
+    /** Where the first replay stops: a multiple of the snapshot interval, so it ends on a regular snapshot. */
+    private static final int HALF = 120;
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void shouldContinueFromItsOwnOutputAsTheUninterruptedReplayForAModelPublishedWhole() throws Exception {
+        assertWarmStartContinuesExactly(config(Map.of()), 40, false);
+    }
+
+    @Test
+    void shouldContinueFromItsOwnOutputAsTheUninterruptedReplayForAModelPublishedInParts() throws Exception {
+        // Hashed into 2^14 buckets from 3,000 names: about 2,700 weights, more than a whole snapshot holds (1,024).
+        assertWarmStartContinuesExactly(config(Map.of("inertia.hash-bits", "14")), 3000, true);
+    }
+
+    private void assertWarmStartContinuesExactly(InertiaConfig config, int names, boolean inParts) throws Exception {
+        List<String> lines = events(names);
+        // The same name in two folders: a file's events are at positions of "file:events.jsonl" in both.
+        Path firstPart = write(dir.resolve("first/events.jsonl"), lines.subList(0, HALF));
+        Path whole = write(dir.resolve("whole/events.jsonl"), lines);
+
+        Path uninterrupted = dir.resolve("uninterrupted.avro");
+        replay(whole, uninterrupted, config, InitialModels.none());
+        Path saved = dir.resolve("saved.avro");
+        replay(firstPart, saved, config, InitialModels.none());
+        InitialModels initial = InitialModels.fromFile(saved);
+        assertEquals(1, initial.size());
+        var start = initial.snapshots().iterator().next();
+        assertEquals(HALF, start.header().getVersion());
+        assertEquals("file:events.jsonl", start.header().getInputPosition().getTopic());
+        assertEquals(HALF - 1, start.header().getInputPosition().getOffset());
+        assertEquals(inParts, !start.parts().isEmpty(), "published in parts");
+
+        Path warm = dir.resolve("warm.avro");
+        Replay.Summary summary = replay(whole, warm, config, initial);
+        assertEquals(EVENTS, summary.events(), "events read, the first " + HALF + " skipped");
+
+        List<Object> expected = records(uninterrupted);
+        List<Object> afterStart = expected.subList(indexOfHeader(expected, HALF) + 1, expected.size());
+        List<Object> actual = records(warm);
+        assertEquals(afterStart.size(), actual.size(), "records after version " + HALF);
+        assertEquals(afterStart, actual);
+        assertEquals(EVENTS, ((ModelSnapshot) actual.get(actual.size() - 1)).getVersion());
+    }
+
+    @Test
+    void shouldNotSkipEventsOfAnotherInputThanTheSnapshotsOwn() throws Exception {
+        InertiaConfig config = config(Map.of());
+        List<String> lines = events(40);
+        Path saved = dir.resolve("saved.avro");
+        replay(write(dir.resolve("events.jsonl"), lines.subList(0, HALF)), saved, config, InitialModels.none());
+
+        // Another file: its events are not the ones the snapshot reflects, so all of them are learned on top.
+        Path output = dir.resolve("more.jsonl");
+        Replay.Summary summary = replay(write(dir.resolve("other.jsonl"), lines), output, config,
+                InitialModels.fromFile(saved));
+        assertEquals(EVENTS, summary.events());
+        List<String> written = Files.readAllLines(output);
+        assertTrue(written.get(written.size() - 1).contains("\"version\":" + (HALF + EVENTS) + ","),
+                written.get(written.size() - 1));
+    }
+
+    @Test
+    void shouldRefuseJsonLinesSnapshotsAsAStartingPoint() throws Exception {
+        Path lines = dir.resolve("snapshots.jsonl");
+        replay(write(dir.resolve("events.jsonl"), events(40).subList(0, 50)), lines, config(Map.of()),
+                InitialModels.none());
+        InputFileException refused = assertThrows(InputFileException.class, () -> InitialModels.fromFile(lines));
+        assertTrue(refused.getMessage().contains(".avro"), refused.getMessage());
+    }
+
+    @Test
+    void shouldWriteAModelInPartsAsItsPublishedRecordsCostingTheWeightsUpdatedSinceTheLastSnapshot()
+            throws Exception {
+        Path output = dir.resolve("parts.avro");
+        replay(write(dir.resolve("events.jsonl"), events(3000)), output, config(Map.of("inertia.hash-bits", "14")),
+                InitialModels.none());
+        List<Object> records = records(output);
+        List<ModelSnapshot> headers = new ArrayList<>();
+        long weightsInParts = 0;
+        int appended = 0;
+        ModelSnapshot previous = null;
+        for (Object record : records) {
+            if (record instanceof ModelSnapshotPart part) {
+                weightsInParts += part.getHashed().getBuckets().size();
+                continue;
+            }
+            ModelSnapshot header = (ModelSnapshot) record;
+            headers.add(header);
+            assertNull(header.getStoredParts(), "the store's layout is never published");
+            if (header.getParts() == null) {
+                // Whole while the model fits in one record: 1,024 weights at most.
+                assertTrue(header.getNamedWeights().size() <= 1024, header.getNamedWeights().size() + " weights");
+            } else {
+                assertTrue(header.getNamedWeights().isEmpty(), "no named weights in a header of parts");
+                if (previous != null && previous.getParts() != null
+                        && previous.getParts().getGeneration() == header.getParts().getGeneration()) {
+                    // Appended to its generation: only the weights the events since the last snapshot updated,
+                    // 12 per event at most.
+                    long bound = 12 * (header.getVersion() - previous.getVersion());
+                    assertTrue(weightsInParts <= bound, weightsInParts + " weights in the parts of version "
+                            + header.getVersion() + ", more than " + bound);
+                    appended++;
+                }
+            }
+            weightsInParts = 0;
+            previous = header;
+        }
+        // Snapshots at 40, 80, …, 280 and the final one at 300; the later ones in parts, some appended.
+        assertEquals(List.of(40L, 80L, 120L, 160L, 200L, 240L, 280L, 300L),
+                headers.stream().map(ModelSnapshot::getVersion).toList());
+        assertNotNull(headers.get(headers.size() - 1).getParts(), "the model ends in parts");
+        assertTrue(appended >= 2, appended + " snapshots appended to a generation");
+    }
+
+    private static Replay.Summary replay(Path input, Path output, InertiaConfig config, InitialModels initial) {
+        return Replay.run(new Replay.Request(input, new EventFile.Layout("label", null, null), 1, output, config),
+                Replay.Extras.none(), initial);
+    }
+
+    /** Momentum with L2 (so a weight left alone still moves), a snapshot every 40 updates. */
+    private static InertiaConfig config(Map<String, String> more) {
+        Map<String, String> settings = new HashMap<>(Map.of("inertia.snapshot-every", "40",
+                "inertia.learning-rate", "0.05", "inertia.l2", "0.01"));
+        settings.putAll(more);
+        return InertiaConfig.of(settings);
+    }
+
+    /** {@value #EVENTS} JSON lines of model m, each with 12 of {@code names} features, seeded. */
+    private static List<String> events(int names) {
+        Random random = new Random(97);
+        List<String> lines = new ArrayList<>();
+        for (int i = 0; i < EVENTS; i++) {
+            StringBuilder features = new StringBuilder();
+            double score = 0;
+            for (int j = 0; j < 12; j++) {
+                int name = random.nextInt(names);
+                double x = Math.round(random.nextGaussian() * 1000) / 1000.0;
+                score += (name % 7 - 3) * x;
+                features.append(j == 0 ? "" : ", ").append(String.format(Locale.ROOT, "\"f%d\": %s", name, x));
+            }
+            lines.add(String.format(Locale.ROOT, "{\"key\": \"m\", \"features\": {%s}, \"label\": %s}",
+                    features, Math.round(score * 1000) / 1000.0));
+        }
+        return lines;
+    }
+
+    private static Path write(Path file, List<String> lines) throws IOException {
+        Files.createDirectories(file.getParent());
+        return Files.write(file, lines, StandardCharsets.UTF_8);
+    }
+
+    /** Every record of a replay's Avro output, decoded: headers and parts, in order. */
+    private static List<Object> records(Path file) {
+        List<Object> records = new ArrayList<>();
+        SnapshotFile.read(file, records::add);
+        return records;
+    }
+
+    private static int indexOfHeader(List<Object> records, long version) {
+        for (int i = 0; i < records.size(); i++) {
+            if (records.get(i) instanceof ModelSnapshot header && header.getVersion() == version) {
+                return i;
+            }
+        }
+        throw new AssertionError("no snapshot at version " + version);
+    }
+}
