@@ -145,6 +145,40 @@ class InertiaCommandTest {
     }
 
     @Test
+    void shouldStartAReplayFromTheAvroSnapshotsOfAnEarlierOneAndEndWhereTheUninterruptedOneEnds() throws Exception {
+        List<String> rows = Files.readAllLines(Path.of("examples/linear.csv"), StandardCharsets.UTF_8);
+        // The same file name in two folders: the first holds the header and the first 2,000 events.
+        Path firstPart = Files.createDirectories(dir.resolve("first")).resolve("linear.csv");
+        Files.write(firstPart, rows.subList(0, 2001), StandardCharsets.UTF_8);
+        Path whole = Files.createDirectories(dir.resolve("whole")).resolve("linear.csv");
+        Files.write(whole, rows, StandardCharsets.UTF_8);
+        Path saved = dir.resolve("saved.avro");
+        Path warm = dir.resolve("warm.avro");
+        Path uninterrupted = dir.resolve("uninterrupted.avro");
+        assertEquals(0, run("replay", "--input", firstPart.toString(), "--label", "y", "--output", saved.toString(),
+                "--snapshot-every", "500"), err.toString());
+        assertEquals(0, run("replay", "--input", whole.toString(), "--label", "y", "--output",
+                uninterrupted.toString(), "--snapshot-every", "500"), err.toString());
+        out.getBuffer().setLength(0);
+        assertEquals(0, run("replay", "--input", whole.toString(), "--label", "y", "--output", warm.toString(),
+                "--snapshot-every", "500", "--initial-snapshots", saved.toString()), err.toString());
+        assertTrue(out.toString().contains("wrote 6 snapshots"), out.toString());
+        List<io.inertia.avro.ModelSnapshot> expected = records(uninterrupted, io.inertia.avro.ModelSnapshot.class);
+        // Snapshots 2,500 … 5,000 of the uninterrupted replay, the same records.
+        assertEquals(expected.subList(4, 10), records(warm, io.inertia.avro.ModelSnapshot.class));
+
+        Path lines = dir.resolve("saved.jsonl");
+        Files.writeString(lines, "{}\n", StandardCharsets.UTF_8);
+        err.getBuffer().setLength(0);
+        assertEquals(1, run("replay", "--input", whole.toString(), "--label", "y", "--output", warm.toString(),
+                "--initial-snapshots", lines.toString()));
+        assertEquals(1, errLines().size(), err.toString());
+        assertTrue(errLines().get(0).contains("must be an .avro output"), errLines().get(0));
+        assertEquals(2, run("replay", "--input", whole.toString(), "--label", "y", "--output", warm.toString(),
+                "--initial-snapshots", saved.toString(), "--initial-snapshots-topic", "model-snapshots"));
+    }
+
+    @Test
     void shouldReplayAnAvroContainerFileOfEvents() throws Exception {
         Path events = dir.resolve("hand.avro");
         try (org.apache.avro.file.DataFileWriter<io.inertia.avro.LabeledEvent> writer =
@@ -285,12 +319,16 @@ class InertiaCommandTest {
         assertTrue(pixelsLike(comparePlot, 0x5555FF) > 200, "the candidate's curve is drawn");
     }
 
-    /** Every record of the Avro container file {@code file}. */
+    /** Every record of type {@code type} in the Avro container file {@code file} (of a union, those of the type). */
     private static <T> List<T> records(Path file, Class<T> type) throws Exception {
         List<T> records = new ArrayList<>();
-        try (org.apache.avro.file.DataFileReader<T> reader = new org.apache.avro.file.DataFileReader<>(
-                file.toFile(), new org.apache.avro.specific.SpecificDatumReader<>(type))) {
-            reader.forEach(records::add);
+        try (org.apache.avro.file.DataFileReader<Object> reader = new org.apache.avro.file.DataFileReader<>(
+                file.toFile(), new org.apache.avro.specific.SpecificDatumReader<>())) {
+            reader.forEach(record -> {
+                if (type.isInstance(record)) {
+                    records.add(type.cast(record));
+                }
+            });
         }
         return records;
     }
