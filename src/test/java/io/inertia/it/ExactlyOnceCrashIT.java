@@ -7,10 +7,12 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.inertia.config.InertiaConfig;
+import io.inertia.replay.LocalLearner;
 import io.inertia.runtime.KafkaSetup;
 import io.inertia.runtime.LearnerApplication;
-import io.inertia.topology.InertiaTopology;
+import io.inertia.runtime.TopicRange;
 import io.inertia.topology.LearningObserver;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -38,15 +40,9 @@ import org.apache.kafka.clients.admin.TransactionState;
 import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.common.KafkaFuture;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.StreamsConfig;
-import org.apache.kafka.streams.TestInputTopic;
-import org.apache.kafka.streams.TestOutputTopic;
-import org.apache.kafka.streams.TopologyTestDriver;
-import org.apache.kafka.streams.test.TestRecord;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
@@ -198,13 +194,13 @@ class ExactlyOnceCrashIT {
 
         Map<String, List<SnapshotLog.Entry>> uninterrupted = uninterruptedRun();
         log("uninterrupted run done");
-        Map<String, List<byte[]>> withoutBroker = topologyTestDriverRun(crashed, events);
-        log("TopologyTestDriver run done");
+        Map<String, List<byte[]>> withoutBroker = localLearnerRun(crashed, events);
+        log("local learner run done");
         for (String model : MODELS) {
             List<byte[]> crashedBytes = SnapshotLog.values(crashedSnapshots.get(model));
             SnapshotLog.assertSameBytes(model + ": crashed run vs uninterrupted run",
                     SnapshotLog.values(uninterrupted.get(model)), crashedBytes);
-            SnapshotLog.assertSameBytes(model + ": crashed run vs TopologyTestDriver", withoutBroker.get(model),
+            SnapshotLog.assertSameBytes(model + ": crashed run vs local learner", withoutBroker.get(model),
                     crashedBytes);
             assertArrayEquals(withoutBroker.get(model).get(withoutBroker.get(model).size() - 1),
                     crashedBytes.get(crashedBytes.size() - 1), model + ": final snapshot");
@@ -274,13 +270,13 @@ class ExactlyOnceCrashIT {
             written = everything.catchUp().entries();
         }
         assertAbortedAndRepublished(fenced, written, committed);
-        Map<String, List<byte[]>> withoutBroker = topologyTestDriverRun(learner, events);
+        Map<String, List<byte[]>> withoutBroker = localLearnerRun(learner, events);
         for (String model : MODELS) {
             assertEquals(LongStream.rangeClosed(1, perModel / SNAPSHOT_EVERY).map(i -> i * SNAPSHOT_EVERY).boxed()
                             .toList(),
                     committed.get(model).stream().map(SnapshotLog.Entry::version).toList(),
                     "committed snapshot versions of " + model);
-            SnapshotLog.assertSameBytes(model + ": fenced run vs TopologyTestDriver", withoutBroker.get(model),
+            SnapshotLog.assertSameBytes(model + ": fenced run vs local learner", withoutBroker.get(model),
                     SnapshotLog.values(committed.get(model)));
         }
     }
@@ -329,24 +325,39 @@ class ExactlyOnceCrashIT {
         }
     }
 
-    /** Every snapshot the topology publishes, per model, for the same records fed to a TopologyTestDriver. */
-    private Map<String, List<byte[]>> topologyTestDriverRun(InertiaConfig config, List<TrainingEvents.Event> events) {
-        Properties properties = LearnerApplication.streamsProperties(config);
-        properties.put(StreamsConfig.STATE_DIR_CONFIG, work.resolve("topology-test-driver").toString());
+    /**
+     * Every snapshot the learner publishes, per model, for the records of the input topic fed to a {@link LocalLearner}
+     * in this thread (the same processor and stores, no Kafka Streams runtime, no transactions), each record at its own
+     * partition and offset as a snapshot's input position records it.
+     */
+    private Map<String, List<byte[]>> localLearnerRun(InertiaConfig config, List<TrainingEvents.Event> events) {
         Map<String, List<byte[]>> snapshots = new TreeMap<>();
-        try (TopologyTestDriver driver = new TopologyTestDriver(InertiaTopology.build(config, LearningObserver.NONE),
-                properties)) {
-            TestInputTopic<String, byte[]> input = driver.createInputTopic(config.inputTopic(), new StringSerializer(),
-                    new ByteArraySerializer());
-            TestOutputTopic<String, byte[]> output = driver.createOutputTopic(config.snapshotTopic(),
-                    new StringDeserializer(), new ByteArrayDeserializer());
-            for (TrainingEvents.Event event : events) {
-                input.pipeInput(event.key(), event.value(), event.timestamp());
+        LocalLearner.Outputs outputs = new LocalLearner.Outputs() {
+            @Override
+            public void snapshot(byte[] key, byte[] value, long timestamp) {
+                snapshots.computeIfAbsent(new String(key, StandardCharsets.UTF_8), k -> new ArrayList<>()).add(value);
             }
-            for (TestRecord<String, byte[]> record : output.readRecordsToList()) {
-                snapshots.computeIfAbsent(record.key(), key -> new ArrayList<>()).add(record.value());
+
+            @Override
+            public void prediction(byte[] key, byte[] value, long timestamp) {
             }
+
+            @Override
+            public void deadLetter(byte[] key, byte[] value, long timestamp, Headers headers) {
+                throw new AssertionError("a training event was rejected");
+            }
+        };
+        long[] fed = {0};
+        try (TopicRange range = new TopicRange(config, config.inputTopic(), TopicRange.Bound.unbounded(),
+                TopicRange.Bound.unbounded());
+                LocalLearner learner = new LocalLearner(config, LearningObserver.NONE, outputs)) {
+            range.forEach(record -> {
+                learner.process(record.key(), record.value(), record.timestamp(), record.topic(), record.partition(),
+                        record.offset());
+                fed[0]++;
+            });
         }
+        assertEquals(events.size(), fed[0], "events in the input topic");
         return snapshots;
     }
 
