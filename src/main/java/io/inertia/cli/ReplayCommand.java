@@ -112,8 +112,9 @@ final class ReplayCommand implements Callable<Integer> {
                     to.bound() == null ? TopicRange.Bound.unbounded() : to.bound(), output, config),
                     new Replay.Extras(predictions, plot), initialModels(config));
         }
-        spec.commandLine().getOut().printf("replayed %d events into %d model(s); wrote %d snapshots to %s%s%n",
-                summary.events(), summary.models(), summary.snapshots(), output,
+        spec.commandLine().getOut().printf("replayed %d events%s into %d model(s); wrote %d snapshots to %s%s%n",
+                summary.events(), summary.skipped() > 0 ? " (" + summary.skipped() + " already in the initial "
+                        + "snapshots, skipped)" : "", summary.models(), summary.snapshots(), output,
                 summary.rejected() > 0 ? "; " + summary.rejected() + " events rejected (dead-lettered live too)" : "");
         return 0;
     }

@@ -87,8 +87,9 @@ public final class Replay {
      * @param snapshots snapshot lines written
      * @param models number of distinct models
      * @param rejected events the learner rejected (a topic replay goes on, as the live learner does)
+     * @param skipped events read but skipped because their model's initial snapshot already reflects them
      */
-    public record Summary(long events, long snapshots, int models, long rejected) {
+    public record Summary(long events, long snapshots, int models, long rejected, long skipped) {
     }
 
     private Replay() {
@@ -137,6 +138,7 @@ public final class Replay {
                     EventFile.Row row = file.next();
                     long offset = eventCount++;
                     if (outputs.initial.covers(row.event().getModelKey(), topic, 0, offset)) {
+                        outputs.skipped++;
                         progress.step();
                         continue;
                     }
@@ -187,6 +189,7 @@ public final class Replay {
                         if (skipping && record.key() != null && initial.covers(
                                 new String(record.key(), StandardCharsets.UTF_8), record.topic(), record.partition(),
                                 record.offset())) {
+                            outputs.skipped++;
                             return;
                         }
                         learner.process(record.key(), record.value(), record.timestamp(), record.topic(),
@@ -251,7 +254,7 @@ public final class Replay {
             }
             Files.move(partial, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
             complete = true;
-            return new Summary(events, out.snapshots(), keys.size(), outputs.rejected);
+            return new Summary(events, out.snapshots(), keys.size(), outputs.rejected, outputs.skipped);
         } catch (IOException e) {
             // A missing directory's exception names only the file it could not create.
             String reason = e instanceof java.nio.file.NoSuchFileException missing && missing.getFile() != null
@@ -285,6 +288,7 @@ public final class Replay {
         /** The reason the last event was rejected, or null. */
         private String rejection;
         private long rejected;
+        private long skipped;
         private UncheckedIOException failure;
 
         Outputs(InertiaConfig config, InitialModels initial) {

@@ -162,7 +162,8 @@ class InertiaCommandTest {
         out.getBuffer().setLength(0);
         assertEquals(0, run("replay", "--input", whole.toString(), "--label", "y", "--output", warm.toString(),
                 "--snapshot-every", "500", "--initial-snapshots", saved.toString()), err.toString());
-        assertTrue(out.toString().contains("wrote 6 snapshots"), out.toString());
+        assertTrue(out.toString().contains("replayed 5000 events (2000 already in the initial snapshots, skipped) "
+                + "into 1 model(s); wrote 6 snapshots"), out.toString());
         List<io.inertia.avro.ModelSnapshot> expected = records(uninterrupted, io.inertia.avro.ModelSnapshot.class);
         // Snapshots 2,500 … 5,000 of the uninterrupted replay, the same records.
         assertEquals(expected.subList(4, 10), records(warm, io.inertia.avro.ModelSnapshot.class));

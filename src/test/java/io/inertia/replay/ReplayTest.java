@@ -97,7 +97,7 @@ class ReplayTest {
         List<JsonNode> lines = readJsonLines(output);
         assertEquals(List.of("a:3", "b:2"), lines.stream()
                 .map(line -> line.get("modelKey").asText() + ":" + line.get("version").asLong()).toList());
-        assertEquals(new Replay.Summary(5, 2, 2, 0), summary);
+        assertEquals(new Replay.Summary(5, 2, 2, 0, 0), summary);
     }
 
     @Test
