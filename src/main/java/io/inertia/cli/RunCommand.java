@@ -31,13 +31,24 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--state-dir", paramLabel = "DIR", description = "Kafka Streams state.dir for the local stores.")
     String stateDir;
 
+    @Option(names = "--http-port", paramLabel = "PORT",
+            description = "Serve the HTTP API, /metrics and the dashboard on this port (inertia.http.port; default "
+                    + "off).")
+    Integer httpPort;
+
+    @Option(names = "--http-host", paramLabel = "ADDRESS",
+            description = "Address the HTTP API binds to (inertia.http.host; default 127.0.0.1).")
+    String httpHost;
+
     @Mixin
     LearnerOptions learner;
 
     @Override
     public Integer call() throws InterruptedException {
         InertiaConfig config = learner.config(kafkaOverrides(bootstrapServers,
-                StreamsConfig.APPLICATION_ID_CONFIG, applicationId, StreamsConfig.STATE_DIR_CONFIG, stateDir));
+                StreamsConfig.APPLICATION_ID_CONFIG, applicationId, StreamsConfig.STATE_DIR_CONFIG, stateDir,
+                InertiaConfig.Key.HTTP_PORT.key(), httpPort == null ? null : Integer.toString(httpPort),
+                InertiaConfig.Key.HTTP_HOST.key(), httpHost));
         requireBootstrap(config);
         CountDownLatch exited = new CountDownLatch(1);
         AtomicInteger exitCode = new AtomicInteger(1);
@@ -62,7 +73,8 @@ final class RunCommand implements Callable<Integer> {
             }
             exitCode.set(0);
             return 0;
-        } catch (KafkaSetup.ClusterUnavailableException e) {
+        } catch (KafkaSetup.ClusterUnavailableException | java.io.UncheckedIOException e) {
+            // The cluster cannot be reached, or the HTTP port cannot be bound: one line, no stack trace.
             throw new CommandFailedException(e.getMessage(), e);
         } finally {
             exited.countDown();

@@ -96,7 +96,17 @@ public final class InertiaConfig {
                         + "least recently used models are evicted and reloaded from the store on their next event."),
         ROCKSDB_MEMORY_BYTES("inertia.rocksdb-memory-bytes", "67108864",
                 "Memory of RocksDB (block cache and memtables together) shared by every model store of one learner "
-                        + "process (bytes).");
+                        + "process (bytes)."),
+        HTTP_PORT("inertia.http.port", "0",
+                "Port of `run`'s HTTP API, metrics and dashboard (1..65535); 0 is off."),
+        HTTP_HOST("inertia.http.host", "127.0.0.1",
+                "Address the HTTP API binds to; 0.0.0.0 for every interface (then set application.server to the "
+                        + "host:port other instances reach this one at)."),
+        HTTP_TOKEN("inertia.http.token", "",
+                "Bearer token every HTTP request but /health and /ready must carry (Authorization: Bearer …); "
+                        + "empty is none. Never logged."),
+        METRICS_MAX_MODELS("inertia.metrics.max-models", "100",
+                "How many models (the first this process learns) get their own version and loss series on /metrics.");
 
         private final String key;
         private final String defaultValue;
@@ -154,6 +164,10 @@ public final class InertiaConfig {
     private final int maxRecordBytes;
     private final long modelCacheMaxBytes;
     private final long rocksDbMemoryBytes;
+    private final int httpPort;
+    private final String httpHost;
+    private final String httpToken;
+    private final int metricsMaxModels;
     private final SortedMap<String, String> kafka;
     private final Map<String, String> settings;
 
@@ -192,6 +206,10 @@ public final class InertiaConfig {
         maxRecordBytes = (int) p.integer(Key.MAX_RECORD_BYTES, 65_536, 1_000_000);
         modelCacheMaxBytes = p.integer(Key.MODEL_CACHE_MAX_BYTES, 0, Long.MAX_VALUE);
         rocksDbMemoryBytes = p.integer(Key.ROCKSDB_MEMORY_BYTES, 4L << 20, Long.MAX_VALUE);
+        httpPort = (int) p.integer(Key.HTTP_PORT, 0, 65_535);
+        httpHost = p.raw(Key.HTTP_HOST);
+        httpToken = p.raw(Key.HTTP_TOKEN);
+        metricsMaxModels = (int) p.integer(Key.METRICS_MAX_MODELS, 0, 100_000);
         if (9L * metricsWindow + 4096 > maxRecordBytes / 2) {
             // The window of recent losses is part of every snapshot's header, which must fit in one record.
             p.problems.add(Key.METRICS_WINDOW.key() + "=" + metricsWindow + " does not fit in a snapshot record of "
@@ -199,6 +217,12 @@ public final class InertiaConfig {
                     + (maxRecordBytes / 2 - 4096) / 9);
         }
         kafka = Collections.unmodifiableSortedMap(p.kafka());
+        if (httpPort > 0 && (httpHost.equals("0.0.0.0") || httpHost.equals("::"))
+                && !kafka.containsKey("application.server")) {
+            // Every interface is no address: the other instances must be told where to reach this one.
+            p.problems.add(Key.HTTP_HOST.key() + "=" + httpHost + " binds every interface: set application.server="
+                    + "HOST:" + httpPort + " to the address other instances reach this one at");
+        }
         p.rejectUnknownKeys();
         if (!p.problems.isEmpty()) {
             throw new ConfigException(p.problems);
@@ -279,6 +303,10 @@ public final class InertiaConfig {
         all.put(Key.MAX_RECORD_BYTES.key(), Integer.toString(maxRecordBytes));
         all.put(Key.MODEL_CACHE_MAX_BYTES.key(), Long.toString(modelCacheMaxBytes));
         all.put(Key.ROCKSDB_MEMORY_BYTES.key(), Long.toString(rocksDbMemoryBytes));
+        all.put(Key.HTTP_PORT.key(), Integer.toString(httpPort));
+        all.put(Key.HTTP_HOST.key(), httpHost);
+        all.put(Key.HTTP_TOKEN.key(), httpToken);
+        all.put(Key.METRICS_MAX_MODELS.key(), Integer.toString(metricsMaxModels));
         return all;
     }
 
@@ -447,6 +475,26 @@ public final class InertiaConfig {
     /** RocksDB's memory for every model store of one process, in bytes ({@code inertia.rocksdb-memory-bytes}). */
     public long rocksDbMemoryBytes() {
         return rocksDbMemoryBytes;
+    }
+
+    /** Port of the HTTP API, 0 when it is off ({@code inertia.http.port}). */
+    public int httpPort() {
+        return httpPort;
+    }
+
+    /** Address the HTTP API binds to ({@code inertia.http.host}). */
+    public String httpHost() {
+        return httpHost;
+    }
+
+    /** The bearer token HTTP requests must carry, empty for none ({@code inertia.http.token}); never log it. */
+    public String httpToken() {
+        return httpToken;
+    }
+
+    /** How many models get their own series on /metrics ({@code inertia.metrics.max-models}). */
+    public int metricsMaxModels() {
+        return metricsMaxModels;
     }
 
     /** The Kafka settings (every key without the {@code inertia.} prefix), unchanged. */

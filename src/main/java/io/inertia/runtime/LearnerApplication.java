@@ -1,7 +1,11 @@
 package io.inertia.runtime;
 
 import io.inertia.config.InertiaConfig;
+import io.inertia.serving.HttpApi;
+import io.inertia.serving.LearnerMetrics;
+import io.inertia.serving.LossHistory;
 import io.inertia.topology.InertiaTopology;
+import io.inertia.topology.LearningObserver;
 import java.time.Duration;
 import java.util.Properties;
 import java.util.concurrent.CountDownLatch;
@@ -12,6 +16,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
+import org.apache.kafka.streams.state.HostInfo;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -26,6 +31,10 @@ public final class LearnerApplication implements AutoCloseable {
 
     private final InertiaConfig config;
     private final ProgressReport progress = new ProgressReport();
+    /** Metrics and loss history for the HTTP API; null when it is off. */
+    private final LearnerMetrics metrics;
+    private final LossHistory history;
+    private HttpApi api;
     private final ScheduledExecutorService reporter;
     private KafkaStreams streams;
     private final CountDownLatch stopped = new CountDownLatch(1);
@@ -35,6 +44,8 @@ public final class LearnerApplication implements AutoCloseable {
     /** A learner for {@code config}; nothing connects until {@link #start()}. */
     public LearnerApplication(InertiaConfig config) {
         this.config = config;
+        this.metrics = config.httpPort() > 0 ? new LearnerMetrics(config.metricsMaxModels()) : null;
+        this.history = config.httpPort() > 0 ? new LossHistory(config.metricsMaxModels()) : null;
         this.reporter = Executors.newSingleThreadScheduledExecutor(runnable -> {
             Thread thread = new Thread(runnable, "inertia-progress");
             thread.setDaemon(true);
@@ -54,9 +65,22 @@ public final class LearnerApplication implements AutoCloseable {
         // The future default (Kafka 5.0); set now so that Kafka Streams does not warn at every start.
         properties.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG, "true");
         properties.put(StreamsConfig.ROCKSDB_CONFIG_SETTER_CLASS_CONFIG, BoundedRocksDbConfig.class.getName());
+        if (config.httpPort() > 0) {
+            // Where the other instances reach this one's HTTP API for the models it owns.
+            properties.put(StreamsConfig.APPLICATION_SERVER_CONFIG, config.httpHost() + ":" + config.httpPort());
+        }
         properties.putAll(config.kafka());
         properties.put(BoundedRocksDbConfig.MEMORY_CONFIG, Long.toString(config.rocksDbMemoryBytes()));
         return properties;
+    }
+
+    /**
+     * Where the other instances reach this one's HTTP API: {@code application.server}, which defaults to
+     * {@code inertia.http.host}:{@code inertia.http.port} (the configuration refuses a wildcard host without it).
+     */
+    static HostInfo advertised(InertiaConfig config) {
+        String server = config.kafka().get(StreamsConfig.APPLICATION_SERVER_CONFIG);
+        return server == null ? new HostInfo(config.httpHost(), config.httpPort()) : HostInfo.buildFromEndpoint(server);
     }
 
     /**
@@ -70,7 +94,15 @@ public final class LearnerApplication implements AutoCloseable {
         }
         // Topics first: Kafka Streams' own clients would otherwise retry an unreachable cluster without end.
         KafkaSetup.ensureTopics(config);
-        streams = new KafkaStreams(InertiaTopology.build(config, progress), streamsProperties(config));
+        LearningObserver observer = metrics == null ? progress
+                : LearningObserver.both(progress, LearningObserver.both(metrics, history));
+        streams = new KafkaStreams(InertiaTopology.build(config, observer), streamsProperties(config));
+        if (metrics != null) {
+            metrics.bind(streams);
+            // Serving before Kafka Streams starts: /health answers at once, /ready says 503 until RUNNING.
+            api = new HttpApi(config, streams, metrics, history, advertised(config));
+            api.start();
+        }
         streams.setUncaughtExceptionHandler(exception -> {
             LOG.error("Learner failed; shutting down", exception);
             failure.compareAndSet(null, exception);
@@ -116,6 +148,17 @@ public final class LearnerApplication implements AutoCloseable {
             LOG.info("{}; final progress: {}", done ? "Learner closed" : "Learner did not close within "
                     + CLOSE_TIMEOUT.toSeconds() + " s", progress.line(System.nanoTime()));
         }
+        if (api != null) {
+            api.close();
+        }
+        if (metrics != null) {
+            metrics.close();
+        }
         stopped.countDown();
+    }
+
+    /** The port the HTTP API serves, or −1 when it is off or not started. */
+    public synchronized int httpPort() {
+        return api == null ? -1 : api.port();
     }
 }

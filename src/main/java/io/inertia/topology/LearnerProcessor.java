@@ -91,6 +91,8 @@ final class LearnerProcessor implements Processor<byte[], byte[], byte[], byte[]
 
     @Override
     public void process(Record<byte[], byte[]> record) {
+        // Timing for the update-latency metric only: the clock never reaches a model.
+        long startNanos = System.nanoTime();
         RecordMetadata metadata = context.recordMetadata().orElse(null);
         String topic = metadata == null ? "?" : metadata.topic();
         if (record.key() == null || record.key().length == 0) {
@@ -182,8 +184,10 @@ final class LearnerProcessor implements Processor<byte[], byte[], byte[], byte[]
                         InertiaTopology.SNAPSHOT_SINK);
             }
             snapshots.published(working, snapshot);
+            observer.published(key, snapshot.records.size());
         }
         models.changed(working);
+        observer.updateTook(System.nanoTime() - startNanos);
     }
 
     @Override

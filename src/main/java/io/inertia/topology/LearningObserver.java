@@ -22,4 +22,41 @@ public interface LearningObserver {
 
     /** An event was sent to the dead-letter topic for {@code reason}. */
     void rejected(String reason);
+
+    /** An event was learned from in {@code nanos} (decoding, the update and its records; for metrics only). */
+    default void updateTook(long nanos) {
+    }
+
+    /** A snapshot went out as {@code records} records (its header and parts, and tombstones of obsolete parts). */
+    default void published(String modelKey, int records) {
+    }
+
+    /** An observer that tells {@code first}, then {@code second}. */
+    static LearningObserver both(LearningObserver first, LearningObserver second) {
+        return new LearningObserver() {
+            @Override
+            public void learned(String modelKey, long version, double loss, double runningLoss) {
+                first.learned(modelKey, version, loss, runningLoss);
+                second.learned(modelKey, version, loss, runningLoss);
+            }
+
+            @Override
+            public void rejected(String reason) {
+                first.rejected(reason);
+                second.rejected(reason);
+            }
+
+            @Override
+            public void updateTook(long nanos) {
+                first.updateTook(nanos);
+                second.updateTook(nanos);
+            }
+
+            @Override
+            public void published(String modelKey, int records) {
+                first.published(modelKey, records);
+                second.published(modelKey, records);
+            }
+        };
+    }
 }
