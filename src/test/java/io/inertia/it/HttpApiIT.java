@@ -1,0 +1,422 @@
+package io.inertia.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.inertia.config.InertiaConfig;
+import io.inertia.runtime.LearnerApplication;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.apache.kafka.clients.CommonClientConfigs;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.common.utils.Utils;
+import org.apache.kafka.streams.StreamsConfig;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The HTTP API of two learner instances of one application (same application id, each its own state directory and
+ * {@code application.server}), on the in-process broker: every endpoint and each error from either instance, a model
+ * owned by the other instance answered by both, {@code /ready} false while starting, the bearer token, the metrics
+ * parsed as Prometheus text, and the dashboard in a real headless Chromium.
+ */
+@Tag("integration")
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@Timeout(value = 240, unit = TimeUnit.SECONDS)
+class HttpApiIT {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String APPLICATION = "http-api";
+    private static final String TOKEN = "s3cret-token";
+    private static final int PARTITIONS = 4;
+    private static final int PER_MODEL = 300;
+    private static final Duration PHASE = Duration.ofSeconds(90);
+
+    /** A temporary folder for the whole class (state directories, the browser's profile and screenshot). */
+    private Path work;
+
+    private EmbeddedKafka kafka;
+    private final List<LearnerApplication> instances = new ArrayList<>();
+    private final List<String> bases = new ArrayList<>();
+    private final HttpClient http = HttpClient.newHttpClient();
+    private List<String> models;
+    /** What /ready answered right after each instance started, before Kafka Streams was RUNNING. */
+    private final List<Integer> readyWhileStarting = new ArrayList<>();
+    private final List<Integer> modelsWhileStarting = new ArrayList<>();
+    private final List<String> retryAfterWhileStarting = new ArrayList<>();
+
+    @BeforeAll
+    @Timeout(value = 180, unit = TimeUnit.SECONDS)
+    void startTwoInstancesAndLearn(@TempDir Path folder) throws Exception {
+        work = folder;
+        kafka = EmbeddedKafka.start(1);
+        models = keysCoveringEveryPartition();
+        for (int i = 0; i < 2; i++) {
+            int port = freePort();
+            Map<String, String> settings = new LinkedHashMap<>();
+            settings.put("inertia.topic.partitions", Integer.toString(PARTITIONS));
+            settings.put("inertia.snapshot-every", "100");
+            settings.put("inertia.http.port", Integer.toString(port));
+            settings.put("inertia.http.token", TOKEN);
+            settings.put(StreamsConfig.APPLICATION_ID_CONFIG, APPLICATION);
+            settings.put(StreamsConfig.STATE_DIR_CONFIG, work.resolve("instance-" + i).toString());
+            settings.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, "100");
+            LearnerApplication instance = new LearnerApplication(InertiaConfig.of(kafka.settings(settings)));
+            instance.start();
+            instances.add(instance);
+            String base = "http://127.0.0.1:" + port;
+            bases.add(base);
+            HttpResponse<String> ready = get(base + "/ready", null);
+            readyWhileStarting.add(ready.statusCode());
+            HttpResponse<String> early = get(base + "/models", TOKEN);
+            modelsWhileStarting.add(early.statusCode());
+            retryAfterWhileStarting.add(early.headers().firstValue("Retry-After").orElse(null));
+        }
+        for (String base : bases) {
+            EmbeddedKafka.await(PHASE, base + " ready", () -> get(base + "/ready", null).statusCode() == 200);
+        }
+        List<TrainingEvents.Event> events = TrainingEvents.generate(7L, models, PER_MODEL, 1_000_000L,
+                "labeled-events");
+        try (EventFeeder feeder = new EventFeeder(kafka.bootstrapServers(), "labeled-events", events, 1000)) {
+            feeder.sendAll();
+        }
+        EmbeddedKafka.await(PHASE, "every model at version " + PER_MODEL, () -> {
+            JsonNode all = json(get(bases.get(0) + "/models", TOKEN));
+            int done = 0;
+            for (JsonNode model : all.path("models")) {
+                done += model.path("version").asLong() == PER_MODEL ? 1 : 0;
+            }
+            return done == models.size();
+        });
+    }
+
+    @AfterAll
+    void stop() throws Exception {
+        instances.forEach(LearnerApplication::close);
+        if (kafka != null) {
+            kafka.close();
+        }
+    }
+
+    @Test
+    void shouldSayNotReadyAndAskToRetryWhileStarting() {
+        assertEquals(List.of(503, 503), readyWhileStarting);
+        assertEquals(List.of(503, 503), modelsWhileStarting);
+        assertEquals(List.of("1", "1"), retryAfterWhileStarting);
+        for (String base : bases) {
+            assertEquals(200, get(base + "/ready", null).statusCode());
+            HttpResponse<String> health = get(base + "/health", null);
+            assertEquals(200, health.statusCode());
+            assertEquals("up", json(health).get("status").asText());
+        }
+    }
+
+    @Test
+    void shouldListEveryModelOfTheApplicationFromEitherInstance() {
+        Set<String> owners = new HashSet<>();
+        for (String base : bases) {
+            JsonNode all = json(get(base + "/models", TOKEN));
+            List<String> keys = new ArrayList<>();
+            for (JsonNode model : all.get("models")) {
+                keys.add(model.get("modelKey").asText());
+                assertEquals(PER_MODEL, model.get("version").asLong());
+                assertTrue(model.get("runningLoss").asDouble() > 0);
+                owners.add(model.get("instance").asText());
+            }
+            assertEquals(models.stream().sorted().toList(), keys, "models listed by " + base);
+            assertFalse(all.has("unreachable"));
+        }
+        assertEquals(2, owners.size(), "both instances own models: " + owners);
+    }
+
+    @Test
+    void shouldAnswerForAModelOwnedByTheOtherInstanceTheSameAsItsOwner() {
+        int[] answeredForTheOther = new int[2];
+        for (String key : models) {
+            JsonNode first = json(get(bases.get(0) + "/models/" + key, TOKEN));
+            JsonNode second = json(get(bases.get(1) + "/models/" + key, TOKEN));
+            assertEquals(first, second, key + " from both instances");
+            String owner = first.get("instance").asText();
+            for (int i = 0; i < 2; i++) {
+                answeredForTheOther[i] += bases.get(i).equals("http://" + owner) ? 0 : 1;
+            }
+            assertEquals(PER_MODEL, first.get("version").asLong());
+            assertEquals("momentum", first.get("optimizer").asText());
+            assertEquals(PER_MODEL, first.get("metrics").get("count").asLong());
+            // Every feature the training events carry has its weight, current (f0 … f7).
+            assertEquals(8, first.get("weights").size(), key + ": " + first.get("weights"));
+            assertTrue(bases.contains("http://" + owner), owner);
+            JsonNode light = json(get(bases.get(1) + "/models/" + key + "?weights=false", TOKEN));
+            assertFalse(light.has("weights"));
+            assertFalse(light.has("state"));
+            assertEquals(first.get("bias"), light.get("bias"));
+        }
+        assertTrue(answeredForTheOther[0] > 0 && answeredForTheOther[1] > 0,
+                "each instance answered for models the other owns: " + java.util.Arrays.toString(answeredForTheOther));
+    }
+
+    @Test
+    void shouldPredictWithTheCurrentWeightsFromEitherInstance() {
+        String key = models.get(0);
+        JsonNode model = json(get(bases.get(0) + "/models/" + key, TOKEN));
+        JsonNode weights = model.get("weights");
+        // The score by hand from the model's own weights: w·x + b over the features given (unknown ones weigh 0).
+        double expected = weights.get("f0").asDouble() * 1.5 + weights.get("f3").asDouble() * -2.0
+                + model.get("bias").asDouble();
+        for (String base : bases) {
+            JsonNode one = json(post(base + "/models/" + key + "/predict",
+                    "{\"features\": {\"f0\": 1.5, \"f3\": -2.0, \"never-seen\": 9.0}}", TOKEN));
+            assertEquals(PER_MODEL, one.get("version").asLong());
+            assertEquals(expected, one.get("score").asDouble(), 1e-12);
+            // Squared loss: the prediction is the score.
+            assertEquals(expected, one.get("prediction").asDouble(), 1e-12);
+            JsonNode many = json(post(base + "/models/" + key + "/predict",
+                    "[{\"features\": {}}, {\"features\": {\"f0\": 1.5, \"f3\": -2.0}}]", TOKEN));
+            assertEquals(2, many.get("predictions").size());
+            assertEquals(model.get("bias").asDouble(), many.get("predictions").get(0).get("score").asDouble(), 1e-12);
+            assertEquals(expected, many.get("predictions").get(1).get("score").asDouble(), 1e-12);
+        }
+    }
+
+    @Test
+    void shouldAnswerEveryErrorAsJsonWithItsStatus() {
+        String key = models.get(1);
+        for (String base : bases) {
+            assertError(get(base + "/models/no-such-model", TOKEN), 404, "no model 'no-such-model'");
+            assertError(post(base + "/models/no-such-model/predict", "{\"features\": {}}", TOKEN), 404, "no model");
+            assertError(post(base + "/models/" + key + "/predict", "{not json", TOKEN), 400, "body is not JSON");
+            assertError(post(base + "/models/" + key + "/predict", "{\"dense\": [1, 2]}", TOKEN), 400,
+                    "dense vector has 2 features but the model has 0");
+            assertError(post(base + "/models/" + key + "/predict", "{\"features\": {\"f0\": \"x\"}}", TOKEN), 400,
+                    "feature 'f0' is not a finite number");
+            assertError(post(base + "/models/" + key + "/predict", "{\"label\": 1}", TOKEN), 400, "expected");
+            assertError(get(base + "/models/" + key, null), 401, "missing bearer token");
+            assertError(get(base + "/models/" + key, "wrong"), 401, "wrong bearer token");
+            assertError(get(base + "/metrics", null), 401, "missing bearer token");
+            assertError(post(base + "/models/" + key, "{}", TOKEN), 405, "POST not allowed");
+            assertError(get(base + "/nothing-here", TOKEN), 404, "no such resource");
+        }
+    }
+
+    @Test
+    void shouldExposeMetricsAsPrometheusText() throws Exception {
+        String badKey = models.get(2);
+        // One event that is not Avro: dead-lettered by whichever instance owns its partition.
+        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of(
+                CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
+                ProducerConfig.ACKS_CONFIG, "all"), new StringSerializer(), new ByteArraySerializer())) {
+            producer.send(new ProducerRecord<>("labeled-events", badKey,
+                    "not an event".getBytes(StandardCharsets.UTF_8))).get();
+        }
+        EmbeddedKafka.await(PHASE, "the bad event counted", () -> sumOver("inertia_events_dead_lettered_total",
+                Map.of("reason", "undecodable")) == 1.0);
+        assertEquals(models.size() * PER_MODEL, sumOver("inertia_events_learned_total", Map.of()));
+        assertEquals(models.size() * PER_MODEL, sumOver("inertia_update_latency_seconds_count", Map.of()));
+        // A snapshot every 100 updates: 3 per model.
+        assertEquals(models.size() * 3, sumOver("inertia_snapshots_published_total", Map.of()));
+        for (String key : models) {
+            assertEquals(PER_MODEL, sumOver("inertia_model_version", Map.of("model", key)), key);
+        }
+        // Kafka Streams' own metrics, through Micrometer's binder.
+        Map<String, List<Sample>> first = scrape(bases.get(0));
+        assertTrue(first.keySet().stream().anyMatch(name -> name.startsWith("kafka_stream_")), first.keySet()
+                .toString());
+        assertTrue(first.containsKey("inertia_update_latency_seconds_bucket"), "a histogram");
+    }
+
+    @Test
+    void shouldShowTheModelsAndTheirLossCurveOnTheDashboardInAHeadlessBrowser() throws Exception {
+        Process ensure = new ProcessBuilder("scripts/ensure-chromium.sh").redirectErrorStream(false).start();
+        String chromium = new String(ensure.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+        String why = new String(ensure.getErrorStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+        Assumptions.assumeTrue(ensure.waitFor() == 0 && !chromium.isEmpty(),
+                "dashboard browser test skipped: " + why);
+        String page = bases.get(1) + "/#token=" + TOKEN;
+        Path shot = work.resolve("dashboard.png");
+        List<String> common = List.of(chromium, "--headless=new", "--no-sandbox", "--disable-gpu",
+                "--disable-dev-shm-usage", "--user-data-dir=" + work.resolve("chromium-profile"),
+                "--window-size=1200,900", "--virtual-time-budget=8000");
+        List<String> dump = new ArrayList<>(common);
+        dump.addAll(List.of("--dump-dom", page));
+        String dom = run(dump, work.resolve("dom.log"));
+        for (String key : models) {
+            assertTrue(dom.contains(">" + key + "<"), "the dashboard lists " + key);
+        }
+        assertTrue(dom.contains("Running prequential loss of '"), "a model's chart is drawn");
+        List<String> screenshot = new ArrayList<>(common);
+        screenshot.addAll(List.of("--screenshot=" + shot, page));
+        run(screenshot, work.resolve("screenshot.log"));
+        java.awt.image.BufferedImage image = javax.imageio.ImageIO.read(shot.toFile());
+        assertNotNull(image, "a PNG screenshot");
+        assertEquals(1200, image.getWidth());
+        Set<Integer> colours = new HashSet<>();
+        int curve = 0;
+        for (int y = 0; y < image.getHeight(); y += 2) {
+            for (int x = 0; x < image.getWidth(); x += 2) {
+                int rgb = image.getRGB(x, y) & 0xFFFFFF;
+                colours.add(rgb);
+                int r = rgb >> 16;
+                int g = (rgb >> 8) & 0xFF;
+                int b = rgb & 0xFF;
+                // The chart's line colour, #1a73e8, within anti-aliasing.
+                curve += Math.abs(r - 0x1a) < 40 && Math.abs(g - 0x73) < 40 && Math.abs(b - 0xe8) < 40 ? 1 : 0;
+            }
+        }
+        assertTrue(colours.size() > 20, "not blank: " + colours.size() + " colours");
+        assertTrue(curve > 20, "the loss curve is drawn: " + curve + " pixels of its colour");
+    }
+
+    private static String run(List<String> command, Path log) throws Exception {
+        Process process = new ProcessBuilder(command).redirectError(log.toFile()).start();
+        String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(process.waitFor(60, TimeUnit.SECONDS), "chromium did not finish");
+        assertEquals(0, process.exitValue(), "chromium failed: " + Files.readString(log));
+        return out;
+    }
+
+    /** One sample of a Prometheus text scrape. */
+    private record Sample(Map<String, String> labels, double value) {
+    }
+
+    private static final Pattern SAMPLE = Pattern.compile(
+            "([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\\{(.*)})? (\\S+)(?: -?\\d+)?");
+    private static final Pattern LABEL = Pattern.compile("([a-zA-Z_][a-zA-Z0-9_]*)=\"((?:[^\"\\\\]|\\\\.)*)\",?");
+
+    /** Every sample of an instance's /metrics, by metric name; fails on a line that is not Prometheus text. */
+    private Map<String, List<Sample>> scrape(String base) {
+        HttpResponse<String> response = get(base + "/metrics", TOKEN);
+        assertEquals(200, response.statusCode());
+        assertTrue(response.headers().firstValue("Content-Type").orElse("").startsWith("text/plain"));
+        Map<String, List<Sample>> samples = new TreeMap<>();
+        for (String line : response.body().split("\n")) {
+            if (line.isEmpty() || line.startsWith("# HELP ") || line.startsWith("# TYPE ")) {
+                continue;
+            }
+            Matcher sample = SAMPLE.matcher(line);
+            assertTrue(sample.matches(), "not a Prometheus sample line: " + line);
+            Map<String, String> labels = new TreeMap<>();
+            if (sample.group(2) != null) {
+                Matcher label = LABEL.matcher(sample.group(2));
+                int end = 0;
+                while (label.find() && label.start() == end) {
+                    labels.put(label.group(1), label.group(2));
+                    end = label.end();
+                }
+                assertEquals(sample.group(2).length(), end, "labels of " + line);
+            }
+            String value = sample.group(3);
+            double number = switch (value) {
+                case "+Inf" -> Double.POSITIVE_INFINITY;
+                case "-Inf" -> Double.NEGATIVE_INFINITY;
+                case "NaN" -> Double.NaN;
+                default -> Double.parseDouble(value);
+            };
+            samples.computeIfAbsent(sample.group(1), k -> new ArrayList<>()).add(new Sample(labels, number));
+        }
+        return samples;
+    }
+
+    /** The sum over both instances of the samples of {@code name} whose labels include {@code labels}. */
+    private double sumOver(String name, Map<String, String> labels) {
+        double sum = 0;
+        for (String base : bases) {
+            for (Sample sample : scrape(base).getOrDefault(name, List.of())) {
+                if (sample.labels().entrySet().containsAll(labels.entrySet())) {
+                    sum += sample.value();
+                }
+            }
+        }
+        return sum;
+    }
+
+    private static void assertError(HttpResponse<String> response, int status, String message) {
+        assertEquals(status, response.statusCode(), response.body());
+        assertTrue(response.headers().firstValue("Content-Type").orElse("").startsWith("application/json"));
+        JsonNode body = json(response);
+        assertTrue(body.get("error").asText().contains(message), body.toString());
+        assertFalse(response.body().contains("\tat "), "no stack trace");
+    }
+
+    /**
+     * Model keys such that every input partition holds one (murmur2 of the key, as Kafka's default partitioner), so
+     * that whatever the assignment, each instance owns some.
+     */
+    private static List<String> keysCoveringEveryPartition() {
+        Map<Integer, String> byPartition = new TreeMap<>();
+        for (int i = 0; byPartition.size() < PARTITIONS; i++) {
+            String key = "model-" + i;
+            int partition = Utils.toPositive(Utils.murmur2(key.getBytes(StandardCharsets.UTF_8))) % PARTITIONS;
+            byPartition.putIfAbsent(partition, key);
+        }
+        return List.copyOf(byPartition.values());
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
+    }
+
+    private HttpResponse<String> get(String uri, String token) {
+        return send(HttpRequest.newBuilder(URI.create(uri)).GET(), token);
+    }
+
+    private HttpResponse<String> post(String uri, String body, String token) {
+        return send(HttpRequest.newBuilder(URI.create(uri)).POST(HttpRequest.BodyPublishers.ofString(body))
+                .header("Content-Type", "application/json"), token);
+    }
+
+    private HttpResponse<String> send(HttpRequest.Builder request, String token) {
+        if (token != null) {
+            request.header("Authorization", "Bearer " + token);
+        }
+        try {
+            return http.send(request.timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
+        } catch (IOException e) {
+            throw new AssertionError("HTTP request failed: " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
+    }
+
+    private static JsonNode json(HttpResponse<String> response) {
+        try {
+            return JSON.readTree(response.body());
+        } catch (IOException e) {
+            throw new AssertionError("not JSON: " + response.body(), e);
+        }
+    }
+}
