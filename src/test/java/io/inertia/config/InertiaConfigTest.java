@@ -209,4 +209,22 @@ class InertiaConfigTest {
         assertEquals("all", changed.kafka().get("acks"));
         assertThrows(ConfigException.class, () -> config.with(Map.of("inertia.momentum", "2")));
     }
+
+    @Test
+    void shouldRefuseAnHttpApiOnEveryInterfaceWithoutAnAddressForTheOtherInstances() {
+        ConfigException e = assertThrows(ConfigException.class, () -> InertiaConfig.of(Map.of(
+                "inertia.http.port", "8080", "inertia.http.host", "0.0.0.0")));
+        assertEquals(List.of("inertia.http.host=0.0.0.0 binds every interface: set application.server=HOST:8080 to "
+                + "the address other instances reach this one at"), e.problems());
+        InertiaConfig given = InertiaConfig.of(Map.of("inertia.http.port", "8080", "inertia.http.host", "0.0.0.0",
+                "application.server", "learner-1:8080"));
+        assertEquals("0.0.0.0", given.httpHost());
+        assertEquals(8080, given.httpPort());
+        // Off by default, on the loopback address when on, no token.
+        InertiaConfig defaults = InertiaConfig.defaults();
+        assertEquals(0, defaults.httpPort());
+        assertEquals("127.0.0.1", defaults.httpHost());
+        assertEquals("", defaults.httpToken());
+        assertEquals(100, defaults.metricsMaxModels());
+    }
 }

@@ -57,6 +57,13 @@ class DockerComposeTest {
         assertTrue(script.contains("--topic labeled-events"), script);
         assertTrue(script.contains("--topic model-snapshots --config cleanup.policy=compact"), script);
         assertTrue(script.contains("--topic dead-letters"), script);
+        // Every topic the learner reads or writes, under its default name.
+        io.inertia.config.InertiaConfig defaults = io.inertia.config.InertiaConfig.defaults();
+        for (String topic : java.util.List.of(defaults.inputTopic(), defaults.snapshotTopic(),
+                defaults.deadLetterTopic(), defaults.predictionTopic())) {
+            assertTrue(script.contains("--topic " + topic + " ") || script.contains("--topic " + topic + "\n"),
+                    "creates " + topic + ": " + script);
+        }
         assertTrue(script.contains("--bootstrap-server kafka:19092"), script);
     }
 
@@ -70,6 +77,21 @@ class DockerComposeTest {
         assertEquals("./target/inertia.jar", learner.get("volumes").get(0).get("source").asText());
         assertEquals("service_completed_successfully",
                 learner.get("depends_on").get("create-topics").get("condition").asText());
+    }
+
+    @Test
+    void shouldServeTheHttpApiOnAPublishedPortOfEveryInterfaceOfTheContainer() throws Exception {
+        JsonNode learner = services.get("learner");
+        List<String> command = texts(learner.get("command"));
+        String port = command.get(command.indexOf("--http-port") + 1);
+        assertEquals("0.0.0.0", command.get(command.indexOf("--http-host") + 1));
+        assertTrue(texts(learner.get("ports")).contains(port + ":" + port), "HTTP port " + port + " is published");
+        // The learner accepts these options as they are: 0.0.0.0 needs an application.server, which is given.
+        String server = command.get(command.indexOf("--property") + 1);
+        assertEquals("application.server=learner:" + port, server);
+        io.inertia.config.InertiaConfig config = io.inertia.config.InertiaConfig.of(java.util.Map.of(
+                "inertia.http.port", port, "inertia.http.host", "0.0.0.0", "application.server", "learner:" + port));
+        assertEquals(Integer.parseInt(port), config.httpPort());
     }
 
     private static List<String> texts(JsonNode array) {
