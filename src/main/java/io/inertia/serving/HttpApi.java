@@ -300,10 +300,24 @@ public final class HttpApi implements AutoCloseable {
     private ObjectNode localModels() {
         ObjectNode body = JSON.createObjectNode();
         ArrayNode models = body.putArray("models");
+        if (streams.state() == KafkaStreams.State.RUNNING && !hostsModels(self)) {
+            // Running without an active task (more instances than partitions): no models here, not an error.
+            return body;
+        }
         for (ModelSnapshot header : reader.allHeaders()) {
             models.add(summary(header));
         }
         return body;
+    }
+
+    /** Whether the instance at {@code host} has active tasks with models, as Kafka Streams' metadata says. */
+    private boolean hostsModels(HostInfo host) {
+        for (StreamsMetadata instance : streams.metadataForAllStreamsClients()) {
+            if (instance.hostInfo().equals(host) && instance.stateStoreNames().contains(ModelStore.NAME)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private ObjectNode summary(ModelSnapshot header) {
@@ -325,7 +339,7 @@ public final class HttpApi implements AutoCloseable {
         ArrayNode unreachable = JSON.createArrayNode();
         for (StreamsMetadata instance : streams.metadataForAllStreamsClients()) {
             HostInfo host = instance.hostInfo();
-            if (host.equals(self) || host.port() <= 0) {
+            if (host.equals(self) || host.port() <= 0 || !instance.stateStoreNames().contains(ModelStore.NAME)) {
                 continue;
             }
             try {
