@@ -63,6 +63,12 @@ class HttpApiIT {
     private static final int PARTITIONS = 4;
     private static final int PER_MODEL = 300;
     private static final Duration PHASE = Duration.ofSeconds(90);
+    /** A model of many named weights (more than one snapshot record holds inline), read whole over HTTP. */
+    private static final String LARGE = "large";
+    private static final int LARGE_EVENTS = 50;
+    private static final int LARGE_FEATURES_PER_EVENT = 60;
+    /** A third application, hashing its features, for predictions hashed as the learner hashes. */
+    private static final String HASHED = "http-hashed";
 
     /** A temporary folder for the whole class (state directories, the browser's profile and screenshot). */
     private Path work;
@@ -76,6 +82,7 @@ class HttpApiIT {
     private final List<Integer> readyWhileStarting = new ArrayList<>();
     private final List<Integer> modelsWhileStarting = new ArrayList<>();
     private final List<String> retryAfterWhileStarting = new ArrayList<>();
+    private String hashedBase;
 
     @BeforeAll
     @Timeout(value = 180, unit = TimeUnit.SECONDS)
@@ -104,19 +111,41 @@ class HttpApiIT {
             modelsWhileStarting.add(early.statusCode());
             retryAfterWhileStarting.add(early.headers().firstValue("Retry-After").orElse(null));
         }
+        int hashedPort = freePort();
+        LearnerApplication hashed = new LearnerApplication(InertiaConfig.of(kafka.settings(Map.of(
+                "inertia.topic.input", HASHED + "-events", "inertia.topic.snapshots", HASHED + "-snapshots",
+                "inertia.topic.predictions", HASHED + "-predictions",
+                "inertia.topic.dead-letters", HASHED + "-dead-letters", "inertia.hash-bits", "8",
+                "inertia.http.port", Integer.toString(hashedPort), StreamsConfig.APPLICATION_ID_CONFIG, HASHED,
+                StreamsConfig.STATE_DIR_CONFIG, work.resolve(HASHED).toString(),
+                StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, "100"))));
+        hashed.start();
+        instances.add(hashed);
+        hashedBase = "http://127.0.0.1:" + hashedPort;
         for (String base : bases) {
             EmbeddedKafka.await(PHASE, base + " ready", () -> get(base + "/ready", null).statusCode() == 200);
         }
-        List<TrainingEvents.Event> events = TrainingEvents.generate(7L, models, PER_MODEL, 1_000_000L,
-                "labeled-events");
+        EmbeddedKafka.await(PHASE, "hashed ready", () -> get(hashedBase + "/ready", null).statusCode() == 200);
+        List<TrainingEvents.Event> events = new ArrayList<>(TrainingEvents.generate(7L, models, PER_MODEL,
+                1_000_000L, "labeled-events"));
+        events.addAll(largeModelEvents());
         try (EventFeeder feeder = new EventFeeder(kafka.bootstrapServers(), "labeled-events", events, 1000)) {
             feeder.sendAll();
         }
+        try (EventFeeder feeder = new EventFeeder(kafka.bootstrapServers(), HASHED + "-events",
+                TrainingEvents.generate(8L, List.of("h"), PER_MODEL, 1_000_000L, HASHED + "-events"), 1000)) {
+            feeder.sendAll();
+        }
+        EmbeddedKafka.await(PHASE, "the hashed model at version " + PER_MODEL,
+                () -> json(get(hashedBase + "/models/h?weights=false", null)).path("version").asLong() == PER_MODEL);
+        EmbeddedKafka.await(PHASE, "the large model at version " + LARGE_EVENTS, () -> json(get(bases.get(0)
+                + "/models/" + LARGE + "?weights=false", TOKEN)).path("version").asLong() == LARGE_EVENTS);
         EmbeddedKafka.await(PHASE, "every model at version " + PER_MODEL, () -> {
             JsonNode all = json(get(bases.get(0) + "/models", TOKEN));
             int done = 0;
             for (JsonNode model : all.path("models")) {
-                done += model.path("version").asLong() == PER_MODEL ? 1 : 0;
+                done += models.contains(model.path("modelKey").asText())
+                        && model.path("version").asLong() == PER_MODEL ? 1 : 0;
             }
             return done == models.size();
         });
@@ -151,11 +180,14 @@ class HttpApiIT {
             List<String> keys = new ArrayList<>();
             for (JsonNode model : all.get("models")) {
                 keys.add(model.get("modelKey").asText());
-                assertEquals(PER_MODEL, model.get("version").asLong());
+                assertEquals(model.get("modelKey").asText().equals(LARGE) ? LARGE_EVENTS : PER_MODEL,
+                        model.get("version").asLong());
                 assertTrue(model.get("runningLoss").asDouble() > 0);
                 owners.add(model.get("instance").asText());
             }
-            assertEquals(models.stream().sorted().toList(), keys, "models listed by " + base);
+            List<String> expected = new ArrayList<>(models);
+            expected.add(LARGE);
+            assertEquals(expected.stream().sorted().toList(), keys, "models listed by " + base);
             assertFalse(all.has("unreachable"));
         }
         assertEquals(2, owners.size(), "both instances own models: " + owners);
@@ -242,8 +274,9 @@ class HttpApiIT {
         }
         EmbeddedKafka.await(PHASE, "the bad event counted", () -> sumOver("inertia_events_dead_lettered_total",
                 Map.of("reason", "undecodable")) == 1.0);
-        assertEquals(models.size() * PER_MODEL, sumOver("inertia_events_learned_total", Map.of()));
-        assertEquals(models.size() * PER_MODEL, sumOver("inertia_update_latency_seconds_count", Map.of()));
+        assertEquals(models.size() * PER_MODEL + LARGE_EVENTS, sumOver("inertia_events_learned_total", Map.of()));
+        assertEquals(models.size() * PER_MODEL + LARGE_EVENTS,
+                sumOver("inertia_update_latency_seconds_count", Map.of()));
         // A snapshot every 100 updates: 3 per model.
         assertEquals(models.size() * 3, sumOver("inertia_snapshots_published_total", Map.of()));
         for (String key : models) {
@@ -254,6 +287,58 @@ class HttpApiIT {
         assertTrue(first.keySet().stream().anyMatch(name -> name.startsWith("kafka_stream_")), first.keySet()
                 .toString());
         assertTrue(first.containsKey("inertia_update_latency_seconds_bucket"), "a histogram");
+    }
+
+    @Test
+    void shouldServeALargeModelWholeWithEveryWeightFromEitherInstance() {
+        for (String base : bases) {
+            JsonNode model = json(get(base + "/models/" + LARGE, TOKEN));
+            assertEquals(LARGE_EVENTS, model.get("version").asLong());
+            // Each event brings 60 names of its own: 50 × 60 = 3,000 weights, each updated once, then caught up.
+            assertEquals(LARGE_EVENTS * LARGE_FEATURES_PER_EVENT, model.get("weights").size());
+            assertEquals(LARGE_EVENTS * LARGE_FEATURES_PER_EVENT, model.get("state").get("weights").size());
+        }
+    }
+
+    @Test
+    void shouldPredictWithFeaturesHashedAsTheLearnerHashesThem() throws Exception {
+        String features = "{\"f0\": 1.5, \"f3\": -2.0, \"unseen name\": 0.25}";
+        JsonNode answer = json(post(hashedBase + "/models/h/predict", "{\"features\": " + features + "}", null));
+        assertEquals(PER_MODEL, answer.get("version").asLong());
+        // The learner's own prediction for an event with the same features, at the same version: the reference.
+        io.inertia.avro.LabeledEvent event = io.inertia.avro.LabeledEvent.newBuilder().setModelKey("h")
+                .setNamedFeatures(Map.of("f0", 1.5, "f3", -2.0, "unseen name", 0.25)).setLabel(0.0)
+                .setEventId("probe").build();
+        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of(
+                CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
+                ProducerConfig.ACKS_CONFIG, "all"), new StringSerializer(), new ByteArraySerializer())) {
+            producer.send(new ProducerRecord<>(HASHED + "-events", "h",
+                    io.inertia.serde.InertiaSerdes.labeledEvent().serialize(HASHED + "-events", event))).get();
+        }
+        io.inertia.avro.Prediction learned = null;
+        try (org.apache.kafka.clients.consumer.KafkaConsumer<String, byte[]> consumer =
+                new org.apache.kafka.clients.consumer.KafkaConsumer<>(Map.of(
+                        CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
+                        "isolation.level", "read_committed", "auto.offset.reset", "earliest",
+                        "group.id", "http-api-it-probe"),
+                        new org.apache.kafka.common.serialization.StringDeserializer(),
+                        new org.apache.kafka.common.serialization.ByteArrayDeserializer())) {
+            consumer.subscribe(List.of(HASHED + "-predictions"));
+            long deadline = System.nanoTime() + PHASE.toNanos();
+            while (learned == null && System.nanoTime() < deadline) {
+                for (var record : consumer.poll(Duration.ofMillis(200))) {
+                    var prediction = io.inertia.serde.InertiaSerdes.prediction().deserialize(record.topic(),
+                            record.value());
+                    if ("probe".equals(prediction.getEventId())) {
+                        learned = prediction;
+                    }
+                }
+            }
+        }
+        assertNotNull(learned, "the learner's prediction for the probe event");
+        assertEquals(PER_MODEL, learned.getModelVersion());
+        assertEquals(learned.getScore(), answer.get("score").asDouble(), 1e-12);
+        assertEquals(learned.getPrediction(), answer.get("prediction").asDouble(), 1e-12);
     }
 
     @Test
@@ -367,6 +452,22 @@ class HttpApiIT {
         JsonNode body = json(response);
         assertTrue(body.get("error").asText().contains(message), body.toString());
         assertFalse(response.body().contains("\tat "), "no stack trace");
+    }
+
+    /** {@value #LARGE_EVENTS} events of model {@value #LARGE}, each with 60 names never seen before. */
+    private static List<TrainingEvents.Event> largeModelEvents() {
+        var serde = io.inertia.serde.InertiaSerdes.labeledEvent();
+        List<TrainingEvents.Event> events = new ArrayList<>();
+        for (int i = 0; i < LARGE_EVENTS; i++) {
+            Map<String, Double> features = new TreeMap<>();
+            for (int j = 0; j < LARGE_FEATURES_PER_EVENT; j++) {
+                features.put("w" + (i * LARGE_FEATURES_PER_EVENT + j), 0.01 * (j + 1));
+            }
+            io.inertia.avro.LabeledEvent event = io.inertia.avro.LabeledEvent.newBuilder().setModelKey(LARGE)
+                    .setNamedFeatures(features).setLabel(1.0).build();
+            events.add(new TrainingEvents.Event(LARGE, serde.serialize("labeled-events", event), 2_000_000L + i));
+        }
+        return events;
     }
 
     /**
