@@ -4,10 +4,13 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.inertia.avro.LabeledEvent;
+import io.inertia.serde.InertiaSerdes;
+import io.inertia.serde.SingleObjectAvroSerde;
 import java.io.BufferedReader;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -18,9 +21,6 @@ import java.util.NoSuchElementException;
 import java.util.TreeMap;
 import org.apache.avro.file.DataFileReader;
 import org.apache.avro.specific.SpecificDatumReader;
-import org.apache.commons.csv.CSVFormat;
-import org.apache.commons.csv.CSVParser;
-import org.apache.commons.csv.CSVRecord;
 
 /**
  * Reads labeled events from a file, streaming, one {@link LabeledEvent} per row.
@@ -30,13 +30,15 @@ import org.apache.commons.csv.CSVRecord;
  *       learner reads it, with its own model key and label.</li>
  *   <li><b>CSV</b> (any other name not ending in {@code .jsonl}, {@code .ndjson} or {@code .json}): a header row, then one
  *       event per row. The label column is named by the caller; an optional key column gives each row's model key;
- *       every other column is a numeric named feature called by its header.</li>
+ *       every other column is a numeric named feature called by its header. Read as RFC 4180 (quoted fields,
+ *       doubled quotes, quoted line breaks), cells trimmed, empty lines skipped; see {@code CsvReader}.</li>
  *   <li><b>JSON Lines</b>: one object per line. The label field is named by the caller, the key field likewise; the
  *       object {@code features} (name → number) and the array {@code dense} give the features, and when neither is
  *       present every other numeric field is a named feature, as in CSV. Optional {@code weight} and {@code id}.</li>
  * </ul>
  *
- * A malformed row raises an {@link InputFileException} naming its line.
+ * A malformed row raises an {@link InputFileException} naming its line. Rows are read one by one as events
+ * ({@link #next}) or, for a replay, in batches of the learner's input records ({@link #fill}).
  */
 public final class EventFile implements Iterator<EventFile.Row>, Closeable {
 
@@ -69,12 +71,26 @@ public final class EventFile implements Iterator<EventFile.Row>, Closeable {
     private final Layout layout;
     private final Closeable source;
     private final Iterator<Row> rows;
+    private final Filler filler;
+    /** For the formats without a filler of their own: each row's event as the serde writes it. */
+    private SingleObjectAvroSerde<LabeledEvent> serde;
+
+    /** Reads rows into a batch; see {@link #fill}. */
+    @FunctionalInterface
+    private interface Filler {
+        boolean fill(EventBatch batch);
+    }
 
     private EventFile(String name, Layout layout, Closeable source, Iterator<Row> rows) {
+        this(name, layout, source, rows, null);
+    }
+
+    private EventFile(String name, Layout layout, Closeable source, Iterator<Row> rows, Filler filler) {
         this.name = name;
         this.layout = layout;
         this.source = source;
         this.rows = rows;
+        this.filler = filler;
     }
 
     /** Opens {@code file}, choosing the format by its name, and checks its header (CSV). */
@@ -83,13 +99,16 @@ public final class EventFile implements Iterator<EventFile.Row>, Closeable {
         if (isAvro(file)) {
             return avro(name, file, layout);
         }
+        if (!isJsonLines(file)) {
+            return csv(name, file, layout);
+        }
         BufferedReader reader;
         try {
             reader = Files.newBufferedReader(file);
         } catch (IOException e) {
             throw new InputFileException(name, "cannot open: " + e.getMessage());
         }
-        return isJsonLines(file) ? jsonLines(name, layout, reader) : csv(name, layout, reader);
+        return jsonLines(name, layout, reader);
     }
 
     /** Whether {@code file} is read as an Avro object container file of LabeledEvent (its name ends in .avro). */
@@ -143,71 +162,29 @@ public final class EventFile implements Iterator<EventFile.Row>, Closeable {
         return lower.endsWith(".jsonl") || lower.endsWith(".ndjson") || lower.endsWith(".json");
     }
 
-    private static EventFile csv(String name, Layout layout, BufferedReader reader) {
-        CSVParser parser;
+    private static EventFile csv(String name, Path file, Layout layout) {
+        CsvReader reader;
         try {
-            parser = CSVFormat.DEFAULT.builder().setHeader().setSkipHeaderRecord(true).setTrim(true)
-                    .setIgnoreEmptyLines(true).get().parse(reader);
-        } catch (IOException | RuntimeException e) {
-            throw new InputFileException(name, 1, "cannot read the header row: " + e.getMessage());
+            reader = new CsvReader(file);
+        } catch (IOException e) {
+            throw new InputFileException(name, "cannot open: " + e.getMessage());
         }
-        List<String> header = parser.getHeaderNames();
-        if (!header.contains(layout.labelColumn())) {
-            throw new InputFileException(name, 1, "no label column '" + layout.labelColumn() + "' in header " + header);
+        CsvEvents events;
+        try {
+            events = CsvEvents.open(name, reader, layout);
+        } catch (RuntimeException e) {
+            closeQuietly(reader, e);
+            throw e;
         }
-        if (layout.keyColumn() != null && !header.contains(layout.keyColumn())) {
-            throw new InputFileException(name, 1, "no key column '" + layout.keyColumn() + "' in header " + header);
-        }
-        List<String> features = new ArrayList<>();
-        for (String column : header) {
-            if (!column.equals(layout.labelColumn()) && !column.equals(layout.keyColumn())) {
-                features.add(column);
-            }
-        }
-        if (features.isEmpty()) {
-            throw new InputFileException(name, 1, "no feature columns besides the label and key in header " + header);
-        }
-        Iterator<CSVRecord> records = parser.iterator();
-        Iterator<Row> rows = new Iterator<>() {
-            @Override
-            public boolean hasNext() {
-                try {
-                    return records.hasNext();
-                } catch (UncheckedIOException | IllegalStateException e) {
-                    throw new InputFileException(name, parser.getCurrentLineNumber(), "unreadable row: " + e.getMessage());
-                }
-            }
+        return new EventFile(name, layout, reader, events, events::fill);
+    }
 
-            @Override
-            public Row next() {
-                CSVRecord record;
-                try {
-                    record = records.next();
-                } catch (UncheckedIOException | IllegalStateException e) {
-                    throw new InputFileException(name, parser.getCurrentLineNumber(), "unreadable row: " + e.getMessage());
-                }
-                // The parser has just read this record up to its line break, so its line count is the record's
-                // line (the last one, for a quoted multi-line cell). The record number would miss skipped empty lines.
-                long line = parser.getCurrentLineNumber();
-                if (record.size() != header.size()) {
-                    throw new InputFileException(name, line,
-                            "has " + record.size() + " fields but the header has " + header.size());
-                }
-                Map<String, Double> named = new TreeMap<>();
-                for (String column : features) {
-                    named.put(column, number(name, line, column, record.get(column)));
-                }
-                String key = layout.keyColumn() != null ? record.get(layout.keyColumn())
-                        : layout.modelKey() != null ? layout.modelKey() : DEFAULT_MODEL_KEY;
-                LabeledEvent event = LabeledEvent.newBuilder()
-                        .setModelKey(requireKey(name, line, key))
-                        .setNamedFeatures(named)
-                        .setLabel(number(name, line, layout.labelColumn(), record.get(layout.labelColumn())))
-                        .build();
-                return new Row(line, event);
-            }
-        };
-        return new EventFile(name, layout, parser, rows);
+    private static void closeQuietly(Closeable source, RuntimeException failure) {
+        try {
+            source.close();
+        } catch (IOException e) {
+            failure.addSuppressed(e);
+        }
     }
 
     private static EventFile jsonLines(String name, Layout layout, BufferedReader reader) {
@@ -332,22 +309,14 @@ public final class EventFile implements Iterator<EventFile.Row>, Closeable {
         return finite(file, line, field, value.doubleValue());
     }
 
-    private static double number(String file, long line, String column, String text) {
-        if (text == null || text.isEmpty()) {
-            throw new InputFileException(file, line, "column '" + column + "' is empty");
-        }
-        double value;
-        try {
-            value = parseNumber(text);
-        } catch (NumberFormatException e) {
-            throw new InputFileException(file, line, "column '" + column + "' is '" + text + "', not a number");
-        }
-        return finite(file, line, column, value);
-    }
-
     /** {@code text} as {@link Double#parseDouble} reads it (the same syntax and the same double), only faster. */
     static double parseNumber(String text) {
         return ch.randelshofer.fastdoubleparser.JavaDoubleParser.parseDouble(text);
+    }
+
+    /** The UTF-8 text in {@code bytes} as {@link #parseNumber(String)} reads it, without building the string. */
+    static double parseNumber(byte[] bytes, int offset, int length) {
+        return ch.randelshofer.fastdoubleparser.JavaDoubleParser.parseDouble(bytes, offset, length);
     }
 
     private static double finite(String file, long line, String column, double value) {
@@ -377,6 +346,31 @@ public final class EventFile implements Iterator<EventFile.Row>, Closeable {
     @Override
     public boolean hasNext() {
         return rows.hasNext();
+    }
+
+    /**
+     * Reads the next rows into {@code batch} until it is full, as the learner's input records (see
+     * {@link EventBatch}); false when the file has no more rows. A CSV row goes straight from its bytes to the
+     * record's; a row of another format is read as {@link #next} reads it and written by the serde. A malformed row
+     * throws {@link InputFileException} as {@link #next} does, with the rows before it in the batch. Mixed with
+     * {@link #next}, rows come in file order either way.
+     */
+    public boolean fill(EventBatch batch) {
+        if (filler != null) {
+            return filler.fill(batch);
+        }
+        if (serde == null) {
+            serde = InertiaSerdes.labeledEvent();
+        }
+        while (!batch.isFull()) {
+            if (!rows.hasNext()) {
+                return false;
+            }
+            Row row = rows.next();
+            batch.add(row.line(), row.event().getModelKey().getBytes(StandardCharsets.UTF_8),
+                    serde.serialize(name, row.event()));
+        }
+        return true;
     }
 
     @Override

@@ -1,5 +1,6 @@
 package io.inertia.io;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -205,6 +206,104 @@ class EventFileTest {
         assertEquals(file + ":2: field 'model' is missing", e.getMessage());
     }
 
+    @Test
+    void shouldFillBatchesWithTheSerdesBytesOfTheEventsItReads() throws Exception {
+        // Names needing UTF-8, out of name order and repeated (the last column counts), quoted cells, CRLF, a
+        // quoted line break, empty lines, keys that change and repeat: each record is what the serde writes.
+        StringBuilder csv = new StringBuilder("é,model,b,\"a,1\",x,y,x,€\r\n");
+        java.util.SplittableRandom random = new java.util.SplittableRandom(9);
+        String[] keys = {"m", "m", "modèle", "\"quoted, key\"", "m2"};
+        for (int row = 0; row < 5_000; row++) {
+            csv.append(random.nextGaussian()).append(',').append(keys[random.nextInt(keys.length)]);
+            for (int i = 0; i < 6; i++) {
+                csv.append(',').append(row % 50 == 0 ? "\" " + i + " \"" : Double.toString(random.nextGaussian()));
+            }
+            csv.append(row % 100 == 0 ? "\n\n" : row % 101 == 0 ? "\r\n" : "\n");
+        }
+        Path file = write("fill.csv", csv.toString());
+        var serde = io.inertia.serde.InertiaSerdes.labeledEvent();
+        List<EventFile.Row> rows = readAll(file, KEYED);
+        assertEquals(5_000, rows.size());
+        // In name order (UTF-16 code units), x once.
+        assertEquals(List.of("a,1", "b", "x", "é", "€"),
+                new ArrayList<>(rows.get(0).event().getNamedFeatures().keySet()));
+
+        List<EventFile.Row> expected = new ArrayList<>(rows);
+        try (EventFile events = EventFile.open(file, KEYED)) {
+            int at = 0;
+            boolean more = true;
+            while (more) {
+                EventBatch batch = new EventBatch(1 + at % 700);
+                more = events.fill(batch);
+                for (int i = 0; i < batch.size(); i++, at++) {
+                    EventFile.Row row = expected.get(at);
+                    assertEquals(row.line(), batch.line(i));
+                    assertArrayEquals(row.event().getModelKey().getBytes(StandardCharsets.UTF_8), batch.key(i));
+                    assertArrayEquals(serde.serialize("t", row.event()), batch.value(i), "row " + at);
+                }
+            }
+            assertEquals(expected.size(), at);
+        }
+    }
+
+    @Test
+    void shouldFillBatchesOfJsonLinesWithTheSerdesBytes() throws Exception {
+        Path file = write("fill.jsonl", """
+                {"model": "m1", "y": 1.5, "features": {"b": 1, "a": -0.5}, "id": "é"}
+                {"model": "m2", "y": 0, "dense": [1.0, 2.5], "weight": 0.25}
+                """);
+        var serde = io.inertia.serde.InertiaSerdes.labeledEvent();
+        List<EventFile.Row> rows = readAll(file, KEYED);
+        try (EventFile events = EventFile.open(file, KEYED)) {
+            EventBatch batch = new EventBatch(10);
+            assertFalse(events.fill(batch));
+            assertEquals(2, batch.size());
+            for (int i = 0; i < 2; i++) {
+                assertEquals(rows.get(i).line(), batch.line(i));
+                assertArrayEquals(serde.serialize("t", rows.get(i).event()), batch.value(i));
+            }
+        }
+    }
+
+    @Test
+    void shouldKeepTheRowsBeforeAMalformedRowInTheBatch() throws Exception {
+        Path file = write("bad-fill.csv", "x,y\n1,2\n\n3,4\n5,oops\n6,7\n");
+        try (EventFile events = EventFile.open(file, UNKEYED)) {
+            EventBatch batch = new EventBatch(10);
+            InputFileException e = assertThrows(InputFileException.class, () -> events.fill(batch));
+            assertEquals(file + ":5: column 'y' is 'oops', not a number", e.getMessage());
+            assertEquals(2, batch.size());
+            assertEquals(2, batch.line(0));
+            assertEquals(4, batch.line(1));
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', quoteCharacter = '`', value = {
+        "quoted comma   | x,y\\n\"1,5\",2\\n               | 2 | column 'x' is '1,5', not a number",
+        "after quote    | x,y\\n1,2\\n\"1\"x,2\\n         | 3 | unreadable row: Invalid character between encapsulated"
+                + " token and delimiter at line: 3, position: 12",
+        "quoted break   | x,y\\n\"1\\n\",2\\n1,2,3\\n        | 4 | has 3 fields but the header has 2",
+        "header quote   | \"x,y\\n1,2\\n                | 1 | cannot read the header row: (startline 1) EOF reached",
+        "missing name   | x,,y\\n1,2,3\\n                | 1 | cannot read the header row: A header name is missing in"
+                + " [x, , y]",
+        "no newline     | x,y\\n1,2\\n3                  | 3 | has 1 fields but the header has 2",
+    })
+    void shouldNameTheLineOfAMalformedCsvRecord(String name, String content, long line, String reason)
+            throws Exception {
+        Path file = write("bad.csv", content.replace("\\n", "\n"));
+        InputFileException e = assertThrows(InputFileException.class, () -> readAll(file, UNKEYED));
+        assertTrue(e.getMessage().startsWith(file + ":" + line + ": " + reason), e.getMessage());
+    }
+
+    @Test
+    void shouldNameTheLineOfARowThatIsNotUtf8() throws Exception {
+        Path file = dir.resolve("latin1.csv");
+        Files.write(file, "x,y\n1,2\n1,\u00e9\n".getBytes(StandardCharsets.ISO_8859_1));
+        InputFileException e = assertThrows(InputFileException.class, () -> readAll(file, UNKEYED));
+        assertEquals(file + ":3: unreadable row: Input length = 1", e.getMessage());
+    }
+
     private Path write(String name, String content) throws Exception {
         Path file = dir.resolve(name);
         Files.writeString(file, content, StandardCharsets.UTF_8);
@@ -239,11 +338,17 @@ class EventFileTest {
             } catch (NumberFormatException e) {
                 expected = null;
             }
+            byte[] utf8 = ("  " + text + ",").getBytes(StandardCharsets.UTF_8);
+            int length = utf8.length - 3;
             if (expected == null) {
                 assertThrows(NumberFormatException.class, () -> EventFile.parseNumber(text), "'" + text + "'");
+                assertThrows(NumberFormatException.class, () -> EventFile.parseNumber(utf8, 2, length),
+                        "'" + text + "' in bytes");
             } else {
                 assertEquals(Double.doubleToRawLongBits(expected),
                         Double.doubleToRawLongBits(EventFile.parseNumber(text)), "'" + text + "'");
+                assertEquals(Double.doubleToRawLongBits(expected),
+                        Double.doubleToRawLongBits(EventFile.parseNumber(utf8, 2, length)), "'" + text + "' in bytes");
             }
         }
     }
