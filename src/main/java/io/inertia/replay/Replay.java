@@ -125,29 +125,27 @@ public final class Replay {
 
     /**
      * The file's events, epoch after epoch, in file order; event i gets timestamp and offset i, at partition 0 of
-     * {@link #fileTopic the file's own topic name}.
+     * {@link #fileTopic the file's own topic name}. The rows are read and encoded on a thread of their own, ahead of
+     * the learner (see {@link PrefetchedBatches}).
      */
     private static long feed(Request request, LocalLearner learner, Outputs outputs, Progress progress) {
-        InertiaConfig config = request.config();
-        var eventSerde = InertiaSerdes.labeledEvent();
         String topic = fileTopic(request.input());
+        boolean skipping = outputs.initial.hasPositions();
         long eventCount = 0;
-        for (int epoch = 0; epoch < request.epochs(); epoch++) {
-            try (EventFile file = EventFile.open(request.input(), request.layout())) {
-                while (file.hasNext()) {
-                    EventFile.Row row = file.next();
+        try (PrefetchedBatches batches = new PrefetchedBatches(request.input(), request.layout(), request.epochs())) {
+            for (io.inertia.io.EventBatch batch = batches.next(); batch != null; batch = batches.next()) {
+                for (int i = 0; i < batch.size(); i++) {
                     long offset = eventCount++;
-                    if (outputs.initial.covers(row.event().getModelKey(), topic, 0, offset)) {
+                    if (skipping && outputs.initial.covers(new String(batch.key(i), StandardCharsets.UTF_8), topic,
+                            0, offset)) {
                         outputs.skipped++;
                         progress.step();
                         continue;
                     }
-                    byte[] key = row.event().getModelKey().getBytes(StandardCharsets.UTF_8);
-                    learner.process(key, eventSerde.serialize(config.inputTopic(), row.event()), offset,
-                            topic, 0, offset);
+                    learner.process(batch.key(i), batch.value(i), offset, topic, 0, offset);
                     outputs.check();
                     if (outputs.rejection != null) {
-                        throw new InputFileException(file.name(), row.line(), outputs.rejection);
+                        throw new InputFileException(batches.file(), batch.line(i), outputs.rejection);
                     }
                     progress.step();
                 }
