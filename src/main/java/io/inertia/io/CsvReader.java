@@ -3,7 +3,10 @@ package io.inertia.io;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
@@ -36,6 +39,13 @@ final class CsvReader implements Closeable {
     }
 
     private static final int INCOMPLETE = -1;
+    private static final VarHandle LONG_LE = MethodHandles.byteArrayViewVarHandle(long[].class,
+            ByteOrder.LITTLE_ENDIAN);
+    private static final long LOW_BITS = 0x0101_0101_0101_0101L;
+    private static final long HIGH_BITS = 0x8080_8080_8080_8080L;
+    private static final long COMMAS = LOW_BITS * ',';
+    private static final long LINE_FEEDS = LOW_BITS * '\n';
+    private static final long RETURNS = LOW_BITS * '\r';
     private static final byte QUOTE = '"';
 
     private final Path file;
@@ -237,6 +247,19 @@ final class CsvReader implements Closeable {
                 }
             } else {
                 int start = at;
+                // Eight bytes at a time up to the word holding the field's end, then byte by byte.
+                long words = 0;
+                while (at <= limit - 8) {
+                    long word = (long) LONG_LE.get(buf, at);
+                    if (hasStop(word)) {
+                        break;
+                    }
+                    words |= word;
+                    at += 8;
+                }
+                if ((words & HIGH_BITS) != 0) {
+                    high = -1;
+                }
                 byte b = 0;
                 while (at < limit) {
                     b = buf[at];
@@ -276,6 +299,16 @@ final class CsvReader implements Closeable {
             }
             return at;
         }
+    }
+
+    /** Whether {@code word} holds a comma, CR or LF: a byte of {@code word ^ pattern} is zero where it does. */
+    private static boolean hasStop(long word) {
+        return (zeroBytes(word ^ COMMAS) | zeroBytes(word ^ LINE_FEEDS) | zeroBytes(word ^ RETURNS)) != 0;
+    }
+
+    /** Non-zero when a byte of {@code x} is zero (exact for the lowest one, which is all a scan needs). */
+    private static long zeroBytes(long x) {
+        return (x - LOW_BITS) & ~x & HIGH_BITS;
     }
 
     /** The end of the file ends the record and its line, which has content (counted as a line break is). */
