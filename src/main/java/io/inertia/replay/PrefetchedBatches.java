@@ -19,8 +19,10 @@ import java.util.concurrent.CancellationException;
  */
 final class PrefetchedBatches implements AutoCloseable {
 
-    /** Rows a batch: enough to make the hand-over rare, few enough to keep both threads busy from the start. */
+    /** Rows a batch: enough to make the hand-over rare. */
     static final int BATCH_ROWS = 2048;
+    /** Rows of the first batch, which the learner waits for while the reader's code is still interpreted. */
+    private static final int FIRST_BATCH_ROWS = 64;
     /** Batches read ahead at most. */
     static final int DEPTH = 8;
 
@@ -41,7 +43,7 @@ final class PrefetchedBatches implements AutoCloseable {
         this(input, layout, epochs, BATCH_ROWS, DEPTH);
     }
 
-    /** Starts reading {@code input} {@code epochs} times, in batches of {@code batchSize} rows. */
+    /** Starts reading {@code input} {@code epochs} times, in batches of up to {@code batchSize} rows. */
     PrefetchedBatches(Path input, EventFile.Layout layout, int epochs, int batchSize, int depth) {
         queue = new ArrayBlockingQueue<>(depth);
         thread = new Thread(() -> read(input, layout, epochs, batchSize), "inertia-replay-reader");
@@ -108,11 +110,13 @@ final class PrefetchedBatches implements AutoCloseable {
 
     private void read(Path input, EventFile.Layout layout, int epochs, int batchSize) {
         try {
+            int size = Math.min(FIRST_BATCH_ROWS, batchSize);
             for (int epoch = 0; epoch < epochs && !stopped; epoch++) {
                 try (EventFile file = EventFile.open(input, layout)) {
                     boolean more = true;
                     while (more && !stopped) {
-                        EventBatch batch = new EventBatch(batchSize);
+                        EventBatch batch = new EventBatch(size);
+                        size = Math.min(size * 2, batchSize);
                         try {
                             more = file.fill(batch);
                         } catch (RuntimeException | Error e) {
