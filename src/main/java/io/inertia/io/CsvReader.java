@@ -247,11 +247,18 @@ final class CsvReader implements Closeable {
                 }
             } else {
                 int start = at;
-                // Eight bytes at a time up to the word holding the field's end, then byte by byte.
+                // Eight bytes at a time: the lowest flagged byte of a word is the field's end. Near the end of
+                // the buffer, byte by byte.
                 long words = 0;
+                boolean found = false;
                 while (at <= limit - 8) {
                     long word = (long) LONG_LE.get(buf, at);
-                    if (hasStop(word)) {
+                    long stops = stops(word);
+                    if (stops != 0) {
+                        int before = Long.numberOfTrailingZeros(stops) >>> 3;
+                        words |= word & ((1L << (before << 3)) - 1);
+                        at += before;
+                        found = true;
                         break;
                     }
                     words |= word;
@@ -260,9 +267,8 @@ final class CsvReader implements Closeable {
                 if ((words & HIGH_BITS) != 0) {
                     high = -1;
                 }
-                byte b = 0;
-                while (at < limit) {
-                    b = buf[at];
+                while (!found && at < limit) {
+                    byte b = buf[at];
                     if (b == ',' || b == '\n' || b == '\r') {
                         break;
                     }
@@ -301,12 +307,18 @@ final class CsvReader implements Closeable {
         }
     }
 
-    /** Whether {@code word} holds a comma, CR or LF: a byte of {@code word ^ pattern} is zero where it does. */
-    private static boolean hasStop(long word) {
-        return (zeroBytes(word ^ COMMAS) | zeroBytes(word ^ LINE_FEEDS) | zeroBytes(word ^ RETURNS)) != 0;
+    /**
+     * The bytes of {@code word} that are a comma, CR or LF, flagged by their high bit (a byte of
+     * {@code word ^ pattern} is zero where it matches); 0 when there is none.
+     */
+    private static long stops(long word) {
+        return zeroBytes(word ^ COMMAS) | zeroBytes(word ^ LINE_FEEDS) | zeroBytes(word ^ RETURNS);
     }
 
-    /** Non-zero when a byte of {@code x} is zero (exact for the lowest one, which is all a scan needs). */
+    /**
+     * The zero bytes of {@code x}, flagged by their high bit. A borrow may flag a byte above a zero byte too, never
+     * one below: the lowest flag, all a scan needs, is always a zero byte.
+     */
     private static long zeroBytes(long x) {
         return (x - LOW_BITS) & ~x & HIGH_BITS;
     }

@@ -101,6 +101,29 @@ class CsvReaderTest {
         }
     }
 
+    @Test
+    void shouldFindEveryFieldEndAndEveryNonAsciiByteWhereverItIsInAWord() throws Exception {
+        // The reader scans eight bytes at a time: fields of every length, ended by each separator, with "é" or an
+        // invalid byte at every place, across the end of the buffer too.
+        for (int length = 1; length <= 40; length++) {
+            String plain = "0123456789".repeat(4).substring(0, length);
+            for (String end : new String[] {",z\n", "\n", "\r\n", "\r", ""}) {
+                assertEquals(List.of("1:[" + plain + (end.startsWith(",") ? "|z]" : "]")),
+                        read((plain + end).getBytes(StandardCharsets.UTF_8), 16 + length % 5));
+            }
+            for (int at = 0; at < length; at++) {
+                String accented = plain.substring(0, at) + "é" + plain.substring(at + 1);
+                assertEquals(List.of("1:[" + accented + "|z]"),
+                        read((accented + ",z\n").getBytes(StandardCharsets.UTF_8), 1 << 10));
+                byte[] invalid = (plain + ",z\n").getBytes(StandardCharsets.UTF_8);
+                invalid[at] = (byte) 0xFF;
+                CsvReader.MalformedException e = assertThrows(CsvReader.MalformedException.class,
+                        () -> read(invalid, 1 << 10), "invalid byte at " + at + " of " + length);
+                assertEquals(1, e.line);
+            }
+        }
+    }
+
     private List<String> read(String text) throws Exception {
         return read(text.getBytes(StandardCharsets.UTF_8), 1 << 16);
     }
