@@ -66,8 +66,16 @@ public final class LocalLearner implements AutoCloseable {
     private final Map<String, StateStore> stores = new LinkedHashMap<>();
     private boolean processed;
 
-    /** A learner for {@code config} sending what it publishes to {@code outputs}. */
+    /** A learner for {@code config} sending what it publishes to {@code outputs}, its input of one partition. */
     public LocalLearner(InertiaConfig config, LearningObserver observer, Outputs outputs) {
+        this(config, observer, outputs, 1);
+    }
+
+    /**
+     * A learner for {@code config} sending what it publishes to {@code outputs}, its input topic having
+     * {@code inputPartitions} partitions: each record's partition is checked against its key's, as live.
+     */
+    public LocalLearner(InertiaConfig config, LearningObserver observer, Outputs outputs, int inputPartitions) {
         stores.put(ModelStore.NAME, new LocalKeyValueStore<>(ModelStore.NAME, new StringSerializer()));
         stores.put(ModelStore.PARTS, new LocalKeyValueStore<>(ModelStore.PARTS, new StringSerializer()));
         stores.put(ModelStore.COORDINATES, new LocalKeyValueStore<>(ModelStore.COORDINATES, new StringSerializer()));
@@ -77,7 +85,7 @@ public final class LocalLearner implements AutoCloseable {
         for (StateStore store : stores.values()) {
             store.init(context, store);
         }
-        processor = InertiaTopology.learner(config, observer).get();
+        processor = InertiaTopology.learner(config, observer, inputPartitions).get();
         processor.init(context);
     }
 

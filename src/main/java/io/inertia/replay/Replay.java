@@ -114,7 +114,7 @@ public final class Replay {
             throw new IllegalArgumentException("epochs must be >= 1, got " + request.epochs());
         }
         InertiaConfig config = request.config();
-        return replay(config, request.output(), extras, initial, (learner, outputs) -> {
+        return replay(config, request.output(), extras, initial, 1, (learner, outputs) -> {
             long rows = Progress.estimatedRows(request.input(), !EventFile.isJsonLines(request.input()));
             try (Progress progress = Progress.of("replay " + request.input().getFileName(),
                     rows < 0 ? -1 : rows * request.epochs())) {
@@ -181,24 +181,26 @@ public final class Replay {
         try (TopicRange range = new TopicRange(request.config(), request.topic(), request.from(), request.to());
                 Progress progress = Progress.of("replay " + request.topic(), range.size())) {
             boolean skipping = initial.hasPositions();
-            return replay(request.config(), request.output(), extras, initial, (learner, outputs) -> range.forEach(
-                    record -> {
-                        progress.step();
-                        if (skipping && record.key() != null && initial.covers(
-                                new String(record.key(), StandardCharsets.UTF_8), record.topic(), record.partition(),
-                                record.offset())) {
-                            outputs.skipped++;
-                            return;
-                        }
-                        learner.process(record.key(), record.value(), record.timestamp(), record.topic(),
-                                record.partition(), record.offset());
-                        outputs.check();
-                        if (outputs.rejection != null) {
-                            // Dead-lettered live as well: the replay goes on, as the learner did.
-                            outputs.rejected++;
-                            outputs.rejection = null;
-                        }
-                    }));
+            // Checked as live: a record on another partition than its key's is dead-lettered there too.
+            return replay(request.config(), request.output(), extras, initial, range.slices().size(),
+                    (learner, outputs) -> range.forEach(
+                        record -> {
+                            progress.step();
+                            if (skipping && record.key() != null && initial.covers(
+                                    new String(record.key(), StandardCharsets.UTF_8), record.topic(), record.partition(),
+                                    record.offset())) {
+                                outputs.skipped++;
+                                return;
+                            }
+                            learner.process(record.key(), record.value(), record.timestamp(), record.topic(),
+                                    record.partition(), record.offset());
+                            outputs.check();
+                            if (outputs.rejection != null) {
+                                // Dead-lettered live as well: the replay goes on, as the learner did.
+                                outputs.rejected++;
+                                outputs.rejection = null;
+                            }
+                        }));
         }
     }
 
@@ -209,7 +211,7 @@ public final class Replay {
     }
 
     private static Summary replay(InertiaConfig config, Path output, Extras extras, InitialModels initial,
-            Feed feed) {
+            int inputPartitions, Feed feed) {
         Path predictions = extras.predictions();
         Path target = output.toAbsolutePath();
         Path partial = partialOf(target);
@@ -217,7 +219,7 @@ public final class Replay {
         Path predictionPartial = predictions == null ? null : partialOf(predictionTarget);
         boolean complete = false;
         Outputs outputs = new Outputs(config, initial);
-        try (LocalLearner learner = new LocalLearner(config, LearningObserver.NONE, outputs);
+        try (LocalLearner learner = new LocalLearner(config, LearningObserver.NONE, outputs, inputPartitions);
                 SnapshotFile out = SnapshotFile.open(partial, target, config.snapshotTopic());
                 RecordFile<Prediction> predictionOut = predictions == null ? null
                         : RecordFile.open(predictionPartial, predictionTarget, Prediction.getClassSchema(),

@@ -55,12 +55,12 @@ public final class KafkaSetup {
     /**
      * Waits up to the configured startup timeout for the cluster to answer, then creates the input, snapshot,
      * dead-letter and prediction topics that do not exist yet: the snapshot topic compacted, so the latest snapshot of every model is
-     * always retained.
+     * always retained. Returns the number of partitions of the input topic.
      *
      * @throws ClusterUnavailableException when the cluster does not answer in time, refuses the request, or refuses
      *     the client (authentication, TLS or authorization)
      */
-    public static void ensureTopics(InertiaConfig config) {
+    public static int ensureTopics(InertiaConfig config) {
         Properties properties = clientProperties(config);
         int timeout = (int) Math.min(Integer.MAX_VALUE, config.startupTimeoutMs());
         properties.putIfAbsent(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, Integer.toString(timeout));
@@ -88,7 +88,7 @@ public final class KafkaSetup {
                 }
             }
             if (missing.isEmpty()) {
-                return;
+                return inputPartitions(admin, config);
             }
             for (var result : admin.createTopics(missing).values().entrySet()) {
                 try {
@@ -107,6 +107,7 @@ public final class KafkaSetup {
                 }
             }
             awaitWritable(admin, missing, config.startupTimeoutMs());
+            return inputPartitions(admin, config);
         } catch (ExecutionException e) {
             ClusterUnavailableException security = securityFailure(config, e);
             if (security != null) {
@@ -127,6 +128,13 @@ public final class KafkaSetup {
             Thread.currentThread().interrupt();
             throw new ClusterUnavailableException("interrupted while connecting to Kafka at " + servers, e);
         }
+    }
+
+    /** The number of partitions of the input topic, which the learner checks each event's partition against. */
+    private static int inputPartitions(Admin admin, InertiaConfig config)
+            throws ExecutionException, InterruptedException, TimeoutException {
+        return admin.describeTopics(List.of(config.inputTopic())).allTopicNames()
+                .get(config.startupTimeoutMs(), TimeUnit.MILLISECONDS).get(config.inputTopic()).partitions().size();
     }
 
     /**

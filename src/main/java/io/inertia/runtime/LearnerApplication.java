@@ -93,10 +93,11 @@ public final class LearnerApplication implements AutoCloseable {
             return;
         }
         // Topics first: Kafka Streams' own clients would otherwise retry an unreachable cluster without end.
-        KafkaSetup.ensureTopics(config);
+        int inputPartitions = KafkaSetup.ensureTopics(config);
         LearningObserver observer = metrics == null ? progress
                 : LearningObserver.both(progress, LearningObserver.both(metrics, history));
-        streams = new KafkaStreams(InertiaTopology.build(config, observer), streamsProperties(config));
+        streams = new KafkaStreams(InertiaTopology.build(config, observer, inputPartitions),
+                streamsProperties(config));
         if (metrics != null) {
             metrics.bind(streams);
             // Serving before Kafka Streams starts: /health answers at once, /ready says 503 until RUNNING.

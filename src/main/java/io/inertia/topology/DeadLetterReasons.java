@@ -9,7 +9,8 @@ import java.util.List;
 public final class DeadLetterReasons {
 
     /** Every category, {@value #OTHER} last. */
-    public static final List<String> CATEGORIES = List.of("undecodable", "missing-key", "null-value", "key-mismatch",
+    public static final List<String> CATEGORIES = List.of("undecodable", "missing-key", "wrong-partition",
+            "null-value", "key-mismatch",
             "invalid-key", "divergence", "halted", "dense-length", "invalid-label", "invalid-feature",
             "invalid-weight", "incompatible-model", DeadLetterReasons.OTHER);
 
@@ -26,6 +27,9 @@ public final class DeadLetterReasons {
         }
         if (reason.startsWith("record key is null")) {
             return "missing-key";
+        }
+        if (reason.startsWith("record arrived on partition")) {
+            return "wrong-partition";
         }
         if (reason.startsWith("record value is null")) {
             return "null-value";

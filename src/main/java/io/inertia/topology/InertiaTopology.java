@@ -36,11 +36,23 @@ public final class InertiaTopology {
     private InertiaTopology() {
     }
 
-    /** The topology for {@code config}, reporting each event to {@code observer}. */
+    /**
+     * The topology for {@code config}, reporting each event to {@code observer}, without the partition check (see
+     * {@link #build(InertiaConfig, LearningObserver, int)}): for drivers whose input has one partition.
+     */
     public static Topology build(InertiaConfig config, LearningObserver observer) {
+        return build(config, observer, 0);
+    }
+
+    /**
+     * The topology for {@code config}, reporting each event to {@code observer}, its input topic having
+     * {@code inputPartitions} partitions: an event on another partition than the one Kafka's default partitioner
+     * assigns its key is dead-lettered, since a model must live on exactly one partition (0: not checked).
+     */
+    public static Topology build(InertiaConfig config, LearningObserver observer, int inputPartitions) {
         Topology topology = new Topology();
         topology.addSource(SOURCE, new ByteArrayDeserializer(), new ByteArrayDeserializer(), config.inputTopic());
-        topology.addProcessor(LEARNER, learner(config, observer), SOURCE);
+        topology.addProcessor(LEARNER, learner(config, observer, inputPartitions), SOURCE);
         topology.addStateStore(ModelStore.headerStore(), LEARNER);
         topology.addStateStore(ModelStore.partStore(), LEARNER);
         topology.addStateStore(ModelStore.coordinateStore(), LEARNER);
@@ -59,9 +71,10 @@ public final class InertiaTopology {
      * rebalance, and a driver without Kafka Streams ({@code LocalLearner}) takes one for its single task.
      */
     public static ProcessorSupplier<byte[], byte[], byte[], byte[]> learner(InertiaConfig config,
-            LearningObserver observer) {
+            LearningObserver observer, int inputPartitions) {
         return () -> new LearnerProcessor(config.learner(), SnapshotCodec.hyperParameters(config),
-                config.snapshotEvery(), config.hashBits(), config.onDivergence(), config.maxRecordBytes(), observer);
+                config.snapshotEvery(), config.hashBits(), config.onDivergence(), config.maxRecordBytes(),
+                inputPartitions, observer);
     }
 
     /**

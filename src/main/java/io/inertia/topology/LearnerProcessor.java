@@ -14,6 +14,7 @@ import java.util.Optional;
 import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.common.utils.Utils;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
@@ -59,6 +60,8 @@ final class LearnerProcessor implements Processor<byte[], byte[], byte[], byte[]
     private final PredictionEncoder predictions = new PredictionEncoder();
     private final LearningObserver observer;
     private final OnDivergence onDivergence;
+    /** Partitions of the input topic, to check each event's partition against its key's; 0: not checked. */
+    private final int inputPartitions;
     /** What the current event's update changes, to roll it back on divergence; reused from event to event. */
     private final LinearModel.Savepoint before = new LinearModel.Savepoint();
     private ProcessorContext<byte[], byte[]> context;
@@ -67,8 +70,9 @@ final class LearnerProcessor implements Processor<byte[], byte[], byte[], byte[]
 
     /** A learner processor that handles a diverging update as {@code onDivergence} says. */
     LearnerProcessor(OnlineLearner learner, HyperParameters hyperParameters, long snapshotEvery, int hashBits,
-            OnDivergence onDivergence, int maxRecordBytes, LearningObserver observer) {
+            OnDivergence onDivergence, int maxRecordBytes, int inputPartitions, LearningObserver observer) {
         this.onDivergence = onDivergence;
+        this.inputPartitions = inputPartitions;
         this.learner = learner;
         this.hyperParameters = hyperParameters;
         this.snapshotEvery = snapshotEvery;
@@ -98,6 +102,17 @@ final class LearnerProcessor implements Processor<byte[], byte[], byte[], byte[]
         if (record.key() == null || record.key().length == 0) {
             reject(record, "record key is null or empty; events must be keyed by model key");
             return;
+        }
+        if (inputPartitions > 0 && metadata != null) {
+            int expected = Utils.toPositive(Utils.murmur2(record.key())) % inputPartitions;
+            if (metadata.partition() != expected) {
+                // Another partitioner (kcat's default is CRC32-based) would split one model into two tasks.
+                reject(record, "record arrived on partition " + metadata.partition() + " but Kafka's default "
+                        + "partitioner (murmur2 of the key) assigns its key partition " + expected + " of "
+                        + inputPartitions + ": a model lives on one partition; produce with the default partitioner "
+                        + "(kcat: -X partitioner=murmur2_random)");
+                return;
+            }
         }
         if (record.value() == null) {
             reject(record, "record value is null");

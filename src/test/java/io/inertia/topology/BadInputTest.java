@@ -147,6 +147,29 @@ class BadInputTest {
         assertEquals(predictions, dirty.predictions.readValuesToList());
     }
 
+    @Test
+    void shouldDeadLetterAnEventOnAnotherPartitionThanItsKeysAndLearnFromOneOnItsOwn() throws Exception {
+        InertiaConfig config = InertiaConfig.of(Map.of("inertia.snapshot-every", "1"));
+        // Kafka's own default partitioner, the reference: "m-0" → partition 0 of 4, "m-1" → partition 1. The test
+        // driver feeds every record on partition 0.
+        assertEquals(0, org.apache.kafka.clients.producer.internals.BuiltInPartitioner.partitionForKey(utf8("m-0"), 4));
+        assertEquals(1, org.apache.kafka.clients.producer.internals.BuiltInPartitioner.partitionForKey(utf8("m-1"), 4));
+        TopologyHarness harness = TopologyHarness.withPartitions(config, stateDirs, 4);
+        harnesses.add(harness);
+        LabeledEvent event = LabeledEvent.newBuilder().setModelKey("m-1").setNamedFeatures(Map.of("x", 1.0))
+                .setLabel(1.0).build();
+        harness.send("m-1", event, 1);
+        harness.send("m-0", LabeledEvent.newBuilder(event).setModelKey("m-0").build(), 2);
+
+        List<TestRecord<byte[], byte[]>> letters = harness.deadLetters();
+        assertEquals(1, letters.size());
+        assertEquals("record arrived on partition 0 but Kafka's default partitioner (murmur2 of the key) assigns its "
+                + "key partition 1 of 4: a model lives on one partition; produce with the default partitioner "
+                + "(kcat: -X partitioner=murmur2_random)", header(letters.get(0), DeadLetterHeaders.REASON));
+        assertEquals(null, harness.stored("m-1"), "the model of the misplaced event is untouched");
+        assertEquals(1, harness.stored("m-0").getVersion());
+    }
+
     /**
      * 200 events, the first of model alpha then the first of beta, then either at random. Alpha has three dense
      * features; both have the named feature a always and b, c sometimes, so that b and c are caught up lazily.

@@ -197,7 +197,7 @@ class ModelEvictionTest {
         }
         LearnerProcessor processor = new LearnerProcessor(config.learner(), SnapshotCodec.hyperParameters(config),
                 config.snapshotEvery(), config.hashBits(), config.onDivergence(),
-                config.maxRecordBytes(), LearningObserver.NONE);
+                config.maxRecordBytes(), 0, LearningObserver.NONE);
         processor.init(context);
         var serde = InertiaSerdes.labeledEvent();
         List<Forwarded> forwarded = new ArrayList<>();

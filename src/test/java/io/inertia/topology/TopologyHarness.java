@@ -72,6 +72,16 @@ final class TopologyHarness implements AutoCloseable {
         return new TopologyHarness(config, stateDirs, InertiaTopology::build);
     }
 
+    /**
+     * A harness over {@link InertiaTopology#build(InertiaConfig, LearningObserver, int)} whose input topic has
+     * {@code inputPartitions} partitions; the driver feeds every record on partition 0.
+     */
+    static TopologyHarness withPartitions(InertiaConfig config, Path stateDirs, int inputPartitions)
+            throws Exception {
+        return new TopologyHarness(config, stateDirs,
+                (settings, observer) -> InertiaTopology.build(settings, observer, inputPartitions));
+    }
+
     /** Sends {@code event} keyed by {@code key}; returns the record's input offset. */
     long send(String key, LabeledEvent event, long timestamp) {
         return send(utf8(key), InertiaSerdes.labeledEvent().serialize(config.inputTopic(), event), timestamp);
