@@ -45,6 +45,11 @@ final class ProduceCommand implements Callable<Integer> {
     @ArgGroup(exclusive = true)
     ReplayCommand.KeyChoice key = new ReplayCommand.KeyChoice();
 
+    @Option(names = "--dense",
+            description = "CSV: the feature columns, in header order, make each event's dense vector (default: named "
+                    + "features called by their header).")
+    boolean dense;
+
     @Option(names = "--rate", paramLabel = "N", defaultValue = "0",
             description = "At most N events per second; 0 (default) sends as fast as possible.")
     double rate;
@@ -57,7 +62,7 @@ final class ProduceCommand implements Callable<Integer> {
         if (!(rate >= 0) || Double.isInfinite(rate)) {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--rate must be >= 0, got " + rate);
         }
-        EventFile.Layout layout = key.layout(label);
+        EventFile.Layout layout = key.layout(label, dense);
         long rows = countValidRows(layout);
         InertiaConfig config = client.config();
         String target = topic == null ? config.inputTopic() : topic;

@@ -39,6 +39,11 @@ final class ReplayCommand implements Callable<Integer> {
     @ArgGroup(exclusive = true)
     KeyChoice key = new KeyChoice();
 
+    @Option(names = "--dense",
+            description = "CSV: the feature columns, in header order, make each event's dense vector (default: named "
+                    + "features called by their header).")
+    boolean dense;
+
     @Option(names = "--epochs", defaultValue = "1", paramLabel = "K",
             description = "Passes over the file (default 1).")
     int epochs;
@@ -83,6 +88,10 @@ final class ReplayCommand implements Callable<Integer> {
                 throw usage("--bootstrap-servers, --from-* and --to-* go with --topic, not --input");
             }
             String labelColumn = label;
+            if (dense && (EventFile.isAvro(source.input) || EventFile.isJsonLines(source.input))) {
+                throw usage("--dense goes with a CSV file: a JSON line gives its dense vector in its 'dense' field, "
+                        + "an Avro event in its denseFeatures");
+            }
             if (EventFile.isAvro(source.input)) {
                 if (label != null || key.modelKey != null || key.keyColumn != null) {
                     throw usage("--label, --model-key and --key-column do not go with an Avro file: its events "
@@ -95,15 +104,16 @@ final class ReplayCommand implements Callable<Integer> {
                 labelColumn = "label";
             }
             InertiaConfig config = learner.config(RunCommand.kafkaOverrides(bootstrapServers));
-            summary = Replay.run(new Replay.Request(source.input, key.layout(labelColumn), epochs, output, config),
+            summary = Replay.run(new Replay.Request(source.input, key.layout(labelColumn, dense), epochs, output,
+                    config),
                     new Replay.Extras(predictions, plot), initialModels(config));
         } else {
             if (epochs != 1) {
                 throw usage("--epochs goes with --input: a topic range is replayed once");
             }
-            if (label != null || key.modelKey != null || key.keyColumn != null) {
-                throw usage("--label, --model-key and --key-column go with --input: a topic's records carry "
-                        + "their own key and label");
+            if (label != null || key.modelKey != null || key.keyColumn != null || dense) {
+                throw usage("--label, --model-key, --key-column and --dense go with --input: a topic's records "
+                        + "carry their own key, features and label");
             }
             InertiaConfig config = learner.config(RunCommand.kafkaOverrides(bootstrapServers));
             RunCommand.requireBootstrap(config);
@@ -200,8 +210,8 @@ final class ReplayCommand implements Callable<Integer> {
         @Option(names = "--key-column", paramLabel = "COLUMN", description = "Column holding each event's model key.")
         String keyColumn;
 
-        EventFile.Layout layout(String labelColumn) {
-            return new EventFile.Layout(labelColumn, keyColumn, modelKey);
+        EventFile.Layout layout(String labelColumn, boolean dense) {
+            return new EventFile.Layout(labelColumn, keyColumn, modelKey, dense);
         }
     }
 }

@@ -38,8 +38,10 @@ final class CsvEvents implements Iterator<EventFile.Row> {
     private final LabeledEventEncoder encoder = new LabeledEventEncoder();
     private final LabeledEventEncoder.Names encodedNames;
 
-    /** The current row, read by {@link #readRow}: values in name order. */
+    /** The current row, read by {@link #readRow}: values in name order, or in header order for dense rows. */
     private final double[] values;
+    /** Whether the feature columns make a dense vector (in header order) rather than named features. */
+    private final boolean dense;
     private double label;
     private byte[] key;
     private boolean pending;
@@ -76,6 +78,7 @@ final class CsvEvents implements Iterator<EventFile.Row> {
         String key = layout.modelKey() != null ? layout.modelKey() : EventFile.DEFAULT_MODEL_KEY;
         fixedKey = keyColumn < 0 ? key.getBytes(StandardCharsets.UTF_8) : null;
         values = new double[features.length];
+        dense = layout.dense();
         encodedNames = encoder.names(sortedNames);
     }
 
@@ -130,16 +133,23 @@ final class CsvEvents implements Iterator<EventFile.Row> {
         }
         pending = false;
         long line = readRow();
-        Map<String, Double> named = new TreeMap<>();
-        for (int i = 0; i < sortedNames.length; i++) {
-            named.put(sortedNames[i], values[i]);
-        }
-        LabeledEvent event = LabeledEvent.newBuilder()
+        LabeledEvent.Builder event = LabeledEvent.newBuilder()
                 .setModelKey(new String(key, StandardCharsets.UTF_8))
-                .setNamedFeatures(named)
-                .setLabel(label)
-                .build();
-        return new EventFile.Row(line, event);
+                .setLabel(label);
+        if (dense) {
+            List<Double> vector = new ArrayList<>(values.length);
+            for (double value : values) {
+                vector.add(value);
+            }
+            event.setDenseFeatures(vector);
+        } else {
+            Map<String, Double> named = new TreeMap<>();
+            for (int i = 0; i < sortedNames.length; i++) {
+                named.put(sortedNames[i], values[i]);
+            }
+            event.setNamedFeatures(named);
+        }
+        return new EventFile.Row(line, event.build());
     }
 
     /** See {@link EventFile#fill}. */
@@ -150,7 +160,8 @@ final class CsvEvents implements Iterator<EventFile.Row> {
             }
             pending = false;
             long line = readRow();
-            batch.add(line, key, encoder.encode(key, encodedNames, values, label, 1.0, null));
+            batch.add(line, key, dense ? encoder.encodeDense(key, values, label, 1.0)
+                    : encoder.encode(key, encodedNames, values, label, 1.0, null));
         }
         return true;
     }
@@ -162,7 +173,7 @@ final class CsvEvents implements Iterator<EventFile.Row> {
             throw new InputFileException(name, line, "has " + reader.size() + " fields but the header has " + columns);
         }
         for (int i = 0; i < features.length; i++) {
-            values[sortedPlace[i]] = number(line, features[i], featureColumns[i]);
+            values[dense ? i : sortedPlace[i]] = number(line, features[i], featureColumns[i]);
         }
         key = keyColumn < 0 ? fixedKey : keyOf(line);
         label = number(line, header.get(labelColumn), labelColumn);

@@ -58,8 +58,14 @@ public final class EventFile implements Iterator<EventFile.Row>, Closeable {
      * @param keyColumn the column holding each row's model key, or null to use {@code modelKey} for every row
      * @param modelKey the model key when {@code keyColumn} is null; when it is null too, a JSON object's {@code key}
      *     field, and otherwise {@value #DEFAULT_MODEL_KEY}
+     * @param dense for CSV: the feature columns, in header order, make the event's dense vector instead of named
+     *     features (a numeric matrix, as most tabular data sets are)
      */
-    public record Layout(String labelColumn, String keyColumn, String modelKey) {
+    public record Layout(String labelColumn, String keyColumn, String modelKey, boolean dense) {
+        /** Named features (CSV columns by their header names). */
+        public Layout(String labelColumn, String keyColumn, String modelKey) {
+            this(labelColumn, keyColumn, modelKey, false);
+        }
     }
 
     /** The model key of events that name none. */

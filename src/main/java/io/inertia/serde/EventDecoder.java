@@ -27,6 +27,8 @@ public final class EventDecoder {
     private final SingleObjectAvroSerde<LabeledEvent> serde = InertiaSerdes.labeledEvent();
     private final byte[] header = new byte[10];
     private long fallbacks;
+    /** One per decoder: a decoder, like its processor, is used by one thread. */
+    private final StringCache strings = new StringCache();
 
     /** A decoder of LabeledEvent records. */
     public EventDecoder() {
@@ -90,7 +92,7 @@ public final class EventDecoder {
     /** The fields in the order of schemas/LabeledEvent.avsc. */
     private Event readCurrent(byte[] bytes) throws IOException {
         Cursor in = new Cursor(bytes, header.length);
-        String modelKey = in.readString();
+        String modelKey = in.readString(strings);
         double[] dense = null;
         if (in.readUnionBranch() == 1) {
             dense = new double[8];
@@ -117,7 +119,7 @@ public final class EventDecoder {
                         names = Arrays.copyOf(names, n * 2);
                         values = Arrays.copyOf(values, n * 2);
                     }
-                    names[n] = in.readString();
+                    names[n] = in.readString(strings);
                     values[n++] = in.readDouble();
                 }
             }
@@ -193,11 +195,17 @@ public final class EventDecoder {
         }
 
         String readString() throws IOException {
+            return readString(null);
+        }
+
+        /** A string, the one {@code cache} holds for the same bytes when it has it. */
+        String readString(StringCache cache) throws IOException {
             long length = readLong();
             if (length < 0 || length > bytes.length - at) {
                 throw new IOException("string length " + length);
             }
-            String value = new String(bytes, at, (int) length, StandardCharsets.UTF_8);
+            String value = cache == null ? new String(bytes, at, (int) length, StandardCharsets.UTF_8)
+                    : cache.get(bytes, at, (int) length);
             at += (int) length;
             return value;
         }
@@ -231,5 +239,38 @@ public final class EventDecoder {
         }
         return new Event(event.getModelKey(), dense, names, values, event.getLabel(), event.getWeight(),
                 event.getEventId());
+    }
+
+    /**
+     * The strings of recent model keys and feature names by their UTF-8 bytes, direct-mapped: the same few names
+     * arrive in every event, and reusing their String saves decoding it and, since a String keeps its hash, hashing it
+     * again at every lookup of the model's weights. A name the cache has lost is decoded again, so a miss costs one
+     * copy more than no cache; what a decode returns is always equal to a fresh decode of the same bytes.
+     */
+    static final class StringCache {
+        private static final int SLOTS = 4096;
+        /** Longer strings are rare as names and not worth keeping. */
+        private static final int MAX_LENGTH = 64;
+        private final byte[][] keys = new byte[SLOTS][];
+        private final String[] values = new String[SLOTS];
+
+        String get(byte[] bytes, int at, int length) {
+            if (length > MAX_LENGTH) {
+                return new String(bytes, at, length, StandardCharsets.UTF_8);
+            }
+            int hash = length;
+            for (int i = at, end = at + length; i < end; i++) {
+                hash = 31 * hash + bytes[i];
+            }
+            int slot = (hash ^ (hash >>> 13)) & (SLOTS - 1);
+            byte[] key = keys[slot];
+            if (key != null && Arrays.equals(key, 0, key.length, bytes, at, at + length)) {
+                return values[slot];
+            }
+            String value = new String(bytes, at, length, StandardCharsets.UTF_8);
+            keys[slot] = Arrays.copyOfRange(bytes, at, at + length);
+            values[slot] = value;
+            return value;
+        }
     }
 }

@@ -107,6 +107,33 @@ public final class LabeledEventEncoder {
     }
 
     /**
+     * The bytes of the event with the model key {@code modelKeyUtf8} (UTF-8), the dense features {@code dense}, no
+     * named features, the label and weight, no event id.
+     */
+    public byte[] encodeDense(byte[] modelKeyUtf8, double[] dense, double label, double weight) {
+        int size = header.length + varintSize(modelKeyUtf8.length) + modelKeyUtf8.length
+                + 1 + (dense.length == 0 ? 0 : varintSize(dense.length)) + 8 * dense.length + 1 + 1 + 16 + 1;
+        byte[] out = new byte[size];
+        System.arraycopy(header, 0, out, 0, header.length);
+        int at = writeBytes(out, header.length, modelKeyUtf8);
+        out[at++] = 2;
+        // Avro writes a block count only for a non-empty array, then the end block 0.
+        if (dense.length > 0) {
+            at = writeLong(out, at, dense.length);
+            for (double value : dense) {
+                DOUBLE_LE.set(out, at, value);
+                at += 8;
+            }
+        }
+        out[at++] = 0;
+        // No named features: the union's null branch.
+        out[at++] = 0;
+        at = writeTail(out, at, label, weight, null);
+        assert at == size;
+        return out;
+    }
+
+    /**
      * The bytes of the event with these fields (see schemas/LabeledEvent.avsc): {@code dense}, {@code names} and
      * {@code eventId} may be null; {@code values} is parallel to {@code names}, written in that order.
      */

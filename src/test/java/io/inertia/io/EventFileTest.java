@@ -352,4 +352,29 @@ class EventFileTest {
             }
         }
     }
+
+    @Test
+    void shouldMakeTheFeatureColumnsADenseVectorInHeaderOrderWhenAskedTo() throws Exception {
+        java.nio.file.Path file = java.nio.file.Files.createTempFile("dense", ".csv");
+        java.nio.file.Files.writeString(file, "b,y,a,model\n1.5,2,-3,m1\n0,1,4e2,m2\n");
+        EventFile.Layout layout = new EventFile.Layout("y", "model", null, true);
+        try (EventFile events = EventFile.open(file, layout)) {
+            io.inertia.avro.LabeledEvent first = events.next().event();
+            assertEquals(java.util.List.of(1.5, -3.0), first.getDenseFeatures(), "b then a, as in the header");
+            assertEquals(null, first.getNamedFeatures());
+            assertEquals(2.0, first.getLabel());
+            assertEquals("m1", first.getModelKey());
+            assertEquals(java.util.List.of(0.0, 400.0), events.next().event().getDenseFeatures());
+        }
+        // The batches of a replay hold exactly the bytes of those events.
+        io.inertia.io.EventBatch batch = new io.inertia.io.EventBatch(8);
+        try (EventFile events = EventFile.open(file, layout)) {
+            events.fill(batch);
+        }
+        assertEquals(2, batch.size());
+        assertArrayEquals(io.inertia.serde.InertiaSerdes.labeledEvent().serialize("t",
+                io.inertia.avro.LabeledEvent.newBuilder().setModelKey("m2").setDenseFeatures(java.util.List.of(0.0,
+                        400.0)).setLabel(1.0).build()), batch.value(1));
+        java.nio.file.Files.delete(file);
+    }
 }

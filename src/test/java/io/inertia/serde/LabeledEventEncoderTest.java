@@ -53,6 +53,11 @@ class LabeledEventEncoderTest {
             assertArrayEquals(expected, encoder.encode(key, dense, names, values, label, weight, eventId),
                     "event " + n);
 
+            if (dense != null && names == null && eventId == null) {
+                // The form of a CSV file's dense rows.
+                assertArrayEquals(expected, encoder.encodeDense(key.getBytes(StandardCharsets.UTF_8), dense, label,
+                        weight), "event " + n + " as a dense row");
+            }
             if (dense == null && names != null) {
                 // The form of a file's rows: the names encoded once, each row's key and values.
                 LabeledEventEncoder.Names shared = encoder.names(names);
