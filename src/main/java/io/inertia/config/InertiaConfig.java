@@ -97,6 +97,9 @@ public final class InertiaConfig {
         ROCKSDB_MEMORY_BYTES("inertia.rocksdb-memory-bytes", "67108864",
                 "Memory of RocksDB (block cache and memtables together) shared by every model store of one learner "
                         + "process (bytes)."),
+        INPUT_FORMAT("inertia.input.format", "avro",
+                "How the input topic's values are written: avro (LabeledEvent, single-object encoding) or json "
+                        + "({\"key\", \"features\" or \"dense\", \"label\", \"weight\", \"id\"})."),
         HTTP_PORT("inertia.http.port", "0",
                 "Port of `run`'s HTTP API, metrics and dashboard (1..65535); 0 is off."),
         HTTP_HOST("inertia.http.host", "127.0.0.1",
@@ -164,6 +167,7 @@ public final class InertiaConfig {
     private final int maxRecordBytes;
     private final long modelCacheMaxBytes;
     private final long rocksDbMemoryBytes;
+    private final String inputFormat;
     private final int httpPort;
     private final String httpHost;
     private final String httpToken;
@@ -206,6 +210,7 @@ public final class InertiaConfig {
         maxRecordBytes = (int) p.integer(Key.MAX_RECORD_BYTES, 65_536, 1_000_000);
         modelCacheMaxBytes = p.integer(Key.MODEL_CACHE_MAX_BYTES, 0, Long.MAX_VALUE);
         rocksDbMemoryBytes = p.integer(Key.ROCKSDB_MEMORY_BYTES, 4L << 20, Long.MAX_VALUE);
+        inputFormat = p.choice(Key.INPUT_FORMAT, List.of("avro", "json"));
         httpPort = (int) p.integer(Key.HTTP_PORT, 0, 65_535);
         httpHost = p.raw(Key.HTTP_HOST);
         httpToken = p.raw(Key.HTTP_TOKEN);
@@ -303,6 +308,7 @@ public final class InertiaConfig {
         all.put(Key.MAX_RECORD_BYTES.key(), Integer.toString(maxRecordBytes));
         all.put(Key.MODEL_CACHE_MAX_BYTES.key(), Long.toString(modelCacheMaxBytes));
         all.put(Key.ROCKSDB_MEMORY_BYTES.key(), Long.toString(rocksDbMemoryBytes));
+        all.put(Key.INPUT_FORMAT.key(), inputFormat);
         all.put(Key.HTTP_PORT.key(), Integer.toString(httpPort));
         all.put(Key.HTTP_HOST.key(), httpHost);
         all.put(Key.HTTP_TOKEN.key(), httpToken);
@@ -475,6 +481,11 @@ public final class InertiaConfig {
     /** RocksDB's memory for every model store of one process, in bytes ({@code inertia.rocksdb-memory-bytes}). */
     public long rocksDbMemoryBytes() {
         return rocksDbMemoryBytes;
+    }
+
+    /** Whether the input topic carries JSON events rather than Avro ({@code inertia.input.format=json}). */
+    public boolean jsonInput() {
+        return inputFormat.equals("json");
     }
 
     /** Port of the HTTP API, 0 when it is off ({@code inertia.http.port}). */

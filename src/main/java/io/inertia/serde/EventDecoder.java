@@ -20,7 +20,7 @@ import org.apache.kafka.common.errors.SerializationException;
  * parse) goes through the {@link SingleObjectAvroSerde}, which resolves older and newer schemas and reports what is
  * wrong in one line, so both paths accept and refuse the same records and read them the same. Not thread-safe.
  */
-public final class EventDecoder {
+public final class EventDecoder implements EventReader {
 
     private static final double[] NO_VALUES = new double[0];
 
@@ -60,6 +60,12 @@ public final class EventDecoder {
      *
      * @throws SerializationException naming {@code topic} and what is wrong, as {@link SingleObjectAvroSerde} does
      */
+    @Override
+    public Event decode(String topic, String recordKey, byte[] bytes) {
+        return decode(topic, bytes);
+    }
+
+    /** As {@link #decode(String, String, byte[])}: an Avro event names its own model key. */
     public Event decode(String topic, byte[] bytes) {
         if (hasCurrentHeader(bytes)) {
             try {

@@ -1,7 +1,9 @@
 package io.inertia.topology;
 
 import io.inertia.config.InertiaConfig;
+import io.inertia.serde.EventDecoder;
 import io.inertia.serde.InertiaSerdes;
+import io.inertia.serde.JsonEventDecoder;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.streams.Topology;
@@ -74,7 +76,7 @@ public final class InertiaTopology {
             LearningObserver observer, int inputPartitions) {
         return () -> new LearnerProcessor(config.learner(), SnapshotCodec.hyperParameters(config),
                 config.snapshotEvery(), config.hashBits(), config.onDivergence(), config.maxRecordBytes(),
-                inputPartitions, observer);
+                inputPartitions, config.jsonInput() ? new JsonEventDecoder() : new EventDecoder(), observer);
     }
 
     /**

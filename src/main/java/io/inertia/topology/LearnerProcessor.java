@@ -8,6 +8,7 @@ import io.inertia.model.LinearModel;
 import io.inertia.model.OnlineLearner;
 import io.inertia.model.OnlineLearner.LearningStep;
 import io.inertia.serde.EventDecoder;
+import io.inertia.serde.EventReader;
 import io.inertia.serde.PredictionEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.Optional;
@@ -56,7 +57,8 @@ final class LearnerProcessor implements Processor<byte[], byte[], byte[], byte[]
     private final int maxRecordBytes;
     /** Hashes named features before learning; null when hashing is off (hash bits 0). */
     private final FeatureHasher hasher;
-    private final EventDecoder events = new EventDecoder();
+    /** Avro or JSON, as {@code inertia.input.format} says. */
+    private final EventReader events;
     private final PredictionEncoder predictions = new PredictionEncoder();
     private final LearningObserver observer;
     private final OnDivergence onDivergence;
@@ -70,7 +72,9 @@ final class LearnerProcessor implements Processor<byte[], byte[], byte[], byte[]
 
     /** A learner processor that handles a diverging update as {@code onDivergence} says. */
     LearnerProcessor(OnlineLearner learner, HyperParameters hyperParameters, long snapshotEvery, int hashBits,
-            OnDivergence onDivergence, int maxRecordBytes, int inputPartitions, LearningObserver observer) {
+            OnDivergence onDivergence, int maxRecordBytes, int inputPartitions, EventReader events,
+            LearningObserver observer) {
+        this.events = events;
         this.onDivergence = onDivergence;
         this.inputPartitions = inputPartitions;
         this.learner = learner;
@@ -118,14 +122,14 @@ final class LearnerProcessor implements Processor<byte[], byte[], byte[], byte[]
             reject(record, "record value is null");
             return;
         }
+        String key = new String(record.key(), StandardCharsets.UTF_8);
         EventDecoder.Event event;
         try {
-            event = events.decode(topic, record.value());
+            event = events.decode(topic, key, record.value());
         } catch (SerializationException e) {
             reject(record, e.getMessage());
             return;
         }
-        String key = new String(record.key(), StandardCharsets.UTF_8);
         Optional<String> invalid = keyProblem(key, event);
         if (invalid.isPresent()) {
             reject(record, invalid.get());
