@@ -30,7 +30,7 @@ final class CheckCommand implements Callable<Integer> {
     @Mixin
     ClientOptions client;
 
-    @Option(names = "--truth", required = true, paramLabel = "FILE.json", description = "True weights file.")
+    @Option(names = "--truth", required = true, paramLabel = "FILE.json", description = "True weights file (required).")
     Path truth;
 
     @Option(names = "--tolerance", defaultValue = "0.05", paramLabel = "T",

@@ -17,10 +17,11 @@ final class ClientOptions {
     String bootstrapServers;
 
     @Option(names = "--config", paramLabel = "FILE",
-            description = "Properties file of Kafka client settings (e.g. security) and inertia.* settings.")
+            description = "Properties file of Kafka client settings (e.g. security) and inertia.* settings "
+                    + "(default: none).")
     Path configFile;
 
-    @Option(names = {"-p", "--property"}, paramLabel = "KEY=VALUE", description = "Any setting; repeatable.")
+    @Option(names = {"-p", "--property"}, paramLabel = "KEY=VALUE", description = "Any setting; repeatable (default: none).")
     Map<String, String> properties = new LinkedHashMap<>();
 
     /** The configuration, with the bootstrap servers checked to be present. */

@@ -42,29 +42,33 @@ final class CompareCommand implements Callable<Integer> {
     List<Path> runs = new ArrayList<>();
 
     @Option(names = "--input", paramLabel = "FILE",
-            description = "Instead of replay outputs: replay this event file once per --config and compare those.")
+            description = "Instead of replay outputs: replay this event file once per --config and compare those "
+                    + "(default: none, compare the files given).")
     Path input;
 
-    @Option(names = "--label", paramLabel = "COLUMN", description = "With --input: the label column (as replay).")
+    @Option(names = "--label", paramLabel = "COLUMN",
+            description = "With --input: the label column (as replay; default label for JSON Lines).")
     String label;
 
-    @Option(names = "--key-column", paramLabel = "COLUMN", description = "With --input: the model key column.")
+    @Option(names = "--key-column", paramLabel = "COLUMN",
+            description = "With --input: the model key column (default: none, one model).")
     String keyColumn;
 
     @Option(names = "--config", paramLabel = "FILE.properties",
-            description = "With --input, two or more: the settings of each run, the first the base.")
+            description = "With --input, two or more (required then): the settings of each run, the first the base.")
     List<Path> configs = new ArrayList<>();
 
-    @Option(names = "--json", paramLabel = "FILE", description = "Also write the comparison as JSON.")
+    @Option(names = "--json", paramLabel = "FILE", description = "Also write the comparison as JSON (default: none).")
     Path json;
 
     @Option(names = "--plot", paramLabel = "FILE.png",
-            description = "Also draw each run's windowed prequential loss at every snapshot against the events seen.")
+            description = "Also draw each run's windowed prequential loss at every snapshot against the events seen "
+                    + "(default: none).")
     Path plot;
 
     @Option(names = "--fail-if-worse", paramLabel = "PCT",
             description = "Exit 1 when a candidate's mean prequential loss of a model is worse than the base's by "
-                    + "more than PCT percent (or lacks a model the base has).")
+                    + "more than PCT percent (or lacks a model the base has); default: no gate, exit 0.")
     Double failIfWorse;
 
     @Override

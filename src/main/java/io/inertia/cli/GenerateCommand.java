@@ -17,10 +17,10 @@ final class GenerateCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--output", required = true, paramLabel = "FILE.csv", description = "CSV file to write.")
+    @Option(names = "--output", required = true, paramLabel = "FILE.csv", description = "CSV file to write (required).")
     Path output;
 
-    @Option(names = "--truth", required = true, paramLabel = "FILE.json", description = "True weights file to write.")
+    @Option(names = "--truth", required = true, paramLabel = "FILE.json", description = "True weights file to write (required).")
     Path truth;
 
     @Option(names = "--events", defaultValue = "210000", paramLabel = "N", description = "Rows (default 210000).")

@@ -13,79 +13,92 @@ import picocli.CommandLine.Option;
  */
 final class LearnerOptions {
 
-    @Option(names = "--config", paramLabel = "FILE", description = "Properties file of inertia.* and Kafka settings.")
+    @Option(names = "--config", paramLabel = "FILE",
+            description = "Properties file of inertia.* and Kafka settings (default: none, built-in defaults).")
     Path configFile;
 
     @Option(names = {"-p", "--property"}, paramLabel = "KEY=VALUE",
-            description = "Any setting, inertia.* or Kafka; overrides --config. Repeatable.")
+            description = "Any setting, inertia.* or Kafka; overrides --config. Repeatable (default: none).")
     Map<String, String> properties = new LinkedHashMap<>();
 
     @Option(names = "--loss", paramLabel = "NAME",
-            description = "squared, absolute, huber, quantile, logistic, hinge or poisson (inertia.loss).")
+            description = "squared, absolute, huber, quantile, logistic, hinge or poisson (inertia.loss; default squared).")
     String loss;
 
-    @Option(names = "--huber-delta", paramLabel = "DELTA", description = "δ of the huber loss (inertia.huber-delta).")
+    @Option(names = "--huber-delta", paramLabel = "DELTA",
+            description = "δ of the huber loss (inertia.huber-delta; default 1.0).")
     String huberDelta;
 
-    @Option(names = "--quantile-tau", paramLabel = "TAU", description = "τ of the quantile loss (inertia.quantile-tau).")
+    @Option(names = "--quantile-tau", paramLabel = "TAU",
+            description = "τ of the quantile loss (inertia.quantile-tau; default 0.5).")
     String quantileTau;
 
     @Option(names = "--optimizer", paramLabel = "NAME",
-            description = "momentum, ema-momentum, nesterov, sgd, adagrad or adam (inertia.optimizer).")
+            description = "momentum, ema-momentum, nesterov, sgd, adagrad or adam (inertia.optimizer; default momentum).")
     String optimizer;
 
-    @Option(names = "--adam-beta2", paramLabel = "BETA2", description = "β₂ of adam (inertia.adam-beta2).")
+    @Option(names = "--adam-beta2", paramLabel = "BETA2",
+            description = "β₂ of adam (inertia.adam-beta2; default 0.999).")
     String adamBeta2;
 
-    @Option(names = "--epsilon", paramLabel = "EPS", description = "ε of adagrad and adam (inertia.epsilon).")
+    @Option(names = "--epsilon", paramLabel = "EPS",
+            description = "ε of adagrad and adam (inertia.epsilon; default 1.0E-8).")
     String epsilon;
 
     @Option(names = "--schedule", paramLabel = "NAME",
-            description = "constant, invscaling or optimal (inertia.schedule).")
+            description = "constant, invscaling or optimal (inertia.schedule; default constant).")
     String schedule;
 
-    @Option(names = "--power-t", paramLabel = "P", description = "p of invscaling η/t^p (inertia.power-t).")
+    @Option(names = "--power-t", paramLabel = "P",
+            description = "p of invscaling η/t^p (inertia.power-t; default 0.5).")
     String powerT;
 
-    @Option(names = "--alpha", paramLabel = "ALPHA", description = "α of optimal 1/(α(t+t₀)) (inertia.alpha).")
+    @Option(names = "--alpha", paramLabel = "ALPHA",
+            description = "α of optimal 1/(α(t+t₀)) (inertia.alpha; default 1.0E-4).")
     String alpha;
 
-    @Option(names = "--t0", paramLabel = "T0", description = "t₀ of optimal, or auto (inertia.t0).")
+    @Option(names = "--t0", paramLabel = "T0", description = "t₀ of optimal, or auto (inertia.t0; default auto).")
     String t0;
 
-    @Option(names = "--l1", paramLabel = "LAMBDA", description = "L1 strength λ₁ on the weights (inertia.l1).")
+    @Option(names = "--l1", paramLabel = "LAMBDA",
+            description = "L1 strength λ₁ on the weights (inertia.l1; default 0.0).")
     String l1;
 
-    @Option(names = "--clip-value", paramLabel = "C", description = "Clamp gradient components (inertia.clip-value).")
+    @Option(names = "--clip-value", paramLabel = "C",
+            description = "Clamp gradient components (inertia.clip-value; default 0.0).")
     String clipValue;
 
-    @Option(names = "--clip-norm", paramLabel = "C", description = "Cap the gradient norm (inertia.clip-norm).")
+    @Option(names = "--clip-norm", paramLabel = "C",
+            description = "Cap the gradient norm (inertia.clip-norm; default 0.0).")
     String clipNorm;
 
-    @Option(names = "--l2", paramLabel = "LAMBDA", description = "L2 strength λ₂ on the weights (inertia.l2).")
+    @Option(names = "--l2", paramLabel = "LAMBDA",
+            description = "L2 strength λ₂ on the weights (inertia.l2; default 0.0).")
     String l2;
 
-    @Option(names = "--learning-rate", paramLabel = "ETA", description = "Learning rate η > 0 (inertia.learning-rate).")
+    @Option(names = "--learning-rate", paramLabel = "ETA",
+            description = "Learning rate η > 0 (inertia.learning-rate; default 0.01).")
     String learningRate;
 
-    @Option(names = "--momentum", paramLabel = "BETA", description = "Momentum β in [0, 1) (inertia.momentum).")
+    @Option(names = "--momentum", paramLabel = "BETA",
+            description = "Momentum β in [0, 1) (inertia.momentum; default 0.9).")
     String momentum;
 
     @Option(names = "--snapshot-every", paramLabel = "N",
-            description = "Publish a snapshot every N updates of a model (inertia.snapshot-every).")
+            description = "Publish a snapshot every N updates of a model (inertia.snapshot-every; default 1000).")
     String snapshotEvery;
 
     @Option(names = "--loss-smoothing", paramLabel = "ALPHA",
-            description = "Weight of the newest loss in the running loss (inertia.loss-smoothing).")
+            description = "Weight of the newest loss in the running loss (inertia.loss-smoothing; default 0.01).")
     String lossSmoothing;
 
     @Option(names = "--hash-bits", paramLabel = "B",
-            description = "Hash named features into 2^B buckets, B in 1..30; 0 is off (inertia.hash-bits).")
+            description = "Hash named features into 2^B buckets, B in 1..30; 0 is off (inertia.hash-bits; default 0).")
     String hashBits;
 
     @Option(names = "--on-divergence", paramLabel = "ACTION",
             description = "dead-letter or halt: after an update that would make a model non-finite (left unchanged, "
-                    + "the event dead-lettered), go on learning or stop that model (inertia.on-divergence).")
+                    + "the event dead-lettered), go on learning or stop that model (inertia.on-divergence; default dead-letter).")
     String onDivergence;
 
     /** The configuration these options describe, with {@code extra} applied last. */

@@ -36,10 +36,10 @@ final class ProduceCommand implements Callable<Integer> {
     @Mixin
     ClientOptions client;
 
-    @Option(names = "--input", required = true, paramLabel = "FILE", description = "CSV with a header row, or .jsonl.")
+    @Option(names = "--input", required = true, paramLabel = "FILE", description = "CSV with a header row, or .jsonl (required).")
     Path input;
 
-    @Option(names = "--label", required = true, paramLabel = "COLUMN", description = "Column holding the label.")
+    @Option(names = "--label", required = true, paramLabel = "COLUMN", description = "Column holding the label (required).")
     String label;
 
     @ArgGroup(exclusive = true)

@@ -59,16 +59,18 @@ final class ReplayCommand implements Callable<Integer> {
     To to = new To();
 
     @Option(names = "--output", required = true, paramLabel = "SNAPSHOTS.jsonl|.avro",
-            description = "File to write: whole snapshots as JSON lines, or (.avro) the snapshot records as "
-                    + "published, a model in parts in parts; the form to start a later replay from.")
+            description = "File to write (required): whole snapshots as JSON lines, or (.avro) the snapshot "
+                    + "records as published, a model in parts in parts; the form to start a later replay from.")
     Path output;
 
     @Option(names = "--predictions", paramLabel = "PREDICTIONS.jsonl",
-            description = "Also write every event's prediction (made before its update) as a JSON line.")
+            description = "Also write every event's prediction (made before its update), as JSON lines or "
+                    + ".avro (default: none).")
     Path predictions;
 
     @Option(names = "--plot", paramLabel = "FILE.png",
-            description = "Also draw each model's rolling prequential loss against the events it has seen.")
+            description = "Also draw each model's rolling prequential loss against the events it has seen "
+                    + "(default: none).")
     Path plot;
 
     @ArgGroup(exclusive = true)
@@ -148,11 +150,13 @@ final class ReplayCommand implements Callable<Integer> {
     /** A file, or a topic. */
     static final class Source {
         @Option(names = "--input", paramLabel = "FILE",
-                description = "CSV with a header row, .jsonl, or .avro (a container file of LabeledEvent).")
+                description = "CSV with a header row, .jsonl, or .avro (a container file of LabeledEvent); this or "
+                        + "--topic is required.")
         Path input;
 
         @Option(names = "--topic", paramLabel = "TOPIC",
-                description = "Topic to replay, e.g. the live learner's input (labeled-events).")
+                description = "Topic to replay, e.g. the live learner's input (labeled-events); this or --input is "
+                        + "required.")
         String topic;
     }
 
@@ -160,23 +164,26 @@ final class ReplayCommand implements Callable<Integer> {
     static final class Initial {
         @Option(names = "--initial-snapshots", paramLabel = "SNAPSHOTS.avro",
                 description = "Start from the latest snapshot of each model in this Avro output of a replay; each "
-                        + "model's events up to its snapshot's input position are skipped.")
+                        + "model's events up to its snapshot's input position are skipped (default: none, start "
+                        + "empty).")
         Path file;
 
         @Option(names = "--initial-snapshots-topic", paramLabel = "TOPIC",
                 description = "Start from the latest snapshot of each model in this topic (the live model-snapshots, "
                         + "read_committed, to its current end); each model's events up to its snapshot's input "
-                        + "position are skipped.")
+                        + "position are skipped (default: none).")
         String topic;
     }
 
     /** Where a topic range starts on every partition. */
     static final class From {
-        @Option(names = "--from-offset", paramLabel = "N", description = "First offset (inclusive) of every partition.")
+        @Option(names = "--from-offset", paramLabel = "N",
+                description = "First offset (inclusive) of every partition (default: the beginning).")
         Long offset;
 
         @Option(names = "--from-time", paramLabel = "ISO-8601",
-                description = "First record at or after this time, e.g. 2026-11-24T00:00:00Z.")
+                description = "First record at or after this time, e.g. 2026-11-24T00:00:00Z (default: the "
+                        + "beginning).")
         Instant time;
 
         TopicRange.Bound bound() {
@@ -192,7 +199,7 @@ final class ReplayCommand implements Callable<Integer> {
         Long offset;
 
         @Option(names = "--to-time", paramLabel = "ISO-8601",
-                description = "Up to the first record at or after this time (exclusive).")
+                description = "Up to the first record at or after this time (exclusive; default: the current end).")
         Instant time;
 
         TopicRange.Bound bound() {
@@ -207,7 +214,8 @@ final class ReplayCommand implements Callable<Integer> {
                 description = "Model key of every event (default: a JSON line's key field, else 'default').")
         String modelKey;
 
-        @Option(names = "--key-column", paramLabel = "COLUMN", description = "Column holding each event's model key.")
+        @Option(names = "--key-column", paramLabel = "COLUMN",
+                description = "Column holding each event's model key (default: none, see --model-key).")
         String keyColumn;
 
         EventFile.Layout layout(String labelColumn, boolean dense) {

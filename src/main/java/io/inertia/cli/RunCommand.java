@@ -28,12 +28,14 @@ final class RunCommand implements Callable<Integer> {
                     + "internal topic prefix.")
     String applicationId;
 
-    @Option(names = "--state-dir", paramLabel = "DIR", description = "Kafka Streams state.dir for the local stores.")
+    @Option(names = "--state-dir", paramLabel = "DIR",
+            description = "Kafka Streams state.dir for the local stores (default: Kafka Streams' own, "
+                    + "<java.io.tmpdir>/kafka-streams).")
     String stateDir;
 
     @Option(names = "--http-port", paramLabel = "PORT",
-            description = "Serve the HTTP API, /metrics and the dashboard on this port (inertia.http.port; default "
-                    + "off).")
+            description = "Serve the HTTP API, /metrics and the dashboard on this port; 0 is off "
+                    + "(inertia.http.port; default 0).")
     Integer httpPort;
 
     @Option(names = "--http-host", paramLabel = "ADDRESS",

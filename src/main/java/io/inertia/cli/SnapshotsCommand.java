@@ -30,7 +30,7 @@ final class SnapshotsCommand implements Callable<Integer> {
     @Option(names = "--follow", description = "Keep printing new snapshots until interrupted.")
     boolean follow;
 
-    @Option(names = "--model-key", paramLabel = "KEY", description = "Only this model.")
+    @Option(names = "--model-key", paramLabel = "KEY", description = "Only this model (default: every model).")
     String modelKey;
 
     @Override

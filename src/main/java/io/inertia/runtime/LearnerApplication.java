@@ -75,6 +75,21 @@ public final class LearnerApplication implements AutoCloseable {
     }
 
     /**
+     * One line per Kafka setting of {@code config} that gives up one of Inertia's guarantees, saying what is given up;
+     * {@link #start()} logs them as warnings. Such settings are accepted: a user may have reasons.
+     */
+    public static java.util.List<String> guaranteeWarnings(InertiaConfig config) {
+        java.util.List<String> warnings = new java.util.ArrayList<>();
+        String guarantee = config.kafka().get(StreamsConfig.PROCESSING_GUARANTEE_CONFIG);
+        if (guarantee != null && !guarantee.equals(StreamsConfig.EXACTLY_ONCE_V2)) {
+            warnings.add(StreamsConfig.PROCESSING_GUARANTEE_CONFIG + "=" + guarantee + " gives up exactly-once: after "
+                    + "a crash the events since the last commit are learned again (a model counts them twice) and "
+                    + "their snapshots, predictions and dead letters may be published twice");
+        }
+        return warnings;
+    }
+
+    /**
      * Where the other instances reach this one's HTTP API: {@code application.server}, which defaults to
      * {@code inertia.http.host}:{@code inertia.http.port} (the configuration refuses a wildcard host without it).
      */
@@ -92,6 +107,7 @@ public final class LearnerApplication implements AutoCloseable {
         if (closed) {
             return;
         }
+        guaranteeWarnings(config).forEach(warning -> LOG.warn(warning));
         // Topics first: Kafka Streams' own clients would otherwise retry an unreachable cluster without end.
         int inputPartitions = KafkaSetup.ensureTopics(config);
         LearningObserver observer = metrics == null ? progress
