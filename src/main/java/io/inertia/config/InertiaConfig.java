@@ -97,6 +97,9 @@ public final class InertiaConfig {
         ROCKSDB_MEMORY_BYTES("inertia.rocksdb-memory-bytes", "67108864",
                 "Memory of RocksDB (block cache and memtables together) shared by every model store of one learner "
                         + "process (bytes)."),
+        STATIC_MEMBERSHIP("inertia.static-membership", "true",
+                "true: `run` joins its consumer group as a static member with an id kept in its state directory, so "
+                        + "a restart with the same state directory rejoins at once (classic group protocol)."),
         INPUT_FORMAT("inertia.input.format", "avro",
                 "How the input topic's values are written: avro (LabeledEvent, single-object encoding) or json "
                         + "({\"key\", \"features\" or \"dense\", \"label\", \"weight\", \"id\"})."),
@@ -168,6 +171,7 @@ public final class InertiaConfig {
     private final long modelCacheMaxBytes;
     private final long rocksDbMemoryBytes;
     private final String inputFormat;
+    private final boolean staticMembership;
     private final int httpPort;
     private final String httpHost;
     private final String httpToken;
@@ -211,6 +215,7 @@ public final class InertiaConfig {
         modelCacheMaxBytes = p.integer(Key.MODEL_CACHE_MAX_BYTES, 0, Long.MAX_VALUE);
         rocksDbMemoryBytes = p.integer(Key.ROCKSDB_MEMORY_BYTES, 4L << 20, Long.MAX_VALUE);
         inputFormat = p.choice(Key.INPUT_FORMAT, List.of("avro", "json"));
+        staticMembership = Boolean.parseBoolean(p.choice(Key.STATIC_MEMBERSHIP, List.of("true", "false")));
         httpPort = (int) p.integer(Key.HTTP_PORT, 0, 65_535);
         httpHost = p.raw(Key.HTTP_HOST);
         httpToken = p.raw(Key.HTTP_TOKEN);
@@ -309,6 +314,7 @@ public final class InertiaConfig {
         all.put(Key.MODEL_CACHE_MAX_BYTES.key(), Long.toString(modelCacheMaxBytes));
         all.put(Key.ROCKSDB_MEMORY_BYTES.key(), Long.toString(rocksDbMemoryBytes));
         all.put(Key.INPUT_FORMAT.key(), inputFormat);
+        all.put(Key.STATIC_MEMBERSHIP.key(), Boolean.toString(staticMembership));
         all.put(Key.HTTP_PORT.key(), Integer.toString(httpPort));
         all.put(Key.HTTP_HOST.key(), httpHost);
         all.put(Key.HTTP_TOKEN.key(), httpToken);
@@ -481,6 +487,11 @@ public final class InertiaConfig {
     /** RocksDB's memory for every model store of one process, in bytes ({@code inertia.rocksdb-memory-bytes}). */
     public long rocksDbMemoryBytes() {
         return rocksDbMemoryBytes;
+    }
+
+    /** Whether `run` joins as a static group member ({@code inertia.static-membership}). */
+    public boolean staticMembership() {
+        return staticMembership;
     }
 
     /** Whether the input topic carries JSON events rather than Avro ({@code inertia.input.format=json}). */

@@ -66,14 +66,18 @@ public final class LocalLearner implements AutoCloseable {
     private final Map<String, StateStore> stores = new LinkedHashMap<>();
     private boolean processed;
 
-    /** A learner for {@code config} sending what it publishes to {@code outputs}, its input of one partition. */
+    /**
+     * A learner for {@code config} sending what it publishes to {@code outputs}, without the partition check (the
+     * number of partitions of its input unknown).
+     */
     public LocalLearner(InertiaConfig config, LearningObserver observer, Outputs outputs) {
-        this(config, observer, outputs, 1);
+        this(config, observer, outputs, 0);
     }
 
     /**
      * A learner for {@code config} sending what it publishes to {@code outputs}, its input topic having
-     * {@code inputPartitions} partitions: each record's partition is checked against its key's, as live.
+     * {@code inputPartitions} partitions: each record's partition is checked against its key's, as live (0: not
+     * checked).
      */
     public LocalLearner(InertiaConfig config, LearningObserver observer, Outputs outputs, int inputPartitions) {
         stores.put(ModelStore.NAME, new LocalKeyValueStore<>(ModelStore.NAME, new StringSerializer()));

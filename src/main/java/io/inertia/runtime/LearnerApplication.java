@@ -13,6 +13,12 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.UUID;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
@@ -53,13 +59,23 @@ public final class LearnerApplication implements AutoCloseable {
         });
     }
 
+    /** Inertia's consumer session timeout: a SIGKILLed instance's partitions move to a survivor after it. */
+    static final String SESSION_TIMEOUT_MS = "10000";
+    /** A third of the session timeout, as Kafka advises. */
+    static final String HEARTBEAT_INTERVAL_MS = "3000";
+    /** The file in the state directory that keeps this instance's static group membership id. */
+    static final String INSTANCE_ID_FILE = "inertia-instance-id";
+
     /**
      * The Kafka Streams settings: the pass-through Kafka settings over Inertia's defaults (application id
-     * {@code inertia}, {@code exactly_once_v2}, explicit internal resource names required).
+     * {@code inertia}, {@code exactly_once_v2}, explicit internal resource names required, a 10 s consumer session
+     * timeout with a 3 s heartbeat, so that a survivor takes over a crashed instance's models within seconds).
      */
     public static Properties streamsProperties(InertiaConfig config) {
         Properties properties = new Properties();
         properties.put(StreamsConfig.APPLICATION_ID_CONFIG, "inertia");
+        properties.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, SESSION_TIMEOUT_MS);
+        properties.put(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, HEARTBEAT_INTERVAL_MS);
         properties.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
         properties.put(StreamsConfig.ENSURE_EXPLICIT_INTERNAL_RESOURCE_NAMING_CONFIG, "true");
         // The future default (Kafka 5.0); set now so that Kafka Streams does not warn at every start.
@@ -72,6 +88,35 @@ public final class LearnerApplication implements AutoCloseable {
         properties.putAll(config.kafka());
         properties.put(BoundedRocksDbConfig.MEMORY_CONFIG, Long.toString(config.rocksDbMemoryBytes()));
         return properties;
+    }
+
+    /**
+     * Static group membership (classic protocol): unless {@code inertia.static-membership=false}, a
+     * {@code group.instance.id} is given, or {@code group.protocol=streams} (which does not support it in Kafka 4.3),
+     * this instance joins with an id kept in its state directory ({@value #INSTANCE_ID_FILE}, a random UUID made on
+     * first start). A restart with the same state directory then rejoins at once with its old assignment, instead of
+     * waiting for the dead member's session to expire; with the same state directory it also keeps Kafka Streams'
+     * process id, hence its transactional ids, so its first transaction fences the dead one's and aborts it at once.
+     * The id never reaches a model.
+     */
+    private static void staticMembership(InertiaConfig config, Properties properties) {
+        if (!config.staticMembership() || properties.containsKey(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG)
+                || "streams".equalsIgnoreCase(String.valueOf(properties.get("group.protocol")))) {
+            return;
+        }
+        Path stateDir = Path.of(String.valueOf(properties.getOrDefault(StreamsConfig.STATE_DIR_CONFIG,
+                Path.of(System.getProperty("java.io.tmpdir"), "kafka-streams").toString())));
+        Path file = stateDir.resolve(INSTANCE_ID_FILE + "-" + properties.get(StreamsConfig.APPLICATION_ID_CONFIG));
+        try {
+            Files.createDirectories(stateDir);
+            if (!Files.exists(file)) {
+                Files.writeString(file, properties.get(StreamsConfig.APPLICATION_ID_CONFIG) + "-"
+                        + UUID.randomUUID() + "\n");
+            }
+            properties.put(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, Files.readString(file).trim());
+        } catch (IOException e) {
+            LOG.warn("No static group membership: cannot keep an instance id in {}: {}", file, e.getMessage());
+        }
     }
 
     /**
@@ -112,8 +157,9 @@ public final class LearnerApplication implements AutoCloseable {
         int inputPartitions = KafkaSetup.ensureTopics(config);
         LearningObserver observer = metrics == null ? progress
                 : LearningObserver.both(progress, LearningObserver.both(metrics, history));
-        streams = new KafkaStreams(InertiaTopology.build(config, observer, inputPartitions),
-                streamsProperties(config));
+        Properties properties = streamsProperties(config);
+        staticMembership(config, properties);
+        streams = new KafkaStreams(InertiaTopology.build(config, observer, inputPartitions), properties);
         if (metrics != null) {
             metrics.bind(streams);
             // Serving before Kafka Streams starts: /health answers at once, /ready says 503 until RUNNING.
@@ -161,7 +207,9 @@ public final class LearnerApplication implements AutoCloseable {
         }
         reporter.shutdownNow();
         if (running != null) {
-            boolean done = running.close(CLOSE_TIMEOUT);
+            // Leaving the group, even as a static member: a clean stop hands its models over at once.
+            boolean done = running.close(CloseOptions.groupMembershipOperation(
+                    CloseOptions.GroupMembershipOperation.LEAVE_GROUP).withTimeout(CLOSE_TIMEOUT));
             LOG.info("{}; final progress: {}", done ? "Learner closed" : "Learner did not close within "
                     + CLOSE_TIMEOUT.toSeconds() + " s", progress.line(System.nanoTime()));
         }

@@ -7,12 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.inertia.config.InertiaConfig;
-import io.inertia.replay.LocalLearner;
 import io.inertia.runtime.KafkaSetup;
 import io.inertia.runtime.LearnerApplication;
-import io.inertia.runtime.TopicRange;
 import io.inertia.topology.LearningObserver;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -40,7 +37,6 @@ import org.apache.kafka.clients.admin.TransactionState;
 import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.common.KafkaFuture;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.streams.StreamsConfig;
 import org.junit.jupiter.api.AfterEach;
@@ -194,7 +190,7 @@ class ExactlyOnceCrashIT {
 
         Map<String, List<SnapshotLog.Entry>> uninterrupted = uninterruptedRun();
         log("uninterrupted run done");
-        Map<String, List<byte[]>> withoutBroker = localLearnerRun(crashed, events);
+        Map<String, List<byte[]>> withoutBroker = LocalReference.snapshotsByModel(crashed, events.size());
         log("local learner run done");
         for (String model : MODELS) {
             List<byte[]> crashedBytes = SnapshotLog.values(crashedSnapshots.get(model));
@@ -270,7 +266,7 @@ class ExactlyOnceCrashIT {
             written = everything.catchUp().entries();
         }
         assertAbortedAndRepublished(fenced, written, committed);
-        Map<String, List<byte[]>> withoutBroker = localLearnerRun(learner, events);
+        Map<String, List<byte[]>> withoutBroker = LocalReference.snapshotsByModel(learner, events.size());
         for (String model : MODELS) {
             assertEquals(LongStream.rangeClosed(1, perModel / SNAPSHOT_EVERY).map(i -> i * SNAPSHOT_EVERY).boxed()
                             .toList(),
@@ -323,42 +319,6 @@ class ExactlyOnceCrashIT {
                 return log.byModel();
             }
         }
-    }
-
-    /**
-     * Every snapshot the learner publishes, per model, for the records of the input topic fed to a {@link LocalLearner}
-     * in this thread (the same processor and stores, no Kafka Streams runtime, no transactions), each record at its own
-     * partition and offset as a snapshot's input position records it.
-     */
-    private Map<String, List<byte[]>> localLearnerRun(InertiaConfig config, List<TrainingEvents.Event> events) {
-        Map<String, List<byte[]>> snapshots = new TreeMap<>();
-        LocalLearner.Outputs outputs = new LocalLearner.Outputs() {
-            @Override
-            public void snapshot(byte[] key, byte[] value, long timestamp) {
-                snapshots.computeIfAbsent(new String(key, StandardCharsets.UTF_8), k -> new ArrayList<>()).add(value);
-            }
-
-            @Override
-            public void prediction(byte[] key, byte[] value, long timestamp) {
-            }
-
-            @Override
-            public void deadLetter(byte[] key, byte[] value, long timestamp, Headers headers) {
-                throw new AssertionError("a training event was rejected");
-            }
-        };
-        long[] fed = {0};
-        try (TopicRange range = new TopicRange(config, config.inputTopic(), TopicRange.Bound.unbounded(),
-                TopicRange.Bound.unbounded());
-                LocalLearner learner = new LocalLearner(config, LearningObserver.NONE, outputs)) {
-            range.forEach(record -> {
-                learner.process(record.key(), record.value(), record.timestamp(), record.topic(), record.partition(),
-                        record.offset());
-                fed[0]++;
-            });
-        }
-        assertEquals(events.size(), fed[0], "events in the input topic");
-        return snapshots;
     }
 
     private ChildLearner startLearner(Map<String, String> extra) throws Exception {
