@@ -103,6 +103,9 @@ public final class InertiaConfig {
         INPUT_FORMAT("inertia.input.format", "avro",
                 "How the input topic's values are written: avro (LabeledEvent, single-object encoding) or json "
                         + "({\"key\", \"features\" or \"dense\", \"label\", \"weight\", \"id\"})."),
+        OUTPUT_FORMAT("inertia.output.format", "avro",
+                "How snapshots and predictions are published: avro (single-object encoding) or json (Avro's JSON "
+                        + "encoding of the same schemas, one object per record; the layout of parts is unchanged)."),
         HTTP_PORT("inertia.http.port", "0",
                 "Port of `run`'s HTTP API, metrics and dashboard (1..65535); 0 is off."),
         HTTP_HOST("inertia.http.host", "127.0.0.1",
@@ -172,6 +175,7 @@ public final class InertiaConfig {
     private final long rocksDbMemoryBytes;
     private final String inputFormat;
     private final boolean staticMembership;
+    private final String outputFormat;
     private final int httpPort;
     private final String httpHost;
     private final String httpToken;
@@ -215,6 +219,7 @@ public final class InertiaConfig {
         modelCacheMaxBytes = p.integer(Key.MODEL_CACHE_MAX_BYTES, 0, Long.MAX_VALUE);
         rocksDbMemoryBytes = p.integer(Key.ROCKSDB_MEMORY_BYTES, 4L << 20, Long.MAX_VALUE);
         inputFormat = p.choice(Key.INPUT_FORMAT, List.of("avro", "json"));
+        outputFormat = p.choice(Key.OUTPUT_FORMAT, List.of("avro", "json"));
         staticMembership = Boolean.parseBoolean(p.choice(Key.STATIC_MEMBERSHIP, List.of("true", "false")));
         httpPort = (int) p.integer(Key.HTTP_PORT, 0, 65_535);
         httpHost = p.raw(Key.HTTP_HOST);
@@ -315,6 +320,7 @@ public final class InertiaConfig {
         all.put(Key.ROCKSDB_MEMORY_BYTES.key(), Long.toString(rocksDbMemoryBytes));
         all.put(Key.INPUT_FORMAT.key(), inputFormat);
         all.put(Key.STATIC_MEMBERSHIP.key(), Boolean.toString(staticMembership));
+        all.put(Key.OUTPUT_FORMAT.key(), outputFormat);
         all.put(Key.HTTP_PORT.key(), Integer.toString(httpPort));
         all.put(Key.HTTP_HOST.key(), httpHost);
         all.put(Key.HTTP_TOKEN.key(), httpToken);
@@ -487,6 +493,11 @@ public final class InertiaConfig {
     /** RocksDB's memory for every model store of one process, in bytes ({@code inertia.rocksdb-memory-bytes}). */
     public long rocksDbMemoryBytes() {
         return rocksDbMemoryBytes;
+    }
+
+    /** Whether snapshots and predictions are published as JSON ({@code inertia.output.format=json}). */
+    public boolean jsonOutput() {
+        return outputFormat.equals("json");
     }
 
     /** Whether `run` joins as a static group member ({@code inertia.static-membership}). */

@@ -210,8 +210,12 @@ public final class Replay {
         long into(LocalLearner learner, Outputs outputs);
     }
 
-    private static Summary replay(InertiaConfig config, Path output, Extras extras, InitialModels initial,
+    private static Summary replay(InertiaConfig given, Path output, Extras extras, InitialModels initial,
             int inputPartitions, Feed feed) {
+        // A replay writes its own files (JSON Lines or Avro); the learner inside it publishes Avro whatever the live
+        // learner's inertia.output.format, so that its records can go into an .avro output as they are.
+        InertiaConfig config = given.jsonOutput() ? given.with(Map.of(InertiaConfig.Key.OUTPUT_FORMAT.key(), "avro"))
+                : given;
         Path predictions = extras.predictions();
         Path target = output.toAbsolutePath();
         Path partial = partialOf(target);

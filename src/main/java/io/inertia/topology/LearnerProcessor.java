@@ -9,6 +9,7 @@ import io.inertia.model.OnlineLearner;
 import io.inertia.model.OnlineLearner.LearningStep;
 import io.inertia.serde.EventDecoder;
 import io.inertia.serde.EventReader;
+import io.inertia.serde.JsonRecordSerde;
 import io.inertia.serde.PredictionEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.Optional;
@@ -60,6 +61,8 @@ final class LearnerProcessor implements Processor<byte[], byte[], byte[], byte[]
     /** Avro or JSON, as {@code inertia.input.format} says. */
     private final EventReader events;
     private final PredictionEncoder predictions = new PredictionEncoder();
+    /** Predictions as JSON ({@code inertia.output.format=json}); null for Avro. */
+    private final JsonRecordSerde<io.inertia.avro.Prediction> jsonPredictions;
     private final LearningObserver observer;
     private final OnDivergence onDivergence;
     /** Partitions of the input topic, to check each event's partition against its key's; 0: not checked. */
@@ -73,8 +76,9 @@ final class LearnerProcessor implements Processor<byte[], byte[], byte[], byte[]
     /** A learner processor that handles a diverging update as {@code onDivergence} says. */
     LearnerProcessor(OnlineLearner learner, HyperParameters hyperParameters, long snapshotEvery, int hashBits,
             OnDivergence onDivergence, int maxRecordBytes, int inputPartitions, EventReader events,
-            LearningObserver observer) {
+            boolean jsonOutput, LearningObserver observer) {
         this.events = events;
+        this.jsonPredictions = jsonOutput ? new JsonRecordSerde<>(io.inertia.avro.Prediction.getClassSchema()) : null;
         this.onDivergence = onDivergence;
         this.inputPartitions = inputPartitions;
         this.learner = learner;
@@ -94,7 +98,7 @@ final class LearnerProcessor implements Processor<byte[], byte[], byte[], byte[]
                 hyperParameters, maxRecordBytes);
         this.models = context.getStateStore(WorkingModelStore.NAME);
         models.attach(store);
-        this.snapshots = new SnapshotEmitter(learner, hyperParameters, maxRecordBytes, store);
+        this.snapshots = new SnapshotEmitter(learner, hyperParameters, maxRecordBytes, store, jsonPredictions != null);
     }
 
     @Override
@@ -193,8 +197,11 @@ final class LearnerProcessor implements Processor<byte[], byte[], byte[], byte[]
             }
         }
         working.changed(step.coordinates());
-        byte[] prediction = predictions.encode(key, event.eventId(), step.prediction(), step.score(), event.label(),
-                step.loss(), step.version() - 1);
+        byte[] prediction = jsonPredictions == null
+                ? predictions.encode(key, event.eventId(), step.prediction(), step.score(), event.label(), step.loss(),
+                        step.version() - 1)
+                : jsonPredictions.serialize(null, new io.inertia.avro.Prediction(key, event.eventId(),
+                        step.prediction(), step.score(), event.label(), step.loss(), step.version() - 1));
         context.forward(new Record<>(record.key(), prediction, record.timestamp()), InertiaTopology.PREDICTION_SINK);
         observer.learned(key, step.version(), step.loss(), model.runningLoss());
         if (snapshot != null) {

@@ -9,6 +9,7 @@ import io.inertia.model.Example;
 import io.inertia.model.LinearModel;
 import io.inertia.model.OnlineLearner;
 import io.inertia.serde.InertiaSerdes;
+import io.inertia.serde.JsonRecordSerde;
 import io.inertia.serde.SingleObjectAvroSerde;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
@@ -19,7 +20,8 @@ import java.util.SortedMap;
 import java.util.TreeMap;
 
 /**
- * Reassembles whole snapshots from the records of the snapshot topic, read in order (see {@link SnapshotLayout}): for
+ * Reassembles whole snapshots from the records of the snapshot topic (Avro or, with {@code inertia.output.format=json},
+ * JSON), read in order (see {@link SnapshotLayout}): for
  * each model the latest header and the parts it names, never a mix of two versions. A whole snapshot has every named
  * weight in {@code namedWeights}, brought up to the header's version with the closed forms of the header's own
  * optimizer, and {@code parts} null. Used by {@code inertia snapshots}, replay and the tests; not thread-safe.
@@ -28,6 +30,10 @@ public final class SnapshotAssembler {
 
     private final SingleObjectAvroSerde<ModelSnapshot> snapshotSerde = InertiaSerdes.modelSnapshot();
     private final SingleObjectAvroSerde<ModelSnapshotPart> partSerde = InertiaSerdes.modelSnapshotPart();
+    /** For a topic written with {@code inertia.output.format=json}: told apart from Avro by its first byte. */
+    private final JsonRecordSerde<ModelSnapshot> jsonSnapshots = new JsonRecordSerde<>(ModelSnapshot.getClassSchema());
+    private final JsonRecordSerde<ModelSnapshotPart> jsonParts =
+            new JsonRecordSerde<>(ModelSnapshotPart.getClassSchema());
     /** The latest header of each model. */
     private final SortedMap<String, ModelSnapshot> headers = new TreeMap<>();
     /** The live parts of each model, by part key. */
@@ -58,7 +64,8 @@ public final class SnapshotAssembler {
             if (value == null) {
                 parts.getOrDefault(modelKey, new HashMap<>()).remove(recordKey);
             } else {
-                takePart(partSerde.deserialize(topic, value));
+                takePart(JsonRecordSerde.isJson(value) ? jsonParts.deserialize(topic, value)
+                        : partSerde.deserialize(topic, value));
             }
             return null;
         }
@@ -67,7 +74,8 @@ public final class SnapshotAssembler {
             parts.remove(modelKey);
             return null;
         }
-        ModelSnapshot header = snapshotSerde.deserialize(topic, value);
+        ModelSnapshot header = JsonRecordSerde.isJson(value) ? jsonSnapshots.deserialize(topic, value)
+                : snapshotSerde.deserialize(topic, value);
         takeHeader(header);
         return header;
     }

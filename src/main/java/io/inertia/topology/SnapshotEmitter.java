@@ -7,7 +7,8 @@ import io.inertia.avro.SnapshotParts;
 import io.inertia.model.LinearModel;
 import io.inertia.model.OnlineLearner;
 import io.inertia.serde.InertiaSerdes;
-import io.inertia.serde.SingleObjectAvroSerde;
+import io.inertia.serde.JsonRecordSerde;
+import org.apache.kafka.common.serialization.Serializer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -32,20 +33,40 @@ final class SnapshotEmitter {
 
     private final OnlineLearner learner;
     private final HyperParameters hyperParameters;
+    /** The limit no record may exceed. */
     private final int maxRecordBytes;
+    /**
+     * What the size bounds below may plan with: the limit, or for JSON output a sixth of it, since no part of a
+     * record grows more than six times from Avro's binary to JSON text (a control character in a name becomes
+     * a six-character escape; a double of 8 bytes at most 25 characters).
+     */
+    private final int budget;
     private final ModelStore store;
     private final int slotWidth;
     private final PartPacker packer;
-    private final SingleObjectAvroSerde<ModelSnapshot> snapshotSerde = InertiaSerdes.modelSnapshot();
-    private final SingleObjectAvroSerde<ModelSnapshotPart> partSerde = InertiaSerdes.modelSnapshotPart();
+    /** How far JSON text can grow over Avro's binary encoding, at most, for the size bounds. */
+    static final int JSON_EXPANSION = 6;
+    private final Serializer<ModelSnapshot> snapshotSerde;
+    private final Serializer<ModelSnapshotPart> partSerde;
 
     SnapshotEmitter(OnlineLearner learner, HyperParameters hyperParameters, int maxRecordBytes, ModelStore store) {
+        this(learner, hyperParameters, maxRecordBytes, store, false);
+    }
+
+    /** An emitter writing snapshot records as JSON ({@code inertia.output.format=json}) when {@code json}. */
+    SnapshotEmitter(OnlineLearner learner, HyperParameters hyperParameters, int maxRecordBytes, ModelStore store,
+            boolean json) {
+        this.budget = json ? maxRecordBytes / JSON_EXPANSION : maxRecordBytes;
+        this.snapshotSerde = json ? new JsonRecordSerde<>(ModelSnapshot.getClassSchema())
+                : InertiaSerdes.modelSnapshot();
+        this.partSerde = json ? new JsonRecordSerde<>(ModelSnapshotPart.getClassSchema())
+                : InertiaSerdes.modelSnapshotPart();
         this.learner = learner;
         this.hyperParameters = hyperParameters;
         this.maxRecordBytes = maxRecordBytes;
         this.store = store;
         this.slotWidth = 1 + learner.stateNames().size();
-        this.packer = new PartPacker(slotWidth - 1, maxRecordBytes);
+        this.packer = new PartPacker(slotWidth - 1, budget);
     }
 
     /**
@@ -54,7 +75,7 @@ final class SnapshotEmitter {
      */
     int maxDenseDimension(int keyLength) {
         long fixed = headerBytesWithoutDense(keyLength);
-        return (int) Math.max(0, (maxRecordBytes - RECORD_RESERVE - 3L * keyLength - fixed) / (9L * slotWidth() + 2));
+        return (int) Math.max(0, (budget - RECORD_RESERVE - 3L * keyLength - fixed) / (9L * slotWidth() + 2));
     }
 
     private int slotWidth() {
@@ -76,7 +97,7 @@ final class SnapshotEmitter {
     Prepared prepare(WorkingModel working, int[] eventCoordinates) {
         LinearModel model = working.model;
         if (working.parts == null && model.coordinateCount() <= SnapshotLayout.INLINE_WEIGHTS
-                && inlineBytes(working) <= maxRecordBytes - RECORD_RESERVE) {
+                && inlineBytes(working) <= budget - RECORD_RESERVE) {
             return inline(working);
         }
         return inParts(working, eventCoordinates);

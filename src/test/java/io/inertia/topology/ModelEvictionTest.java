@@ -197,7 +197,7 @@ class ModelEvictionTest {
         }
         LearnerProcessor processor = new LearnerProcessor(config.learner(), SnapshotCodec.hyperParameters(config),
                 config.snapshotEvery(), config.hashBits(), config.onDivergence(),
-                config.maxRecordBytes(), 0, new io.inertia.serde.EventDecoder(), LearningObserver.NONE);
+                config.maxRecordBytes(), 0, new io.inertia.serde.EventDecoder(), false, LearningObserver.NONE);
         processor.init(context);
         var serde = InertiaSerdes.labeledEvent();
         List<Forwarded> forwarded = new ArrayList<>();
