@@ -28,7 +28,13 @@ final class LocalReference {
      * fails unless it holds exactly {@code expectedEvents} events, all of them learnable.
      */
     static Map<String, List<byte[]>> snapshotsByModel(InertiaConfig config, int expectedEvents) {
+        return snapshotsByModel(config, expectedEvents, 0);
+    }
+
+    /** As {@link #snapshotsByModel(InertiaConfig, int)}, where exactly {@code expectedRejected} events are bad. */
+    static Map<String, List<byte[]>> snapshotsByModel(InertiaConfig config, int expectedEvents, int expectedRejected) {
         Map<String, List<byte[]>> snapshots = new TreeMap<>();
+        int[] rejected = {0};
         LocalLearner.Outputs outputs = new LocalLearner.Outputs() {
             @Override
             public void snapshot(byte[] key, byte[] value, long timestamp) {
@@ -41,7 +47,9 @@ final class LocalReference {
 
             @Override
             public void deadLetter(byte[] key, byte[] value, long timestamp, Headers headers) {
-                throw new AssertionError("a training event was rejected");
+                if (++rejected[0] > expectedRejected) {
+                    throw new AssertionError("more than " + expectedRejected + " events rejected");
+                }
             }
         };
         long[] fed = {0};
@@ -56,6 +64,7 @@ final class LocalReference {
             });
         }
         assertEquals(expectedEvents, fed[0], "events in the input topic");
+        assertEquals(expectedRejected, rejected[0], "events rejected");
         return snapshots;
     }
 }
