@@ -201,6 +201,19 @@ final class ChildJvm {
         return process.isAlive() ? -1 : process.exitValue();
     }
 
+    /** Sends SIGKILL, the way a crash ends a process: no shutdown hook, no close, no flush. */
+    void kill() {
+        samplePeakRssKb();
+        try {
+            process.destroyForcibly();
+            process.waitFor(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            RUNNING.remove(this);
+        }
+    }
+
     /** Stops every child still running and refuses to start new ones; for the shutdown hook. */
     static void stopAll(Duration grace) {
         List<ChildJvm> children;

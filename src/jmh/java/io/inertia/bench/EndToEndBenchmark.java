@@ -275,6 +275,9 @@ public final class EndToEndBenchmark {
                 }
             }
             result.peakRssKb = Math.max(result.peakRssKb, learner.samplePeakRssKb());
+            // Recovery: a crash of the learner, then a restart with the same state directory.
+            learner.kill();
+            learner = restartAfterCrash(c, names, generator, result);
             learner.stop(STOP_GRACE);
             // The same pass-through once more, after the learner: the broker's speed drifts within a run (by up to 2×
             // on this machine), and the mean of a pass-through before and after brackets the learner's run.
@@ -304,6 +307,58 @@ public final class EndToEndBenchmark {
             current = null;
         }
         return result;
+    }
+
+    /** Events sent after a restart, to see the restarted learner learn. */
+    private static final int RESTART_EVENTS = 1_000;
+
+    /**
+     * Starts the learner again after its SIGKILL, with the same state directory, sends {@value #RESTART_EVENTS} new
+     * events and times, from the restart, until it commits past where the crashed one stood: rejoining the group (a
+     * static member, at once), fencing the dead one's transaction, restoring the state the crash left dirty (Kafka
+     * Streams wipes it under exactly-once and restores it from the changelogs, which grow with the model) and
+     * learning. Returns the restarted learner.
+     */
+    private ChildJvm restartAfterCrash(EndToEndCase c, CaseNames names, SyntheticEvents generator,
+            CaseResult result) {
+        long before = cluster.committed(names.learnerApplication, names.input);
+        result.changelogRecords = cluster.endOffsetSum(names.learnerApplication + "-inertia-model-parts-changelog",
+                c.partitions()) + cluster.endOffsetSum(names.learnerApplication + "-inertia-models-changelog",
+                c.partitions());
+        long start = System.nanoTime();
+        ChildJvm restarted = ChildJvm.start("inertia-restarted", learnerCommand(c, names),
+                names.log("inertia-restarted"));
+        preloadQuietly(generator, names.input, RESTART_EVENTS);
+        long deadline = start + STARTUP_TIMEOUT.toNanos();
+        while (System.nanoTime() < deadline && restarted.alive()) {
+            if (cluster.committed(names.learnerApplication, names.input) > before) {
+                result.restartSeconds = (System.nanoTime() - start) / 1e9;
+                break;
+            }
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        System.out.printf(Locale.ROOT, "  restart after SIGKILL: learning again %s after the start (changelogs: "
+                + "%,d records)%n", Double.isNaN(result.restartSeconds) ? "not within the timeout"
+                : String.format(Locale.ROOT, "%.1f s", result.restartSeconds), result.changelogRecords);
+        return restarted;
+    }
+
+    private void preloadQuietly(SyntheticEvents generator, String topic, long events) {
+        SingleObjectAvroSerde<LabeledEvent> serde = InertiaSerdes.labeledEvent();
+        try (KafkaProducer<String, byte[]> producer = cluster.producer(5)) {
+            BenchCluster.SendCheck check = new BenchCluster.SendCheck();
+            for (long i = 0; i < events; i++) {
+                LabeledEvent event = generator.next(null);
+                check.send(producer, new ProducerRecord<>(topic, event.getModelKey(), serde.serialize(topic, event)));
+            }
+            producer.flush();
+            check.check(events, topic);
+        }
     }
 
     /** Produces {@code events} events, checking every send; returns the seconds it took. */
@@ -556,6 +611,11 @@ public final class EndToEndBenchmark {
                 notes.add(label + ": pass-through " + rate(r.passThrough) + " ev/s before the learner, "
                         + rate(r.passThroughAfter) + " after");
             }
+            if (!Double.isNaN(r.restartSeconds)) {
+                notes.add(String.format(Locale.ROOT, "%s: restart after SIGKILL learning again in %.1f s, restoring "
+                        + "%,d changelog records (target for the demo's model sizes <= 10 s: %s)", label,
+                        r.restartSeconds, r.changelogRecords, r.restartSeconds <= 10 ? "yes" : "NO"));
+            }
             if (r.topicReplayEvents > 0 && r.inertia != null && r.inertia.status == Status.COMPLETED) {
                 double replayRate = r.topicReplayEvents / r.topicReplaySeconds;
                 notes.add(String.format(Locale.ROOT, "%s: inertia replay --topic %,.0f ev/s (JVM start included) vs "
@@ -637,6 +697,9 @@ public final class EndToEndBenchmark {
             phaseJson(node.putObject("passThrough"), r.passThrough);
             phaseJson(node.putObject("passThroughAfter"), r.passThroughAfter);
             putNumber(node, "passThroughEventsPerSecond", r.passThroughRate());
+            ObjectNode restart = node.putObject("restartAfterCrash");
+            putNumber(restart, "seconds", r.restartSeconds);
+            restart.put("changelogRecords", r.changelogRecords);
             ObjectNode replay = node.putObject("topicReplay");
             replay.put("events", r.topicReplayEvents);
             putNumber(replay, "seconds", r.topicReplaySeconds);
@@ -819,6 +882,10 @@ public final class EndToEndBenchmark {
         long topicReplayEvents;
         /** Its wall time, JVM start included. */
         double topicReplaySeconds = Double.NaN;
+        /** From the learner's restart after a SIGKILL until it committed again; NaN when it did not. */
+        double restartSeconds = Double.NaN;
+        /** Records in its changelogs when it was killed: what a restart restores. */
+        long changelogRecords;
         Phase inertia;
         LatencyProbe.Result latency;
         long peakRssKb = -1;
