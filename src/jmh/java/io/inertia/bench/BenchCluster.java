@@ -134,6 +134,40 @@ final class BenchCluster implements AutoCloseable {
     }
 
     /** The sum of the end offsets of partitions 0..{@code partitions} − 1 of {@code topic}. */
+    /** The committed offset of every partition of {@code topic} that group {@code groupId} has committed. */
+    Map<TopicPartition, Long> committedByPartition(String groupId, String topic) {
+        Map<TopicPartition, Long> byPartition = new java.util.TreeMap<>(
+                java.util.Comparator.comparing(TopicPartition::toString));
+        try {
+            admin.listConsumerGroupOffsets(groupId).partitionsToOffsetAndMetadata()
+                    .get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS).forEach((partition, offset) -> {
+                        if (partition.topic().equals(topic) && offset != null) {
+                            byPartition.put(partition, offset.offset());
+                        }
+                    });
+        } catch (ExecutionException | TimeoutException e) {
+            return Map.of();
+        } catch (InterruptedException e) {
+            throw interrupted(e);
+        }
+        return byPartition;
+    }
+
+    /** How many members of group {@code groupId} hold at least one partition of {@code topic}. */
+    int membersWithPartitions(String groupId, String topic) {
+        try {
+            return (int) admin.describeConsumerGroups(List.of(groupId)).all()
+                    .get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS).get(groupId).members().stream()
+                    .filter(member -> member.assignment().topicPartitions().stream()
+                            .anyMatch(partition -> partition.topic().equals(topic)))
+                    .count();
+        } catch (ExecutionException | TimeoutException e) {
+            return 0;
+        } catch (InterruptedException e) {
+            throw interrupted(e);
+        }
+    }
+
     long endOffsetSum(String topic, int partitions) {
         Map<TopicPartition, OffsetSpec> request = new LinkedHashMap<>();
         for (int p = 0; p < partitions; p++) {

@@ -30,6 +30,7 @@ import java.util.stream.Stream;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.TopicConfig;
 
 /**
@@ -278,6 +279,10 @@ public final class EndToEndBenchmark {
             // Recovery: a crash of the learner, then a restart with the same state directory.
             learner.kill();
             learner = restartAfterCrash(c, names, generator, result);
+            if (c.partitions() > 1) {
+                // And with a second instance: the survivor's takeover of a SIGKILLed instance's models.
+                takeoverAfterCrash(c, names, generator, learner, result);
+            }
             learner.stop(STOP_GRACE);
             // The same pass-through once more, after the learner: the broker's speed drifts within a run (by up to 2×
             // on this machine), and the mean of a pass-through before and after brackets the learner's run.
@@ -346,6 +351,59 @@ public final class EndToEndBenchmark {
                 + "%,d records)%n", Double.isNaN(result.restartSeconds) ? "not within the timeout"
                 : String.format(Locale.ROOT, "%.1f s", result.restartSeconds), result.changelogRecords);
         return restarted;
+    }
+
+    /**
+     * Starts a second learner instance beside {@code first}, waits until both hold partitions, SIGKILLs
+     * {@code first} and times, while events keep arriving, until every partition commits again past where it stood:
+     * the session timeout, the rebalance, the wait for the dead member's open transaction to be aborted, the restore of
+     * the moved tasks' state, and learning.
+     */
+    private void takeoverAfterCrash(EndToEndCase c, CaseNames names, SyntheticEvents generator, ChildJvm first,
+            CaseResult result) {
+        ChildJvm second = ChildJvm.start("inertia-second", learnerCommand(c, names, "inertia-second"),
+                names.log("inertia-second"));
+        try {
+            long deadline = System.nanoTime() + STARTUP_TIMEOUT.toNanos();
+            while (System.nanoTime() < deadline && second.alive()
+                    && cluster.membersWithPartitions(names.learnerApplication, names.input) < 2) {
+                preloadQuietly(generator, names.input, 200);
+                sleep(200);
+            }
+            if (cluster.membersWithPartitions(names.learnerApplication, names.input) < 2) {
+                System.out.println("  takeover: the second instance got no partitions; not measured");
+                return;
+            }
+            preloadQuietly(generator, names.input, 200);
+            sleep(1000);
+            Map<TopicPartition, Long> atKill = cluster.committedByPartition(names.learnerApplication, names.input);
+            first.kill();
+            long start = System.nanoTime();
+            while (System.nanoTime() - start < STARTUP_TIMEOUT.toNanos() && second.alive()) {
+                preloadQuietly(generator, names.input, 200);
+                Map<TopicPartition, Long> now = cluster.committedByPartition(names.learnerApplication, names.input);
+                if (!atKill.isEmpty() && atKill.keySet().stream()
+                        .allMatch(partition -> now.getOrDefault(partition, 0L) > atKill.get(partition))) {
+                    result.takeoverSeconds = (System.nanoTime() - start) / 1e9;
+                    break;
+                }
+                sleep(100);
+            }
+            System.out.printf(Locale.ROOT, "  takeover after SIGKILL of one of two instances: %s%n",
+                    Double.isNaN(result.takeoverSeconds) ? "not within the timeout"
+                            : String.format(Locale.ROOT, "every partition learned again %.1f s after the kill",
+                                    result.takeoverSeconds));
+        } finally {
+            second.stop(STOP_GRACE);
+        }
+    }
+
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     private void preloadQuietly(SyntheticEvents generator, String topic, long events) {
@@ -495,6 +553,11 @@ public final class EndToEndBenchmark {
     }
 
     private List<String> learnerCommand(EndToEndCase c, CaseNames names) {
+        return learnerCommand(c, names, "inertia");
+    }
+
+    /** The learner's command, its state in the state directory {@code state} of the case. */
+    private List<String> learnerCommand(EndToEndCase c, CaseNames names, String state) {
         List<String> command = new ArrayList<>(List.of(ChildJvm.java(), CHILD_HEAP));
         // Extra JVM options of the learner only, e.g. a flight recording to see where its time goes.
         String extra = System.getenv("BENCH_LEARNER_JAVA_OPTS");
@@ -504,7 +567,7 @@ public final class EndToEndBenchmark {
         command.addAll(List.of("-jar", options.inertiaJar.toAbsolutePath().toString(), "run",
                 "--bootstrap-servers", options.bootstrapServers,
                 "--application-id", names.learnerApplication,
-                "--state-dir", names.stateDir("inertia").toString()));
+                "--state-dir", names.stateDir(state).toString()));
         if (c.hashBits() > 0) {
             command.add("--hash-bits");
             command.add(Integer.toString(c.hashBits()));
@@ -616,6 +679,11 @@ public final class EndToEndBenchmark {
                         + "%,d changelog records (target for the demo's model sizes <= 10 s: %s)", label,
                         r.restartSeconds, r.changelogRecords, r.restartSeconds <= 10 ? "yes" : "NO"));
             }
+            if (!Double.isNaN(r.takeoverSeconds)) {
+                notes.add(String.format(Locale.ROOT, "%s: takeover after SIGKILL of one of two instances in %.1f s "
+                        + "(target: session timeout 10 s + 10 s = 20 s: %s)", label, r.takeoverSeconds,
+                        r.takeoverSeconds <= 20 ? "yes" : "NO"));
+            }
             if (r.topicReplayEvents > 0 && r.inertia != null && r.inertia.status == Status.COMPLETED) {
                 double replayRate = r.topicReplayEvents / r.topicReplaySeconds;
                 notes.add(String.format(Locale.ROOT, "%s: inertia replay --topic %,.0f ev/s (JVM start included) vs "
@@ -700,6 +768,7 @@ public final class EndToEndBenchmark {
             ObjectNode restart = node.putObject("restartAfterCrash");
             putNumber(restart, "seconds", r.restartSeconds);
             restart.put("changelogRecords", r.changelogRecords);
+            putNumber(node.putObject("takeoverAfterCrash"), "seconds", r.takeoverSeconds);
             ObjectNode replay = node.putObject("topicReplay");
             replay.put("events", r.topicReplayEvents);
             putNumber(replay, "seconds", r.topicReplaySeconds);
@@ -884,6 +953,8 @@ public final class EndToEndBenchmark {
         double topicReplaySeconds = Double.NaN;
         /** From the learner's restart after a SIGKILL until it committed again; NaN when it did not. */
         double restartSeconds = Double.NaN;
+        /** With two instances, from a SIGKILL of one until every partition committed again; NaN when not measured. */
+        double takeoverSeconds = Double.NaN;
         /** Records in its changelogs when it was killed: what a restart restores. */
         long changelogRecords;
         Phase inertia;
