@@ -32,8 +32,9 @@ import org.slf4j.LoggerFactory;
  * {@link SnapshotEmitter}). An event that cannot be learned from goes, unchanged and with the reason in its headers, to
  * the dead-letter sink; validation finishes before the model is touched, so a rejected event never changes a model.
  *
- * <p>Keys and values arrive as bytes and are decoded here, so that undecodable records are dead-lettered like any
- * other bad event instead of stopping the stream.
+ * <p>Keys and values arrive as bytes and are decoded here (Avro, or JSON with {@code inertia.input.format=json}), so
+ * that undecodable records are dead-lettered like any other bad event instead of stopping the stream. So is a record
+ * on another partition than Kafka's default partitioner assigns its key: a model lives on exactly one partition.
  *
  * <p>Numeric guard: an update that would make a parameter it touched (every dense weight, the event's sparse
  * weights, the bias, their optimizer state), the running loss or a metric non-finite (divergence, see
