@@ -532,7 +532,7 @@ public final class EndToEndBenchmark {
         }
         double seconds = (System.nanoTime() - start) / 1e9;
         int status = replay.stop(STOP_GRACE);
-        java.util.regex.Matcher replayed = java.util.regex.Pattern.compile("replayed (\\d+) events")
+        java.util.regex.Matcher replayed = java.util.regex.Pattern.compile("replayed (\\d+) events.*; ([0-9.]+) s, ")
                 .matcher(String.join("\n", replay.tail()));
         if (status != 0 || !replayed.find()) {
             System.out.println("  topic replay failed (exit " + status + "): " + replay.lastLogLine());
@@ -540,8 +540,12 @@ public final class EndToEndBenchmark {
         }
         result.topicReplayEvents = Long.parseLong(replayed.group(1));
         result.topicReplaySeconds = seconds;
-        System.out.printf(Locale.ROOT, "  topic replay: %,d events in %.1f s, %,.0f events/s (JVM start included)%n",
-                result.topicReplayEvents, seconds, result.topicReplayEvents / seconds);
+        // As inertia run's rate leaves out its JVM start and first rebalance, the comparison leaves out the replay's
+        // JVM start (its own figure); the rate with it is printed too.
+        result.topicReplayOwnSeconds = Double.parseDouble(replayed.group(2));
+        System.out.printf(Locale.ROOT, "  topic replay: %,d events in %.1f s, %,.0f events/s (JVM start included); "
+                + "%,.0f events/s without it%n", result.topicReplayEvents, seconds, result.topicReplayEvents / seconds,
+                result.topicReplayEvents / result.topicReplayOwnSeconds);
     }
 
     private List<String> passThroughCommand(EndToEndCase c, CaseNames names, String applicationId, String state) {
@@ -685,11 +689,12 @@ public final class EndToEndBenchmark {
                         r.takeoverSeconds <= 20 ? "yes" : "NO"));
             }
             if (r.topicReplayEvents > 0 && r.inertia != null && r.inertia.status == Status.COMPLETED) {
-                double replayRate = r.topicReplayEvents / r.topicReplaySeconds;
-                notes.add(String.format(Locale.ROOT, "%s: inertia replay --topic %,.0f ev/s (JVM start included) vs "
-                        + "inertia run %,.0f: %.2f (target >= 1: %s)", label, replayRate,
-                        r.inertia.eventsPerSecond, replayRate / r.inertia.eventsPerSecond,
-                        replayRate >= r.inertia.eventsPerSecond ? "yes" : "NO"));
+                double replayRate = r.topicReplayEvents / r.topicReplayOwnSeconds;
+                notes.add(String.format(Locale.ROOT, "%s: inertia replay --topic %,.0f ev/s (JVM start left out, as "
+                        + "for run; %,.0f with it) vs inertia run %,.0f: %.2f (target >= 1: %s)", label, replayRate,
+                        r.topicReplayEvents / r.topicReplaySeconds, r.inertia.eventsPerSecond,
+                        replayRate / r.inertia.eventsPerSecond, replayRate >= r.inertia.eventsPerSecond ? "yes"
+                        : "NO"));
             }
             out.append(String.format(Locale.ROOT, format, label, pass, rate(r.inertia),
                     Double.isNaN(r.ratio()) ? "—" : String.format(Locale.ROOT, "%.2f", r.ratio()),
@@ -773,6 +778,8 @@ public final class EndToEndBenchmark {
             replay.put("events", r.topicReplayEvents);
             putNumber(replay, "seconds", r.topicReplaySeconds);
             putNumber(replay, "eventsPerSecond", r.topicReplayEvents / r.topicReplaySeconds);
+            putNumber(replay, "ownSeconds", r.topicReplayOwnSeconds);
+            putNumber(replay, "eventsPerSecondWithoutJvmStart", r.topicReplayEvents / r.topicReplayOwnSeconds);
             phaseJson(node.putObject("inertia"), r.inertia);
             putNumber(node, "ratio", r.ratio());
             ObjectNode target = node.putObject("target");
@@ -951,6 +958,8 @@ public final class EndToEndBenchmark {
         long topicReplayEvents;
         /** Its wall time, JVM start included. */
         double topicReplaySeconds = Double.NaN;
+        /** Its own time, as it reports it: from reading the range to writing the last snapshot, JVM start left out. */
+        double topicReplayOwnSeconds = Double.NaN;
         /** From the learner's restart after a SIGKILL until it committed again; NaN when it did not. */
         double restartSeconds = Double.NaN;
         /** With two instances, from a SIGKILL of one until every partition committed again; NaN when not measured. */

@@ -85,6 +85,8 @@ final class ReplayCommand implements Callable<Integer> {
             throw usage("--epochs must be >= 1, got " + epochs);
         }
         Replay.Summary summary;
+        // For the summary line only: how long the replay itself took, without the JVM's start.
+        long startNanos = System.nanoTime();
         if (source.input != null) {
             if ((bootstrapServers != null && initial.topic == null) || from.bound() != null || to.bound() != null) {
                 throw usage("--bootstrap-servers, --from-* and --to-* go with --topic, not --input");
@@ -124,10 +126,13 @@ final class ReplayCommand implements Callable<Integer> {
                     to.bound() == null ? TopicRange.Bound.unbounded() : to.bound(), output, config),
                     new Replay.Extras(predictions, plot), initialModels(config));
         }
-        spec.commandLine().getOut().printf("replayed %d events%s into %d model(s); wrote %d snapshots to %s%s%n",
+        double seconds = (System.nanoTime() - startNanos) / 1e9;
+        spec.commandLine().getOut().printf(java.util.Locale.ROOT,
+                "replayed %d events%s into %d model(s); wrote %d snapshots to %s%s; %.2f s, %.0f events/s%n",
                 summary.events(), summary.skipped() > 0 ? " (" + summary.skipped() + " already in the initial "
                         + "snapshots, skipped)" : "", summary.models(), summary.snapshots(), output,
-                summary.rejected() > 0 ? "; " + summary.rejected() + " events rejected (dead-lettered live too)" : "");
+                summary.rejected() > 0 ? "; " + summary.rejected() + " events rejected (dead-lettered live too)" : "",
+                seconds, seconds > 0 ? summary.events() / seconds : 0.0);
         return 0;
     }
 

@@ -53,8 +53,11 @@ class InertiaCommandTest {
         assertEquals(0.692, last.get("weights").get("x").asDouble(), 1e-12);
         assertEquals(0.346, last.get("bias").asDouble(), 1e-12);
         assertEquals(0.4914875, last.get("runningLoss").asDouble(), 1e-12);
-        assertEquals("replayed 3 events into 1 model(s); wrote 3 snapshots to " + output,
-                out.toString().strip());
+        // Then the replay's own time and rate, which depend on the machine: only their form is checked.
+        String summary = out.toString().strip();
+        String expected = "replayed 3 events into 1 model(s); wrote 3 snapshots to " + output + "; ";
+        assertTrue(summary.startsWith(expected), summary);
+        assertTrue(summary.substring(expected.length()).matches("\\d+\\.\\d\\d s, \\d+ events/s"), summary);
     }
 
     @Test
