@@ -135,6 +135,12 @@ final class LearnerProcessor implements Processor<byte[], byte[], byte[], byte[]
             reject(record, e.getMessage());
             return;
         }
+        if (!event.labeled()) {
+            // Joining it with its outcome is the outcome joiner's work; on its own the learner cannot learn it.
+            reject(record, "label is missing: an event without a label is learned when its outcome arrives, "
+                    + "through the outcome joiner");
+            return;
+        }
         Optional<String> invalid = keyProblem(key, event);
         if (invalid.isPresent()) {
             reject(record, invalid.get());
