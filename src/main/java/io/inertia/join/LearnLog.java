@@ -1,0 +1,138 @@
+package io.inertia.join;
+
+import io.inertia.avro.JoinDecision;
+import io.inertia.avro.LearnLogEntry;
+import io.inertia.avro.ServedPrediction;
+import io.inertia.serde.InertiaSerdes;
+import io.inertia.serde.JsonRecordSerde;
+import io.inertia.serde.SingleObjectAvroSerde;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.header.Headers;
+
+/**
+ * The records of the learn log ({@code inertia.topic.learn-log}): exactly what the outcome joiner hands the learner,
+ * in that order, keyed by model key, each with its timestamp as handed over. Two kinds, told apart by a header:
+ *
+ * <ul>
+ *   <li>a <b>decision</b> of the join, a {@link LearnLogEntry} (Avro, or Avro's JSON encoding with
+ *       {@code inertia.output.format=json}) with the header {@value #DECISION_HEADER} = the decision's name, so that a
+ *       consumer can filter without decoding;</li>
+ *   <li>an <b>input event</b> passed on unread (it carries its label, or is for the learner to refuse), its value
+ *       and headers as they arrived plus the header {@value #INPUT_HEADER} =
+ *       {@code topic/partition/offset/index}, where it was read: the learner learns it at that position, live and
+ *       in a replay of the log alike. Events with their label are thus logged without being encoded again.</li>
+ * </ul>
+ *
+ * {@code index} counts the learn-log records one input record produced, from 0 (a record can first move a clock past
+ * deadlines, deciding other events): (topic, partition, offset, index) names each record of the log uniquely, in a
+ * decision as in the header.
+ */
+public final class LearnLog {
+
+    /** Header of a decision record: the decision's name (UTF-8), e.g. {@code JOINED}. */
+    public static final String DECISION_HEADER = "inertia.decision";
+    /** Header of an input event passed on: {@code topic/partition/offset/index} (UTF-8) where it was read. */
+    public static final String INPUT_HEADER = "inertia.input";
+
+    private final SingleObjectAvroSerde<LearnLogEntry> avro = InertiaSerdes.learnLogEntry();
+    private final JsonRecordSerde<LearnLogEntry> json;
+
+    /** A learn log of decisions written as Avro, or as JSON when {@code json}. */
+    public LearnLog(boolean json) {
+        this.json = json ? new JsonRecordSerde<>(LearnLogEntry.getClassSchema()) : null;
+    }
+
+    /** The value of a decision record for {@code entry}. */
+    public byte[] encode(String topic, LearnLogEntry entry) {
+        return json == null ? avro.serialize(topic, entry) : json.serialize(topic, entry);
+    }
+
+    /**
+     * The decision in a record's value, either encoding.
+     *
+     * @throws org.apache.kafka.common.errors.SerializationException when it is not one
+     */
+    public static LearnLogEntry decode(String topic, byte[] value) {
+        return JsonRecordSerde.isJson(value)
+                ? new JsonRecordSerde<LearnLogEntry>(LearnLogEntry.getClassSchema()).deserialize(topic, value)
+                : InertiaSerdes.learnLogEntry().deserialize(topic, value);
+    }
+
+    /** Whether a learn-log record with these headers is a decision rather than an input event. */
+    public static boolean isDecision(Headers headers) {
+        return headers.lastHeader(DECISION_HEADER) != null;
+    }
+
+    /**
+     * The learn-log entry of {@code decision}, made while processing the record at {@code topic}/{@code partition}/
+     * {@code offset}, the {@code index}-th learn-log record of that input record.
+     */
+    public static LearnLogEntry entry(Decision decision, String topic, int partition, long offset, int index) {
+        ArrivedEvent event = decision.event();
+        ArrivedOutcome outcome = decision.outcome();
+        LearnLogEntry.Builder entry = LearnLogEntry.newBuilder().setModelKey(decision.modelKey())
+                .setDecision(JoinDecision.valueOf(decision.kind().name())).setEventId(decision.eventId())
+                .setLabel(decision.label()).setWeight(decision.weight())
+                .setEventTimestamp(decision.eventTimestamp()).setEventOffset(decision.eventOffset())
+                .setOutcomeTimestamp(outcome == null ? null : outcome.timestamp())
+                .setOutcomeOffset(outcome == null ? null : outcome.offset())
+                .setInputTopic(topic).setInputPartition(partition).setInputOffset(offset).setInputIndex(index);
+        if (event != null && decision.kind() != io.inertia.model.DelayedOutcomeMetrics.Decision.DUPLICATE_EVENT) {
+            entry.setServedPrediction(new ServedPrediction(event.served().prediction(), event.served().score(),
+                    event.served().modelVersion()));
+        }
+        if (event != null && endsTheWait(decision.kind())) {
+            entry.setDenseFeatures(event.dense() == null ? null : Arrays.stream(event.dense()).boxed().toList());
+            if (event.names() != null) {
+                // In the order the event gave them (each name once): the bytes never depend on a hash map's order.
+                Map<String, Double> named = new LinkedHashMap<>();
+                for (int i = 0; i < event.names().length; i++) {
+                    named.put(event.names()[i], event.values()[i]);
+                }
+                entry.setNamedFeatures(named);
+            }
+        }
+        return entry.build();
+    }
+
+    private static boolean endsTheWait(io.inertia.model.DelayedOutcomeMetrics.Decision kind) {
+        return switch (kind) {
+            case JOINED, DEFAULTED, EXPIRED -> true;
+            default -> false;
+        };
+    }
+
+    /** The value of {@value #INPUT_HEADER} for the {@code index}-th record of the input record at that position. */
+    public static byte[] inputPosition(String topic, int partition, long offset, int index) {
+        return (topic + "/" + partition + "/" + offset + "/" + index).getBytes(StandardCharsets.UTF_8);
+    }
+
+    /**
+     * Where an input event of the log was read, from its {@value #INPUT_HEADER} header; null when it has none.
+     *
+     * @param topic the topic
+     * @param partition the partition
+     * @param offset the offset
+     * @param index the index among the learn-log records of that input record
+     */
+    public record InputPosition(String topic, int partition, long offset, int index) {
+
+        /** The position in {@code headers}, or null. */
+        public static InputPosition of(Headers headers) {
+            Header header = headers.lastHeader(INPUT_HEADER);
+            if (header == null || header.value() == null) {
+                return null;
+            }
+            String[] parts = new String(header.value(), StandardCharsets.UTF_8).split("/");
+            if (parts.length != 4) {
+                throw new IllegalArgumentException(INPUT_HEADER + " is not topic/partition/offset/index");
+            }
+            return new InputPosition(parts[0], Integer.parseInt(parts[1]), Long.parseLong(parts[2]),
+                    Integer.parseInt(parts[3]));
+        }
+    }
+}
