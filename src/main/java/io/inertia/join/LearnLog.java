@@ -7,8 +7,9 @@ import io.inertia.serde.InertiaSerdes;
 import io.inertia.serde.JsonRecordSerde;
 import io.inertia.serde.SingleObjectAvroSerde;
 import java.nio.charset.StandardCharsets;
-import java.util.Arrays;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.Headers;
@@ -74,29 +75,33 @@ public final class LearnLog {
     public static LearnLogEntry entry(Decision decision, String topic, int partition, long offset, int index) {
         ArrivedEvent event = decision.event();
         ArrivedOutcome outcome = decision.outcome();
-        LearnLogEntry.Builder entry = LearnLogEntry.newBuilder().setModelKey(decision.modelKey())
-                .setDecision(JoinDecision.valueOf(decision.kind().name())).setEventId(decision.eventId())
-                .setLabel(decision.label()).setWeight(decision.weight())
-                .setEventTimestamp(decision.eventTimestamp()).setEventOffset(decision.eventOffset())
-                .setOutcomeTimestamp(outcome == null ? null : outcome.timestamp())
-                .setOutcomeOffset(outcome == null ? null : outcome.offset())
-                .setInputTopic(topic).setInputPartition(partition).setInputOffset(offset).setInputIndex(index);
+        ServedPrediction served = null;
         if (event != null && decision.kind() != io.inertia.model.DelayedOutcomeMetrics.Decision.DUPLICATE_EVENT) {
-            entry.setServedPrediction(new ServedPrediction(event.served().prediction(), event.served().score(),
-                    event.served().modelVersion()));
+            served = new ServedPrediction(event.served().prediction(), event.served().score(),
+                    event.served().modelVersion());
         }
+        List<Double> dense = null;
+        Map<String, Double> named = null;
         if (event != null && endsTheWait(decision.kind())) {
-            entry.setDenseFeatures(event.dense() == null ? null : Arrays.stream(event.dense()).boxed().toList());
+            if (event.dense() != null) {
+                dense = new ArrayList<>(event.dense().length);
+                for (double value : event.dense()) {
+                    dense.add(value);
+                }
+            }
             if (event.names() != null) {
                 // In the order the event gave them (each name once): the bytes never depend on a hash map's order.
-                Map<String, Double> named = new LinkedHashMap<>();
+                named = new LinkedHashMap<>();
                 for (int i = 0; i < event.names().length; i++) {
                     named.put(event.names()[i], event.values()[i]);
                 }
-                entry.setNamedFeatures(named);
             }
         }
-        return entry.build();
+        // The all-fields constructor: a builder computes every default anew.
+        return new LearnLogEntry(decision.modelKey(), JoinDecision.valueOf(decision.kind().name()), decision.eventId(),
+                dense, named, decision.label(), decision.weight(), served, decision.eventTimestamp(),
+                outcome == null ? null : outcome.timestamp(), decision.eventOffset(),
+                outcome == null ? null : outcome.offset(), topic, partition, offset, index);
     }
 
     private static boolean endsTheWait(io.inertia.model.DelayedOutcomeMetrics.Decision kind) {

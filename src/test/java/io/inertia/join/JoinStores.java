@@ -36,7 +36,7 @@ final class JoinStores implements AutoCloseable {
     /** The stores in memory. */
     static JoinStores inMemory() {
         return of(Stores.inMemoryKeyValueStore(PendingStore.PENDING),
-                Stores.inMemoryKeyValueStore(PendingStore.DEADLINES), new Properties(), null);
+                Stores.inMemoryKeyValueStore(PendingStore.DEADLINES), new Properties(), null, null);
     }
 
     /** The entries and the index in RocksDB under {@code stateDir}, the clocks in memory, as in the topology. */
@@ -44,20 +44,22 @@ final class JoinStores implements AutoCloseable {
         Properties config = new Properties();
         config.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
         return of(Stores.persistentKeyValueStore(PendingStore.PENDING),
-                Stores.persistentKeyValueStore(PendingStore.DEADLINES), config, null);
+                Stores.persistentKeyValueStore(PendingStore.DEADLINES), config, null, stateDir);
     }
 
     /** As {@link #inMemory()}, with the index store wrapped by {@code index} (to watch what the join asks of it). */
     static JoinStores inMemory(java.util.function.UnaryOperator<KeyValueStore<Bytes, byte[]>> index) {
         return of(Stores.inMemoryKeyValueStore(PendingStore.PENDING),
-                Stores.inMemoryKeyValueStore(PendingStore.DEADLINES), new Properties(), index);
+                Stores.inMemoryKeyValueStore(PendingStore.DEADLINES), new Properties(), index, null);
     }
 
     private static JoinStores of(KeyValueBytesStoreSupplier pending, KeyValueBytesStoreSupplier deadlines,
-            Properties config, java.util.function.UnaryOperator<KeyValueStore<Bytes, byte[]>> index) {
+            Properties config, java.util.function.UnaryOperator<KeyValueStore<Bytes, byte[]>> index, Path stateDir) {
         config.put(StreamsConfig.APPLICATION_ID_CONFIG, "join-test");
         config.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused.invalid:9092");
-        StateStoreContext context = new MockProcessorContext<>(config).getStateStoreContext();
+        StateStoreContext context = (stateDir == null ? new MockProcessorContext<>(config)
+                : new MockProcessorContext<>(config, new org.apache.kafka.streams.processor.TaskId(0, 0),
+                        stateDir.toFile())).getStateStoreContext();
         KeyValueStore<Bytes, byte[]> deadlineStore = Stores.keyValueStoreBuilder(deadlines, Serdes.Bytes(),
                 Serdes.ByteArray()).withLoggingDisabled().build();
         return new JoinStores(
