@@ -9,7 +9,8 @@ import io.inertia.serde.EventDecoder;
  * @param timestamp its record timestamp (ms)
  * @param offset its offset in the events topic
  * @param dense the dense features, or null
- * @param names the named features' names, each once, or null
+ * @param names the named features' names as the event gave them (a name given twice counts once, with its last
+ *     value, wherever it is read), or null
  * @param values their values, parallel to {@code names}
  * @param weight its sample weight
  * @param served the prediction served for it

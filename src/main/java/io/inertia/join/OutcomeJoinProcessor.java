@@ -12,9 +12,7 @@ import io.inertia.topology.InertiaTopology;
 import io.inertia.topology.LearningObserver;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalDouble;
 import org.apache.kafka.common.errors.SerializationException;
@@ -154,7 +152,6 @@ public final class OutcomeJoinProcessor implements Processor<byte[], byte[], byt
             passOn(record);
             return;
         }
-        event = namedOnce(event);
         Optional<String> problem = keyProblem(recordKey, event.modelKey(), event.eventId(), "event");
         if (problem.isPresent()) {
             reject(record, problem.get());
@@ -304,33 +301,5 @@ public final class OutcomeJoinProcessor implements Processor<byte[], byte[], byt
             return Optional.of("eventId is longer than " + MAX_KEY_LENGTH + " characters");
         }
         return Optional.empty();
-    }
-
-    /**
-     * {@code event} with each feature name once, with its last value, in the order of first appearance: what the
-     * learner learns from a name given twice, made explicit, so that what is scored, stored and logged agree.
-     */
-    private static EventDecoder.Event namedOnce(EventDecoder.Event event) {
-        String[] names = event.names();
-        if (names == null || names.length < 2) {
-            return event;
-        }
-        Map<String, Integer> first = new HashMap<>(names.length * 2);
-        boolean repeated = false;
-        for (int i = 0; i < names.length; i++) {
-            repeated |= first.putIfAbsent(names[i], first.size()) != null;
-        }
-        if (!repeated) {
-            return event;
-        }
-        String[] onceNames = new String[first.size()];
-        double[] onceValues = new double[first.size()];
-        for (int i = 0; i < names.length; i++) {
-            int at = first.get(names[i]);
-            onceNames[at] = names[i];
-            onceValues[at] = event.values()[i];
-        }
-        return new EventDecoder.Event(event.modelKey(), event.dense(), onceNames, onceValues, event.label(),
-                event.weight(), event.eventId(), event.labeled(), event.served());
     }
 }
