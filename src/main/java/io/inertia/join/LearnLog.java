@@ -41,8 +41,9 @@ public final class LearnLog {
 
     private final SingleObjectAvroSerde<LearnLogEntry> avro = InertiaSerdes.learnLogEntry();
     private final JsonRecordSerde<LearnLogEntry> json;
+    private JsonRecordSerde<LearnLogEntry> jsonReader;
 
-    /** A learn log of decisions written as Avro, or as JSON when {@code json}. */
+    /** A learn log of decisions written as Avro, or as JSON when {@code json}; not thread-safe. */
     public LearnLog(boolean json) {
         this.json = json ? new JsonRecordSerde<>(LearnLogEntry.getClassSchema()) : null;
     }
@@ -53,14 +54,18 @@ public final class LearnLog {
     }
 
     /**
-     * The decision in a record's value, either encoding.
+     * The decision in a record's value, in either encoding whatever this log writes.
      *
      * @throws org.apache.kafka.common.errors.SerializationException when it is not one
      */
-    public static LearnLogEntry decode(String topic, byte[] value) {
-        return JsonRecordSerde.isJson(value)
-                ? new JsonRecordSerde<LearnLogEntry>(LearnLogEntry.getClassSchema()).deserialize(topic, value)
-                : InertiaSerdes.learnLogEntry().deserialize(topic, value);
+    public LearnLogEntry read(String topic, byte[] value) {
+        if (!JsonRecordSerde.isJson(value)) {
+            return avro.deserialize(topic, value);
+        }
+        if (jsonReader == null) {
+            jsonReader = new JsonRecordSerde<>(LearnLogEntry.getClassSchema());
+        }
+        return jsonReader.deserialize(topic, value);
     }
 
     /** Whether a learn-log record with these headers is a decision rather than an input event. */

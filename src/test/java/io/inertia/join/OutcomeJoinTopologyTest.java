@@ -128,7 +128,7 @@ class OutcomeJoinTopologyTest {
 
     private static LearnLogEntry decision(TestRecord<byte[], byte[]> record) {
         assertTrue(LearnLog.isDecision(record.headers()), "a decision record");
-        LearnLogEntry entry = LearnLog.decode("learn-log", record.value());
+        LearnLogEntry entry = new LearnLog(false).read("learn-log", record.value());
         assertEquals(entry.getDecision().name(), header(record, LearnLog.DECISION_HEADER));
         assertEquals("m", new String(record.key(), StandardCharsets.UTF_8), "keyed by model key");
         return entry;
