@@ -64,21 +64,28 @@ public final class KafkaSetup {
 
     /**
      * Waits up to the configured startup timeout for the cluster to answer, then creates the input, snapshot,
-     * dead-letter, prediction, outcome and learn-log topics that do not exist yet: the snapshot topic compacted, so the
-     * latest snapshot of every model is always retained; the outcome and learn-log topics with the input topic's
-     * partition count (its own when it exists, else {@code inertia.topic.partitions}). Returns the number of
-     * partitions of the input topic.
-     *
-     * <p>An existing outcome topic must have the input's partition count: the outcome joiner reads partition p of
-     * both topics in one task, and Kafka's default partitioner (murmur2 of the key modulo the count) puts a model's
-     * outcomes on its events' partition only when the counts are equal. Kafka Streams does not check this for the
-     * Processor API; with another count outcomes would silently never meet their events.
+     * dead-letter and prediction topics that do not exist yet: the snapshot topic compacted, so the latest snapshot of
+     * every model is always retained. Returns the number of partitions of the input topic.
      *
      * @throws ClusterUnavailableException when the cluster does not answer in time, refuses the request, or refuses
      *     the client (authentication, TLS or authorization)
-     * @throws TopicLayoutException when the outcome topic exists with another partition count than the input's
      */
     public static int ensureTopics(InertiaConfig config) {
+        return ensureTopics(config, false);
+    }
+
+    /**
+     * As {@link #ensureTopics(InertiaConfig)}, and with {@code join} also the outcome joiner's topics: the outcome and
+     * learn-log topics are created with the input topic's partition count (its own when it exists, else
+     * {@code inertia.topic.partitions}), and an existing outcome topic must have that count: the joiner reads
+     * partition p of both topics in one task, and Kafka's default partitioner (murmur2 of the key modulo the count)
+     * puts a model's outcomes on its events' partition only when the counts are equal. Kafka Streams does not check
+     * this for the Processor API; with another count outcomes would silently never meet their events.
+     *
+     * @throws ClusterUnavailableException as {@link #ensureTopics(InertiaConfig)}
+     * @throws TopicLayoutException when the outcome topic exists with another partition count than the input's
+     */
+    public static int ensureTopics(InertiaConfig config, boolean join) {
         Properties properties = clientProperties(config);
         int timeout = (int) Math.min(Integer.MAX_VALUE, config.startupTimeoutMs());
         properties.putIfAbsent(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, Integer.toString(timeout));
@@ -101,9 +108,11 @@ public final class KafkaSetup {
             Set<String> existing = admin.listTopics().names().get(config.startupTimeoutMs(), TimeUnit.MILLISECONDS);
             int inputPartitions = existing.contains(config.inputTopic()) ? partitions(admin, config,
                     config.inputTopic()) : config.topicPartitions();
-            checkCopartitioned(admin, config, existing, inputPartitions);
+            if (join) {
+                checkCopartitioned(admin, config, existing, inputPartitions);
+            }
             List<NewTopic> missing = new ArrayList<>();
-            for (NewTopic topic : topics(config, inputPartitions)) {
+            for (NewTopic topic : topics(config, inputPartitions, join)) {
                 if (!existing.contains(topic.name())) {
                     missing.add(topic);
                 }
@@ -133,9 +142,12 @@ public final class KafkaSetup {
                     createdMeanwhile.add(result.getKey());
                 }
             }
-            int partitions = inputPartitions(admin, config);
-            checkCopartitioned(admin, config, createdMeanwhile, partitions);
+            // Described once served: a topic just created may not be known to every broker before.
             awaitWritable(admin, created, config.startupTimeoutMs());
+            int partitions = inputPartitions(admin, config);
+            if (join) {
+                checkCopartitioned(admin, config, createdMeanwhile, partitions);
+            }
             return partitions;
         } catch (ExecutionException e) {
             ClusterUnavailableException security = securityFailure(config, e);
@@ -274,16 +286,19 @@ public final class KafkaSetup {
         }
     }
 
-    private static List<NewTopic> topics(InertiaConfig config, int inputPartitions) {
+    private static List<NewTopic> topics(InertiaConfig config, int inputPartitions, boolean join) {
         Map<String, String> compacted = new HashMap<>();
         compacted.put(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT);
-        return List.of(
+        List<NewTopic> topics = new ArrayList<>(List.of(
                 new NewTopic(config.inputTopic(), config.topicPartitions(), config.topicReplicationFactor()),
                 new NewTopic(config.snapshotTopic(), config.topicPartitions(), config.topicReplicationFactor())
                         .configs(compacted),
                 new NewTopic(config.deadLetterTopic(), config.topicPartitions(), config.topicReplicationFactor()),
-                new NewTopic(config.predictionTopic(), config.topicPartitions(), config.topicReplicationFactor()),
-                new NewTopic(config.outcomeTopic(), inputPartitions, config.topicReplicationFactor()),
-                new NewTopic(config.learnLogTopic(), inputPartitions, config.topicReplicationFactor()));
+                new NewTopic(config.predictionTopic(), config.topicPartitions(), config.topicReplicationFactor())));
+        if (join) {
+            topics.add(new NewTopic(config.outcomeTopic(), inputPartitions, config.topicReplicationFactor()));
+            topics.add(new NewTopic(config.learnLogTopic(), inputPartitions, config.topicReplicationFactor()));
+        }
+        return topics;
     }
 }

@@ -9,8 +9,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.inertia.config.InertiaConfig;
 import io.inertia.join.OutcomeJoiner;
 import io.inertia.runtime.KafkaSetup;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -33,7 +31,8 @@ import org.junit.jupiter.api.Timeout;
 
 /**
  * The outcome topics on a real in-process KRaft broker: created with the input's partition count, an existing one
- * with another count refused with one line before anything starts, and the heartbeats written to every partition.
+ * with another count refused with one line before anything is created, and the heartbeats written to every
+ * partition.
  */
 @Tag("integration")
 @Timeout(value = 3, unit = TimeUnit.MINUTES)
@@ -90,28 +89,38 @@ class OutcomeTopicsIT {
         create("a-events", 3);
         InertiaConfig config = config("a", Map.of("inertia.topic.partitions", "2"));
 
-        assertEquals(3, KafkaSetup.ensureTopics(config));
+        assertEquals(3, KafkaSetup.ensureTopics(config, true));
 
         assertEquals(3, partitions("a-outcomes"), "the input's count, not inertia.topic.partitions");
         assertEquals(3, partitions("a-learn-log"));
         assertEquals(2, partitions("a-predictions"), "the other topics as before");
-        assertEquals(3, KafkaSetup.ensureTopics(config), "and accepted as they are on the next start");
+        assertEquals(3, KafkaSetup.ensureTopics(config, true), "and accepted as they are on the next start");
+    }
+
+    @Test
+    void shouldLeaveTheJoinsTopicsAloneForALearnerWithoutJoin() throws Exception {
+        create("e-events", 2);
+        create("e-outcomes", 5);
+        assertEquals(2, KafkaSetup.ensureTopics(config("e", Map.of())), "not the joiner's business");
+        try (Admin admin = Admin.create(kafka.clientProperties())) {
+            assertTrue(!admin.listTopics().names().get(30, TimeUnit.SECONDS).contains("e-learn-log"));
+        }
     }
 
     @Test
     void shouldCreateEveryTopicWithTheConfiguredCountWhenTheInputIsMissingToo() throws Exception {
-        assertEquals(4, KafkaSetup.ensureTopics(config("b", Map.of("inertia.topic.partitions", "4"))));
+        assertEquals(4, KafkaSetup.ensureTopics(config("b", Map.of("inertia.topic.partitions", "4")), true));
         assertEquals(4, partitions("b-outcomes"));
         assertEquals(4, partitions("b-learn-log"));
     }
 
     @Test
-    void shouldRefuseToStartWithOneLineWhenTheOutcomeTopicHasAnotherPartitionCount() throws Exception {
+    void shouldRefuseWithOneLineWhenTheOutcomeTopicHasAnotherPartitionCount() throws Exception {
         create("c-events", 4);
         create("c-outcomes", 2);
 
         KafkaSetup.TopicLayoutException refused = assertThrows(KafkaSetup.TopicLayoutException.class,
-                () -> KafkaSetup.ensureTopics(config("c", Map.of())));
+                () -> KafkaSetup.ensureTopics(config("c", Map.of()), true));
         assertEquals("topic 'c-outcomes' (inertia.topic.outcomes) has 2 partitions but the input topic 'c-events' "
                 + "has 4: outcomes would not meet their events; give it 4 partitions, or name another topic",
                 refused.getMessage());
@@ -120,27 +129,13 @@ class OutcomeTopicsIT {
             assertTrue(!topics.contains("c-learn-log") && !topics.contains("c-snapshots"),
                     "refused before anything was created: " + topics);
         }
-
-        // The command says so in one line and exits 1, without a stack trace and without starting Kafka Streams.
-        Path log = Files.createTempFile("outcome-topics-run", ".log");
-        try (ChildLearner run = ChildLearner.start("run", log, List.of("--bootstrap-servers",
-                kafka.bootstrapServers(), "-p", "inertia.topic.input=c-events", "-p", "inertia.topic.outcomes=c-outcomes",
-                "-p", "inertia.topic.learn-log=c-learn-log", "-p", "inertia.startup-timeout-ms=20000"))) {
-            EmbeddedKafka.await(Duration.ofSeconds(60), run::logTail, () -> !run.isAlive());
-            assertEquals(1, run.stop());
-        }
-        List<String> output = Files.readAllLines(log);
-        assertEquals(List.of("inertia run: " + refused.getMessage()),
-                output.stream().filter(line -> line.startsWith("inertia run:")).toList(), String.join("\n", output));
-        assertTrue(output.stream().noneMatch(line -> line.startsWith("\tat ")), "no stack trace");
-        assertTrue(output.stream().noneMatch(line -> line.contains("Kafka Streams")), "never started");
     }
 
     @Test
     void shouldWriteAHeartbeatToEveryOutcomePartitionStampedWithTheWallClock() throws Exception {
         create("d-events", 3);
         InertiaConfig config = config("d", Map.of("inertia.outcome.heartbeat-ms", "200"));
-        KafkaSetup.ensureTopics(config);
+        KafkaSetup.ensureTopics(config, true);
         long before = System.currentTimeMillis();
         List<ConsumerRecord<byte[], byte[]>> beats = new ArrayList<>();
         try (var heartbeats = io.inertia.runtime.OutcomeHeartbeats.start(config);
