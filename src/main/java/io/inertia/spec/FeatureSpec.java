@@ -193,6 +193,8 @@ public record FeatureSpec(ModelKey modelKey, Label label, Weight weight, EventId
         String text;
         try {
             text = Files.readString(file);
+        } catch (java.nio.file.NoSuchFileException e) {
+            throw new FeatureSpecException(List.of(file + ": no such file"));
         } catch (IOException e) {
             throw new FeatureSpecException(List.of(file + ": cannot read: " + e.getMessage()));
         }
