@@ -59,6 +59,30 @@ class FeatureSpecCommandTest {
     }
 
     @Test
+    void shouldShowTheSameEventsForTheSameRecordsInAnAvroContainerFile() throws Exception {
+        org.apache.avro.Schema schema = new org.apache.avro.Schema.Parser().parse(Path.of("examples/clicks.avsc")
+                .toFile());
+        Path avro = dir.resolve("clicks.avro");
+        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        try (org.apache.avro.file.DataFileWriter<Object> writer = new org.apache.avro.file.DataFileWriter<>(
+                new org.apache.avro.generic.GenericDatumWriter<>(schema))) {
+            writer.create(schema, avro.toFile());
+            for (String line : Files.readAllLines(Path.of("examples/clicks.jsonl")).subList(0, 3)) {
+                // Avro's JSON encoding of these records is the JSON itself: no unions, no bytes.
+                writer.append(new org.apache.avro.generic.GenericDatumReader<>(schema).read(null,
+                        org.apache.avro.io.DecoderFactory.get().jsonDecoder(schema, json.readTree(line).toString())));
+            }
+        }
+        assertEquals(0, run("check", "--feature-spec", "examples/clicks.spec.yaml", "--input",
+                "examples/clicks.jsonl", "--records", "3"), err.toString());
+        List<String> fromJson = lines(out);
+        out.getBuffer().setLength(0);
+        assertEquals(0, run("check", "--feature-spec", "examples/clicks.spec.yaml", "--input", avro.toString()),
+                err.toString());
+        assertEquals(fromJson.stream().map(line -> line.replace("(line ", "(record ")).toList(), lines(out));
+    }
+
+    @Test
     void shouldShowEachFeaturesBucketUnderHashing() {
         assertEquals(0, run("check", "--feature-spec", "examples/clicks.spec.yaml", "--input",
                 "examples/clicks.jsonl", "--records", "1", "--hash-bits", "18"), err.toString());

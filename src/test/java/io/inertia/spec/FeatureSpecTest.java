@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Test;
 class FeatureSpecTest {
 
     @Test
-    void shouldReadTheExampleSpec() {
+    void shouldReadTheExampleSpec() throws Exception {
         FeatureSpec spec = FeatureSpec.load(Path.of("examples/clicks.spec.yaml"));
         assertEquals(new FeatureSpec.KeyField(FieldPath.parse("ad.campaign")), spec.modelKey());
         assertEquals(new FeatureSpec.Label(FieldPath.parse("clicked"), List.of()), spec.label());
@@ -25,6 +25,8 @@ class FeatureSpecTest {
         assertEquals(List.of(new FeatureSpec.Cross(List.of(0, 1))), spec.crosses());
         assertTrue(spec.standardizes());
         assertEquals(null, spec.weight());
+        assertEquals(List.of(), spec.problemsWith(new Schema.Parser().parse(Path.of("examples/clicks.avsc")
+                .toFile())), "the example's Avro schema holds every path of its spec");
     }
 
     @Test
