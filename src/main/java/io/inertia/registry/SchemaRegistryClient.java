@@ -21,7 +21,6 @@ import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
 import org.apache.avro.Schema;
-import org.apache.avro.SchemaParseException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -32,8 +31,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Three outcomes for an id not yet known: the schema; {@link UnknownSchemaException} when the registry answers 404
  * with Confluent's error code 40403 (the record names a schema that does not exist: bad input); or, when the registry
- * does not answer usefully (no connection, a timeout, 5xx, 401/403, or a 404 that is not the registry's "schema not
- * found", as a wrong base URL gives), retries with backoff (100 ms doubling to 1 s) for at most
+ * does not answer usefully (no connection, a timeout, 5xx, 401/403, a 404 that is not the registry's "schema not
+ * found" or a 200 that holds no schema, as a wrong base URL gives), retries with backoff (100 ms doubling to 1 s) for at most
  * {@link RegistrySettings#maxBlockMs()}, then {@link RegistryUnavailableException}. The wait uses the monotonic clock
  * and never reaches a model.
  */
@@ -123,19 +122,21 @@ public final class SchemaRegistryClient implements SchemaSource {
             try {
                 HttpResponse<String> response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
                 int status = response.statusCode();
-                if (status == 200) {
+                RegisteredSchema schema = status == 200 ? parse(id, response.body()) : null;
+                if (schema != null) {
                     if (attempts > 1) {
                         LOG.info("Schema registry at {} answered again after {} ms", base,
                                 (System.nanoTime() - start) / 1_000_000);
                     }
-                    return parse(id, response.body());
+                    return schema;
                 }
                 if (status == 404 && errorCode(response.body()) == 40403) {
                     throw new UnknownSchemaException(id, base);
                 }
-                last = "answered " + status + (status == 404 ? " without the registry's error code 40403 (is the "
-                        + "URL the registry's API, e.g. …/apis/ccompat/v7 for Apicurio?)" : "") + excerpt(
-                        response.body());
+                last = "answered " + status + (status == 404 || status == 200 ? (status == 200
+                        ? " with something that is not a registry's schema" : " without the registry's error code "
+                        + "40403") + " (is the URL the registry's API, e.g. …/apis/ccompat/v7 for Apicurio?)" : "")
+                        + excerpt(response.body());
             } catch (IOException e) {
                 last = e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage());
             } catch (InterruptedException e) {
@@ -164,13 +165,16 @@ public final class SchemaRegistryClient implements SchemaSource {
         }
     }
 
+    /** The schema in a registry's answer, or null when the answer is not a registry's (a wrong URL). */
     private static RegisteredSchema parse(int id, String body) {
         JsonNode answer;
         try {
             answer = JSON.readTree(body);
         } catch (IOException e) {
-            return new RegisteredSchema(id, "?", null, "the registry's answer for schema id " + id
-                    + " is not JSON");
+            return null;
+        }
+        if (answer == null || !answer.path("schema").isTextual()) {
+            return null;
         }
         String type = answer.path("schemaType").asText("AVRO");
         if (type.isEmpty()) {
@@ -188,9 +192,10 @@ public final class SchemaRegistryClient implements SchemaSource {
         }
         try {
             return new RegisteredSchema(id, type, new Schema.Parser().parse(answer.path("schema").asText()), null);
-        } catch (SchemaParseException e) {
+        } catch (RuntimeException e) {
+            // Avro 1.12 reports some invalid schemas (an unknown type name) with a NullPointerException.
             return new RegisteredSchema(id, type, null, "schema id " + id + " is not a valid Avro schema: "
-                    + e.getMessage());
+                    + String.valueOf(e.getMessage()).lines().findFirst().orElse(""));
         }
     }
 
