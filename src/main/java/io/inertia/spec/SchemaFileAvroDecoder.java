@@ -1,5 +1,6 @@
 package io.inertia.spec;
 
+import java.util.Arrays;
 import org.apache.avro.Schema;
 import org.apache.avro.SchemaNormalization;
 import org.apache.avro.generic.GenericDatumReader;
@@ -42,14 +43,6 @@ public final class SchemaFileAvroDecoder implements RecordDecoder {
     }
 
     private boolean startsWithHeader(byte[] bytes) {
-        if (bytes.length < header.length) {
-            return false;
-        }
-        for (int i = 0; i < header.length; i++) {
-            if (bytes[i] != header[i]) {
-                return false;
-            }
-        }
-        return true;
+        return bytes.length >= header.length && Arrays.equals(bytes, 0, header.length, header, 0, header.length);
     }
 }
