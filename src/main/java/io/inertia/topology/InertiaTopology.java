@@ -76,9 +76,7 @@ public final class InertiaTopology {
      * assigns its key is dead-lettered, since a model must live on exactly one partition (0: not checked).
      */
     public static Topology build(InertiaConfig config, LearningObserver observer, int inputPartitions) {
-        if (config.featureSpec() != null && !(config.featureSpec().modelKey() instanceof FeatureSpec.RecordKey)) {
-            throw new ConfigException(List.of(REKEYING_NOT_YET.formatted(config.featureSpecFile())));
-        }
+        requireLearnableLive(config);
         Topology topology = new Topology();
         topology.addSource(SOURCE, new ByteArrayDeserializer(), new ByteArrayDeserializer(), config.inputTopic());
         topology.addProcessor(LEARNER, learner(config, observer, inputPartitions), SOURCE);
@@ -93,6 +91,22 @@ public final class InertiaTopology {
         topology.addSink(DEAD_LETTER_SINK, config.deadLetterTopic(), new ByteArraySerializer(),
                 new ByteArraySerializer(), LEARNER);
         return topology;
+    }
+
+    /**
+     * Refuses, in one line each, what the live topology cannot learn from yet: a feature spec whose model key is a
+     * field or a constant (it needs re-keying), or Avro records through a spec without their schema.
+     *
+     * @throws ConfigException saying what and why
+     */
+    public static void requireLearnableLive(InertiaConfig config) {
+        if (config.featureSpec() != null && !(config.featureSpec().modelKey() instanceof FeatureSpec.RecordKey)) {
+            throw new ConfigException(List.of(REKEYING_NOT_YET.formatted(config.featureSpecFile())));
+        }
+        if (config.featureSpec() != null && !config.jsonInput() && !config.confluentAvroInput()
+                && config.readerSchema() == null) {
+            throw new ConfigException(List.of(AVRO_NEEDS_SCHEMA));
+        }
     }
 
     /**

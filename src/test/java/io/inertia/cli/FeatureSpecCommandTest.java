@@ -126,6 +126,18 @@ class FeatureSpecCommandTest {
     }
 
     @Test
+    void shouldRefuseToRunASpecThatNeedsReKeyingBeforeContactingTheCluster() throws Exception {
+        Path spec = Files.writeString(dir.resolve("keyed.yaml"), Files.readString(Path.of("examples/clicks.spec.yaml"))
+                .replace("transform: standardize", "transform: log1p"));
+        // Nothing listens on port 1: the refusal comes before any attempt to reach it.
+        assertEquals(2, run("run", "--bootstrap-servers", "127.0.0.1:1", "--feature-spec", spec.toString(),
+                "-p", "inertia.input.format=json"));
+        assertEquals(List.of("inertia run: " + spec + ": model-key from a field or a constant needs the records "
+                + "re-keyed through a repartition topic, which is not available yet: key the input records by model "
+                + "key and use model-key: record-key (a file replay takes either)"), lines(err));
+    }
+
+    @Test
     void shouldReplayTheExampleThroughASpecAndRefuseStandardizeForNow() throws Exception {
         assertEquals(2, run("replay", "--input", "examples/clicks.jsonl", "--feature-spec",
                 "examples/clicks.spec.yaml", "--output", dir.resolve("s.jsonl").toString()));
