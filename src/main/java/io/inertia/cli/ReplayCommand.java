@@ -91,6 +91,17 @@ final class ReplayCommand implements Callable<Integer> {
             if ((bootstrapServers != null && initial.topic == null) || from.bound() != null || to.bound() != null) {
                 throw usage("--bootstrap-servers, --from-* and --to-* go with --topic, not --input");
             }
+            if (learner.featureSpec != null || !learner.config(Map.of()).featureSpecFile().isEmpty()) {
+                if (label != null || key.keyColumn != null || dense) {
+                    throw usage("--label, --key-column and --dense do not go with a feature spec: the spec says "
+                            + "where each record's label and features are (--model-key gives the key of records "
+                            + "whose spec says model-key: record-key)");
+                }
+                InertiaConfig config = learner.config(RunCommand.kafkaOverrides(bootstrapServers));
+                summary = Replay.run(new Replay.Request(source.input, key.layout(null, false), epochs, output,
+                        config), new Replay.Extras(predictions, plot), initialModels(config));
+                return summarize(summary, startNanos);
+            }
             String labelColumn = label;
             if (dense && (EventFile.isAvro(source.input) || EventFile.isJsonLines(source.input))) {
                 throw usage("--dense goes with a CSV file: a JSON line gives its dense vector in its 'dense' field, "
@@ -126,6 +137,10 @@ final class ReplayCommand implements Callable<Integer> {
                     to.bound() == null ? TopicRange.Bound.unbounded() : to.bound(), output, config),
                     new Replay.Extras(predictions, plot), initialModels(config));
         }
+        return summarize(summary, startNanos);
+    }
+
+    private int summarize(Replay.Summary summary, long startNanos) {
         double seconds = (System.nanoTime() - startNanos) / 1e9;
         spec.commandLine().getOut().printf(java.util.Locale.ROOT,
                 "replayed %d events%s into %d model(s); wrote %d snapshots to %s%s; %.2f s, %.0f events/s%n",

@@ -132,7 +132,8 @@ final class LearnerProcessor implements Processor<byte[], byte[], byte[], byte[]
         String key = new String(record.key(), StandardCharsets.UTF_8);
         EventDecoder.Event event;
         try {
-            event = events.decode(topic, key, record.value());
+            event = metadata == null ? events.decode(topic, key, record.value())
+                    : events.decode(topic, metadata.partition(), metadata.offset(), key, record.value());
         } catch (SerializationException e) {
             reject(record, e.getMessage());
             return;
