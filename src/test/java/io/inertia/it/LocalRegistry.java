@@ -26,13 +26,13 @@ final class LocalRegistry implements AutoCloseable {
 
     private final Map<String, String> env;
     private final Path log;
-    private final String url;
+    private final int port;
     private boolean running;
 
-    private LocalRegistry(Map<String, String> env, Path log, String url) {
+    private LocalRegistry(Map<String, String> env, Path log, int port) {
         this.env = env;
         this.log = log;
-        this.url = url;
+        this.port = port;
     }
 
     /** The result of a script command. */
@@ -53,8 +53,7 @@ final class LocalRegistry implements AutoCloseable {
         Map<String, String> env = Map.of("REGISTRY_PORT", Integer.toString(port),
                 "REGISTRY_DATA_DIR", PROJECT.resolve("target/registry-it").toString(),
                 "REGISTRY_START_TIMEOUT", "180");
-        LocalRegistry registry = new LocalRegistry(env, work.resolve("registry-script.log"),
-                "http://127.0.0.1:" + port + "/apis/ccompat/v7");
+        LocalRegistry registry = new LocalRegistry(env, work.resolve("registry-script.log"), port);
         Result start = registry.script("start");
         if (start.code() != 0) {
             if (start.output().contains("needs Java") || start.output().contains("no java found")
@@ -68,9 +67,14 @@ final class LocalRegistry implements AutoCloseable {
         return registry;
     }
 
-    /** The URL to give {@code inertia.schema.registry.url}. */
-    String url() {
-        return url;
+    /** The registry's port on the loopback address. */
+    int port() {
+        return port;
+    }
+
+    /** The URL of its Confluent-compatible API at {@code port}: the registry's own, or a relay's in front of it. */
+    static String url(int port) {
+        return "http://127.0.0.1:" + port + "/apis/ccompat/v7";
     }
 
     /** Stops the registry (its schemas are gone: in-memory storage). */
@@ -82,20 +86,11 @@ final class LocalRegistry implements AutoCloseable {
         running = false;
     }
 
-    /** Starts the stopped registry again, empty. */
-    void restart() throws Exception {
-        Result start = script("start");
-        if (start.code() != 0) {
-            throw new AssertionError("registry-local.sh start failed: " + start.output());
-        }
-        running = true;
-    }
-
     /** Registers {@code schema} under {@code subject} and returns the id the registry gives it. */
     int register(String subject, Schema schema) throws Exception {
         String body = JSON.writeValueAsString(Map.of("schema", schema.toString()));
         HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-                URI.create(url + "/subjects/" + subject + "/versions"))
+                URI.create(url(port) + "/subjects/" + subject + "/versions"))
                 .header("Content-Type", "application/vnd.schemaregistry.v1+json")
                 .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
         if (response.statusCode() != 200) {
