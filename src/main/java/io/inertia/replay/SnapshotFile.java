@@ -3,12 +3,12 @@ package io.inertia.replay;
 import io.inertia.avro.ModelSnapshot;
 import io.inertia.avro.ModelSnapshotPart;
 import io.inertia.io.InputFileException;
-import io.inertia.io.SnapshotJson;
-import io.inertia.topology.SnapshotAssembler;
+import io.inertia.io.SnapshotLines;
 import io.inertia.topology.SnapshotLayout;
-import java.io.BufferedWriter;
+import java.io.BufferedOutputStream;
 import java.io.Closeable;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -22,18 +22,21 @@ import org.apache.avro.generic.GenericDatumWriter;
 import org.apache.avro.specific.SpecificDatumReader;
 
 /**
- * The snapshots a replay writes, in one of two forms chosen by the file's name.
+ * The snapshots a replay writes, in one of two forms chosen by the file's name; either way a snapshot costs what it
+ * costs on the snapshot topic, the weights updated since the model's snapshot before (every weight at the start of a
+ * generation), never the whole model each time.
  *
  * <ul>
  *   <li><b>Avro</b> ({@code .avro}): the records of the snapshot topic as the learner publishes them, in order, in an
  *       object container file of the union {@link #SCHEMA} ({@code [ModelSnapshot, ModelSnapshotPart]}), uncompressed:
  *       each record is its union branch followed by exactly the Avro body the live learner publishes. A model
- *       published in parts is written in parts, so a snapshot costs what it costs live (the weights updated since the
- *       one before), and a replay can start from the file exactly (see {@link InitialModels}). Tombstones are left
- *       out: a header names the parts that make it up, and its generation makes older parts obsolete.</li>
- *   <li><b>JSON Lines</b> (any other name): one whole snapshot per line ({@link SnapshotJson}), reassembled from its
- *       parts, every weight current; for people and scripts. For a model published in parts a line costs the whole
- *       model.</li>
+ *       published in parts is written in parts, and a replay can start from the file exactly (see
+ *       {@link InitialModels}). Tombstones are left out: a header names the parts that make it up, and its generation
+ *       makes older parts obsolete.</li>
+ *   <li><b>JSON Lines</b> (any other name): one line per snapshot ({@link SnapshotLines}): a snapshot published whole
+ *       as a whole line, a snapshot in parts as a line with the named weights of its parts, each as of its last update
+ *       with the version it is current to. The first line of a model holds all its weights, also when the replay
+ *       started from saved models in the middle of a generation.</li>
  * </ul>
  */
 abstract class SnapshotFile implements Closeable {
@@ -64,17 +67,24 @@ abstract class SnapshotFile implements Closeable {
     }
 
     /** A snapshot file at {@code path} in the form {@code target}'s name chooses. */
-    static SnapshotFile open(Path path, Path target, String topic) throws IOException {
-        return RecordFile.isAvro(target) ? new AvroFile(path, topic) : new JsonLinesFile(path, topic);
+    static SnapshotFile open(Path path, Path target, String topic, InitialModels initial) throws IOException {
+        return RecordFile.isAvro(target) ? new AvroFile(path, topic) : new JsonLinesFile(path, topic, initial);
     }
 
     /**
-     * Hands every record of the Avro snapshot file {@code file} to {@code records}, in order: a {@link ModelSnapshot}
-     * (a header, or a whole snapshot) or a {@link ModelSnapshotPart}.
+     * Hands every record of the snapshot file {@code file}, an output of {@code inertia replay}, to {@code records}, in
+     * order: a {@link ModelSnapshot} (a header, or a whole snapshot) or a {@link ModelSnapshotPart}. A JSON Lines file
+     * gives the records its lines stand for (see {@link SnapshotLines#read}).
      *
+     * @param learnerState whether every snapshot must hold the learner's whole state (JSON lines of an older release
+     *     do not)
      * @throws InputFileException when the file is not a snapshot file of {@code inertia replay}
      */
-    static void read(Path file, Consumer<Object> records) {
+    static void read(Path file, boolean learnerState, Consumer<Object> records) {
+        if (!RecordFile.isAvro(file)) {
+            SnapshotLines.read(file, learnerState, records::accept);
+            return;
+        }
         try (DataFileReader<Object> reader = new DataFileReader<>(file.toFile(), new SpecificDatumReader<>(SCHEMA))) {
             Schema written = reader.getSchema();
             if (written.getType() != Schema.Type.UNION || written.getTypes().size() != 2
@@ -135,32 +145,46 @@ abstract class SnapshotFile implements Closeable {
         }
     }
 
-    /** Whole snapshots as JSON lines. */
+    /** Snapshots as JSON lines, each the weights its records carry. */
     private static final class JsonLinesFile extends SnapshotFile {
-        private final BufferedWriter writer;
+        private final OutputStream file;
         private final String topic;
-        private final SnapshotAssembler assembler = new SnapshotAssembler();
+        private final SnapshotLines lines;
+        private boolean closed;
+        private final io.inertia.serde.SingleObjectAvroSerde<ModelSnapshot> headers =
+                io.inertia.serde.InertiaSerdes.modelSnapshot();
+        private final io.inertia.serde.SnapshotPartDecoder parts = new io.inertia.serde.SnapshotPartDecoder();
 
-        JsonLinesFile(Path path, String topic) throws IOException {
+        JsonLinesFile(Path path, String topic, InitialModels initial) throws IOException {
             this.topic = topic;
-            writer = Files.newBufferedWriter(path, StandardCharsets.UTF_8);
+            file = new BufferedOutputStream(Files.newOutputStream(path), 1 << 16);
+            // A model started from a snapshot in parts may continue its generation: its first line takes the
+            // generation's earlier parts from there.
+            lines = new SnapshotLines(file, initial::parts);
         }
 
         @Override
         ModelSnapshot accept(byte[] key, byte[] value) throws IOException {
-            var whole = assembler.accept(topic, key, value);
-            if (whole.isEmpty()) {
+            if (value == null) {
                 return null;
             }
-            writer.write(SnapshotJson.toLine(whole.get()));
-            writer.newLine();
+            if (SnapshotLayout.isPartKey(new String(key, StandardCharsets.UTF_8))) {
+                lines.part(parts.decode(topic, value));
+                return null;
+            }
+            ModelSnapshot header = headers.deserialize(topic, value);
+            lines.header(header);
             counted();
-            return whole.get();
+            return header;
         }
 
         @Override
         public void close() throws IOException {
-            writer.close();
+            if (!closed) {
+                closed = true;
+                lines.flush();
+                file.close();
+            }
         }
     }
 }
