@@ -24,8 +24,9 @@ import picocli.CommandLine.Model.CommandSpec;
 @Command(name = "snapshots", mixinStandardHelpOptions = true,
         description = "Print model snapshots as JSON lines (the form of replay's JSON Lines output), reading with "
                 + "isolation.level=read_committed. Without --follow: the latest snapshot of each model, every weight, "
-                + "then exit. With --follow: every snapshot as it arrives, from the beginning, until Ctrl-C; a model "
-                + "in parts prints all its weights on its first line, then at each snapshot those updated since.")
+                + "then exit. With --follow: every snapshot as it arrives, from the beginning, until Ctrl-C or until "
+                + "the output is closed; a model in parts prints all its weights on its first line, then at each "
+                + "snapshot those updated since.")
 final class SnapshotsCommand implements Callable<Integer> {
 
     @Spec
@@ -34,7 +35,8 @@ final class SnapshotsCommand implements Callable<Integer> {
     @Mixin
     ClientOptions client;
 
-    @Option(names = "--follow", description = "Keep printing new snapshots until interrupted.")
+    @Option(names = "--follow", description = "Keep printing new snapshots until interrupted (or the output is "
+            + "closed).")
     boolean follow;
 
     @Option(names = "--model-key", paramLabel = "KEY", description = "Only this model (default: every model).")
@@ -73,9 +75,17 @@ final class SnapshotsCommand implements Callable<Integer> {
                         lines.flush();
                         out.flush();
                     }
-                }, stop::get);
+                }, () -> stop.get() || out.checkError());
             } finally {
                 done.countDown();
+            }
+            if (!stop.get()) {
+                // Ended because the output was closed (e.g. piped into head), not by Ctrl-C: the hook is not needed.
+                try {
+                    Runtime.getRuntime().removeShutdownHook(hook);
+                } catch (IllegalStateException shuttingDown) {
+                    // The JVM is stopping anyway; the hook finds the loop done.
+                }
             }
             return 0;
         } catch (KafkaSetup.ClusterUnavailableException e) {
