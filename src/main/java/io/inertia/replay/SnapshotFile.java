@@ -31,7 +31,8 @@ import org.apache.avro.specific.SpecificDatumReader;
  *       object container file of the union {@link #SCHEMA} ({@code [ModelSnapshot, ModelSnapshotPart]}), uncompressed:
  *       each record is its union branch followed by exactly the Avro body the live learner publishes. A model
  *       published in parts is written in parts, and a replay can start from the file exactly (see
- *       {@link InitialModels}). Tombstones are left out: a header names the parts that make it up, and its generation
+ *       {@link InitialModels}). A model whose first snapshot in the file continues a generation begun before the
+ *       replay (one started from saved models) first gets that generation's earlier parts, as they were published. Tombstones are left out: a header names the parts that make it up, and its generation
  *       makes older parts obsolete.</li>
  *   <li><b>JSON Lines</b> (any other name): one line per snapshot ({@link SnapshotLines}): a snapshot published whole
  *       as a whole line, a snapshot in parts as a line with the named weights of its parts, each as of its last update
@@ -68,7 +69,8 @@ abstract class SnapshotFile implements Closeable {
 
     /** A snapshot file at {@code path} in the form {@code target}'s name chooses. */
     static SnapshotFile open(Path path, Path target, String topic, InitialModels initial) throws IOException {
-        return RecordFile.isAvro(target) ? new AvroFile(path, topic) : new JsonLinesFile(path, topic, initial);
+        return RecordFile.isAvro(target) ? new AvroFile(path, topic, initial)
+                : new JsonLinesFile(path, topic, initial);
     }
 
     /**
@@ -103,16 +105,26 @@ abstract class SnapshotFile implements Closeable {
         }
     }
 
-    /** The records as published, branch and body. */
+    /**
+     * The records as published, branch and body. A model whose first snapshot in the file continues a generation begun
+     * before the replay (started from saved models) gets that generation's earlier parts from its initial snapshot
+     * first, so that the file holds every snapshot it names.
+     */
     private static final class AvroFile extends SnapshotFile {
         private final DataFileWriter<Object> writer;
         private final String topic;
+        private final InitialModels initial;
         private final io.inertia.serde.SingleObjectAvroSerde<ModelSnapshot> headers =
                 io.inertia.serde.InertiaSerdes.modelSnapshot();
+        private final io.inertia.serde.SingleObjectAvroSerde<ModelSnapshotPart> parts =
+                io.inertia.serde.InertiaSerdes.modelSnapshotPart();
+        /** The models that have a record in the file. */
+        private final java.util.Set<String> started = new java.util.HashSet<>();
         private byte[] buffer = new byte[1 << 16];
 
-        AvroFile(Path path, String topic) throws IOException {
+        AvroFile(Path path, String topic, InitialModels initial) throws IOException {
             this.topic = topic;
+            this.initial = initial;
             writer = new DataFileWriter<>(new GenericDatumWriter<>(SCHEMA));
             // A sync marker of the schema's own, not a random one: two replays of the same input write the same file.
             writer.create(SCHEMA, Files.newOutputStream(path), RecordFile.syncMarker(SCHEMA));
@@ -123,7 +135,39 @@ abstract class SnapshotFile implements Closeable {
             if (value == null) {
                 return null;
             }
-            boolean part = SnapshotLayout.isPartKey(new String(key, StandardCharsets.UTF_8));
+            String recordKey = new String(key, StandardCharsets.UTF_8);
+            String modelKey = SnapshotLayout.modelKeyOf(recordKey);
+            if (SnapshotLayout.isPartKey(recordKey)) {
+                if (started.add(modelKey)) {
+                    // Key: model key, NUL, generation, NUL, index.
+                    String[] at = recordKey.substring(modelKey.length() + 1).split(String.valueOf(
+                            SnapshotLayout.SEPARATOR));
+                    int index = Integer.parseInt(at[1]);
+                    if (index > 0) {
+                        writeEarlier(modelKey, Long.parseLong(at[0]), index);
+                    }
+                }
+                append(true, value);
+                return null;
+            }
+            ModelSnapshot header = headers.deserialize(topic, value);
+            if (started.add(modelKey) && header.getParts() != null && header.getParts().getParts() > 0) {
+                writeEarlier(modelKey, header.getParts().getGeneration(), header.getParts().getParts());
+            }
+            append(false, value);
+            counted();
+            return header;
+        }
+
+        /** Parts 0..count−1 of {@code generation} of {@code modelKey}, from its initial snapshot. */
+        private void writeEarlier(String modelKey, long generation, int count) throws IOException {
+            for (ModelSnapshotPart part : initial.parts(modelKey, generation, count)) {
+                append(true, parts.serialize(topic, part));
+            }
+        }
+
+        /** Appends the record of single-object bytes {@code value}: its union branch, then its Avro body. */
+        private void append(boolean part, byte[] value) throws IOException {
             int length = 1 + value.length - FRAMING;
             if (buffer.length < length) {
                 buffer = new byte[Math.max(length, buffer.length * 2)];
@@ -132,11 +176,6 @@ abstract class SnapshotFile implements Closeable {
             buffer[0] = (byte) (part ? 2 : 0);
             System.arraycopy(value, FRAMING, buffer, 1, value.length - FRAMING);
             writer.appendEncoded(ByteBuffer.wrap(buffer, 0, length));
-            if (part) {
-                return null;
-            }
-            counted();
-            return headers.deserialize(topic, value);
         }
 
         @Override
@@ -153,7 +192,7 @@ abstract class SnapshotFile implements Closeable {
         private boolean closed;
         private final io.inertia.serde.SingleObjectAvroSerde<ModelSnapshot> headers =
                 io.inertia.serde.InertiaSerdes.modelSnapshot();
-        private final io.inertia.serde.SnapshotPartDecoder parts = new io.inertia.serde.SnapshotPartDecoder();
+        private final io.inertia.serde.SnapshotPartDecoder decoder = new io.inertia.serde.SnapshotPartDecoder();
 
         JsonLinesFile(Path path, String topic, InitialModels initial) throws IOException {
             this.topic = topic;
@@ -169,7 +208,7 @@ abstract class SnapshotFile implements Closeable {
                 return null;
             }
             if (SnapshotLayout.isPartKey(new String(key, StandardCharsets.UTF_8))) {
-                lines.part(parts.decode(topic, value));
+                lines.part(decoder.decode(topic, value));
                 return null;
             }
             ModelSnapshot header = headers.deserialize(topic, value);

@@ -81,7 +81,14 @@ class WarmStartTest {
         assertEquals(HALF, summary.skipped(), "events already in the initial snapshot");
 
         List<Object> expected = records(uninterrupted);
-        List<Object> afterStart = expected.subList(indexOfHeader(expected, HALF) + 1, expected.size());
+        List<Object> afterStart = new ArrayList<>(expected.subList(indexOfHeader(expected, HALF) + 1,
+                expected.size()));
+        ModelSnapshot next = (ModelSnapshot) afterStart.stream().filter(ModelSnapshot.class::isInstance).findFirst()
+                .orElseThrow();
+        if (inParts && next.getParts().getGeneration() == start.header().getParts().getGeneration()) {
+            // The next snapshot continues the initial one's generation: the file first holds its earlier parts.
+            afterStart.addAll(0, start.parts());
+        }
         List<Object> actual = records(warm);
         assertEquals(afterStart.size(), actual.size(), "records after version " + HALF);
         assertEquals(afterStart, actual);
@@ -106,8 +113,10 @@ class WarmStartTest {
                 written.get(written.size() - 1));
     }
 
-    @Test
-    void shouldWriteAWarmStartedModelInPartsAsJsonLinesThatHoldItsWholeStateWithoutTheInitialFile() throws Exception {
+    @ParameterizedTest(name = "as {0}")
+    @ValueSource(strings = {"avro", "jsonl"})
+    void shouldWriteAWarmStartedModelInPartsThatHoldsItsWholeStateWithoutTheInitialFile(String form)
+            throws Exception {
         InertiaConfig config = config(Map.of("inertia.hash-bits", "14"));
         List<String> lines = events(3000);
         Path whole = write(dir.resolve("whole/events.jsonl"), lines);
@@ -117,15 +126,24 @@ class WarmStartTest {
         replay(write(dir.resolve("first/events.jsonl"), lines.subList(0, HALF + 10)), saved, config,
                 InitialModels.none());
 
-        // Version 130 continues the generation of the saved snapshot at 130 (its parts are in saved.avro only).
-        Path warm = dir.resolve("warm.jsonl");
-        replay(whole, warm, config, InitialModels.fromFile(saved));
+        // Version 160 continues the generation of the saved snapshot at 130 (its parts are in saved.avro only).
+        Path warm = dir.resolve("warm." + form);
+        InitialModels initial = InitialModels.fromFile(saved);
+        replay(whole, warm, config, initial);
 
-        JsonNode first = JSON.readTree(Files.readAllLines(warm).get(0));
-        assertEquals(160, first.get("version").asLong());
-        assertTrue(first.get("parts").get("base").asBoolean(), "the first line of the model holds every weight");
-        assertTrue(first.get("parts").get("parts").asInt() > first.get("parts").get("baseParts").asInt(),
-                "in the middle of its generation: " + first.get("parts"));
+        long generation = initial.snapshots().iterator().next().header().getParts().getGeneration();
+        if (form.equals("jsonl")) {
+            JsonNode first = JSON.readTree(Files.readAllLines(warm).get(0));
+            assertEquals(160, first.get("version").asLong());
+            assertEquals(generation, first.get("parts").get("generation").asLong());
+            assertTrue(first.get("parts").get("base").asBoolean(), "the first line of the model holds every weight");
+            assertTrue(first.get("parts").get("parts").asInt() > first.get("parts").get("baseParts").asInt(),
+                    "in the middle of its generation: " + first.get("parts"));
+        } else {
+            ModelSnapshotPart first = (ModelSnapshotPart) records(warm).get(0);
+            assertEquals(generation, first.getGeneration());
+            assertEquals(0, first.getIndex(), "the generation's parts from its first");
+        }
         // Read on its own, the file ends with the uninterrupted replay's final model: no weight differs.
         Comparison comparison = Comparison.of(List.of(uninterrupted, warm));
         assertEquals(0.0, comparison.rows().get(1).largestWeightDifference());
