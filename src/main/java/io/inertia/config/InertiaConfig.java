@@ -41,6 +41,10 @@ public final class InertiaConfig {
                 "Topic that receives every event that cannot be learned from, with the reason in headers."),
         PREDICTION_TOPIC("inertia.topic.predictions", "predictions",
                 "Topic of the Prediction records: each event scored before the model learns from it."),
+        SNAPSHOT_HISTORY_MS("inertia.topic.snapshot-history-ms", "86400000",
+                "How long every snapshot version stays readable on the snapshot topic that `run` creates (ms since "
+                        + "it was published; the topic's min.compaction.lag.ms); after that, compaction may keep only "
+                        + "each model's latest snapshot. 0: compaction as soon as the broker rolls a segment."),
         TOPIC_PARTITIONS("inertia.topic.partitions", "1",
                 "Partitions of the topics `run` creates when they are missing."),
         TOPIC_REPLICATION_FACTOR("inertia.topic.replication-factor", "1",
@@ -175,6 +179,7 @@ public final class InertiaConfig {
     private final long rocksDbMemoryBytes;
     private final String inputFormat;
     private final boolean staticMembership;
+    private final long snapshotHistoryMs;
     private final String outputFormat;
     private final int httpPort;
     private final String httpHost;
@@ -221,6 +226,7 @@ public final class InertiaConfig {
         inputFormat = p.choice(Key.INPUT_FORMAT, List.of("avro", "json"));
         outputFormat = p.choice(Key.OUTPUT_FORMAT, List.of("avro", "json"));
         staticMembership = Boolean.parseBoolean(p.choice(Key.STATIC_MEMBERSHIP, List.of("true", "false")));
+        snapshotHistoryMs = p.integer(Key.SNAPSHOT_HISTORY_MS, 0, Long.MAX_VALUE);
         httpPort = (int) p.integer(Key.HTTP_PORT, 0, 65_535);
         httpHost = p.raw(Key.HTTP_HOST);
         httpToken = p.raw(Key.HTTP_TOKEN);
@@ -320,6 +326,7 @@ public final class InertiaConfig {
         all.put(Key.ROCKSDB_MEMORY_BYTES.key(), Long.toString(rocksDbMemoryBytes));
         all.put(Key.INPUT_FORMAT.key(), inputFormat);
         all.put(Key.STATIC_MEMBERSHIP.key(), Boolean.toString(staticMembership));
+        all.put(Key.SNAPSHOT_HISTORY_MS.key(), Long.toString(snapshotHistoryMs));
         all.put(Key.OUTPUT_FORMAT.key(), outputFormat);
         all.put(Key.HTTP_PORT.key(), Integer.toString(httpPort));
         all.put(Key.HTTP_HOST.key(), httpHost);
@@ -503,6 +510,11 @@ public final class InertiaConfig {
     /** Whether `run` joins as a static group member ({@code inertia.static-membership}). */
     public boolean staticMembership() {
         return staticMembership;
+    }
+
+    /** How long every snapshot version stays readable on a snapshot topic Inertia creates (ms). */
+    public long snapshotHistoryMs() {
+        return snapshotHistoryMs;
     }
 
     /** Whether the input topic carries JSON events rather than Avro ({@code inertia.input.format=json}). */

@@ -6,6 +6,7 @@ import io.inertia.serving.LearnerMetrics;
 import io.inertia.serving.LossHistory;
 import io.inertia.topology.InertiaTopology;
 import io.inertia.topology.LearningObserver;
+import io.inertia.topology.TransactionAborts;
 import java.time.Duration;
 import java.util.Properties;
 import java.util.concurrent.CountDownLatch;
@@ -159,7 +160,10 @@ public final class LearnerApplication implements AutoCloseable {
                 : LearningObserver.both(progress, LearningObserver.both(metrics, history));
         Properties properties = streamsProperties(config);
         staticMembership(config, properties);
-        streams = new KafkaStreams(InertiaTopology.build(config, observer, inputPartitions), properties);
+        // The producers report their aborts to the tasks, which must not outlive an abort of their own outputs.
+        TransactionAborts aborts = new TransactionAborts();
+        streams = new KafkaStreams(InertiaTopology.build(config, observer, inputPartitions, aborts), properties,
+                new AbortCountingClientSupplier(aborts));
         if (metrics != null) {
             metrics.bind(streams);
             // Serving before Kafka Streams starts: /health answers at once, /ready says 503 until RUNNING.

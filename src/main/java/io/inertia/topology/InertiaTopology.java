@@ -52,13 +52,22 @@ public final class InertiaTopology {
      * assigns its key is dead-lettered, since a model must live on exactly one partition (0: not checked).
      */
     public static Topology build(InertiaConfig config, LearningObserver observer, int inputPartitions) {
+        return build(config, observer, inputPartitions, TransactionAborts.NONE);
+    }
+
+    /**
+     * The topology as {@link #build(InertiaConfig, LearningObserver, int)} builds it, its tasks watching the stream
+     * thread's transaction through {@code aborts} (see {@link TransactionAborts}): what {@code inertia run} runs.
+     */
+    public static Topology build(InertiaConfig config, LearningObserver observer, int inputPartitions,
+            TransactionAborts aborts) {
         Topology topology = new Topology();
         topology.addSource(SOURCE, new ByteArrayDeserializer(), new ByteArrayDeserializer(), config.inputTopic());
         topology.addProcessor(LEARNER, learner(config, observer, inputPartitions), SOURCE);
         topology.addStateStore(ModelStore.headerStore(), LEARNER);
         topology.addStateStore(ModelStore.partStore(), LEARNER);
         topology.addStateStore(ModelStore.coordinateStore(), LEARNER);
-        topology.addStateStore(workingModelStore(config), LEARNER);
+        topology.addStateStore(workingModelStore(config, aborts), LEARNER);
         topology.addSink(SNAPSHOT_SINK, config.snapshotTopic(), new ByteArraySerializer(), new ByteArraySerializer(),
                 SnapshotLayout.partitioner(), LEARNER);
         topology.addSink(PREDICTION_SINK, config.predictionTopic(), new ByteArraySerializer(),
@@ -85,6 +94,10 @@ public final class InertiaTopology {
      * i.e. of one Kafka Streams instance.
      */
     public static StoreBuilder<WorkingModelStore> workingModelStore(InertiaConfig config) {
-        return WorkingModelStore.builder(new WorkingModelStore.MemoryBudget(config.modelCacheMaxBytes()));
+        return workingModelStore(config, TransactionAborts.NONE);
+    }
+
+    private static StoreBuilder<WorkingModelStore> workingModelStore(InertiaConfig config, TransactionAborts aborts) {
+        return WorkingModelStore.builder(new WorkingModelStore.MemoryBudget(config.modelCacheMaxBytes()), aborts);
     }
 }

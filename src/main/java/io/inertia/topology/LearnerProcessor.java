@@ -106,6 +106,8 @@ final class LearnerProcessor implements Processor<byte[], byte[], byte[], byte[]
     public void process(Record<byte[], byte[]> record) {
         // Timing for the update-latency metric only: the clock never reaches a model.
         long startNanos = System.nanoTime();
+        // Every record writes into the open transaction (a prediction or a dead letter at least).
+        models.beforeWrite();
         RecordMetadata metadata = context.recordMetadata().orElse(null);
         String topic = metadata == null ? "?" : metadata.topic();
         if (record.key() == null || record.key().length == 0) {
@@ -223,6 +225,7 @@ final class LearnerProcessor implements Processor<byte[], byte[], byte[], byte[]
         if (working == null) {
             return false;
         }
+        models.beforeWrite();
         SnapshotEmitter.Prepared snapshot = snapshots.prepare(working, new int[0]);
         if (snapshot.divergence != null) {
             LOG.warn("Model '{}' not published at version {}: {}", modelKey, working.model.version(),

@@ -7,6 +7,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
+import org.apache.kafka.streams.errors.TaskMigratedException;
 import org.apache.kafka.streams.processor.StateStore;
 import org.apache.kafka.streams.processor.StateStoreContext;
 import org.apache.kafka.streams.state.StoreBuilder;
@@ -29,6 +30,11 @@ import org.apache.kafka.streams.state.internals.CachedStateStore;
  *       and {@linkplain #init initialises} this store again, which starts empty: the working copies belong to one
  *       incarnation of the task and are rebuilt from the restored stores. {@link #clearCache()} (a standby becoming
  *       active, or back) and {@link #close()} drop them too.</li>
+ *   <li>Kafka Streams can also abort the stream thread's transaction without closing this task, when it closes
+ *       another task of the thread dirty during a rebalance (see {@link TransactionAborts}). The working models would
+ *       then hold updates whose outputs were thrown away; {@link #beforeWrite()} and {@link #flushCache()} notice the
+ *       abort and throw {@link TaskMigratedException}, on which Kafka Streams closes every task of the thread dirty
+ *       and rebuilds it from its last commit.</li>
  * </ul>
  *
  * {@link CachedStateStore} is internal Kafka Streams API; Inertia pins Kafka 4.3.1, and {@code WorkingModelStoreTest}
@@ -45,7 +51,13 @@ public final class WorkingModelStore implements StateStore, CachedStateStore<Obj
     /** Name of this store; it has no changelog of its own. */
     public static final String NAME = "inertia-working-models";
 
+    /** Marks that no write happened since the last flush. */
+    private static final long NOT_WRITTEN = -1;
+
     private final MemoryBudget budget;
+    private final TransactionAborts aborts;
+    /** The thread producer's abort count at this task's first write since its last flush, or NOT_WRITTEN. */
+    private long abortsAtFirstWrite = NOT_WRITTEN;
     /** In access order, least recently used first. */
     private final LinkedHashMap<String, WorkingModel> models = new LinkedHashMap<>(16, 0.75f, true);
     /** Models changed since the last flush, in the order they changed. */
@@ -54,13 +66,45 @@ public final class WorkingModelStore implements StateStore, CachedStateStore<Obj
     private boolean open;
     private boolean warnedOverBudget;
 
-    WorkingModelStore(MemoryBudget budget) {
+    WorkingModelStore(MemoryBudget budget, TransactionAborts aborts) {
         this.budget = budget;
+        this.aborts = aborts;
     }
 
     /** The builder of this store, its models sharing {@code budget} with those of every other task. */
     public static StoreBuilder<WorkingModelStore> builder(MemoryBudget budget) {
-        return new Builder(budget);
+        return builder(budget, TransactionAborts.NONE);
+    }
+
+    /**
+     * The builder of this store, its models sharing {@code budget} with those of every other task, watching the
+     * stream thread's transaction through {@code aborts}.
+     */
+    public static StoreBuilder<WorkingModelStore> builder(MemoryBudget budget, TransactionAborts aborts) {
+        return new Builder(budget, aborts);
+    }
+
+    /**
+     * Called before the task writes anything into the open transaction (a prediction, a snapshot, a dead letter, an
+     * evicted model): remembers the producer's abort count at the first write since the last flush.
+     *
+     * @throws TaskMigratedException when the transaction this task wrote into since its last commit was aborted
+     */
+    void beforeWrite() {
+        if (abortsAtFirstWrite == NOT_WRITTEN) {
+            abortsAtFirstWrite = aborts.onThisThread();
+        } else {
+            requireTransactionIntact();
+        }
+    }
+
+    private void requireTransactionIntact() {
+        if (abortsAtFirstWrite != NOT_WRITTEN && aborts.onThisThread() != abortsAtFirstWrite) {
+            throw new TaskMigratedException("the transaction that this task wrote into since its last commit was "
+                    + "aborted while the task went on (Kafka Streams closed another task of this stream thread "
+                    + "dirty); its outputs since then are gone but its models and input positions moved on, so every "
+                    + "task of the thread is rebuilt from its last commit");
+        }
     }
 
     /** Connects the durable stores; called by the learner processor's {@code init}, after every store's. */
@@ -162,6 +206,8 @@ public final class WorkingModelStore implements StateStore, CachedStateStore<Obj
     /** Writes every changed model to the {@link ModelStore}: runs inside the commit, before the offsets. */
     @Override
     public void flushCache() {
+        // A commit must not make permanent what an aborted transaction took away from this task's outputs.
+        requireTransactionIntact();
         for (WorkingModel working : dirty) {
             working.queued = false;
             if (working.dirty()) {
@@ -169,6 +215,8 @@ public final class WorkingModelStore implements StateStore, CachedStateStore<Obj
             }
         }
         dirty.clear();
+        // What follows is committed with these writes, or the task is closed dirty: either way a new start.
+        abortsAtFirstWrite = NOT_WRITTEN;
     }
 
     /** Drops every working model; they are reloaded from the store when next needed. */
@@ -208,6 +256,7 @@ public final class WorkingModelStore implements StateStore, CachedStateStore<Obj
         }
         models.clear();
         dirty.clear();
+        abortsAtFirstWrite = NOT_WRITTEN;
     }
 
     @Override
@@ -246,9 +295,11 @@ public final class WorkingModelStore implements StateStore, CachedStateStore<Obj
 
     private static final class Builder implements StoreBuilder<WorkingModelStore> {
         private final MemoryBudget budget;
+        private final TransactionAborts aborts;
 
-        Builder(MemoryBudget budget) {
+        Builder(MemoryBudget budget, TransactionAborts aborts) {
             this.budget = budget;
+            this.aborts = aborts;
         }
 
         @Override
@@ -273,7 +324,7 @@ public final class WorkingModelStore implements StateStore, CachedStateStore<Obj
 
         @Override
         public WorkingModelStore build() {
-            return new WorkingModelStore(budget);
+            return new WorkingModelStore(budget, aborts);
         }
 
         @Override
