@@ -184,15 +184,36 @@ abstract class SnapshotFile implements Closeable {
         }
     }
 
-    /** Snapshots as JSON lines, each the weights its records carry. */
+    /**
+     * Snapshots as JSON lines, each the weights its records carry, written on a thread of their own: decoding a
+     * part and printing its weights cost about what learning them did, and a replay has a second core. The learner's
+     * thread decodes only the headers (the replay needs each one's model and version at once) and hands every record
+     * on in order, so the file is the same as if one thread wrote it. At most {@value #BACKLOG_BYTES} bytes of records
+     * wait, so memory stays bounded; a failure of the writer is thrown by the next record taken, or by
+     * {@link #close}.
+     */
     private static final class JsonLinesFile extends SnapshotFile {
+        /** Bytes of records that may wait for the writer thread. */
+        static final int BACKLOG_BYTES = 32 << 20;
+
+        /** A part's bytes, or a header decoded; the room it takes in the backlog. */
+        private record Item(byte[] part, ModelSnapshot header, int size) {
+        }
+
+        private static final Item END = new Item(null, null, 0);
+
         private final OutputStream file;
         private final String topic;
         private final SnapshotLines lines;
-        private boolean closed;
         private final io.inertia.serde.SingleObjectAvroSerde<ModelSnapshot> headers =
                 io.inertia.serde.InertiaSerdes.modelSnapshot();
         private final io.inertia.serde.SnapshotPartDecoder decoder = new io.inertia.serde.SnapshotPartDecoder();
+        private final java.util.concurrent.BlockingQueue<Item> queue =
+                new java.util.concurrent.LinkedBlockingQueue<>();
+        private final java.util.concurrent.Semaphore room = new java.util.concurrent.Semaphore(BACKLOG_BYTES);
+        private final Thread writer;
+        private volatile Throwable failure;
+        private boolean closed;
 
         JsonLinesFile(Path path, String topic, InitialModels initial) throws IOException {
             this.topic = topic;
@@ -200,6 +221,9 @@ abstract class SnapshotFile implements Closeable {
             // A model started from a snapshot in parts may continue its generation: its first line takes the
             // generation's earlier parts from there.
             lines = new SnapshotLines(file, initial::parts);
+            writer = new Thread(this::write, "inertia-replay-writer");
+            writer.setDaemon(true);
+            writer.start();
         }
 
         @Override
@@ -207,21 +231,85 @@ abstract class SnapshotFile implements Closeable {
             if (value == null) {
                 return null;
             }
-            if (SnapshotLayout.isPartKey(new String(key, StandardCharsets.UTF_8))) {
-                lines.part(decoder.decode(topic, value));
+            rethrow();
+            boolean part = SnapshotLayout.isPartKey(new String(key, StandardCharsets.UTF_8));
+            ModelSnapshot header = part ? null : headers.deserialize(topic, value);
+            int size = Math.min(value.length, BACKLOG_BYTES);
+            try {
+                room.acquire(size);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new java.io.InterruptedIOException("interrupted while writing " + topic + " records");
+            }
+            queue.add(new Item(part ? value : null, header, size));
+            if (header == null) {
                 return null;
             }
-            ModelSnapshot header = headers.deserialize(topic, value);
-            lines.header(header);
             counted();
             return header;
         }
 
+        /** The writer thread: every record in order, until {@link #END}; after a failure, only frees the room. */
+        private void write() {
+            try {
+                for (Item item = queue.take(); item != END; item = queue.take()) {
+                    if (failure == null) {
+                        try {
+                            if (item.header() == null) {
+                                lines.part(decoder.decode(topic, item.part()));
+                            } else {
+                                lines.header(item.header());
+                            }
+                        } catch (RuntimeException | Error e) {
+                            failure = e;
+                        }
+                    }
+                    room.release(item.size());
+                }
+                if (failure == null) {
+                    lines.flush();
+                }
+            } catch (InterruptedException e) {
+                failure = e;
+            } catch (RuntimeException | Error e) {
+                failure = e;
+            }
+        }
+
+        /** Throws what ended the writer thread's work, if anything did. */
+        private void rethrow() throws IOException {
+            Throwable failed = failure;
+            if (failed instanceof java.io.UncheckedIOException io) {
+                throw io.getCause();
+            }
+            if (failed instanceof RuntimeException runtime) {
+                throw runtime;
+            }
+            if (failed instanceof Error error) {
+                throw error;
+            }
+            if (failed != null) {
+                throw new IOException("the JSON Lines writer stopped: " + failed, failed);
+            }
+        }
+
         @Override
         public void close() throws IOException {
-            if (!closed) {
-                closed = true;
-                lines.flush();
+            if (closed) {
+                return;
+            }
+            closed = true;
+            queue.add(END);
+            try {
+                writer.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                file.close();
+                throw new java.io.InterruptedIOException("interrupted while finishing the JSON lines");
+            }
+            try {
+                rethrow();
+            } finally {
                 file.close();
             }
         }
