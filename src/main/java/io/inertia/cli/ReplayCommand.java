@@ -23,7 +23,8 @@ import picocli.CommandLine.Model.CommandSpec;
 @Command(name = "replay", mixinStandardHelpOptions = true,
         description = "Feed a CSV, JSON Lines or Avro file, or a range of a Kafka topic (read_committed, every partition), "
                 + "through the learner in-process and write every snapshot (JSON Lines, or .avro: the snapshot topic's "
-                + "records); each model's final state is always the last snapshot written for it.")
+                + "records), each with what changed since the one before; each model's final state is always the last "
+                + "snapshot written for it.")
 final class ReplayCommand implements Callable<Integer> {
 
     @Spec
@@ -59,8 +60,9 @@ final class ReplayCommand implements Callable<Integer> {
     To to = new To();
 
     @Option(names = "--output", required = true, paramLabel = "SNAPSHOTS.jsonl|.avro",
-            description = "File to write (required): whole snapshots as JSON lines, or (.avro) the snapshot "
-                    + "records as published, a model in parts in parts; the form to start a later replay from.")
+            description = "File to write (required): a JSON line per snapshot, or (.avro) the snapshot records as "
+                    + "published; a model in parts costs per snapshot the weights updated since the one before. "
+                    + "Either form can start a later replay.")
     Path output;
 
     @Option(names = "--predictions", paramLabel = "PREDICTIONS.jsonl",
@@ -151,7 +153,7 @@ final class ReplayCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** The models to start from: none, a replay's Avro output, or a snapshot topic. */
+    /** The models to start from: none, a replay's output (Avro or JSON Lines), or a snapshot topic. */
     private InitialModels initialModels(InertiaConfig config) {
         if (initial.file != null) {
             return InitialModels.fromFile(initial.file);
@@ -182,8 +184,8 @@ final class ReplayCommand implements Callable<Integer> {
 
     /** Saved models to start from (warm start). */
     static final class Initial {
-        @Option(names = "--initial-snapshots", paramLabel = "SNAPSHOTS.avro",
-                description = "Start from the latest snapshot of each model in this Avro output of a replay; each "
+        @Option(names = "--initial-snapshots", paramLabel = "SNAPSHOTS.avro|.jsonl",
+                description = "Start from the latest snapshot of each model in this output of a replay; each "
                         + "model's events up to its snapshot's input position are skipped (default: none, start "
                         + "empty).")
         Path file;

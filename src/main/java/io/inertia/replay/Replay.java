@@ -37,9 +37,11 @@ import org.apache.kafka.common.header.Headers;
 /**
  * Feeds the events of a file, in file order and {@code epochs} times over, through the learner of
  * {@code InertiaTopology} (the same processor and stores as {@code inertia run}, driven by a {@link LocalLearner}),
- * and writes every snapshot it publishes as a JSON line. After the last event, every model whose final state was not
- * just published gets a final snapshot, so the file always ends with each model's final state. Nothing else is kept:
- * memory is the models' (within {@code inertia.model-cache-max-bytes} for those in memory), whatever the length.
+ * and writes every snapshot it publishes (see {@link SnapshotFile}: JSON Lines or Avro, each snapshot costing the
+ * weights updated since the one before, as on the snapshot topic). After the last event, every model whose final
+ * state was not just published gets a final snapshot, so the file always ends with each model's final state. Nothing
+ * else is kept: memory is the models' (within {@code inertia.model-cache-max-bytes} for those in memory), whatever
+ * the length.
  *
  * <p>Event i (0-based, counting across epochs) gets record timestamp i ms, so a replay is a pure function of its
  * file and settings. The output is written to a temporary file and moved into place only when the whole replay
@@ -55,7 +57,7 @@ public final class Replay {
      * @param input the event file
      * @param layout how its rows become events
      * @param epochs how many passes over the file (≥ 1)
-     * @param output the JSON Lines file to write
+     * @param output the snapshot file to write (Avro when named .avro, else JSON Lines)
      * @param config learner settings
      */
     public record Request(Path input, EventFile.Layout layout, int epochs, Path output, InertiaConfig config) {
@@ -68,7 +70,7 @@ public final class Replay {
      * @param topic the topic, usually the live learner's input topic
      * @param from where the range starts on each partition
      * @param to where it ends (exclusive)
-     * @param output the JSON Lines file to write
+     * @param output the snapshot file to write (Avro when named .avro, else JSON Lines)
      * @param config learner settings and the Kafka client settings to read with
      */
     public record TopicRequest(String topic, TopicRange.Bound from, TopicRange.Bound to, Path output,
@@ -306,7 +308,7 @@ public final class Replay {
         boolean complete = false;
         Outputs outputs = new Outputs(config, initial);
         try (LocalLearner learner = new LocalLearner(config, LearningObserver.NONE, outputs, inputPartitions);
-                SnapshotFile out = SnapshotFile.open(partial, target, config.snapshotTopic());
+                SnapshotFile out = SnapshotFile.open(partial, target, config.snapshotTopic(), initial);
                 RecordFile<Prediction> predictionOut = predictions == null ? null
                         : RecordFile.open(predictionPartial, predictionTarget, Prediction.getClassSchema(),
                                 outputs::predictionLine)) {
