@@ -166,38 +166,58 @@ final class LearnerProcessor implements Processor<byte[], byte[], byte[], byte[]
             reject(record, problem.get());
             return;
         }
-        model.save(example, before);
-        long timestampBefore = working.lastEventTimestamp;
-        String positionTopicBefore = working.positionTopic;
-        int positionPartitionBefore = working.positionPartition;
-        long positionOffsetBefore = working.positionOffset;
-        LearningStep step = learner.learn(model, example);
-        Optional<String> divergence = learner.divergence(model, example, step);
-        if (divergence.isPresent()) {
-            model.rollBack(before);
-            diverged(record, working, step.version(), divergence.get());
+        LearningStep step;
+        SnapshotEmitter.Prepared snapshot = null;
+        String divergence = null;
+        // Readers on other threads (the HTTP API) see the model before this event or after it, never in between, nor
+        // an update that is rolled back: everything they can see changes under the write lock.
+        long stamp = working.lock.writeLock();
+        try {
+            model.save(example, before);
+            step = learner.learn(model, example);
+            divergence = learner.divergence(model, example, step).orElse(null);
+            if (divergence != null) {
+                model.rollBack(before);
+                halt(working);
+            } else {
+                long timestampBefore = working.lastEventTimestamp;
+                String positionTopicBefore = working.positionTopic;
+                int positionPartitionBefore = working.positionPartition;
+                long positionOffsetBefore = working.positionOffset;
+                // Before the snapshot, whose header carries them.
+                working.lastEventTimestamp = record.timestamp();
+                if (metadata != null) {
+                    working.positionTopic = metadata.topic();
+                    working.positionPartition = metadata.partition();
+                    working.positionOffset = metadata.offset();
+                }
+                if (step.version() % snapshotEvery == 0) {
+                    snapshot = snapshots.prepare(working, step.coordinates());
+                    if (snapshot.divergence != null) {
+                        divergence = snapshot.divergence;
+                        model.rollBack(before);
+                        working.lastEventTimestamp = timestampBefore;
+                        working.positionTopic = positionTopicBefore;
+                        working.positionPartition = positionPartitionBefore;
+                        working.positionOffset = positionOffsetBefore;
+                        halt(working);
+                    }
+                }
+            }
+            if (divergence == null) {
+                working.changed(step.coordinates());
+                if (snapshot != null) {
+                    // Before the records are forwarded: a whole snapshot brings the weights it publishes up to date.
+                    snapshots.published(working, snapshot);
+                }
+            }
+        } finally {
+            working.lock.unlockWrite(stamp);
+        }
+        if (divergence != null) {
+            diverged(record, working, step.version(), divergence);
             return;
         }
-        working.lastEventTimestamp = record.timestamp();
-        if (metadata != null) {
-            working.positionTopic = metadata.topic();
-            working.positionPartition = metadata.partition();
-            working.positionOffset = metadata.offset();
-        }
-        SnapshotEmitter.Prepared snapshot = null;
-        if (step.version() % snapshotEvery == 0) {
-            snapshot = snapshots.prepare(working, step.coordinates());
-            if (snapshot.divergence != null) {
-                model.rollBack(before);
-                working.lastEventTimestamp = timestampBefore;
-                working.positionTopic = positionTopicBefore;
-                working.positionPartition = positionPartitionBefore;
-                working.positionOffset = positionOffsetBefore;
-                diverged(record, working, step.version(), snapshot.divergence);
-                return;
-            }
-        }
-        working.changed(step.coordinates());
         byte[] prediction = jsonPredictions == null
                 ? predictions.encode(key, event.eventId(), step.prediction(), step.score(), event.label(), step.loss(),
                         step.version() - 1)
@@ -210,7 +230,6 @@ final class LearnerProcessor implements Processor<byte[], byte[], byte[], byte[]
                 context.forward(new Record<>(part.key(), part.value(), record.timestamp()),
                         InertiaTopology.SNAPSHOT_SINK);
             }
-            snapshots.published(working, snapshot);
             observer.published(key, snapshot.records.size());
         }
         models.changed(working);
@@ -223,7 +242,16 @@ final class LearnerProcessor implements Processor<byte[], byte[], byte[], byte[]
         if (working == null) {
             return false;
         }
-        SnapshotEmitter.Prepared snapshot = snapshots.prepare(working, new int[0]);
+        SnapshotEmitter.Prepared snapshot;
+        long stamp = working.lock.writeLock();
+        try {
+            snapshot = snapshots.prepare(working, new int[0]);
+            if (snapshot.divergence == null) {
+                snapshots.published(working, snapshot);
+            }
+        } finally {
+            working.lock.unlockWrite(stamp);
+        }
         if (snapshot.divergence != null) {
             LOG.warn("Model '{}' not published at version {}: {}", modelKey, working.model.version(),
                     snapshot.divergence);
@@ -233,7 +261,6 @@ final class LearnerProcessor implements Processor<byte[], byte[], byte[], byte[]
             context.forward(new Record<>(part.key(), part.value(), working.lastEventTimestamp),
                     InertiaTopology.SNAPSHOT_SINK);
         }
-        snapshots.published(working, snapshot);
         models.changed(working);
         return true;
     }
@@ -280,15 +307,21 @@ final class LearnerProcessor implements Processor<byte[], byte[], byte[], byte[]
         return Example.of(event.dense(), event.names(), event.values(), event.label(), event.weight());
     }
 
-    /** Handles an update of {@code working} to {@code version} that diverged and was rolled back. */
+    /** With {@code on-divergence=halt}, marks {@code working} halted; under its write lock, as readers see it. */
+    private void halt(WorkingModel working) {
+        if (onDivergence == OnDivergence.HALT) {
+            working.halted = true;
+            working.headerDirty = true;
+        }
+    }
+
+    /** Handles an update of {@code working} to {@code version} that diverged and was rolled back (and halted). */
     private void diverged(Record<byte[], byte[]> record, WorkingModel working, long version, String reason) {
         boolean halt = onDivergence == OnDivergence.HALT;
         String outcome = halt ? "model left unchanged and halted" : "model left unchanged";
         LOG.warn("Model '{}' diverged at update {}: {}; {}{}", working.key, version, reason, outcome,
                 halt ? ", its later events go to the dead-letter topic" : "");
         if (halt) {
-            working.halted = true;
-            working.headerDirty = true;
             models.changed(working);
         }
         reject(record, reason + "; " + outcome);

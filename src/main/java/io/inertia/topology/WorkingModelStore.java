@@ -6,12 +6,18 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
+import org.apache.kafka.streams.errors.InvalidStateStoreException;
 import org.apache.kafka.streams.processor.StateStore;
 import org.apache.kafka.streams.processor.StateStoreContext;
+import org.apache.kafka.streams.state.QueryableStoreType;
 import org.apache.kafka.streams.state.StoreBuilder;
 import org.apache.kafka.streams.state.internals.CacheFlushListener;
 import org.apache.kafka.streams.state.internals.CachedStateStore;
+import org.apache.kafka.streams.state.internals.StateStoreProvider;
 
 /**
  * The task's active models in memory ({@link WorkingModel}), written to the {@link ModelStore} <em>inside</em> each
@@ -37,6 +43,13 @@ import org.apache.kafka.streams.state.internals.CachedStateStore;
  * <p>Memory: the models of every task of one topology share a budget in bytes; past it, a task evicts its least
  * recently used models (a changed one is written first) and reloads them from the store on their next event, which
  * changes nothing in the results.
+ *
+ * <p>Reading from other threads: the HTTP API reaches a task's store by an interactive query
+ * ({@link #queryableType()}) and {@linkplain #read reads} a model in memory under the model's read lock, while the
+ * stream thread, the only writer, changes it under the write lock ({@link WorkingModel}). A read sees the model as of
+ * exactly one update, the latest the task applied, committed or not (as Kafka Streams' own interactive queries see a
+ * store's latest writes). A read that overlaps the store's close, a rebalance or an abort (every model dropped) fails
+ * instead of answering from a task that is gone.
  */
 public final class WorkingModelStore implements StateStore, CachedStateStore<Object, Object> {
 
@@ -46,12 +59,16 @@ public final class WorkingModelStore implements StateStore, CachedStateStore<Obj
     public static final String NAME = "inertia-working-models";
 
     private final MemoryBudget budget;
-    /** In access order, least recently used first. */
+    /** In access order, least recently used first; the stream thread's alone (a lookup reorders it). */
     private final LinkedHashMap<String, WorkingModel> models = new LinkedHashMap<>(16, 0.75f, true);
+    /** The same models by key, for readers on other threads; never iterated, so its order reaches nothing. */
+    private final ConcurrentHashMap<String, WorkingModel> resident = new ConcurrentHashMap<>();
     /** Models changed since the last flush, in the order they changed. */
     private final List<WorkingModel> dirty = new ArrayList<>();
     private ModelStore store;
-    private boolean open;
+    private volatile boolean open;
+    /** Counts the times every model was dropped: a read that spans one read a model of a task that is gone. */
+    private volatile long incarnation;
     private boolean warnedOverBudget;
 
     WorkingModelStore(MemoryBudget budget) {
@@ -89,6 +106,7 @@ public final class WorkingModelStore implements StateStore, CachedStateStore<Obj
 
     private void add(WorkingModel working) {
         models.put(working.key, working);
+        resident.put(working.key, working);
         if (working.dirty()) {
             markDirty(working);
         }
@@ -139,6 +157,7 @@ public final class WorkingModelStore implements StateStore, CachedStateStore<Obj
                 store.write(working);
             }
             eldest.remove();
+            resident.remove(working.key, working);
             forget(working);
         }
         if (budget.exceeded() && !warnedOverBudget) {
@@ -203,11 +222,75 @@ public final class WorkingModelStore implements StateStore, CachedStateStore<Obj
     }
 
     private void dropAll() {
+        // First: a reader that finds a model after this must see that its task is gone.
+        incarnation++;
+        resident.clear();
         for (WorkingModel working : models.values()) {
             forget(working);
         }
         models.clear();
         dirty.clear();
+    }
+
+    /**
+     * Applies {@code reading} to the model of {@code key} as it is in memory, on the caller's thread, under the model's
+     * read lock: what it sees is the model at exactly one update, which the stream thread waits for. Empty when the
+     * model is not in memory (not learned since the task started, or evicted): it is then in the {@link ModelStore}.
+     * {@code reading} must be quick (the learner waits while it runs), must not change the model and must not keep it
+     * (copy what it needs, e.g. {@link LinearModel#copy()}).
+     *
+     * @throws InvalidStateStoreException when the store is closed, or was closed or reset (a rebalance, an aborted
+     *     transaction) while the model was read
+     */
+    public <T> Optional<T> read(String key, Function<ModelView, T> reading) {
+        long seen = incarnation;
+        if (!open) {
+            throw new InvalidStateStoreException(NAME + " is closed: its task is moving or restarting");
+        }
+        WorkingModel working = resident.get(key);
+        if (working == null) {
+            return Optional.empty();
+        }
+        T result;
+        long stamp = working.lock.readLock();
+        try {
+            result = reading.apply(new ModelView(working.key, working.model, working.halted,
+                    working.lastEventTimestamp));
+        } finally {
+            working.lock.unlockRead(stamp);
+        }
+        if (!open || incarnation != seen) {
+            throw new InvalidStateStoreException(NAME + " was closed while model '" + key + "' was read");
+        }
+        return Optional.ofNullable(result);
+    }
+
+    /**
+     * The type of interactive query that finds this store: {@code streams.store(StoreQueryParameters
+     * .fromNameAndType(NAME, queryableType()).withPartition(p))} is the store of partition p's active task.
+     */
+    public static QueryableStoreType<WorkingModelStore> queryableType() {
+        return QueryableWorkingModels.INSTANCE;
+    }
+
+    /** Finds a task's store itself: its reads are already safe beside the stream thread (see {@link #read}). */
+    private static final class QueryableWorkingModels implements QueryableStoreType<WorkingModelStore> {
+        static final QueryableWorkingModels INSTANCE = new QueryableWorkingModels();
+
+        @Override
+        public boolean accepts(StateStore stateStore) {
+            return stateStore instanceof WorkingModelStore;
+        }
+
+        @Override
+        public WorkingModelStore create(StateStoreProvider storeProvider, String storeName) {
+            List<WorkingModelStore> stores = storeProvider.stores(storeName, this);
+            if (stores.size() != 1) {
+                throw new InvalidStateStoreException("query " + storeName + " by partition: " + stores.size()
+                        + " tasks hold one");
+            }
+            return stores.get(0);
+        }
     }
 
     @Override
