@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.inertia.avro.ModelSnapshot;
 import io.inertia.config.InertiaConfig;
 import io.inertia.topology.ModelStore;
+import io.inertia.topology.SnapshotCodec;
 import io.inertia.topology.ModelView;
 import java.io.IOException;
 import java.io.InputStream;
@@ -17,9 +18,7 @@ import java.security.MessageDigest;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.Semaphore;
-import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.KafkaStreams;
-import org.apache.kafka.streams.KeyQueryMetadata;
 import org.apache.kafka.streams.StreamsMetadata;
 import org.apache.kafka.streams.errors.InvalidStateStoreException;
 import org.apache.kafka.streams.state.HostInfo;
@@ -85,20 +84,23 @@ public final class HttpApi implements AutoCloseable {
     private final LossHistory history;
     private final HostInfo self;
     private final String instance;
+    private final ModelJson json;
     private final ModelReader reader;
     private final Predictions predictions;
     private final byte[] token;
     private final byte[] dashboard;
     private final Semaphore wholeModelReads = new Semaphore(WHOLE_MODEL_READS);
+    private final Owners owners;
     private Forwarder forwarder;
     private Server server;
     private ServerConnector connector;
 
     /**
-     * The API of {@code streams} (not yet started, or running), reachable by the other instances at {@code self}.
+     * The API of {@code streams} (not yet started, or running), reachable by the other instances at {@code self},
+     * whose input topic has {@code inputPartitions} partitions.
      */
     public HttpApi(InertiaConfig config, KafkaStreams streams, LearnerMetrics metrics, LossHistory history,
-            HostInfo self) {
+            HostInfo self, int inputPartitions) {
         this.config = config;
         this.streams = streams;
         this.metrics = metrics;
@@ -106,11 +108,13 @@ public final class HttpApi implements AutoCloseable {
         this.self = self;
         this.instance = self.host() + ":" + self.port();
         // A quarter of the learner's budget for the models read whole from the stores.
+        this.json = new ModelJson(SnapshotCodec.hyperParameters(config), config.loss(), instance);
         this.reader = new ModelReader(ModelReader.of(streams, config.maxRecordBytes()), config,
-                new StoredModels(config.modelCacheMaxBytes() / 4));
+                new StoredModels(config.modelCacheMaxBytes() / 4), json);
         this.predictions = new Predictions(config, reader.learner());
         this.token = config.httpToken().isEmpty() ? null : config.httpToken().getBytes(StandardCharsets.UTF_8);
         this.dashboard = resource("dashboard/index.html");
+        this.owners = new Owners(streams, ModelStore.NAME, inputPartitions);
     }
 
     /**
@@ -119,7 +123,9 @@ public final class HttpApi implements AutoCloseable {
      * @throws UncheckedIOException when the address cannot be bound (in use, not local)
      */
     public void start() {
-        QueuedThreadPool threads = new QueuedThreadPool(MAX_THREADS, MIN_THREADS);
+        // Threads idle as long as a connection may be are stopped: a burst leaves nothing behind.
+        QueuedThreadPool threads = new QueuedThreadPool(MAX_THREADS, MIN_THREADS,
+                (int) Math.min(Integer.MAX_VALUE, config.httpIdleTimeoutMs()));
         threads.setName("inertia-http");
         threads.setDaemon(true);
         server = new Server(threads);
@@ -141,14 +147,18 @@ public final class HttpApi implements AutoCloseable {
         server.setHandler(new Router());
         server.setErrorHandler(new JsonErrors());
         server.setStopTimeout(0);
+        // On the server's threads: started after it, stopped before it.
         forwarder = new Forwarder(threads);
         try {
             server.start();
+            forwarder.start();
         } catch (Exception e) {
             close();
             throw new UncheckedIOException("cannot serve HTTP on " + config.httpHost() + ":" + config.httpPort()
                     + ": " + e.getMessage(), e instanceof IOException io ? io : new IOException(e));
         }
+        metrics.bindHttp(() -> connector.getConnectedEndPoints().size(), threads::getThreads,
+                threads::getBusyThreads);
         LOG.info("HTTP API on http://{}:{}/ (application.server {}:{}){}", config.httpHost(), port(), self.host(),
                 self.port(), token == null ? "" : ", bearer token required");
     }
@@ -160,12 +170,19 @@ public final class HttpApi implements AutoCloseable {
 
     @Override
     public void close() {
-        if (server != null) {
-            try {
-                server.stop();
-            } catch (Exception e) {
-                LOG.warn("HTTP API did not stop cleanly: {}", e.getMessage());
+        try {
+            if (forwarder != null) {
+                forwarder.close();
             }
+        } catch (Exception e) {
+            LOG.warn("HTTP client of the API did not stop cleanly: {}", e.getMessage());
+        }
+        try {
+            if (server != null) {
+                server.stop();
+            }
+        } catch (Exception e) {
+            LOG.warn("HTTP API did not stop cleanly: {}", e.getMessage());
         }
     }
 
@@ -285,34 +302,41 @@ public final class HttpApi implements AutoCloseable {
             "history", new ModelAction("GET"));
 
     private void modelAction(ApiExchange exchange, String key, String action) {
-        KeyQueryMetadata owner = streams.queryMetadataForKey(ModelStore.NAME, key, Serdes.String().serializer());
-        if (owner == null || owner.equals(KeyQueryMetadata.NOT_AVAILABLE) || owner.activeHost() == null) {
+        Owners.Owner owner = owners.of(key);
+        if (owner == null) {
             throw ApiError.unavailable("no instance owns model '" + key + "' right now (rebalancing); retry shortly");
         }
         boolean whole = action.isEmpty() && !"false".equals(exchange.query("weights"));
-        if (!owner.activeHost().equals(self)) {
+        if (!owner.host().equals(self)) {
             if (exchange.hasHeader(Forwarder.FORWARDED)) {
                 // Passed here by an instance that thought this one owns it: the assignment is moving.
+                owners.forget(owner.partition());
                 throw ApiError.unavailable("model '" + key + "' is moving between instances; retry shortly");
             }
-            forwarder.forward(exchange, owner.activeHost(), whole);
+            forwarder.forward(exchange, owner.host(), whole, () -> owners.forget(owner.partition()));
             return;
         }
         int partition = owner.partition();
-        switch (action) {
-            case "predict" -> predict(exchange, key, partition);
-            case "history" -> exchange.json(200, history(key, partition));
-            default -> {
-                if (whole) {
-                    wholeModel(exchange, key, partition);
-                } else {
-                    ModelSnapshot header = reader.header(key, partition);
-                    if (header == null) {
-                        throw noModel(key);
+        try {
+            switch (action) {
+                case "predict" -> predict(exchange, key, partition);
+                case "history" -> exchange.json(200, history(key, partition));
+                default -> {
+                    if (whole) {
+                        wholeModel(exchange, key, partition);
+                    } else {
+                        ModelJson.Header header = reader.header(key, partition);
+                        if (header == null) {
+                            throw noModel(key);
+                        }
+                        exchange.bytes(200, ApiExchange.JSON_TYPE, json.header(header));
                     }
-                    exchange.bytes(200, ApiExchange.JSON_TYPE, ModelJson.header(header, instance));
                 }
             }
+        } catch (InvalidStateStoreException e) {
+            // The task of the partition is not (or no longer) here: ask Kafka Streams again next time.
+            owners.forget(partition);
+            throw e;
         }
     }
 
@@ -344,9 +368,9 @@ public final class HttpApi implements AutoCloseable {
             if (view == null) {
                 throw noModel(key);
             }
-            ModelSnapshot header = reader.header(view);
-            exchange.stream(200, ApiExchange.JSON_TYPE, out -> ModelJson.whole(out, header, view.model(),
-                    reader.learner(), instance));
+            ModelSnapshot record = reader.record(view);
+            exchange.stream(200, ApiExchange.JSON_TYPE, out -> json.whole(out, record, view.model(),
+                    reader.learner()));
         } finally {
             if (large) {
                 wholeModelReads.release();
@@ -358,11 +382,11 @@ public final class HttpApi implements AutoCloseable {
         double[][] points = history.points(key);
         if (points == null || points[0].length == 0) {
             // Not learned by this process yet (it learned before a restart or a rebalance): its stored state.
-            ModelSnapshot header = reader.header(key, partition);
+            ModelJson.Header header = reader.header(key, partition);
             if (header == null) {
                 throw noModel(key);
             }
-            points = new double[][] {{header.getVersion()}, {header.getRunningLoss()}};
+            points = new double[][] {{header.version()}, {header.runningLoss()}};
         }
         ObjectNode body = JSON.createObjectNode().put("modelKey", key);
         ArrayNode versions = body.putArray("versions");

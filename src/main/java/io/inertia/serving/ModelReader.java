@@ -47,12 +47,14 @@ final class ModelReader {
     private final OnlineLearner learner;
     private final HyperParameters hyperParameters;
     private final StoredModels stored;
+    private final ModelJson json;
 
-    ModelReader(TaskStores stores, InertiaConfig config, StoredModels stored) {
+    ModelReader(TaskStores stores, InertiaConfig config, StoredModels stored, ModelJson json) {
         this.stores = stores;
         this.learner = config.learner();
         this.hyperParameters = SnapshotCodec.hyperParameters(config);
         this.stored = stored;
+        this.json = json;
     }
 
     /** The learner the models are read for (its optimizer brings weights up to date). */
@@ -61,19 +63,20 @@ final class ModelReader {
     }
 
     /**
-     * The header of the model of {@code key} (version, dense weights, bias, metrics; no named weights), or null when
-     * this instance has none. O(header): never reads a named weight.
+     * The header of the model of {@code key} (version, bias, metrics; no weight), or null when this instance has none.
+     * O(1): never reads a weight.
      */
-    ModelSnapshot header(String key, int partition) {
-        Optional<ModelSnapshot> live = working(partition).read(key, this::header);
+    ModelJson.Header header(String key, int partition) {
+        Optional<ModelJson.Header> live = working(partition).read(key, json::header);
         if (live.isPresent()) {
             return live.get();
         }
-        return durable(partition).headerOf(key);
+        ModelSnapshot stored = durable(partition).headerOf(key);
+        return stored == null ? null : ModelJson.header(stored);
     }
 
-    /** The header of a model as its store would write it. */
-    ModelSnapshot header(ModelView view) {
+    /** The header record of a model as its store would write it (dense weights and state included). */
+    ModelSnapshot record(ModelView view) {
         ModelSnapshot header = SnapshotCodec.toHeader(view.key(), view.model(), learner, hyperParameters,
                 view.lastEventTimestamp());
         header.setHalted(view.halted());
@@ -172,13 +175,27 @@ final class ModelReader {
         KeyValueStore<String, ModelSnapshot> headers();
     }
 
-    /** The stores of this instance's active tasks, by Kafka Streams' interactive queries. */
+    /**
+     * The stores of this instance's active tasks, by Kafka Streams' interactive queries. The working models' store of
+     * a partition is kept between requests while it is open: asking Kafka Streams for it takes locks the stream
+     * thread takes too. A task that moves away closes its store, and a task that comes back has a new one, so an open
+     * store is always its partition's active one; a store a rebalance leaves behind reads as empty (every model
+     * dropped), and the durable stores, asked for at each read, refuse a partition that is not active here.
+     */
     static TaskStores of(KafkaStreams streams, int maxRecordBytes) {
+        java.util.concurrent.ConcurrentHashMap<Integer, WorkingModelStore> working =
+                new java.util.concurrent.ConcurrentHashMap<>();
         return new TaskStores() {
             @Override
             public WorkingModelStore working(int partition) {
-                return streams.store(StoreQueryParameters.fromNameAndType(WorkingModelStore.NAME,
+                WorkingModelStore store = working.get(partition);
+                if (store != null && store.isOpen()) {
+                    return store;
+                }
+                store = streams.store(StoreQueryParameters.fromNameAndType(WorkingModelStore.NAME,
                         WorkingModelStore.queryableType()).withPartition(partition));
+                working.put(partition, store);
+                return store;
             }
 
             @Override

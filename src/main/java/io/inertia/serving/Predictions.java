@@ -2,9 +2,9 @@ package io.inertia.serving;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.core.JsonToken;
 import io.inertia.config.InertiaConfig;
 import io.inertia.model.Example;
 import io.inertia.model.FeatureHasher;
@@ -16,9 +16,8 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
-import java.util.Iterator;
+import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
 
 /**
  * {@code POST /models/{key}/predict}: a body of one item {@code {"features": {name: x, …}, "dense": [x, …]}} (either
@@ -31,8 +30,8 @@ import java.util.Map;
  */
 final class Predictions {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
-    private static final JsonFactory FACTORY = JSON.getFactory();
+    private static final JsonFactory FACTORY = new JsonFactory();
+    private static final String EXPECTED = "expected {\"features\": {name: number, …}} and/or {\"dense\": [numbers]}";
 
     private final FeatureHasher hasher;
     private final Loss loss;
@@ -45,31 +44,40 @@ final class Predictions {
     }
 
     /**
-     * The items of a request body.
+     * The items of a request body, read in one pass of a streaming parser (no tree): an item's fields other than
+     * {@code features} and {@code dense} are skipped.
      *
-     * @throws ApiError 400 naming the first problem: not JSON, not an item or list of items, a feature value that is
-     *     not a finite number
+     * @throws ApiError 400 naming the first problem: not JSON (or more than one JSON value), not an item or list of
+     *     items, a feature value that is not a finite number
      */
     Request parse(byte[] body) {
-        JsonNode request;
-        try {
-            request = JSON.readTree(body);
+        try (JsonParser json = FACTORY.createParser(body)) {
+            JsonToken first = json.nextToken();
+            Request request;
+            if (first == JsonToken.START_OBJECT) {
+                request = new Request(List.of(item(json, "")), false);
+            } else if (first == JsonToken.START_ARRAY) {
+                List<Item> items = new ArrayList<>();
+                for (JsonToken token = json.nextToken(); token != JsonToken.END_ARRAY; token = json.nextToken()) {
+                    String where = "item " + items.size() + ": ";
+                    if (token != JsonToken.START_OBJECT) {
+                        throw new ApiError(400, where + EXPECTED);
+                    }
+                    items.add(item(json, where));
+                }
+                request = new Request(items, true);
+            } else {
+                throw new ApiError(400, "body must be {\"features\": {...}} or {\"dense\": [...]}, or a list of them");
+            }
+            if (json.nextToken() != null) {
+                throw new ApiError(400, "body holds more than one JSON value");
+            }
+            return request;
         } catch (JsonProcessingException e) {
             throw new ApiError(400, "body is not JSON: " + firstLine(e.getOriginalMessage()));
         } catch (IOException e) {
             throw new ApiError(400, "body is not JSON: " + firstLine(e.getMessage()));
         }
-        if (request == null || !(request.isObject() || request.isArray())) {
-            throw new ApiError(400, "body must be {\"features\": {...}} or {\"dense\": [...]}, or a list of them");
-        }
-        if (request.isObject()) {
-            return new Request(List.of(item(request, "")), false);
-        }
-        List<Item> items = new ArrayList<>(request.size());
-        for (int i = 0; i < request.size(); i++) {
-            items.add(item(request.get(i), "item " + i + ": "));
-        }
-        return new Request(items, true);
     }
 
     /**
@@ -123,52 +131,69 @@ final class Predictions {
         json.writeNumberField("score", score);
     }
 
-    /** The example of one request item, hashed as the learner hashes. */
-    private Item item(JsonNode item, String where) {
-        if (!item.isObject() || (!item.has("features") && !item.has("dense"))) {
-            throw new ApiError(400, where + "expected {\"features\": {name: number, …}} and/or {\"dense\": [numbers]}");
-        }
-        String[] names = null;
+    /** The example of the item whose object {@code json} is at the start of, hashed as the learner hashes. */
+    private Item item(JsonParser json, String where) throws IOException {
+        List<String> names = null;
         double[] values = null;
-        JsonNode features = item.path("features");
-        if (!features.isMissingNode()) {
-            if (!features.isObject()) {
-                throw new ApiError(400, where + "features must be an object of name → number");
-            }
-            names = new String[features.size()];
-            values = new double[names.length];
-            int j = 0;
-            for (Iterator<Map.Entry<String, JsonNode>> it = features.fields(); it.hasNext(); j++) {
-                Map.Entry<String, JsonNode> feature = it.next();
-                names[j] = feature.getKey();
-                values[j] = number(feature.getValue(), where + "feature '" + feature.getKey() + "'");
+        double[] dense = null;
+        for (String field = json.nextFieldName(); field != null; field = json.nextFieldName()) {
+            JsonToken token = json.nextToken();
+            switch (field) {
+                case "features" -> {
+                    if (token != JsonToken.START_OBJECT) {
+                        throw new ApiError(400, where + "features must be an object of name → number");
+                    }
+                    names = new ArrayList<>();
+                    values = new double[8];
+                    for (String name = json.nextFieldName(); name != null; name = json.nextFieldName()) {
+                        if (names.size() == values.length) {
+                            values = Arrays.copyOf(values, values.length * 2);
+                        }
+                        values[names.size()] = number(json, json.nextToken(), where + "feature '" + name + "'");
+                        names.add(name);
+                    }
+                }
+                case "dense" -> {
+                    if (token != JsonToken.START_ARRAY) {
+                        throw new ApiError(400, where + "dense must be an array of numbers");
+                    }
+                    dense = new double[16];
+                    int n = 0;
+                    for (JsonToken next = json.nextToken(); next != JsonToken.END_ARRAY; next = json.nextToken()) {
+                        if (n == dense.length) {
+                            dense = Arrays.copyOf(dense, n * 2);
+                        }
+                        dense[n] = number(json, next, where + "dense[" + n + "]");
+                        n++;
+                    }
+                    dense = Arrays.copyOf(dense, n);
+                }
+                default -> json.skipChildren();
             }
         }
-        double[] dense = null;
-        JsonNode denseNode = item.path("dense");
-        if (!denseNode.isMissingNode()) {
-            if (!denseNode.isArray()) {
-                throw new ApiError(400, where + "dense must be an array of numbers");
-            }
-            dense = new double[denseNode.size()];
-            for (int i = 0; i < dense.length; i++) {
-                dense[i] = number(denseNode.get(i), where + "dense[" + i + "]");
-            }
+        if (names == null && dense == null) {
+            throw new ApiError(400, where + EXPECTED);
         }
         try {
-            Example example = hasher != null ? Example.hashed(dense, names, values, hasher, 0.0, 1.0)
-                    : Example.of(dense, names, values, 0.0, 1.0);
+            String[] given = names == null ? null : names.toArray(new String[0]);
+            double[] givenValues = names == null ? null : Arrays.copyOf(values, given.length);
+            Example example = hasher != null ? Example.hashed(dense, given, givenValues, hasher, 0.0, 1.0)
+                    : Example.of(dense, given, givenValues, 0.0, 1.0);
             return new Item(example, where);
         } catch (IllegalArgumentException e) {
             throw new ApiError(400, where + e.getMessage());
         }
     }
 
-    private static double number(JsonNode value, String what) {
-        if (!value.isNumber() || !Double.isFinite(value.asDouble())) {
-            throw new ApiError(400, what + " is not a finite number");
+    /** The number at {@code token}: finite, else 400 naming {@code what}. */
+    private static double number(JsonParser json, JsonToken token, String what) throws IOException {
+        if (token == JsonToken.VALUE_NUMBER_INT || token == JsonToken.VALUE_NUMBER_FLOAT) {
+            double value = json.getDoubleValue();
+            if (Double.isFinite(value)) {
+                return value;
+            }
         }
-        return value.asDouble();
+        throw new ApiError(400, what + " is not a finite number");
     }
 
     private static String firstLine(String message) {

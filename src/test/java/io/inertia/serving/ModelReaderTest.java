@@ -60,6 +60,7 @@ class ModelReaderTest {
     private TopologyTestDriver driver;
     private TestInputTopic<byte[], byte[]> input;
     private StoredModels stored;
+    private ModelJson json;
     private ModelReader reader;
     private Predictions predictions;
     private long timestamp;
@@ -74,6 +75,7 @@ class ModelReaderTest {
         driver = new TopologyTestDriver(InertiaTopology.build(config, LearningObserver.NONE), properties);
         input = driver.createInputTopic(config.inputTopic(), new ByteArraySerializer(), new ByteArraySerializer());
         stored = new StoredModels(1L << 30);
+        json = new ModelJson(io.inertia.topology.SnapshotCodec.hyperParameters(config), config.loss(), INSTANCE);
         reader = new ModelReader(new ModelReader.TaskStores() {
             @Override
             public WorkingModelStore working(int partition) {
@@ -89,7 +91,7 @@ class ModelReaderTest {
             public KeyValueStore<String, ModelSnapshot> headers() {
                 return driver.getKeyValueStore(ModelStore.NAME);
             }
-        }, config, stored);
+        }, config, stored, json);
         predictions = new Predictions(config, config.learner());
     }
 
@@ -105,7 +107,7 @@ class ModelReaderTest {
                 + " {\"features\": {\"f0\": 1}}]";
         Predictions.Request request = predictions.parse(body.getBytes(StandardCharsets.UTF_8));
 
-        byte[] liveHeader = ModelJson.header(reader.header(KEY, 0), INSTANCE);
+        byte[] liveHeader = json.header(reader.header(KEY, 0));
         Predictions.Scores liveScores = reader.withWeights(KEY, 0, view -> predictions.score(view, request));
         String liveWhole = whole();
         assertTrue(stored.isEmpty(), "read in memory, nothing loaded from the stores");
@@ -128,7 +130,7 @@ class ModelReaderTest {
 
         // Every working model dropped (as after a restart or an eviction): the same answers, from the stores.
         workingModels().clearCache();
-        assertArrayEquals(liveHeader, ModelJson.header(reader.header(KEY, 0), INSTANCE));
+        assertArrayEquals(liveHeader, json.header(reader.header(KEY, 0)));
         Predictions.Scores storedScores = reader.withWeights(KEY, 0, view -> predictions.score(view, request));
         assertEquals(liveScores.version(), storedScores.version());
         assertArrayEquals(liveScores.scores(), storedScores.scores(), 0.0);
@@ -154,7 +156,7 @@ class ModelReaderTest {
     private String whole() throws Exception {
         ModelView view = reader.detached(KEY, 0);
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ModelJson.whole(out, reader.header(view), view.model(), reader.learner(), INSTANCE);
+        json.whole(out, reader.record(view), view.model(), reader.learner());
         return out.toString(StandardCharsets.UTF_8);
     }
 
