@@ -167,15 +167,17 @@ final class LearnerProcessor implements Processor<byte[], byte[], byte[], byte[]
             return;
         }
         LearningStep step;
-        SnapshotEmitter.Prepared snapshot = null;
-        String divergence = null;
+        String divergence;
+        boolean snapshotDue;
         // Readers on other threads (the HTTP API) see the model before this event or after it, never in between, nor
-        // an update that is rolled back: everything they can see changes under the write lock.
+        // an update that is rolled back: everything they can see changes under the write lock, which is held for the
+        // update and the checks that may undo it, not for building the snapshot's records.
         long stamp = working.lock.writeLock();
         try {
             model.save(example, before);
             step = learner.learn(model, example);
             divergence = learner.divergence(model, example, step).orElse(null);
+            snapshotDue = step.version() % snapshotEvery == 0;
             if (divergence != null) {
                 model.rollBack(before);
                 halt(working);
@@ -191,10 +193,9 @@ final class LearnerProcessor implements Processor<byte[], byte[], byte[], byte[]
                     working.positionPartition = metadata.partition();
                     working.positionOffset = metadata.offset();
                 }
-                if (step.version() % snapshotEvery == 0) {
-                    snapshot = snapshots.prepare(working, step.coordinates());
-                    if (snapshot.divergence != null) {
-                        divergence = snapshot.divergence;
+                if (snapshotDue) {
+                    divergence = snapshots.divergence(working, step.coordinates());
+                    if (divergence != null) {
                         model.rollBack(before);
                         working.lastEventTimestamp = timestampBefore;
                         working.positionTopic = positionTopicBefore;
@@ -204,19 +205,25 @@ final class LearnerProcessor implements Processor<byte[], byte[], byte[], byte[]
                     }
                 }
             }
-            if (divergence == null) {
-                working.changed(step.coordinates());
-                if (snapshot != null) {
-                    // Before the records are forwarded: a whole snapshot brings the weights it publishes up to date.
-                    snapshots.published(working, snapshot);
-                }
-            }
         } finally {
             working.lock.unlockWrite(stamp);
         }
         if (divergence != null) {
             diverged(record, working, step.version(), divergence);
             return;
+        }
+        SnapshotEmitter.Prepared snapshot = null;
+        if (snapshotDue) {
+            // Reads the model only: readers may read beside it.
+            snapshot = snapshots.prepare(working, step.coordinates());
+            if (snapshot.divergence != null) {
+                throw new IllegalStateException("snapshot of '" + key + "' diverged after its check passed: "
+                        + snapshot.divergence);
+            }
+        }
+        working.changed(step.coordinates());
+        if (snapshot != null) {
+            published(working, snapshot);
         }
         byte[] prediction = jsonPredictions == null
                 ? predictions.encode(key, event.eventId(), step.prediction(), step.score(), event.label(), step.loss(),
@@ -242,27 +249,38 @@ final class LearnerProcessor implements Processor<byte[], byte[], byte[], byte[]
         if (working == null) {
             return false;
         }
-        SnapshotEmitter.Prepared snapshot;
-        long stamp = working.lock.writeLock();
-        try {
-            snapshot = snapshots.prepare(working, new int[0]);
-            if (snapshot.divergence == null) {
-                snapshots.published(working, snapshot);
-            }
-        } finally {
-            working.lock.unlockWrite(stamp);
-        }
+        // The stream thread is the only writer: the model cannot change between the check and the records.
+        SnapshotEmitter.Prepared snapshot = snapshots.prepare(working, new int[0]);
         if (snapshot.divergence != null) {
             LOG.warn("Model '{}' not published at version {}: {}", modelKey, working.model.version(),
                     snapshot.divergence);
             return false;
         }
+        published(working, snapshot);
         for (SnapshotEmitter.SnapshotRecord part : snapshot.records) {
             context.forward(new Record<>(part.key(), part.value(), working.lastEventTimestamp),
                     InertiaTopology.SNAPSHOT_SINK);
         }
         models.changed(working);
         return true;
+    }
+
+    /**
+     * Records that {@code snapshot} of {@code working} is published: a whole snapshot brings the model's weights up to
+     * the values it publishes, a change readers see, so under the write lock (at most a thousand weights); a snapshot
+     * in parts changes only what the store keeps of it.
+     */
+    private void published(WorkingModel working, SnapshotEmitter.Prepared snapshot) {
+        if (snapshot.parts != null) {
+            snapshots.published(working, snapshot);
+            return;
+        }
+        long stamp = working.lock.writeLock();
+        try {
+            snapshots.published(working, snapshot);
+        } finally {
+            working.lock.unlockWrite(stamp);
+        }
     }
 
     /** Why the record key and the event's model key cannot name a model, or empty when they can. */
