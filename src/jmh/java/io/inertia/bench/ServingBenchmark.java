@@ -176,6 +176,9 @@ public final class ServingBenchmark {
             int[] roles = {ports[owner], ports[1 - owner]};
             System.out.printf(Locale.ROOT, "  owner: instance %d (port %d); the other passes requests to it%n", owner,
                     roles[0]);
+            // Learning there, so holding the model in memory: a rebalance when the second instance joined may have
+            // moved the model, which its new owner then restores and reads whole first.
+            awaitLearning(roles[0], key);
             Path predictScript = logs.resolve(name + "-predict.lua");
             Path getScript = logs.resolve(name + "-get.lua");
             Files.writeString(predictScript, WrkScript.post(workload.bodies()));
@@ -387,6 +390,24 @@ public final class ServingBenchmark {
         }
         throw new BenchmarkFailure("model " + key + " did not reach version " + version + " within "
                 + STARTUP_TIMEOUT.toSeconds() + " s");
+    }
+
+    /** Waits until the model's version at the owner grows by 1,000 within 2 s, twice in a row. */
+    private void awaitLearning(int port, String key) {
+        long deadline = System.nanoTime() + STARTUP_TIMEOUT.toNanos();
+        int inARow = 0;
+        while (inARow < 2) {
+            if (System.nanoTime() > deadline) {
+                throw new BenchmarkFailure("the owner of " + key + " did not learn within " + STARTUP_TIMEOUT.toSeconds()
+                        + " s");
+            }
+            JsonNode first = getQuietly(port, "/models/" + key + "?weights=false");
+            sleep(2_000);
+            JsonNode second = getQuietly(port, "/models/" + key + "?weights=false");
+            boolean learning = first != null && second != null
+                    && second.path("version").asLong() - first.path("version").asLong() >= 1_000;
+            inARow = learning ? inARow + 1 : 0;
+        }
     }
 
     private int status(int port, String path) {

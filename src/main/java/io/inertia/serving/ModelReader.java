@@ -127,7 +127,18 @@ final class ModelReader {
                 // The facts of the header as they are now: halting changes no weight, hence no version.
                 return new ModelView(key, cached.model(), header.getHalted(), header.getLastEventTimestamp());
             }
+            // Only the header to decode (dense weights), or weights in parts to read: one such read at a time.
+            boolean inParts = header.getStoredParts() != null;
+            if (inParts && !stored.startRead()) {
+                throw ApiError.unavailable("model '" + key + "' is being read from the learner's stores (it is not "
+                        + "in memory since a restart or a rebalance); retry shortly");
+            }
             try {
+                ModelView again = stored.get(key, header.getVersion());
+                if (again != null) {
+                    // Read by the request that held the read before this one.
+                    return new ModelView(key, again.model(), header.getHalted(), header.getLastEventTimestamp());
+                }
                 ModelView loaded = store.read(key);
                 if (loaded != null) {
                     stored.put(loaded);
@@ -136,6 +147,10 @@ final class ModelReader {
             } catch (IllegalStateException e) {
                 // A new generation replaced the parts between the header and a part: read again.
                 lastRace = e;
+            } finally {
+                if (inParts) {
+                    stored.readDone();
+                }
             }
         }
         throw ApiError.unavailable("model '" + key + "' changed under every read (" + lastRace.getMessage()

@@ -4,6 +4,7 @@ import io.inertia.topology.ModelView;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.Semaphore;
 
 /**
  * The models the API read whole from the learner's durable stores because their task did not hold them in memory
@@ -14,11 +15,15 @@ import java.util.Map;
  *
  * <p>Bounded by an estimate in bytes, least recently used first out; the model just loaded stays even when it alone is
  * larger than the bound (as the learner's own working models do), since reading it whole at every request is what
- * this cache is for.
+ * this cache is for. One model kept in parts is read whole at a time: while it is, other requests that would read one
+ * are answered 503 (a burst of requests for a model just moved to this instance would otherwise read it once each, all
+ * at the same time, and exhaust the heap).
  */
 final class StoredModels {
 
     private final long maxBytes;
+    /** One model in parts is read whole at a time: each costs its size in memory while it is read. */
+    private final Semaphore reading = new Semaphore(1);
     private final LinkedHashMap<String, ModelView> models = new LinkedHashMap<>(16, 0.75f, true);
     private long bytes;
     /** The number of models held, readable without the lock. */
@@ -62,6 +67,19 @@ final class StoredModels {
             bytes -= old.model().estimatedBytes();
             size = models.size();
         }
+    }
+
+    /**
+     * Whether this caller may read a model in parts whole now: false while another does (then the caller answers 503;
+     * the request that reads it fills the cache for the next ones). Call {@link #readDone} after a true.
+     */
+    boolean startRead() {
+        return reading.tryAcquire();
+    }
+
+    /** Ends the read {@link #startRead} allowed. */
+    void readDone() {
+        reading.release();
     }
 
     /** Whether the cache holds nothing; without the lock, so that a request for a model in memory never waits. */

@@ -145,6 +145,24 @@ class ModelReaderTest {
     }
 
     @Test
+    void shouldAnswerUnavailableWhileAnotherRequestReadsAModelInPartsFromTheStores() {
+        // More named weights than one snapshot record holds inline: the store keeps them in parts.
+        learn(400, new Random(6), 2_000);
+        workingModels().clearCache();
+        assertTrue(stored.startRead(), "nothing else reads");
+        try {
+            ApiError busy = org.junit.jupiter.api.Assertions.assertThrows(ApiError.class,
+                    () -> reader.withWeights(KEY, 0, view -> view.model().version()));
+            assertEquals(503, busy.status());
+            assertTrue(stored.isEmpty(), "read by no one");
+        } finally {
+            stored.readDone();
+        }
+        assertEquals(Long.valueOf(400), reader.<Long>withWeights(KEY, 0, view -> view.model().version()));
+        assertNotNull(stored.get(KEY, 400));
+    }
+
+    @Test
     void shouldSayThereIsNoModelForAKeyNeverLearned() {
         learn(3, new Random(5));
         assertNull(reader.header("other", 0));
@@ -162,10 +180,15 @@ class ModelReaderTest {
 
     /** {@code events} events of model {@value #KEY}: a dense pair and 4 of 30 names, so that most weights lag. */
     private void learn(int events, Random random) {
+        learn(events, random, 30);
+    }
+
+    /** {@code events} events: a dense pair and 4 names of {@code names}. */
+    private void learn(int events, Random random, int names) {
         for (int i = 0; i < events; i++) {
             Map<String, Double> named = new TreeMap<>();
             for (int j = 0; j < 4; j++) {
-                named.put("f" + random.nextInt(30), random.nextGaussian());
+                named.put("f" + random.nextInt(names), random.nextGaussian());
             }
             List<Double> dense = new ArrayList<>(List.of(random.nextGaussian(), random.nextGaussian()));
             LabeledEvent event = LabeledEvent.newBuilder().setModelKey(KEY).setNamedFeatures(named)
