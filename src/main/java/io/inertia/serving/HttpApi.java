@@ -267,15 +267,18 @@ public final class HttpApi implements AutoCloseable {
 
     /** {@code /models/{key}[/action]}: checked, its body read, then answered here or by the owner of the key. */
     private void modelRequest(ApiExchange exchange, String path) {
-        String[] segments = path.substring("/models/".length()).split("/", -1);
-        String action = segments.length == 1 ? "" : segments[1];
-        ModelAction handler = segments.length > 2 ? null : MODEL_ACTIONS.get(action);
+        int start = "/models/".length();
+        int slash = path.indexOf('/', start);
+        String action = slash < 0 ? "" : path.substring(slash + 1);
+        ModelAction handler = action.indexOf('/') >= 0 ? null : MODEL_ACTIONS.get(action);
         if (handler == null) {
             throw new ApiError(404, "no such resource: " + path);
         }
         String key;
         try {
-            key = URLDecoder.decode(segments[0], StandardCharsets.UTF_8);
+            String encoded = slash < 0 ? path.substring(start) : path.substring(start, slash);
+            key = encoded.indexOf('%') < 0 && encoded.indexOf('+') < 0 ? encoded
+                    : URLDecoder.decode(encoded, StandardCharsets.UTF_8);
         } catch (IllegalArgumentException e) {
             throw new ApiError(400, "model key is not percent-encoded UTF-8: " + e.getMessage());
         }

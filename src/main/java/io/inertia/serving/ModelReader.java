@@ -29,11 +29,11 @@ import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
  *       model as of the last event the learner applied, exactly one version. The reading touches what the request
  *       needs: a prediction the header and its features' weights, {@code ?weights=false} the header only; a whole model
  *       is copied (arrays, under the lock) and written from the copy.</li>
- *   <li>Otherwise (not learned since the task started, or evicted) from the durable stores: the header by one point
- *       read, the weights from a model read whole once per version and kept ({@link StoredModels}). Parts of a
- *       generation never change once written; a new generation deletes the old one's after writing the header that no
- *       longer names them, so a load that loses that race finds a part missing and starts again: a reply is a header
- *       and parts of one version, never a mix.</li>
+ *   <li>Otherwise (not learned since the task started, or evicted) from the durable stores: read whole once and kept
+ *       ({@link StoredModels}) as long as the task's {@linkplain WorkingModelStore#stamp stamp} for the key says the
+ *       stored state is unchanged. Parts of a generation never change once written; a new generation deletes the old
+ *       one's after writing the header that no longer names them, so a load that loses that race finds a part missing
+ *       and starts again: a reply is a header and parts of one version, never a mix.</li>
  * </ol>
  *
  * @throws org.apache.kafka.streams.errors.InvalidStateStoreException from every method while the stores are not
@@ -64,15 +64,21 @@ final class ModelReader {
 
     /**
      * The header of the model of {@code key} (version, bias, metrics; no weight), or null when this instance has none.
-     * O(1): never reads a weight.
+     * O(1): never reads a weight (a model out of memory: the one read before, or its stored header).
      */
     ModelJson.Header header(String key, int partition) {
-        Optional<ModelJson.Header> live = working(partition).read(key, json::header);
+        WorkingModelStore working = working(partition);
+        WorkingModelStore.Stamp stamp = working.stamp(key);
+        Optional<ModelJson.Header> live = working.read(key, json::header);
         if (live.isPresent()) {
             return live.get();
         }
-        ModelSnapshot stored = durable(partition).headerOf(key);
-        return stored == null ? null : ModelJson.header(stored);
+        ModelView cached = stored.get(key, stamp);
+        if (cached != null) {
+            return json.header(cached);
+        }
+        ModelSnapshot header = durable(partition).headerOf(key);
+        return header == null ? null : ModelJson.header(header);
     }
 
     /** The header record of a model as its store would write it (dense weights and state included). */
@@ -89,14 +95,16 @@ final class ModelReader {
      * must not change the model nor keep it.
      */
     <T> T withWeights(String key, int partition, Function<ModelView, T> reading) {
-        Optional<T> live = working(partition).read(key, reading);
+        WorkingModelStore working = working(partition);
+        WorkingModelStore.Stamp stamp = working.stamp(key);
+        Optional<T> live = working.read(key, reading);
         if (live.isPresent()) {
             if (!stored.isEmpty()) {
                 stored.remove(key);
             }
             return live.get();
         }
-        ModelView view = storedModel(key, partition);
+        ModelView view = storedModel(key, partition, stamp);
         return view == null ? null : reading.apply(view);
     }
 
@@ -105,56 +113,56 @@ final class ModelReader {
      * a copy of the one in memory (O(the model) in array copies, while the learner waits), or the stored one.
      */
     ModelView detached(String key, int partition) {
-        Optional<ModelView> live = working(partition).read(key, view -> new ModelView(view.key(),
+        WorkingModelStore working = working(partition);
+        WorkingModelStore.Stamp stamp = working.stamp(key);
+        Optional<ModelView> live = working.read(key, view -> new ModelView(view.key(),
                 view.model().copy(), view.halted(), view.lastEventTimestamp()));
         if (live.isPresent()) {
             return live.get();
         }
-        return storedModel(key, partition);
+        return storedModel(key, partition, stamp);
     }
 
-    /** The stored model of {@code key} whole: the cached one when it is the version stored now. */
-    private ModelView storedModel(String key, int partition) {
-        ModelStore store = durable(partition);
-        IllegalStateException lastRace = null;
-        for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
-            ModelSnapshot header = store.headerOf(key);
-            if (header == null) {
-                return null;
-            }
-            ModelView cached = stored.get(key, header.getVersion());
-            if (cached != null) {
-                // The facts of the header as they are now: halting changes no weight, hence no version.
-                return new ModelView(key, cached.model(), header.getHalted(), header.getLastEventTimestamp());
-            }
-            // Only the header to decode (dense weights), or weights in parts to read: one such read at a time.
-            boolean inParts = header.getStoredParts() != null;
-            if (inParts && !stored.startRead()) {
-                throw ApiError.unavailable("model '" + key + "' is being read from the learner's stores (it is not "
-                        + "in memory since a restart or a rebalance); retry shortly");
-            }
-            try {
-                ModelView again = stored.get(key, header.getVersion());
-                if (again != null) {
-                    // Read by the request that held the read before this one.
-                    return new ModelView(key, again.model(), header.getHalted(), header.getLastEventTimestamp());
-                }
-                ModelView loaded = store.read(key);
-                if (loaded != null) {
-                    stored.put(loaded);
-                }
-                return loaded;
-            } catch (IllegalStateException e) {
-                // A new generation replaced the parts between the header and a part: read again.
-                lastRace = e;
-            } finally {
-                if (inParts) {
-                    stored.readDone();
-                }
-            }
+    /**
+     * The stored model of {@code key} whole: the one read before while {@code stamp} (taken before the model was found
+     * out of memory) holds, else read now, whole.
+     */
+    private ModelView storedModel(String key, int partition, WorkingModelStore.Stamp stamp) {
+        ModelView cached = stored.get(key, stamp);
+        if (cached != null) {
+            return cached;
         }
-        throw ApiError.unavailable("model '" + key + "' changed under every read (" + lastRace.getMessage()
-                + "); retry shortly");
+        // One read of the stores at a time, and the others turned away before they read anything: a burst of
+        // requests for a model just out of memory would otherwise each read it, and slow the one read that counts.
+        if (!stored.startRead()) {
+            throw ApiError.unavailable("model '" + key + "' is not in memory (a restart, a rebalance) and a model is "
+                    + "being read from the learner's stores; retry shortly");
+        }
+        try {
+            ModelView again = stored.get(key, stamp);
+            if (again != null) {
+                // Read by the request that held the read before this one.
+                return again;
+            }
+            ModelStore store = durable(partition);
+            IllegalStateException lastRace = null;
+            for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
+                try {
+                    ModelView loaded = store.read(key);
+                    if (loaded != null) {
+                        stored.put(loaded, stamp);
+                    }
+                    return loaded;
+                } catch (IllegalStateException e) {
+                    // A new generation replaced the parts between the header and a part: read again.
+                    lastRace = e;
+                }
+            }
+            throw ApiError.unavailable("model '" + key + "' changed under every read (" + lastRace.getMessage()
+                    + "); retry shortly");
+        } finally {
+            stored.readDone();
+        }
     }
 
     /** The header of every model of this instance's active tasks, in key order. */

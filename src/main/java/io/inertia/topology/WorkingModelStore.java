@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.function.Function;
 import org.apache.kafka.streams.errors.InvalidStateStoreException;
 import org.apache.kafka.streams.processor.StateStore;
@@ -57,6 +58,8 @@ public final class WorkingModelStore implements StateStore, CachedStateStore<Obj
 
     /** Name of this store; it has no changelog of its own. */
     public static final String NAME = "inertia-working-models";
+    private static final int RESIDENCY_SLOTS = 1024;
+    private static final AtomicLong SERIALS = new AtomicLong();
 
     private final MemoryBudget budget;
     /** In access order, least recently used first; the stream thread's alone (a lookup reorders it). */
@@ -69,6 +72,13 @@ public final class WorkingModelStore implements StateStore, CachedStateStore<Obj
     private volatile boolean open;
     /** Counts the times every model was dropped: a read that spans one read a model of a task that is gone. */
     private volatile long incarnation;
+    /** Tells this store from every other (of another task, or of this task before it moved away and back). */
+    private final long serial = SERIALS.incrementAndGet();
+    /**
+     * Per slot of model keys (by hash), how many times a model of the slot was taken into memory or every model was
+     * dropped: while a key's count stands still, its stored state has not changed (see {@link #stamp}).
+     */
+    private final AtomicLongArray residency = new AtomicLongArray(RESIDENCY_SLOTS);
     private boolean warnedOverBudget;
 
     WorkingModelStore(MemoryBudget budget) {
@@ -105,6 +115,8 @@ public final class WorkingModelStore implements StateStore, CachedStateStore<Obj
     }
 
     private void add(WorkingModel working) {
+        // Before it can be read here: a reader that saw the old count read the stores before this.
+        residency.incrementAndGet(slot(working.key));
         models.put(working.key, working);
         resident.put(working.key, working);
         if (working.dirty()) {
@@ -224,6 +236,10 @@ public final class WorkingModelStore implements StateStore, CachedStateStore<Obj
     private void dropAll() {
         // First: a reader that finds a model after this must see that its task is gone.
         incarnation++;
+        for (int slot = 0; slot < RESIDENCY_SLOTS; slot++) {
+            // The stores may be restored to another state (an abort): nothing read from them before holds.
+            residency.incrementAndGet(slot);
+        }
         resident.clear();
         for (WorkingModel working : models.values()) {
             forget(working);
@@ -263,6 +279,27 @@ public final class WorkingModelStore implements StateStore, CachedStateStore<Obj
             throw new InvalidStateStoreException(NAME + " was closed while model '" + key + "' was read");
         }
         return Optional.ofNullable(result);
+    }
+
+    /**
+     * A stamp of what the durable stores hold of the model of {@code key} while it is not in memory: take it before a
+     * {@link #read} that finds the model not in memory, then read the stores; what was read stays the stored state
+     * as long as the stamp taken later is equal. The stores change a model only while it is in memory (each commit),
+     * when it leaves memory (eviction writes it) or when they are restored (a rebalance, an abort); the first two
+     * begin by taking it into memory and the third by dropping every model, and both change the stamp. Keys share
+     * {@value #RESIDENCY_SLOTS} counters by hash, so a stamp may also change for another key's sake: a reread, never
+     * a stale answer.
+     */
+    public Stamp stamp(String key) {
+        return new Stamp(serial, residency.get(slot(key)));
+    }
+
+    /** See {@link #stamp}. */
+    public record Stamp(long store, long count) {
+    }
+
+    private static int slot(String key) {
+        return key.hashCode() & (RESIDENCY_SLOTS - 1);
     }
 
     /**

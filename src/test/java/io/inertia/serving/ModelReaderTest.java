@@ -135,13 +135,19 @@ class ModelReaderTest {
         assertEquals(liveScores.version(), storedScores.version());
         assertArrayEquals(liveScores.scores(), storedScores.scores(), 0.0);
         assertEquals(liveWhole, whole());
-        assertNotNull(stored.get(KEY, 60), "read whole once, kept for this version");
+        WorkingModelStore.Stamp stamp = workingModels().stamp(KEY);
+        assertNotNull(stored.get(KEY, stamp), "read whole once, kept while the stores hold the same");
 
         // The learner takes the model in memory again with its next event: read there, the stored copy forgotten.
         learn(1, new Random(4));
+        assertTrue(!stamp.equals(workingModels().stamp(KEY)), "taken into memory: what was read no longer holds");
         assertEquals(Long.valueOf(61), reader.<Long>withWeights(KEY, 0, view -> view.model().version()));
-        assertNull(stored.get(KEY, 60));
         assertTrue(stored.isEmpty());
+        // Out of memory again: read from the stores once more, at the version the learner left.
+        workingModels().clearCache();
+        assertEquals(Long.valueOf(61), reader.<Long>withWeights(KEY, 0, view -> view.model().version()));
+        assertArrayEquals(json.header(reader.header(KEY, 0)), json.header(ModelJson.header(
+                ModelStore.open(driver::getKeyValueStore, config).headerOf(KEY))));
     }
 
     @Test
@@ -159,7 +165,7 @@ class ModelReaderTest {
             stored.readDone();
         }
         assertEquals(Long.valueOf(400), reader.<Long>withWeights(KEY, 0, view -> view.model().version()));
-        assertNotNull(stored.get(KEY, 400));
+        assertNotNull(stored.get(KEY, workingModels().stamp(KEY)));
     }
 
     @Test
