@@ -38,22 +38,23 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 
 /**
  * The serving benchmark: {@code inertia run --http-port} answering HTTP while its model keeps learning from a topic,
- * under load from {@code wrk} (64 kept-alive connections), for a dense d = 10 model and a hashed model of exactly
- * 1,000,000 weights.
+ * for a dense d = 10 model and a hashed model of exactly 1,000,000 weights.
  *
  * <p>Per case: an input topic of its own, preloaded with a backlog the learner works through during the whole run
  * (for the hashed model, first 50,000 events that name each of 1,000,000 names, chosen to fall in distinct buckets of
- * 2^24, once). Two instances of one application start on it, each in its own JVM ({@code -Xmx1g},
- * {@code exactly_once_v2}, {@code commit.interval.ms=100}); one owns the single partition, the other passes requests
- * for the model to it. Then, in turn, each for {@code --seconds}: the learner alone (no HTTP load); {@code POST
- * /models/{key}/predict} (bodies cycling through 1,000 seeded ones: the dense vector, or 20 names of the vocabulary)
- * and {@code GET /models/{key}?weights=false}, at the owner and then through the other instance; the learner alone
- * again. wrk reports requests/s, latency percentiles (p50, p99, p99.9) and the answers by status; the learner's
- * events/s in each window come from its committed offsets, against the mean of the two windows without load.
+ * 2^24, once; then events of 20 names drawn uniformly from them). Two instances of one application start on it, each
+ * in its own JVM ({@code -Xmx1g}, {@code exactly_once_v2}, {@code commit.interval.ms=100}); one owns the single
+ * partition, the other passes requests for the model to it. Once the owner learns, each for {@code --seconds}: the
+ * learner alone (no HTTP load); {@code POST /models/{key}/predict} (bodies cycling through 1,000 seeded ones: the dense
+ * vector, or 20 names of the vocabulary) and {@code GET /models/{key}?weights=false} at the owner, first at a fixed
+ * rate ({@code --rate}, 10,000/s, open loop: {@link OpenLoopLoad}), then as fast as wrk's 64 kept-alive connections
+ * are answered; both through the other instance, as fast as answered; the learner alone again. Each window reports
+ * requests/s, latency percentiles (p50, p99, p99.9), errors and the answers by status, and the learner's events/s
+ * meanwhile (from its committed offsets) against the mean of the two windows without load.
  *
- * <p>Targets (owner, both models): at least 10,000 predictions/s with p99 ≤ 20 ms; the large model's predictions/s
- * within 1.5× of the small one's; the learner at least 0.7 of its rate without load while predictions are served;
- * no errors but 503s. A window during which the learner ran out of backlog is reported and fails.
+ * <p>Targets (owner, both models, at the fixed rate): every one of the 10,000 predictions/s answered, p99 ≤ 20 ms, the
+ * learner at least 0.7 of its rate without load; the large model's predictions/s as fast as answered within 1.5× of
+ * the small one's; no errors but 503s in any window. A run during which the learner ran out of backlog fails.
  *
  * <p>Usage: {@code java -cp target/benchmarks.jar io.inertia.bench.ServingBenchmark [options] [case …]}, normally
  * through {@code scripts/bench.sh serve}; {@code --help} lists the options. Exit status 0 when every target is met, 1
