@@ -14,6 +14,11 @@
 #                                               scripts/bench.sh jmh -h                JMH's own options
 #   scripts/bench.sh replay                   replay from a file: 10,000,000 dense events, -Xmx256m, target 500,000 ev/s;
 #                                             and 300,000 open-vocabulary events to Avro and JSON Lines (rate, bytes)
+#   scripts/bench.sh serve [OPTIONS] [CASE]   the HTTP API under wrk (installed when missing) while the model learns;
+#                                             CASE dense10 or hashed1m (default both), e.g.
+#                                               scripts/bench.sh serve --seconds 20 hashed1m
+#                                               scripts/bench.sh serve --inertia-jar OTHER.jar   another build
+#                                               scripts/bench.sh serve --help         every option
 #   scripts/bench.sh help                     this text
 #
 # End to end: builds target/inertia.jar (mvn -DskipTests package) and target/benchmarks.jar (profile bench) when
@@ -30,6 +35,13 @@
 # BENCH_JAVA_OPTS (JVM options of the end-to-end driver, default -Xmx1g), BENCH_LEARNER_JAVA_OPTS (extra JVM options of
 # the learner, e.g. -XX:StartFlightRecording=filename=target/bench/learner.jfr to profile it), BENCH_REPLAY_REPEAT (how
 # many times each open-vocabulary replay runs, the fastest kept; 3).
+#
+# Serve: builds both jars, installs Debian's wrk when it is missing (apt-get; as root), starts the local broker unless
+# one answers, then runs io.inertia.bench.ServingBenchmark: per case two `inertia run --http-port` instances of one
+# application on a preloaded backlog; wrk with 64 kept-alive connections sends POST /models/{key}/predict and
+# GET /models/{key}?weights=false to the instance that owns the model, then to the other one, which passes them on;
+# the learner's events/s meanwhile against its rate without load. Prints a table, writes target/bench/serving.json;
+# logs in target/bench/serve-logs/. About 6 minutes. Not part of `all`.
 #
 # Exit status: 0 when every end-to-end case ran to its end and met its target, JMH met its targets and the replays from
 # a file (dense and open vocabulary) met theirs (each mode alone: its own); 1 otherwise (a learner that died, a missed
@@ -160,6 +172,50 @@ run_e2e() {
 }
 
 jmh_defaults=(-f 1 -wi 3 -i 5 -w 1s -r 2s)
+
+# wrk from Debian when it is missing: the load generator of the serving benchmark.
+ensure_wrk() {
+  command -v wrk >/dev/null 2>&1 && return 0
+  echo "bench: installing wrk (Debian package) ..." >&2
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk; } >&2 || true
+  elif command -v sudo >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1; then
+    { sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk; } >&2 || true
+  fi
+  command -v wrk >/dev/null 2>&1 || die "wrk is needed and could not be installed (apt-get install wrk)"
+}
+
+run_serve() {
+  local arg
+  for arg in "$@"; do
+    case "$arg" in
+      -h|--help)
+        build_benchmarks
+        java -cp target/benchmarks.jar io.inertia.bench.ServingBenchmark --help
+        return
+        ;;
+    esac
+  done
+  build_inertia
+  build_benchmarks
+  ensure_wrk
+  if "$kafka_local" status >/dev/null 2>&1; then
+    echo "bench: using the Kafka broker already running at $bootstrap" >&2
+  else
+    echo "bench: starting a local Kafka broker at $bootstrap" >&2
+    started_broker=1
+    "$kafka_local" start >&2 || die "could not start the local Kafka broker (see scripts/kafka-local.sh logs)"
+  fi
+  # shellcheck disable=SC2086
+  java ${BENCH_JAVA_OPTS:--Xmx1g} -cp target/benchmarks.jar io.inertia.bench.ServingBenchmark \
+    --bootstrap-servers "$bootstrap" "$@" &
+  driver_pid=$!
+  local status=0
+  wait "$driver_pid" || status=$?
+  driver_pid=""
+  stop_broker
+  return "$status"
+}
 
 # Replay from a file: a 1,000,000-row CSV of dense d = 10 events (generated once, seeded), replayed 10 times over
 # (--epochs 10: 10,000,000 events) by `inertia replay --dense` with -Xmx256m, timed from the JVM's start to its exit,
@@ -319,6 +375,12 @@ case "${1:-all}" in
     run_replay_open || replay_status=$?
     exit "$replay_status"
     ;;
+  serve)
+    shift
+    status=0
+    run_serve "$@" || status=$?
+    exit "$status"
+    ;;
   e2e)
     shift
     status=0
@@ -341,7 +403,7 @@ case "${1:-all}" in
     usage
     ;;
   *)
-    echo "bench: unknown mode '$1': use e2e, jmh, replay, or nothing for all three (scripts/bench.sh help)" >&2
+    echo "bench: unknown mode '$1': use e2e, jmh, replay, serve, or nothing for all but serve (scripts/bench.sh help)" >&2
     exit 2
     ;;
 esac

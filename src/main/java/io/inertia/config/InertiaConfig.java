@@ -152,6 +152,11 @@ public final class InertiaConfig {
         HTTP_TOKEN("inertia.http.token", "",
                 "Bearer token every HTTP request but /health and /ready must carry (Authorization: Bearer …); "
                         + "empty is none. Never logged."),
+        HTTP_MAX_BODY_BYTES("inertia.http.max-body-bytes", "1048576",
+                "Largest request body the HTTP API reads (bytes, 1,024..268,435,456); a larger one is refused with 413."),
+        HTTP_IDLE_TIMEOUT_MS("inertia.http.idle-timeout-ms", "30000",
+                "An HTTP connection on which nothing moves for this long is closed (ms): an idle kept-alive "
+                        + "connection, or a client that stops in the middle of its request."),
         METRICS_MAX_MODELS("inertia.metrics.max-models", "100",
                 "How many models (the first this process learns) get their own version and loss series on /metrics.");
 
@@ -224,6 +229,8 @@ public final class InertiaConfig {
     private final int httpPort;
     private final String httpHost;
     private final String httpToken;
+    private final int httpMaxBodyBytes;
+    private final long httpIdleTimeoutMs;
     private final int metricsMaxModels;
     private final SortedMap<String, String> kafka;
     private final Map<String, String> settings;
@@ -290,6 +297,8 @@ public final class InertiaConfig {
         httpPort = (int) p.integer(Key.HTTP_PORT, 0, 65_535);
         httpHost = p.raw(Key.HTTP_HOST);
         httpToken = p.raw(Key.HTTP_TOKEN);
+        httpMaxBodyBytes = (int) p.integer(Key.HTTP_MAX_BODY_BYTES, 1024, 256L << 20);
+        httpIdleTimeoutMs = p.integer(Key.HTTP_IDLE_TIMEOUT_MS, 100, 24L * 3600 * 1000);
         metricsMaxModels = (int) p.integer(Key.METRICS_MAX_MODELS, 0, 100_000);
         if (9L * metricsWindow + 4096 > maxRecordBytes / 2) {
             // The window of recent losses is part of every snapshot's header, which must fit in one record.
@@ -395,6 +404,8 @@ public final class InertiaConfig {
         all.put(Key.HTTP_PORT.key(), Integer.toString(httpPort));
         all.put(Key.HTTP_HOST.key(), httpHost);
         all.put(Key.HTTP_TOKEN.key(), httpToken);
+        all.put(Key.HTTP_MAX_BODY_BYTES.key(), Integer.toString(httpMaxBodyBytes));
+        all.put(Key.HTTP_IDLE_TIMEOUT_MS.key(), Long.toString(httpIdleTimeoutMs));
         all.put(Key.METRICS_MAX_MODELS.key(), Integer.toString(metricsMaxModels));
         return all;
     }
@@ -627,6 +638,16 @@ public final class InertiaConfig {
     /** The bearer token HTTP requests must carry, empty for none ({@code inertia.http.token}); never log it. */
     public String httpToken() {
         return httpToken;
+    }
+
+    /** The largest request body the HTTP API reads, in bytes ({@code inertia.http.max-body-bytes}). */
+    public int httpMaxBodyBytes() {
+        return httpMaxBodyBytes;
+    }
+
+    /** How long an HTTP connection may stay idle before it is closed, in ms ({@code inertia.http.idle-timeout-ms}). */
+    public long httpIdleTimeoutMs() {
+        return httpIdleTimeoutMs;
     }
 
     /** How many models get their own series on /metrics ({@code inertia.metrics.max-models}). */

@@ -169,7 +169,7 @@ public final class LearnerApplication implements AutoCloseable {
         if (metrics != null) {
             metrics.bind(streams);
             // Serving before Kafka Streams starts: /health answers at once, /ready says 503 until RUNNING.
-            api = new HttpApi(config, streams, metrics, history, advertised(config));
+            api = new HttpApi(config, streams, metrics, history, advertised(config), inputPartitions);
             api.start();
         }
         streams.setUncaughtExceptionHandler(exception -> {
