@@ -28,7 +28,8 @@ import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code inertia compare}: the final models of two or more replays side by side, and a gate on the difference. */
 @Command(name = "compare", mixinStandardHelpOptions = true,
-        description = "Compare the final models of replays (their snapshot JSON Lines files, the first the base; or "
+        description = "Compare the final models of replays (their snapshot files, JSON Lines or .avro, the first the "
+                + "base; or "
                 + "replay --input once per --config): "
                 + "per model and run the events, mean and windowed prequential loss, other metrics, the change of "
                 + "the mean loss against the base and the largest weight difference from it.")

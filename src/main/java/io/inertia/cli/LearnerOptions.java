@@ -101,9 +101,16 @@ final class LearnerOptions {
                     + "the event dead-lettered), go on learning or stop that model (inertia.on-divergence; default dead-letter).")
     String onDivergence;
 
+    @Option(names = "--feature-spec", paramLabel = "FILE",
+            description = "Read the input as your own records (JSON of any shape, or Avro) through this YAML feature "
+                    + "spec: model key, label, weight, event id and features (inertia.feature-spec; default: none, "
+                    + "Inertia's own events).")
+    String featureSpec;
+
     /** The configuration these options describe, with {@code extra} applied last. */
     InertiaConfig config(Map<String, String> extra) {
         Map<String, String> overrides = new LinkedHashMap<>(properties);
+        put(overrides, Key.FEATURE_SPEC, featureSpec);
         put(overrides, Key.LOSS, loss);
         put(overrides, Key.HUBER_DELTA, huberDelta);
         put(overrides, Key.QUANTILE_TAU, quantileTau);

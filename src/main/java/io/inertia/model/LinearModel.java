@@ -235,7 +235,11 @@ public final class LinearModel {
         return sorted;
     }
 
-    /** A deep copy of this model, for reading it whole without changing it. O(the model's size). */
+    /**
+     * A deep copy of this model, for reading it whole without changing it: the same coordinates under the same numbers.
+     * O(the model's size), in array copies (and one map copy for named features), so that a reader holding the
+     * model's lock while it copies holds it briefly.
+     */
     public LinearModel copy() {
         PrequentialMetrics metricsCopy = PrequentialMetrics.restore(metrics.windowSize(), metrics.recentLosses(),
                 metrics.windowSum(), metrics.count(), metrics.lossSum(), metrics.squaredErrorSum(),
@@ -243,11 +247,12 @@ public final class LinearModel {
         LinearModel copy = new LinearModel(slotWidth, denseSlots == null ? null : denseSlots.clone(),
                 biasSlots.clone(), version, runningLoss, metricsCopy);
         copy.l1Total = l1Total;
-        for (int i = 0; i < count; i++) {
-            int j = names[i] != null ? copy.namedCoordinate(names[i], stepOf(i))
-                    : copy.bucketCoordinate(buckets[i], stepOf(i));
-            System.arraycopy(slots, at(i), copy.slots, copy.at(j), slotWidth);
-        }
+        copy.count = count;
+        copy.names = Arrays.copyOf(names, count);
+        copy.buckets = Arrays.copyOf(buckets, count);
+        copy.slots = Arrays.copyOf(slots, count * (slotWidth + 1));
+        copy.nameIndex.putAll(nameIndex);
+        copy.bucketIndex.copyFrom(bucketIndex);
         return copy;
     }
 
@@ -848,6 +853,12 @@ public final class LinearModel {
 
         int capacity() {
             return entries.length / 2;
+        }
+
+        /** Makes this index equal to {@code other}. */
+        void copyFrom(BucketIndex other) {
+            entries = other.entries.clone();
+            size = other.size;
         }
 
         private static int slot(int key, int mask) {

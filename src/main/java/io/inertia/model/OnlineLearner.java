@@ -98,6 +98,40 @@ public final class OnlineLearner {
         model.caughtUpSlots(i, into, optimizer, schedule, regularization);
     }
 
+    /**
+     * The score z = w·x + b that {@code model} gives {@code example} at its current version, without changing the
+     * model: each sparse weight the example carries is taken as {@link #currentSlots} brings it up to date, so z is
+     * exactly the score {@link #learn} would compute for this example next (dense terms in index order, then named
+     * terms in name order, then bucket terms in bucket order, then the bias; a feature the model does not have weighs
+     * 0). Costs O(dense dimension + the example's sparse features), whatever the model's size.
+     *
+     * @param scratch at least {@link LinearModel#slotWidth()} doubles, overwritten
+     */
+    public double currentScore(LinearModel model, Example example, double[] scratch) {
+        double sum = 0.0;
+        double[] dense = model.denseSlots();
+        int width = model.slotWidth();
+        int d = Math.min(example.denseDimension(), Math.max(model.denseDimension(), 0));
+        for (int i = 0; i < d; i++) {
+            sum += dense[i * width] * example.dense(i);
+        }
+        for (int j = 0; j < example.nameCount(); j++) {
+            int i = model.coordinateOf(example.name(j));
+            if (i >= 0) {
+                currentSlots(model, i, scratch);
+                sum += scratch[0] * example.nameValue(j);
+            }
+        }
+        for (int j = 0; j < example.bucketCount(); j++) {
+            int i = model.coordinateOfBucket(example.bucket(j));
+            if (i >= 0) {
+                currentSlots(model, i, scratch);
+                sum += scratch[0] * example.bucketValue(j);
+            }
+        }
+        return sum + model.bias();
+    }
+
     /** Brings coordinate {@code i} of {@code model} up to its current version (see {@link #catchUp}). */
     public void catchUp(LinearModel model, int i) {
         model.catchUpCoordinate(i, optimizer, schedule, regularization);

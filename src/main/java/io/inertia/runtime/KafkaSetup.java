@@ -14,10 +14,13 @@ import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.Config;
+import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.errors.AuthenticationException;
 import org.apache.kafka.common.errors.AuthorizationException;
@@ -117,6 +120,9 @@ public final class KafkaSetup {
                     missing.add(topic);
                 }
             }
+            if (existing.contains(config.snapshotTopic())) {
+                warnOnSnapshotTopicConfig(admin, config);
+            }
             if (missing.isEmpty()) {
                 return inputPartitions(admin, config);
             }
@@ -168,6 +174,33 @@ public final class KafkaSetup {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new ClusterUnavailableException("interrupted while connecting to Kafka at " + servers, e);
+        }
+    }
+
+    /**
+     * Logs one warning when an existing snapshot topic keeps the events' timestamps: older snapshot versions may then
+     * be compacted away at once (see {@link #snapshotTopicConfig}). Only a warning: the topic is the user's.
+     */
+    private static void warnOnSnapshotTopicConfig(Admin admin, InertiaConfig config)
+            throws ExecutionException, InterruptedException, TimeoutException {
+        ConfigResource topic = new ConfigResource(ConfigResource.Type.TOPIC, config.snapshotTopic());
+        Config settings;
+        try {
+            settings = admin.describeConfigs(List.of(topic)).all()
+                    .get(config.startupTimeoutMs(), TimeUnit.MILLISECONDS).get(topic);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof AuthorizationException) {
+                // A principal allowed to learn need not be allowed to read topic configurations.
+                return;
+            }
+            throw e;
+        }
+        ConfigEntry type = settings == null ? null : settings.get(TopicConfig.MESSAGE_TIMESTAMP_TYPE_CONFIG);
+        if (type != null && !"LogAppendTime".equals(type.value())) {
+            LOG.warn("Snapshot topic {} has message.timestamp.type={}: snapshots carry their events' timestamps, so "
+                    + "events older than its segment.ms make the broker compact older snapshot versions at once; set "
+                    + "message.timestamp.type=LogAppendTime and min.compaction.lag.ms to keep every version readable",
+                    config.snapshotTopic(), type.value());
         }
     }
 
@@ -286,9 +319,27 @@ public final class KafkaSetup {
         }
     }
 
+    /**
+     * The configuration of a snapshot topic Inertia creates: compacted, so that each model's latest snapshot is kept
+     * for good; stamped with the broker's append time, and not compacted before {@code inertia.topic.snapshot-history-ms}
+     * after publication, so that every version stays readable that long.
+     *
+     * <p>Why append time: with the events' own timestamps (a replay of last month's events, or the tests' events from
+     * 1970), the first transaction marker, stamped with the broker's clock, differs from the records before it by more
+     * than {@code segment.ms}; the broker then rolls the partition's first segment at once and the log cleaner compacts
+     * it within seconds, so a reader from the beginning missed older versions of a model published in the same
+     * segment. Compaction lag and segment rolling now count from when each snapshot was published.
+     */
+    static Map<String, String> snapshotTopicConfig(InertiaConfig config) {
+        Map<String, String> settings = new HashMap<>();
+        settings.put(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT);
+        settings.put(TopicConfig.MESSAGE_TIMESTAMP_TYPE_CONFIG, "LogAppendTime");
+        settings.put(TopicConfig.MIN_COMPACTION_LAG_MS_CONFIG, Long.toString(config.snapshotHistoryMs()));
+        return settings;
+    }
+
     private static List<NewTopic> topics(InertiaConfig config, int inputPartitions, boolean join) {
-        Map<String, String> compacted = new HashMap<>();
-        compacted.put(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT);
+        Map<String, String> compacted = snapshotTopicConfig(config);
         List<NewTopic> topics = new ArrayList<>(List.of(
                 new NewTopic(config.inputTopic(), config.topicPartitions(), config.topicReplicationFactor()),
                 new NewTopic(config.snapshotTopic(), config.topicPartitions(), config.topicReplicationFactor())

@@ -1,9 +1,20 @@
 package io.inertia.topology;
 
+import io.inertia.config.ConfigException;
 import io.inertia.config.InertiaConfig;
+import java.util.List;
 import io.inertia.serde.EventDecoder;
 import io.inertia.serde.InertiaSerdes;
+import io.inertia.serde.EventReader;
 import io.inertia.serde.JsonEventDecoder;
+import io.inertia.registry.SchemaRegistryClient;
+import io.inertia.spec.ConfluentAvroDecoder;
+import io.inertia.spec.FeatureExtractor;
+import io.inertia.spec.FeatureSpec;
+import io.inertia.spec.JsonRecordDecoder;
+import io.inertia.spec.SchemaFileAvroDecoder;
+import io.inertia.spec.SpecEventReader;
+import java.util.function.Supplier;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.streams.Topology;
@@ -35,6 +46,19 @@ public final class InertiaTopology {
     /** Name of the sink node writing rejected events. */
     public static final String DEAD_LETTER_SINK = "dead-letters-sink";
 
+    /**
+     * Why a spec whose model key is a field or a constant cannot be learned from a topic yet: each model must be
+     * learned on one partition, which needs the records re-keyed through a repartition topic first.
+     */
+    public static final String REKEYING_NOT_YET = "%s: model-key from a field or a constant needs the records "
+            + "re-keyed through a repartition topic, which is not available yet: key the input records by model key "
+            + "and use model-key: record-key (a file replay takes either)";
+
+    /** Why Avro records cannot be read through a spec without their schema. */
+    static final String AVRO_NEEDS_SCHEMA = "a feature spec over inertia.input.format=avro needs the records' "
+            + "schema in inertia.input.reader-schema (or inertia.input.format=confluent-avro with a schema registry, "
+            + "or json)";
+
     private InertiaTopology() {
     }
 
@@ -52,13 +76,23 @@ public final class InertiaTopology {
      * assigns its key is dead-lettered, since a model must live on exactly one partition (0: not checked).
      */
     public static Topology build(InertiaConfig config, LearningObserver observer, int inputPartitions) {
+        return build(config, observer, inputPartitions, TransactionAborts.NONE);
+    }
+
+    /**
+     * The topology as {@link #build(InertiaConfig, LearningObserver, int)} builds it, its tasks watching the stream
+     * thread's transaction through {@code aborts} (see {@link TransactionAborts}): what {@code inertia run} runs.
+     */
+    public static Topology build(InertiaConfig config, LearningObserver observer, int inputPartitions,
+            TransactionAborts aborts) {
+        requireLearnableLive(config);
         Topology topology = new Topology();
         topology.addSource(SOURCE, new ByteArrayDeserializer(), new ByteArrayDeserializer(), config.inputTopic());
         topology.addProcessor(LEARNER, learner(config, observer, inputPartitions), SOURCE);
         topology.addStateStore(ModelStore.headerStore(), LEARNER);
         topology.addStateStore(ModelStore.partStore(), LEARNER);
         topology.addStateStore(ModelStore.coordinateStore(), LEARNER);
-        topology.addStateStore(workingModelStore(config), LEARNER);
+        topology.addStateStore(workingModelStore(config, aborts), LEARNER);
         topology.addSink(SNAPSHOT_SINK, config.snapshotTopic(), new ByteArraySerializer(), new ByteArraySerializer(),
                 SnapshotLayout.partitioner(), LEARNER);
         topology.addSink(PREDICTION_SINK, config.predictionTopic(), new ByteArraySerializer(),
@@ -69,15 +103,56 @@ public final class InertiaTopology {
     }
 
     /**
+     * Refuses, in one line each, what the live topology cannot learn from yet: a feature spec whose model key is a
+     * field or a constant (it needs re-keying), or Avro records through a spec without their schema.
+     *
+     * @throws ConfigException saying what and why
+     */
+    public static void requireLearnableLive(InertiaConfig config) {
+        if (config.featureSpec() != null && !(config.featureSpec().modelKey() instanceof FeatureSpec.RecordKey)) {
+            throw new ConfigException(List.of(REKEYING_NOT_YET.formatted(config.featureSpecFile())));
+        }
+        if (config.featureSpec() != null && !config.jsonInput() && !config.confluentAvroInput()
+                && config.readerSchema() == null) {
+            throw new ConfigException(List.of(AVRO_NEEDS_SCHEMA));
+        }
+    }
+
+    /**
      * The learner node's processors, one per {@code get()}: Kafka Streams creates one per task and rebuilds them on
      * rebalance, and a driver without Kafka Streams ({@code LocalLearner}) takes one for its single task.
      */
     public static ProcessorSupplier<byte[], byte[], byte[], byte[]> learner(InertiaConfig config,
             LearningObserver observer, int inputPartitions) {
+        Supplier<EventReader> events = events(config);
         return () -> new LearnerProcessor(config.learner(), SnapshotCodec.hyperParameters(config),
                 config.snapshotEvery(), config.hashBits(), config.onDivergence(), config.maxRecordBytes(),
-                inputPartitions, config.jsonInput() ? new JsonEventDecoder() : new EventDecoder(), config.jsonOutput(),
-                observer);
+                inputPartitions, events.get(), config.jsonOutput(), observer);
+    }
+
+    /**
+     * A new reader of input records per call, as {@code inertia.input.format} and {@code inertia.feature-spec} say:
+     * Inertia's own Avro or JSON events, or users' own records through the spec (JSON, Confluent-framed Avro, or Avro
+     * with a schema file). The readers of one topology share one schema registry client, so that a process asks the
+     * registry for each schema id once.
+     */
+    public static Supplier<EventReader> events(InertiaConfig config) {
+        FeatureSpec spec = config.featureSpec();
+        if (spec == null) {
+            return config.jsonInput() ? JsonEventDecoder::new : EventDecoder::new;
+        }
+        if (config.confluentAvroInput()) {
+            SchemaRegistryClient registry = new SchemaRegistryClient(config.registry());
+            return () -> new SpecEventReader(new ConfluentAvroDecoder(registry, config.readerSchema()),
+                    new FeatureExtractor(spec, null));
+        }
+        if (!config.jsonInput() && config.readerSchema() == null) {
+            // Checked here rather than in the configuration: a file replay reads its records as JSON whatever the
+            // topic's format.
+            throw new ConfigException(List.of(AVRO_NEEDS_SCHEMA));
+        }
+        return () -> new SpecEventReader(config.jsonInput() ? new JsonRecordDecoder()
+                : new SchemaFileAvroDecoder(config.readerSchema()), new FeatureExtractor(spec, null));
     }
 
     /**
@@ -85,6 +160,10 @@ public final class InertiaTopology {
      * i.e. of one Kafka Streams instance.
      */
     public static StoreBuilder<WorkingModelStore> workingModelStore(InertiaConfig config) {
-        return WorkingModelStore.builder(new WorkingModelStore.MemoryBudget(config.modelCacheMaxBytes()));
+        return workingModelStore(config, TransactionAborts.NONE);
+    }
+
+    private static StoreBuilder<WorkingModelStore> workingModelStore(InertiaConfig config, TransactionAborts aborts) {
+        return WorkingModelStore.builder(new WorkingModelStore.MemoryBudget(config.modelCacheMaxBytes()), aborts);
     }
 }

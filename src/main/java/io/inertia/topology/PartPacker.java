@@ -4,6 +4,7 @@ import io.inertia.avro.BucketWeights;
 import io.inertia.avro.ModelSnapshotPart;
 import io.inertia.avro.NamedWeights;
 import io.inertia.model.LinearModel;
+import io.inertia.serde.PrimitiveLists;
 import java.util.ArrayList;
 import java.util.List;
 

@@ -61,7 +61,7 @@ public final class SnapshotCodec {
      * The model's header: the snapshot without its named weights, which the coordinate store keeps one by one. Costs
      * O(dense dimension), whatever the number of named weights.
      */
-    static ModelSnapshot toHeader(String modelKey, LinearModel model, OnlineLearner learner,
+    public static ModelSnapshot toHeader(String modelKey, LinearModel model, OnlineLearner learner,
             HyperParameters hyperParameters, long lastEventTimestamp) {
         return toRecord(modelKey, model, learner, hyperParameters, lastEventTimestamp, false);
     }

@@ -95,12 +95,31 @@ final class SnapshotEmitter {
      * @param eventCoordinates the coordinates the last event updated, not yet recorded as changed in {@code working}
      */
     Prepared prepare(WorkingModel working, int[] eventCoordinates) {
-        LinearModel model = working.model;
-        if (working.parts == null && model.coordinateCount() <= SnapshotLayout.INLINE_WEIGHTS
-                && inlineBytes(working) <= budget - RECORD_RESERVE) {
+        if (isInline(working)) {
             return inline(working);
         }
         return inParts(working, eventCoordinates);
+    }
+
+    /**
+     * Why {@code working}'s snapshot at its current version cannot be published (a weight that would not be a finite
+     * number once brought up to date), or null: the check of {@link #prepare} without building the records. O(the
+     * weights the snapshot publishes) in closed forms, so that the learner can make it while readers wait and build
+     * the records (packing and serializing, the larger cost) after they may read again. Changes nothing.
+     */
+    String divergence(WorkingModel working, int[] eventCoordinates) {
+        if (isInline(working)) {
+            LinearModel whole = working.model.copy();
+            learner.catchUp(whole);
+            return whole.firstNonFinite(whole.namedSlots().keySet()).map(SnapshotEmitter::diverged).orElse(null);
+        }
+        return firstNonFinite(working.model, partCoordinates(working, eventCoordinates));
+    }
+
+    /** Whether the snapshot of {@code working} is one whole record (see the class documentation). */
+    boolean isInline(WorkingModel working) {
+        return working.parts == null && working.model.coordinateCount() <= SnapshotLayout.INLINE_WEIGHTS
+                && inlineBytes(working) <= budget - RECORD_RESERVE;
     }
 
     private long inlineBytes(WorkingModel working) {
@@ -129,37 +148,54 @@ final class SnapshotEmitter {
         return new Prepared(records, null, null);
     }
 
-    private Prepared inParts(WorkingModel working, int[] eventCoordinates) {
+    /** The coordinates the next snapshot in parts publishes, in listing order. */
+    private int[] partCoordinates(WorkingModel working, int[] eventCoordinates) {
         LinearModel model = working.model;
-        PartGeneration next = PartGeneration.after(working.parts);
-        int[] coordinates;
-        if (next.base()) {
-            coordinates = model.sortedCoordinates();
-        } else {
-            WorkingModel.ChangeSet changed = working.snapshotChanges();
-            java.util.BitSet seen = new java.util.BitSet();
-            int[] union = new int[changed.size() + eventCoordinates.length];
-            int n = 0;
-            for (int j = 0; j < changed.size(); j++) {
-                seen.set(changed.get(j));
-                union[n++] = changed.get(j);
-            }
-            for (int i : eventCoordinates) {
-                if (!seen.get(i)) {
-                    seen.set(i);
-                    union[n++] = i;
-                }
-            }
-            coordinates = model.sortCoordinates(java.util.Arrays.copyOf(union, n));
+        if (PartGeneration.after(working.parts).base()) {
+            return model.sortedCoordinates();
         }
+        WorkingModel.ChangeSet changed = working.snapshotChanges();
+        java.util.BitSet seen = new java.util.BitSet();
+        int[] union = new int[changed.size() + eventCoordinates.length];
+        int n = 0;
+        for (int j = 0; j < changed.size(); j++) {
+            seen.set(changed.get(j));
+            union[n++] = changed.get(j);
+        }
+        for (int i : eventCoordinates) {
+            if (!seen.get(i)) {
+                seen.set(i);
+                union[n++] = i;
+            }
+        }
+        return model.sortCoordinates(java.util.Arrays.copyOf(union, n));
+    }
+
+    /** The divergence reason for the first of {@code coordinates} not finite once brought up to date, or null. */
+    private String firstNonFinite(LinearModel model, int[] coordinates) {
         double[] current = new double[slotWidth()];
         for (int i : coordinates) {
             learner.currentSlots(model, i, current);
             for (double value : current) {
                 if (!Double.isFinite(value)) {
-                    return Prepared.diverged("weight '" + model.coordinateName(i) + "'");
+                    return diverged("weight '" + model.coordinateName(i) + "'");
                 }
             }
+        }
+        return null;
+    }
+
+    private static String diverged(String parameter) {
+        return "update would make " + parameter + " non-finite once brought up to date (divergence)";
+    }
+
+    private Prepared inParts(WorkingModel working, int[] eventCoordinates) {
+        LinearModel model = working.model;
+        PartGeneration next = PartGeneration.after(working.parts);
+        int[] coordinates = partCoordinates(working, eventCoordinates);
+        String divergence = firstNonFinite(model, coordinates);
+        if (divergence != null) {
+            return Prepared.divergedBecause(divergence);
         }
         List<SnapshotRecord> records = new ArrayList<>();
         int index = packParts(working, coordinates, next.generation(), next.firstIndex(), records);
@@ -239,8 +275,11 @@ final class SnapshotEmitter {
         }
 
         static Prepared diverged(String parameter) {
-            return new Prepared(List.of(), null,
-                    "update would make " + parameter + " non-finite once brought up to date (divergence)");
+            return divergedBecause(SnapshotEmitter.diverged(parameter));
+        }
+
+        static Prepared divergedBecause(String reason) {
+            return new Prepared(List.of(), null, reason);
         }
     }
 }

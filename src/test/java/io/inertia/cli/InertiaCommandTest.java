@@ -148,7 +148,7 @@ class InertiaCommandTest {
     }
 
     @Test
-    void shouldStartAReplayFromTheAvroSnapshotsOfAnEarlierOneAndEndWhereTheUninterruptedOneEnds() throws Exception {
+    void shouldStartAReplayFromTheSnapshotsOfAnEarlierOneAndEndWhereTheUninterruptedOneEnds() throws Exception {
         List<String> rows = Files.readAllLines(Path.of("examples/linear.csv"), StandardCharsets.UTF_8);
         // The same file name in two folders: the first holds the header and the first 2,000 events.
         Path firstPart = Files.createDirectories(dir.resolve("first")).resolve("linear.csv");
@@ -171,13 +171,24 @@ class InertiaCommandTest {
         // Snapshots 2,500 … 5,000 of the uninterrupted replay, the same records.
         assertEquals(expected.subList(4, 10), records(warm, io.inertia.avro.ModelSnapshot.class));
 
+        // The JSON Lines output of the same first replay holds the same state: the same records, byte for byte.
         Path lines = dir.resolve("saved.jsonl");
-        Files.writeString(lines, "{}\n", StandardCharsets.UTF_8);
+        assertEquals(0, run("replay", "--input", firstPart.toString(), "--label", "y", "--output", lines.toString(),
+                "--snapshot-every", "500"), err.toString());
+        Path warmFromLines = dir.resolve("warm-from-lines.avro");
+        assertEquals(0, run("replay", "--input", whole.toString(), "--label", "y", "--output",
+                warmFromLines.toString(), "--snapshot-every", "500", "--initial-snapshots", lines.toString()),
+                err.toString());
+        assertEquals(-1L, Files.mismatch(warm, warmFromLines), "warm start from JSON Lines vs from Avro");
+
+        // Lines of the release before held every weight brought up to date, not the learner's state: refused.
+        Path older = Path.of(InertiaCommandTest.class.getResource("/whole-lines/wide-snapshots.jsonl").toURI());
         err.getBuffer().setLength(0);
         assertEquals(1, run("replay", "--input", whole.toString(), "--label", "y", "--output", warm.toString(),
-                "--initial-snapshots", lines.toString()));
-        assertEquals(1, errLines().size(), err.toString());
-        assertTrue(errLines().get(0).contains("must be an .avro output"), errLines().get(0));
+                "--initial-snapshots", older.toString()));
+        assertEquals(List.of("inertia replay: " + older + ":1: lacks metrics.recentLosses, part of the learner's "
+                + "state: a line of an older release, every weight brought up to date; start from an .avro output or "
+                + "the snapshot topic instead"), errLines());
         assertEquals(2, run("replay", "--input", whole.toString(), "--label", "y", "--output", warm.toString(),
                 "--initial-snapshots", saved.toString(), "--initial-snapshots-topic", "model-snapshots"));
     }

@@ -44,7 +44,10 @@ final class EmbeddedKafka implements AutoCloseable {
                 .setConfigProp("transaction.state.log.replication.factor", Short.toString(replication))
                 .setConfigProp("transaction.state.log.min.isr", "1")
                 .setConfigProp("group.initial.rebalance.delay.ms", "0")
-                .setConfigProp("auto.create.topics.enable", "false");
+                .setConfigProp("auto.create.topics.enable", "false")
+                // The tests' events carry timestamps from 1970: with a retention in time, the broker would delete the
+                // input topic's records at its first retention check (30 s after start), under a test still reading.
+                .setConfigProp("log.retention.ms", "-1");
         brokerSettings.forEach(builder::setConfigProp);
         KafkaClusterTestKit cluster = builder.build();
         cluster.format();

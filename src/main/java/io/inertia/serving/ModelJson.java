@@ -1,0 +1,221 @@
+package io.inertia.serving;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import io.inertia.avro.HyperParameters;
+import io.inertia.avro.ModelSnapshot;
+import io.inertia.avro.PrequentialMetrics;
+import io.inertia.model.LinearModel;
+import io.inertia.model.Loss;
+import io.inertia.model.OnlineLearner;
+import io.inertia.topology.ModelView;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.util.List;
+
+/**
+ * A model as the API's JSON, written field by field as it goes, never built as a tree: the fields of
+ * {@code inertia snapshots} ({@code modelKey}, {@code version}, {@code weights}, {@code denseWeights}, {@code bias},
+ * {@code state}, {@code runningLoss}, {@code metrics}, {@code lastEventTimestamp}, {@code halted} when halted,
+ * {@code hyperParameters}) in that order, then {@code optimizer} and {@code instance}. Without weights, the same less
+ * {@code weights}, {@code denseWeights} and {@code state}.
+ *
+ * <p>Every weight is written as of the header's version (brought up to date by the optimizer's closed forms, as a
+ * snapshot brings it), named features in name order then buckets ({@code "#b"}) in bucket order. A model of a million
+ * weights is about 50 MB of JSON: written to the client as it is produced, it never is in memory whole.
+ */
+final class ModelJson {
+
+    private static final JsonFactory FACTORY = new JsonFactory();
+
+    private final HyperParameters hyperParameters;
+    private final Loss loss;
+    private final String instance;
+    /** The fields after the metrics for the hyper-parameters in force: the same for every model of this instance. */
+    private final byte[] tail;
+
+    /** The JSON of this instance's models, learned with {@code hyperParameters} and {@code loss}. */
+    ModelJson(HyperParameters hyperParameters, Loss loss, String instance) {
+        this.hyperParameters = hyperParameters;
+        this.loss = loss;
+        this.instance = instance;
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (JsonGenerator json = FACTORY.createGenerator(out)) {
+            // Written as the fields of an object, then cut out of it.
+            json.writeStartObject();
+            json.writeNumberField("x", 0);
+            settings(json, hyperParameters, instance);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        byte[] all = out.toByteArray();
+        String prefix = "{\"x\":0";
+        this.tail = java.util.Arrays.copyOfRange(all, prefix.length(), all.length);
+    }
+
+    /**
+     * The scalar fields of a model's header, all a reply without weights shows: read under the model's lock in
+     * O(1), written out after it.
+     */
+    record Header(String key, long version, double bias, double runningLoss, long count, double meanLoss,
+            int windowSize, double windowMeanLoss, Double rmse, Double mae, Double accuracy, Double logLoss,
+            long lastEventTimestamp, boolean halted, HyperParameters hyperParameters) {
+    }
+
+    /** The header of a model in memory (or loaded whole), its metrics as a snapshot records them. */
+    Header header(ModelView view) {
+        io.inertia.model.PrequentialMetrics metrics = view.model().metrics();
+        boolean classification = loss.classification();
+        return new Header(view.key(), view.model().version(), view.model().bias(), view.model().runningLoss(),
+                metrics.count(), metrics.meanLoss(), metrics.windowSize(), metrics.windowMeanLoss(),
+                classification ? null : metrics.rmse(), classification ? null : metrics.mae(),
+                classification ? metrics.accuracy() : null, loss.name().equals("logistic") ? metrics.meanLoss() : null,
+                view.lastEventTimestamp(), view.halted(), hyperParameters);
+    }
+
+    /** The header of a stored model, as its store wrote it. */
+    static Header header(ModelSnapshot stored) {
+        PrequentialMetrics metrics = stored.getMetrics();
+        return new Header(stored.getModelKey(), stored.getVersion(), stored.getBias(), stored.getRunningLoss(),
+                metrics.getCount(), metrics.getMeanLoss(), metrics.getWindowSize(), metrics.getWindowMeanLoss(),
+                metrics.getRmse(), metrics.getMae(), metrics.getAccuracy(), metrics.getLogLoss(),
+                stored.getLastEventTimestamp(), stored.getHalted(), stored.getHyperParameters());
+    }
+
+    /** The model's JSON without weights, as bytes (a few hundred). */
+    byte[] header(Header header) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(1024);
+        boolean ownSettings = !header.hyperParameters().equals(hyperParameters);
+        try (JsonGenerator json = FACTORY.createGenerator(out)) {
+            // The object is finished by the tail below, not by closing the generator.
+            json.disable(JsonGenerator.Feature.AUTO_CLOSE_JSON_CONTENT);
+            json.writeStartObject();
+            json.writeStringField("modelKey", header.key());
+            json.writeNumberField("version", header.version());
+            json.writeNumberField("bias", header.bias());
+            json.writeNumberField("runningLoss", header.runningLoss());
+            metrics(json, header);
+            json.writeNumberField("lastEventTimestamp", header.lastEventTimestamp());
+            if (header.halted()) {
+                json.writeBooleanField("halted", true);
+            }
+            if (ownSettings) {
+                // Stored under other settings than this instance's (it has not learned since a restart).
+                settings(json, header.hyperParameters(), instance);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        if (!ownSettings) {
+            out.writeBytes(tail);
+        }
+        return out.toByteArray();
+    }
+
+    /**
+     * Writes the model whole to {@code out}: {@code header} (the model's own record, see {@link ModelReader#record})
+     * and the named weights of {@code model}, which nothing else may change meanwhile (a copy, or a stored model).
+     */
+    void whole(OutputStream out, ModelSnapshot header, LinearModel model, OnlineLearner learner) throws IOException {
+        int[] coordinates = model.sortedCoordinates();
+        double[] slots = new double[model.slotWidth()];
+        try (JsonGenerator json = FACTORY.createGenerator(out)) {
+            json.writeStartObject();
+            json.writeStringField("modelKey", header.getModelKey());
+            json.writeNumberField("version", header.getVersion());
+            json.writeObjectFieldStart("weights");
+            for (int i : coordinates) {
+                learner.currentSlots(model, i, slots);
+                json.writeNumberField(model.coordinateName(i), slots[0]);
+            }
+            json.writeEndObject();
+            if (header.getDenseWeights() != null) {
+                numbers(json, "denseWeights", header.getDenseWeights());
+            }
+            json.writeNumberField("bias", header.getBias());
+            json.writeObjectFieldStart("state");
+            json.writeArrayFieldStart("names");
+            for (String name : header.getOptimizerState().getStateNames()) {
+                json.writeString(name);
+            }
+            json.writeEndArray();
+            json.writeObjectFieldStart("weights");
+            for (int i : coordinates) {
+                learner.currentSlots(model, i, slots);
+                json.writeArrayFieldStart(model.coordinateName(i));
+                for (int k = 1; k < slots.length; k++) {
+                    json.writeNumber(slots[k]);
+                }
+                json.writeEndArray();
+            }
+            json.writeEndObject();
+            if (header.getOptimizerState().getDenseState() != null) {
+                numbers(json, "denseWeights", header.getOptimizerState().getDenseState());
+            }
+            numbers(json, "bias", header.getOptimizerState().getBiasState());
+            json.writeEndObject();
+            json.writeNumberField("runningLoss", header.getRunningLoss());
+            metrics(json, header(header));
+            json.writeNumberField("lastEventTimestamp", header.getLastEventTimestamp());
+            if (header.getHalted()) {
+                json.writeBooleanField("halted", true);
+            }
+            settings(json, header.getHyperParameters(), instance);
+        }
+    }
+
+    private static void metrics(JsonGenerator json, Header header) throws IOException {
+        json.writeObjectFieldStart("metrics");
+        json.writeNumberField("count", header.count());
+        json.writeNumberField("meanLoss", header.meanLoss());
+        json.writeNumberField("windowSize", header.windowSize());
+        json.writeNumberField("windowMeanLoss", header.windowMeanLoss());
+        optional(json, "rmse", header.rmse());
+        optional(json, "mae", header.mae());
+        optional(json, "accuracy", header.accuracy());
+        optional(json, "logLoss", header.logLoss());
+        json.writeEndObject();
+    }
+
+    /** The hyper-parameters, the optimizer and the instance, and the end of the object. */
+    private static void settings(JsonGenerator json, HyperParameters hyper, String instance) throws IOException {
+        json.writeObjectFieldStart("hyperParameters");
+        json.writeStringField("optimizer", hyper.getOptimizer());
+        json.writeStringField("loss", hyper.getLoss());
+        json.writeStringField("schedule", hyper.getSchedule());
+        json.writeNumberField("learningRate", hyper.getLearningRate());
+        json.writeNumberField("powerT", hyper.getPowerT());
+        json.writeNumberField("alpha", hyper.getAlpha());
+        json.writeNumberField("t0", hyper.getT0());
+        json.writeNumberField("momentum", hyper.getMomentum());
+        json.writeNumberField("adamBeta2", hyper.getAdamBeta2());
+        json.writeNumberField("epsilon", hyper.getEpsilon());
+        json.writeNumberField("l2", hyper.getL2());
+        json.writeNumberField("l1", hyper.getL1());
+        json.writeNumberField("clipValue", hyper.getClipValue());
+        json.writeNumberField("clipNorm", hyper.getClipNorm());
+        json.writeNumberField("hashBits", hyper.getHashBits());
+        json.writeNumberField("lossSmoothing", hyper.getLossSmoothing());
+        json.writeNumberField("snapshotEvery", hyper.getSnapshotEvery());
+        json.writeEndObject();
+        json.writeStringField("optimizer", hyper.getOptimizer());
+        json.writeStringField("instance", instance);
+        json.writeEndObject();
+    }
+
+    private static void numbers(JsonGenerator json, String field, List<Double> values) throws IOException {
+        json.writeArrayFieldStart(field);
+        for (double value : values) {
+            json.writeNumber(value);
+        }
+        json.writeEndArray();
+    }
+
+    private static void optional(JsonGenerator json, String field, Double value) throws IOException {
+        if (value != null) {
+            json.writeNumberField(field, value);
+        }
+    }
+}
