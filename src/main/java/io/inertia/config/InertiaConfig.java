@@ -151,6 +151,10 @@ public final class InertiaConfig {
         OUTPUT_FORMAT("inertia.output.format", "avro",
                 "How snapshots and predictions are published: avro (single-object encoding) or json (Avro's JSON "
                         + "encoding of the same schemas, one object per record; the layout of parts is unchanged)."),
+        OUTCOME_JOIN("inertia.outcome.join", "false",
+                "true: events may come without their label; the outcome joiner reads inertia.topic.outcomes beside the "
+                        + "input, joins each such event with its outcome and hands the learner what to learn, written "
+                        + "to inertia.topic.learn-log too. false: the topology reads the input alone, as before."),
         OUTCOME_WINDOW_MS("inertia.outcome.window.ms", "3600000",
                 "How long (ms of record time) an event without a label waits for its outcome, and an outcome for its "
                         + "event; the first outcome within it is learned."),
@@ -212,6 +216,7 @@ public final class InertiaConfig {
     private final String predictionTopic;
     private final String outcomeTopic;
     private final String learnLogTopic;
+    private final boolean outcomeJoin;
     private final long outcomeWindowMs;
     private final Double outcomeDefaultLabel;
     private final double outcomeDefaultWeight;
@@ -269,6 +274,7 @@ public final class InertiaConfig {
         predictionTopic = p.topic(Key.PREDICTION_TOPIC);
         outcomeTopic = p.topic(Key.OUTCOME_TOPIC);
         learnLogTopic = p.topic(Key.LEARN_LOG_TOPIC);
+        outcomeJoin = Boolean.parseBoolean(p.choice(Key.OUTCOME_JOIN, List.of("true", "false")));
         // A year at most: deadlines (timestamp + 2 windows) then never overflow.
         outcomeWindowMs = p.integer(Key.OUTCOME_WINDOW_MS, 1, 366L * 24 * 3600 * 1000);
         outcomeDefaultWeight = p.number(Key.OUTCOME_DEFAULT_WEIGHT, v -> v >= 0 ? null : "must be >= 0");
@@ -408,6 +414,7 @@ public final class InertiaConfig {
         all.put(Key.PREDICTION_TOPIC.key(), predictionTopic);
         all.put(Key.OUTCOME_TOPIC.key(), outcomeTopic);
         all.put(Key.LEARN_LOG_TOPIC.key(), learnLogTopic);
+        all.put(Key.OUTCOME_JOIN.key(), Boolean.toString(outcomeJoin));
         all.put(Key.OUTCOME_WINDOW_MS.key(), Long.toString(outcomeWindowMs));
         all.put(Key.OUTCOME_DEFAULT_LABEL.key(), outcomeDefaultLabel == null ? "" : outcomeDefaultLabel.toString());
         all.put(Key.OUTCOME_DEFAULT_WEIGHT.key(), Double.toString(outcomeDefaultWeight));
@@ -489,6 +496,14 @@ public final class InertiaConfig {
     /** Topic of what the learner applies, in its order ({@code inertia.topic.learn-log}). */
     public String learnLogTopic() {
         return learnLogTopic;
+    }
+
+    /**
+     * Whether the outcome joiner runs before the learner ({@code inertia.outcome.join}): events may then come without
+     * their label and be learned when their outcome arrives.
+     */
+    public boolean outcomeJoin() {
+        return outcomeJoin;
     }
 
     /** How long an event waits for its outcome and an outcome for its event, ms of record time. */

@@ -8,9 +8,7 @@ import io.inertia.serde.JsonRecordSerde;
 import io.inertia.serde.SingleObjectAvroSerde;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.Headers;
 
@@ -86,7 +84,8 @@ public final class LearnLog {
                     event.served().modelVersion());
         }
         List<Double> dense = null;
-        Map<String, Double> named = null;
+        List<String> names = null;
+        List<Double> values = null;
         if (event != null && endsTheWait(decision.kind())) {
             if (event.dense() != null) {
                 dense = new ArrayList<>(event.dense().length);
@@ -95,16 +94,17 @@ public final class LearnLog {
                 }
             }
             if (event.names() != null) {
-                // In the order the event gave them (each name once): the bytes never depend on a hash map's order.
-                named = new LinkedHashMap<>();
-                for (int i = 0; i < event.names().length; i++) {
-                    named.put(event.names()[i], event.values()[i]);
+                // In the order the event gave them: a score sums in this order, live and in a replay of the log.
+                names = List.of(event.names());
+                values = new ArrayList<>(event.values().length);
+                for (double value : event.values()) {
+                    values.add(value);
                 }
             }
         }
         // The all-fields constructor: a builder computes every default anew.
         return new LearnLogEntry(decision.modelKey(), JoinDecision.valueOf(decision.kind().name()), decision.eventId(),
-                dense, named, decision.label(), decision.weight(), served, decision.eventTimestamp(),
+                dense, names, values, decision.label(), decision.weight(), served, decision.eventTimestamp(),
                 outcome == null ? null : outcome.timestamp(), decision.eventOffset(),
                 outcome == null ? null : outcome.offset(), topic, partition, offset, index);
     }

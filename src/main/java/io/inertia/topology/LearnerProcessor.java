@@ -1,7 +1,9 @@
 package io.inertia.topology;
 
 import io.inertia.avro.HyperParameters;
+import io.inertia.avro.LearnLogEntry;
 import io.inertia.config.InertiaConfig.OnDivergence;
+import io.inertia.join.LearnLog;
 import io.inertia.model.Example;
 import io.inertia.model.FeatureHasher;
 import io.inertia.model.LinearModel;
@@ -70,6 +72,10 @@ final class LearnerProcessor implements Processor<byte[], byte[], byte[], byte[]
     private final int inputPartitions;
     /** What the current event's update changes, to roll it back on divergence; reused from event to event. */
     private final LinearModel.Savepoint before = new LinearModel.Savepoint();
+    /** Reads the outcome joiner's decisions (Avro or JSON), when it stands before this learner. */
+    private final LearnLog learnLog = new LearnLog(false);
+    /** Where the record being processed was read: its snapshot header and dead letter name it. */
+    private Position position;
     private ProcessorContext<byte[], byte[]> context;
     private WorkingModelStore models;
     private SnapshotEmitter snapshots;
@@ -108,17 +114,21 @@ final class LearnerProcessor implements Processor<byte[], byte[], byte[], byte[]
         long startNanos = System.nanoTime();
         // Every record writes into the open transaction (a prediction or a dead letter at least).
         models.beforeWrite();
-        RecordMetadata metadata = context.recordMetadata().orElse(null);
-        String topic = metadata == null ? "?" : metadata.topic();
+        if (LearnLog.isDecision(record.headers())) {
+            decision(record, startNanos);
+            return;
+        }
+        position = Position.of(record.headers(), context.recordMetadata().orElse(null));
+        String topic = position == null ? "?" : position.topic();
         if (record.key() == null || record.key().length == 0) {
             reject(record, "record key is null or empty; events must be keyed by model key");
             return;
         }
-        if (inputPartitions > 0 && metadata != null) {
+        if (inputPartitions > 0 && position != null) {
             int expected = Utils.toPositive(Utils.murmur2(record.key())) % inputPartitions;
-            if (metadata.partition() != expected) {
+            if (position.partition() != expected) {
                 // Another partitioner (kcat's default is CRC32-based) would split one model into two tasks.
-                reject(record, "record arrived on partition " + metadata.partition() + " but Kafka's default "
+                reject(record, "record arrived on partition " + position.partition() + " but Kafka's default "
                         + "partitioner (murmur2 of the key) assigns its key partition " + expected + " of "
                         + inputPartitions + ": a model lives on one partition; produce with the default partitioner "
                         + "(kcat: -X partitioner=murmur2_random)");
@@ -132,8 +142,8 @@ final class LearnerProcessor implements Processor<byte[], byte[], byte[], byte[]
         String key = new String(record.key(), StandardCharsets.UTF_8);
         EventDecoder.Event event;
         try {
-            event = metadata == null ? events.decode(topic, key, record.value())
-                    : events.decode(topic, metadata.partition(), metadata.offset(), key, record.value());
+            event = position == null ? events.decode(topic, key, record.value())
+                    : events.decode(topic, position.partition(), position.offset(), key, record.value());
         } catch (SerializationException e) {
             reject(record, e.getMessage());
             return;
@@ -141,9 +151,17 @@ final class LearnerProcessor implements Processor<byte[], byte[], byte[], byte[]
         if (!event.labeled()) {
             // Joining it with its outcome is the outcome joiner's work; on its own the learner cannot learn it.
             reject(record, "label is missing: an event without a label is learned when its outcome arrives, "
-                    + "through the outcome joiner");
+                    + "through the outcome joiner (inertia.outcome.join=true)");
             return;
         }
+        learn(record, key, event, startNanos);
+    }
+
+    /**
+     * Learns {@code event}, of the model {@code key}, which arrived as {@code record} (an input event, or a decision
+     * of the outcome joiner to learn): checks, the update, its prediction and, when due, the snapshot.
+     */
+    private void learn(Record<byte[], byte[]> record, String key, EventDecoder.Event event, long startNanos) {
         Optional<String> invalid = keyProblem(key, event);
         if (invalid.isPresent()) {
             reject(record, invalid.get());
@@ -197,10 +215,10 @@ final class LearnerProcessor implements Processor<byte[], byte[], byte[], byte[]
                 long positionOffsetBefore = working.positionOffset;
                 // Before the snapshot, whose header carries them.
                 working.lastEventTimestamp = record.timestamp();
-                if (metadata != null) {
-                    working.positionTopic = metadata.topic();
-                    working.positionPartition = metadata.partition();
-                    working.positionOffset = metadata.offset();
+                if (position != null) {
+                    working.positionTopic = position.topic();
+                    working.positionPartition = position.partition();
+                    working.positionOffset = position.offset();
                 }
                 if (snapshotDue) {
                     divergence = snapshots.divergence(working, step.coordinates());
@@ -250,6 +268,71 @@ final class LearnerProcessor implements Processor<byte[], byte[], byte[], byte[]
         }
         models.changed(working);
         observer.updateTook(System.nanoTime() - startNanos);
+    }
+
+    /**
+     * Applies a decision of the outcome joiner (a {@link LearnLogEntry}, live as handed over or read back from the
+     * learn log), at the position of the input record that made it: JOINED and DEFAULTED are learned as an event with
+     * the decision's features, label and weight; the others change no model. Every decision is counted for its model.
+     */
+    private void decision(Record<byte[], byte[]> record, long startNanos) {
+        RecordMetadata metadata = context.recordMetadata().orElse(null);
+        position = metadata == null ? null : new Position(metadata.topic(), metadata.partition(), metadata.offset());
+        LearnLogEntry entry;
+        try {
+            if (record.value() == null) {
+                throw new SerializationException("record value is null");
+            }
+            entry = learnLog.read(position == null ? "?" : position.topic(), record.value());
+        } catch (SerializationException e) {
+            reject(record, "cannot read the outcome joiner's decision: " + e.getMessage());
+            return;
+        }
+        position = new Position(entry.getInputTopic(), entry.getInputPartition(), entry.getInputOffset());
+        String key = entry.getModelKey();
+        observer.decided(key, entry.getDecision().name());
+        switch (entry.getDecision()) {
+            case JOINED, DEFAULTED -> {
+                if (entry.getLabel() == null) {
+                    reject(record, entry.getDecision() + " decision without a label");
+                    return;
+                }
+                learn(record, key, new EventDecoder.Event(key, unboxed(entry.getDenseFeatures()),
+                        entry.getFeatureNames() == null ? null : entry.getFeatureNames().toArray(new String[0]),
+                        unboxed(entry.getFeatureValues()), entry.getLabel(), entry.getWeight(), entry.getEventId()),
+                        startNanos);
+            }
+            default -> {
+                // Counted only: a scored event waits for its outcome, the others were dead-lettered by the joiner.
+            }
+        }
+    }
+
+    private static double[] unboxed(java.util.List<Double> values) {
+        if (values == null) {
+            return null;
+        }
+        double[] unboxed = new double[values.size()];
+        for (int i = 0; i < unboxed.length; i++) {
+            unboxed[i] = values.get(i);
+        }
+        return unboxed;
+    }
+
+    /**
+     * Where a record the learner applies was read: the input record's position, which the learn log carries (in a
+     * decision, or the header of an event passed on) so that a replay of the log names the same one.
+     */
+    private record Position(String topic, int partition, long offset) {
+
+        /** The position a passed-on event's header names, else {@code metadata}'s; null when neither is known. */
+        static Position of(Headers headers, RecordMetadata metadata) {
+            LearnLog.InputPosition input = LearnLog.InputPosition.of(headers);
+            if (input != null) {
+                return new Position(input.topic(), input.partition(), input.offset());
+            }
+            return metadata == null ? null : new Position(metadata.topic(), metadata.partition(), metadata.offset());
+        }
     }
 
     @Override
@@ -359,11 +442,11 @@ final class LearnerProcessor implements Processor<byte[], byte[], byte[], byte[]
         String line = reason.replaceAll("\\s+", " ").trim();
         Headers headers = new RecordHeaders(record.headers().toArray());
         headers.add(DeadLetterHeaders.REASON, utf8(line));
-        context.recordMetadata().ifPresent(metadata -> {
-            headers.add(DeadLetterHeaders.TOPIC, utf8(metadata.topic()));
-            headers.add(DeadLetterHeaders.PARTITION, utf8(Integer.toString(metadata.partition())));
-            headers.add(DeadLetterHeaders.OFFSET, utf8(Long.toString(metadata.offset())));
-        });
+        if (position != null) {
+            headers.add(DeadLetterHeaders.TOPIC, utf8(position.topic()));
+            headers.add(DeadLetterHeaders.PARTITION, utf8(Integer.toString(position.partition())));
+            headers.add(DeadLetterHeaders.OFFSET, utf8(Long.toString(position.offset())));
+        }
         byte[] key = record.key();
         byte[] value = record.value();
         long size = length(key) + length(value);

@@ -31,6 +31,14 @@ public interface LearningObserver {
     default void published(String modelKey, int records) {
     }
 
+    /**
+     * The outcome joiner decided {@code decision} (a {@code JoinDecision} name: SCORED, JOINED, DEFAULTED, EXPIRED,
+     * DUPLICATE_OUTCOME, LATE_OUTCOME, UNMATCHED_OUTCOME, DUPLICATE_EVENT) about an event or outcome of model
+     * {@code modelKey}, and the learner applied it.
+     */
+    default void decided(String modelKey, String decision) {
+    }
+
     /** An observer that tells {@code first}, then {@code second}. */
     static LearningObserver both(LearningObserver first, LearningObserver second) {
         return new LearningObserver() {
@@ -56,6 +64,12 @@ public interface LearningObserver {
             public void published(String modelKey, int records) {
                 first.published(modelKey, records);
                 second.published(modelKey, records);
+            }
+
+            @Override
+            public void decided(String modelKey, String decision) {
+                first.decided(modelKey, decision);
+                second.decided(modelKey, decision);
             }
         };
     }

@@ -167,7 +167,7 @@ class OutcomeJoinTopologyTest {
         assertEquals(0.66, scored.getServedPrediction().getScore(), EXACT);
         assertEquals(2L, scored.getServedPrediction().getModelVersion());
         assertNull(scored.getLabel());
-        assertNull(scored.getNamedFeatures(), "the features come with the decision that ends the wait");
+        assertNull(scored.getFeatureNames(), "the features come with the decision that ends the wait");
         assertEquals(List.of("labeled-events", 0, 0L, 0), List.of(scored.getInputTopic(), scored.getInputPartition(),
                 scored.getInputOffset(), scored.getInputIndex()));
 
@@ -177,7 +177,8 @@ class OutcomeJoinTopologyTest {
         assertEquals(1500L, record.timestamp(), "handed over while the outcome was processed");
         LearnLogEntry joined = decision(record);
         assertEquals(JoinDecision.JOINED, joined.getDecision());
-        assertEquals(Map.of("a", 2.0), joined.getNamedFeatures(), "the features as scored");
+        assertEquals(List.of("a"), joined.getFeatureNames(), "the features as scored");
+        assertEquals(List.of(2.0), joined.getFeatureValues());
         assertNull(joined.getDenseFeatures());
         assertEquals(1.5, joined.getLabel());
         assertEquals(0.5, joined.getWeight(), "event weight 1 × outcome weight 0.5");
@@ -261,7 +262,8 @@ class OutcomeJoinTopologyTest {
             assertEquals("e" + (i + 1), defaulted.getEventId(), "in deadline order");
             assertEquals(0.0, defaulted.getLabel());
             assertEquals(4.0, defaulted.getWeight(), "event weight 1 × default weight 4");
-            assertEquals(Map.of("a", i == 0 ? 2.0 : 3.0), defaulted.getNamedFeatures());
+            assertEquals(List.of("a"), defaulted.getFeatureNames());
+            assertEquals(List.of(i == 0 ? 2.0 : 3.0), defaulted.getFeatureValues());
             assertNull(defaulted.getOutcomeTimestamp());
             assertEquals(List.of("outcomes", 0L, i), List.of(defaulted.getInputTopic(), defaulted.getInputOffset(),
                     defaulted.getInputIndex()), "both decided by the heartbeat, numbered");
@@ -330,8 +332,9 @@ class OutcomeJoinTopologyTest {
         String json = new String(log.get(1).value(), StandardCharsets.UTF_8);
         assertTrue(json.startsWith("{\"modelKey\":\"m\",\"decision\":\"JOINED\""), json);
         LearnLogEntry joined = decision(log.get(1));
-        assertEquals(Map.of("a", 3.0), joined.getNamedFeatures(), "a name given twice counts once, with its last "
-                + "value, as the learner reads it");
+        assertEquals(List.of("a", "a"), joined.getFeatureNames(), "the names as the event gave them");
+        assertEquals(List.of(2.0, 3.0), joined.getFeatureValues(), "the learner keeps the last value, as for any "
+                + "event");
         assertEquals(1.0, joined.getWeight());
         // {a: 3} at version 2 (see the class documentation; a and c have buckets of their own, and a bucket's sign
         // multiplies both its weight and its value): v_a = −0.09, w_a = 0.19, b = 0.28 → 0.57 + 0.28 = 0.85

@@ -182,7 +182,7 @@ class BadInputTest {
         List<TestRecord<byte[], byte[]>> letters = harness.deadLetters();
         assertEquals(1, letters.size());
         assertEquals("label is missing: an event without a label is learned when its outcome arrives, through the "
-                + "outcome joiner", header(letters.get(0), DeadLetterHeaders.REASON));
+                + "outcome joiner (inertia.outcome.join=true)", header(letters.get(0), DeadLetterHeaders.REASON));
         assertEquals("invalid-label", DeadLetterReasons.category(header(letters.get(0), DeadLetterHeaders.REASON)));
         assertEquals(1, harness.stored("m").getVersion(), "the labeled one learned, the other not");
     }
