@@ -288,8 +288,9 @@ public final class InertiaConfig {
         outcomeDefaultLabel = p.raw(Key.OUTCOME_DEFAULT_LABEL).isEmpty() ? null
                 : p.number(Key.OUTCOME_DEFAULT_LABEL, v -> loss.checkLabel(v).orElse(null));
         List<String> inputTopics = List.of(inputTopic, outcomeTopic, learnLogTopic);
-        if (inputTopics.stream().distinct().count() < inputTopics.size()) {
-            // The learner reads the learn log back in replay; one topic cannot be two of these.
+        if (outcomeJoin && inputTopics.stream().distinct().count() < inputTopics.size()) {
+            // The joiner reads two of them and writes the third. Without it, the input may well be a learn log: the
+            // learner alone applies what a joiner wrote there (a replay of the log).
             p.problems.add(Key.INPUT_TOPIC.key() + ", " + Key.OUTCOME_TOPIC.key() + " and " + Key.LEARN_LOG_TOPIC.key()
                     + " must name three different topics, got " + inputTopics);
         }

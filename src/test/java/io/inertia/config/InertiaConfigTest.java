@@ -70,9 +70,8 @@ class InertiaConfigTest {
                         "inertia.outcome.default-label: must be a finite number, got NaN"),
                 Arguments.of("inertia.outcome.heartbeat-ms", "-5",
                         "inertia.outcome.heartbeat-ms: must be >= 0, got -5"),
-                Arguments.of("inertia.topic.outcomes", "labeled-events", "inertia.topic.input, inertia.topic.outcomes "
-                        + "and inertia.topic.learn-log must name three different topics, got [labeled-events, "
-                        + "labeled-events, learn-log]"),
+                Arguments.of("inertia.outcome.join", "yes",
+                        "inertia.outcome.join: unknown value 'yes', expected one of true, false"),
                 Arguments.of("inertia.learnig-rate", "0.1", "inertia.learnig-rate: unknown setting"));
     }
 
@@ -82,6 +81,16 @@ class InertiaConfigTest {
         ConfigException e = assertThrows(ConfigException.class, () -> InertiaConfig.of(Map.of(key, value)));
         assertEquals(List.of(message), e.problems());
         assertEquals(message, e.getMessage());
+    }
+
+    @Test
+    void shouldRefuseOneTopicForTwoOfTheJoinersTopicsOnlyWhenItJoins() {
+        ConfigException e = assertThrows(ConfigException.class, () -> InertiaConfig.of(Map.of(
+                "inertia.outcome.join", "true", "inertia.topic.outcomes", "labeled-events")));
+        assertEquals(List.of("inertia.topic.input, inertia.topic.outcomes and inertia.topic.learn-log must name three "
+                + "different topics, got [labeled-events, labeled-events, learn-log]"), e.problems());
+        // The learner alone may read a learn log as its input.
+        assertEquals("learn-log", InertiaConfig.of(Map.of("inertia.topic.input", "learn-log")).inputTopic());
     }
 
     @Test
