@@ -200,9 +200,11 @@ final class LearnerProcessor implements Processor<byte[], byte[], byte[], byte[]
         working.changed(step.coordinates());
         byte[] prediction = jsonPredictions == null
                 ? predictions.encode(key, event.eventId(), step.prediction(), step.score(), event.label(), step.loss(),
-                        step.version() - 1)
+                        step.version() - 1, step.probabilities(), step.predictedClass())
                 : jsonPredictions.serialize(null, new io.inertia.avro.Prediction(key, event.eventId(),
-                        step.prediction(), step.score(), event.label(), step.loss(), step.version() - 1));
+                        step.prediction(), step.score(), event.label(), step.loss(), step.version() - 1,
+                        PrimitiveLists.ofNullable(step.probabilities()),
+                        step.predictedClass() < 0 ? null : step.predictedClass()));
         context.forward(new Record<>(record.key(), prediction, record.timestamp()), InertiaTopology.PREDICTION_SINK);
         observer.learned(key, step.version(), step.loss(), model.runningLoss());
         if (snapshot != null) {

@@ -35,6 +35,9 @@ import net.jqwik.api.RandomDistribution;
  */
 record SparseStream(List<String> vocabulary, Map<String, Double> truth, double truthBias, List<Event> events) {
 
+    /** The classes of a softmax stream's labels. */
+    static final int SOFTMAX_CLASSES = 3;
+
     /** Most features one event carries. */
     static final int MAX_EVENT_FEATURES = 6;
 
@@ -109,13 +112,15 @@ record SparseStream(List<String> vocabulary, Map<String, Double> truth, double t
 
     /**
      * The label of event {@code i} in the domain of loss {@code loss} (a name of {@code Loss.names()}): the score plus
-     * noise for regression losses, its sign as 1/0 (logistic) or 1/−1 (hinge), a count for poisson.
+     * noise for regression losses, its sign as 1/0 (logistic) or 1/−1 (hinge), a count for poisson, one of
+     * {@value #SOFTMAX_CLASSES} classes by where it falls (below −0.5, up to 0.5, above) for softmax.
      */
     double label(int i, String loss) {
         double noisy = score(i) + events.get(i).noise();
         return switch (loss) {
             case "logistic" -> noisy > 0 ? 1.0 : 0.0;
             case "hinge" -> noisy > 0 ? 1.0 : -1.0;
+            case "softmax" -> noisy < -0.5 ? 0.0 : noisy < 0.5 ? 1.0 : 2.0;
             case "poisson" -> Math.floor(Math.exp(0.5 * score(i)) + events.get(i).noise() + 0.5);
             default -> noisy;
         };
