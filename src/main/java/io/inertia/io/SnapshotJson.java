@@ -3,10 +3,14 @@ package io.inertia.io;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import io.inertia.avro.ClassWeights;
 import io.inertia.avro.HyperParameters;
 import io.inertia.avro.ModelSnapshot;
 import io.inertia.avro.OptimizerState;
+import java.util.List;
 import java.util.Map;
+import java.util.SortedMap;
 import java.util.TreeMap;
 
 /**
@@ -16,6 +20,11 @@ import java.util.TreeMap;
  * of values, e.g. [velocity] or [m, u]), {@code runningLoss}, {@code lastEventTimestamp},
  * {@code hyperParameters}, and {@code "halted": true} only for a model halted after a divergence. Doubles are
  * written in their shortest exact form, so parsing a line gives back the same doubles.
+ *
+ * <p>A K-class (softmax) model has no top-level weights, dense weights and bias: its {@code classes} are K rows, one
+ * per class in class order, each {@code {"class": k, "name" (when the classes have names), "weights", "denseWeights",
+ * "bias", "state": {"weights", "denseWeights", "bias"}}} as a single-output model has them; the top-level
+ * {@code state} then holds only the value names.
  */
 public final class SnapshotJson {
 
@@ -29,20 +38,26 @@ public final class SnapshotJson {
         ObjectNode node = JSON.createObjectNode();
         node.put("modelKey", snapshot.getModelKey());
         node.put("version", snapshot.getVersion());
-        putMap(node.putObject("weights"), snapshot.getNamedWeights());
-        if (snapshot.getDenseWeights() != null) {
-            snapshot.getDenseWeights().forEach(node.putArray("denseWeights")::add);
-        }
-        node.put("bias", snapshot.getBias());
         OptimizerState optimizer = snapshot.getOptimizerState();
-        ObjectNode state = node.putObject("state");
-        optimizer.getStateNames().forEach(state.putArray("names")::add);
-        ObjectNode namedState = state.putObject("weights");
-        new TreeMap<>(optimizer.getNamedState()).forEach((name, values) -> values.forEach(namedState.putArray(name)::add));
-        if (optimizer.getDenseState() != null) {
-            optimizer.getDenseState().forEach(state.putArray("denseWeights")::add);
+        if (snapshot.getClassWeights() == null) {
+            putMap(node.putObject("weights"), snapshot.getNamedWeights());
+            if (snapshot.getDenseWeights() != null) {
+                snapshot.getDenseWeights().forEach(node.putArray("denseWeights")::add);
+            }
+            node.put("bias", snapshot.getBias());
+            ObjectNode state = node.putObject("state");
+            optimizer.getStateNames().forEach(state.putArray("names")::add);
+            ObjectNode namedState = state.putObject("weights");
+            new TreeMap<>(optimizer.getNamedState()).forEach((name, values) ->
+                    values.forEach(namedState.putArray(name)::add));
+            if (optimizer.getDenseState() != null) {
+                optimizer.getDenseState().forEach(state.putArray("denseWeights")::add);
+            }
+            optimizer.getBiasState().forEach(state.putArray("bias")::add);
+        } else {
+            optimizer.getStateNames().forEach(node.putObject("state").putArray("names")::add);
+            putClasses(node.putArray("classes"), snapshot);
         }
-        optimizer.getBiasState().forEach(state.putArray("bias")::add);
         node.put("runningLoss", snapshot.getRunningLoss());
         var metrics = snapshot.getMetrics();
         ObjectNode evaluation = node.putObject("metrics");
@@ -54,6 +69,9 @@ public final class SnapshotJson {
         putIfPresent(evaluation, "mae", metrics.getMae());
         putIfPresent(evaluation, "accuracy", metrics.getAccuracy());
         putIfPresent(evaluation, "logLoss", metrics.getLogLoss());
+        putIfPresent(evaluation, "macroF1", metrics.getMacroF1());
+        putIfPresent(evaluation, "windowAccuracy", metrics.getWindowAccuracy());
+        putIfPresent(evaluation, "windowMacroF1", metrics.getWindowMacroF1());
         node.put("lastEventTimestamp", snapshot.getLastEventTimestamp());
         if (snapshot.getHalted()) {
             // Only when set, so that the lines of models that learn normally keep their form.
@@ -78,10 +96,60 @@ public final class SnapshotJson {
         settings.put("hashBits", hyper.getHashBits());
         settings.put("lossSmoothing", hyper.getLossSmoothing());
         settings.put("snapshotEvery", hyper.getSnapshotEvery());
+        // Only where they mean something, so that the lines of other models keep their form.
+        if (hyper.getOptimizer().equals("ftrl")) {
+            settings.put("ftrlAlpha", hyper.getFtrlAlpha());
+            settings.put("ftrlBeta", hyper.getFtrlBeta());
+        }
+        if (hyper.getClasses() > 1) {
+            settings.put("classes", hyper.getClasses());
+            hyper.getClassNames().forEach(settings.putArray("classNames")::add);
+        }
         try {
             return JSON.writeValueAsString(node);
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("cannot write snapshot as JSON", e);
+        }
+    }
+
+    /** The K rows of a K-class model (see the class documentation). */
+    private static void putClasses(ArrayNode rows, ModelSnapshot snapshot) {
+        ClassWeights classes = snapshot.getClassWeights();
+        OptimizerState optimizer = snapshot.getOptimizerState();
+        List<String> names = snapshot.getHyperParameters().getClassNames();
+        int outputs = classes.getBiases().size();
+        int stateSize = optimizer.getStateNames().size();
+        SortedMap<String, List<Double>> named = new TreeMap<>(classes.getNamedWeights());
+        SortedMap<String, List<Double>> namedState = new TreeMap<>(optimizer.getNamedState());
+        List<Double> dense = snapshot.getDenseWeights();
+        List<Double> denseState = optimizer.getDenseState();
+        for (int k = 0; k < outputs; k++) {
+            int c = k;
+            ObjectNode row = rows.addObject();
+            row.put("class", k);
+            if (names.size() == outputs) {
+                row.put("name", names.get(k));
+            }
+            ObjectNode weights = row.putObject("weights");
+            named.forEach((name, values) -> weights.put(name, values.get(c)));
+            if (dense != null) {
+                ArrayNode denseWeights = row.putArray("denseWeights");
+                for (int i = c; i < dense.size(); i += outputs) {
+                    denseWeights.add(dense.get(i));
+                }
+            }
+            row.put("bias", classes.getBiases().get(k));
+            ObjectNode state = row.putObject("state");
+            ObjectNode weightState = state.putObject("weights");
+            namedState.forEach((name, values) ->
+                    values.subList(c * stateSize, (c + 1) * stateSize).forEach(weightState.putArray(name)::add));
+            if (denseState != null) {
+                ArrayNode values = state.putArray("denseWeights");
+                for (int j = c; j < dense.size(); j += outputs) {
+                    denseState.subList(j * stateSize, (j + 1) * stateSize).forEach(values::add);
+                }
+            }
+            optimizer.getBiasState().subList(c * stateSize, (c + 1) * stateSize).forEach(state.putArray("bias")::add);
         }
     }
 

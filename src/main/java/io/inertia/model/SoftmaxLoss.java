@@ -55,22 +55,41 @@ public final class SoftmaxLoss implements Loss {
      * @return L = −log p_label
      */
     public double evaluate(double[] scores, int label, double[] probabilities, double[] gradient) {
-        double max = scores[0];
-        for (int k = 1; k < classes; k++) {
-            max = Math.max(max, scores[k]);
-        }
-        double sum = 0;
-        for (int k = 0; k < classes; k++) {
-            double e = Math.exp(scores[k] - max);
-            probabilities[k] = e;
-            sum += e;
-        }
+        double max = max(scores);
+        double sum = exponentials(scores, max, probabilities);
         for (int k = 0; k < classes; k++) {
             probabilities[k] /= sum;
             gradient[k] = probabilities[k];
         }
         gradient[label] -= 1.0;
         return Math.log(sum) - (scores[label] - max);
+    }
+
+    /** p = softmax(scores) into {@code probabilities} (length ≥ K), as {@link #evaluate} computes it. */
+    public void probabilities(double[] scores, double[] probabilities) {
+        double sum = exponentials(scores, max(scores), probabilities);
+        for (int k = 0; k < classes; k++) {
+            probabilities[k] /= sum;
+        }
+    }
+
+    private double max(double[] scores) {
+        double max = scores[0];
+        for (int k = 1; k < classes; k++) {
+            max = Math.max(max, scores[k]);
+        }
+        return max;
+    }
+
+    /** e^{z_k − m} into {@code into}; returns their sum. */
+    private double exponentials(double[] scores, double max, double[] into) {
+        double sum = 0;
+        for (int k = 0; k < classes; k++) {
+            double e = Math.exp(scores[k] - max);
+            into[k] = e;
+            sum += e;
+        }
+        return sum;
     }
 
     /** The class of highest probability, the lowest index among equals. */

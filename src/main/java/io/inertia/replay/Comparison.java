@@ -30,7 +30,8 @@ import java.util.TreeSet;
  * the largest absolute difference of any weight or the bias from the base's.
  *
  * <p>The mean prequential loss is the mean of the losses each event had before the model learned from it, over every
- * event of the run: the test-then-train error, the usual yardstick of an online learner.
+ * event of the run: the test-then-train error, the usual yardstick of an online learner. For the logistic and softmax
+ * losses it is the log loss. Each model's runs are ranked by it, 1 the lowest.
  */
 public final class Comparison {
 
@@ -45,9 +46,11 @@ public final class Comparison {
      * @param meanLoss mean prequential loss over every event
      * @param windowMeanLoss mean prequential loss over the last window of events
      * @param windowSize the window W
-     * @param metrics the other metrics present (rmse, mae, accuracy, logLoss), by name
+     * @param metrics the other metrics present (rmse, mae, accuracy, logLoss, macroF1, windowAccuracy,
+     *     windowMacroF1), by name
      * @param parameters every parameter: named weights by name, then the dense weights and the bias under keys that
-     *     start with a NUL character, which no feature name from a replay does
+     *     start with a NUL character, which no feature name from a replay does; a K-class model's under its class
+     *     index, a NUL and that key
      */
     public record Entry(String run, String model, long version, double meanLoss, double windowMeanLoss,
             int windowSize, Map<String, Double> metrics, Map<String, Double> parameters) {
@@ -62,7 +65,7 @@ public final class Comparison {
      *     for the base or a missing model
      */
     public record Row(String run, String model, Entry entry, double meanLossChangePercent,
-            double largestWeightDifference) {
+            double largestWeightDifference, int rank) {
     }
 
     private final List<String> runs;
@@ -95,7 +98,8 @@ public final class Comparison {
                 boolean comparable = r > 0 && base != null && entry != null;
                 rows.add(new Row(runs.get(r), model, entry,
                         comparable ? 100 * (entry.meanLoss() - base.meanLoss()) / base.meanLoss() : Double.NaN,
-                        comparable ? largestDifference(base.parameters(), entry.parameters()) : Double.NaN));
+                        comparable ? largestDifference(base.parameters(), entry.parameters()) : Double.NaN,
+                        entry == null ? 0 : rank(entry, finals, model)));
             }
         }
         return new Comparison(List.copyOf(runs), List.copyOf(rows));
@@ -169,6 +173,18 @@ public final class Comparison {
         return value == Math.rint(value) ? Long.toString((long) value) : Double.toString(value);
     }
 
+    /** 1 + the runs of {@code model} whose mean prequential loss is lower than {@code entry}'s (ties share a rank). */
+    private static int rank(Entry entry, List<Map<String, Entry>> finals, String model) {
+        int lower = 0;
+        for (Map<String, Entry> run : finals) {
+            Entry other = run.get(model);
+            if (other != null && other.meanLoss() < entry.meanLoss()) {
+                lower++;
+            }
+        }
+        return 1 + lower;
+    }
+
     private static double largestDifference(Map<String, Double> base, Map<String, Double> other) {
         Set<String> names = new TreeSet<>(base.keySet());
         names.addAll(other.keySet());
@@ -237,6 +253,19 @@ public final class Comparison {
         return entries;
     }
 
+    /** The weights, dense weights and bias of {@code node}, each under {@code prefix} and its own key. */
+    private static void putParameters(Map<String, Double> parameters, String prefix, JsonNode node) {
+        for (Iterator<Map.Entry<String, JsonNode>> it = node.path("weights").fields(); it.hasNext();) {
+            Map.Entry<String, JsonNode> weight = it.next();
+            parameters.put(prefix + weight.getKey(), weight.getValue().asDouble());
+        }
+        JsonNode dense = node.path("denseWeights");
+        for (int i = 0; i < dense.size(); i++) {
+            parameters.put(prefix + "\u0000dense " + i, dense.get(i).asDouble());
+        }
+        parameters.put(prefix + "\u0000bias", node.path("bias").asDouble());
+    }
+
     private static Entry entry(String file, long line, String text, String run) {
         JsonNode node;
         try {
@@ -251,21 +280,21 @@ public final class Comparison {
                     + "metrics.meanLoss, metrics.windowMeanLoss expected)");
         }
         Map<String, Double> others = new TreeMap<>();
-        for (String name : List.of("rmse", "mae", "accuracy", "logLoss")) {
+        for (String name : List.of("rmse", "mae", "accuracy", "logLoss", "macroF1", "windowAccuracy",
+                "windowMacroF1")) {
             if (metrics.path(name).isNumber()) {
                 others.put(name, metrics.get(name).asDouble());
             }
         }
         Map<String, Double> parameters = new TreeMap<>();
-        for (Iterator<Map.Entry<String, JsonNode>> it = node.path("weights").fields(); it.hasNext();) {
-            Map.Entry<String, JsonNode> weight = it.next();
-            parameters.put(weight.getKey(), weight.getValue().asDouble());
+        JsonNode classes = node.path("classes");
+        if (classes.isArray()) {
+            for (int k = 0; k < classes.size(); k++) {
+                putParameters(parameters, k + "\u0000", classes.get(k));
+            }
+        } else {
+            putParameters(parameters, "", node);
         }
-        JsonNode dense = node.path("denseWeights");
-        for (int i = 0; i < dense.size(); i++) {
-            parameters.put("\u0000dense " + i, dense.get(i).asDouble());
-        }
-        parameters.put("\u0000bias", node.path("bias").asDouble());
         return new Entry(run, node.get("modelKey").asText(), node.get("version").asLong(),
                 metrics.get("meanLoss").asDouble(), metrics.get("windowMeanLoss").asDouble(),
                 metrics.path("windowSize").asInt(1), others, parameters);

@@ -14,6 +14,7 @@ import io.inertia.model.Example;
 import io.inertia.model.FeatureHasher;
 import io.inertia.model.LinearModel;
 import io.inertia.model.Loss;
+import io.inertia.model.SoftmaxLoss;
 import io.inertia.topology.ModelStore;
 import io.inertia.topology.SnapshotCodec;
 import java.io.IOException;
@@ -84,6 +85,8 @@ public final class HttpApi implements AutoCloseable {
     private final ModelReader reader;
     private final FeatureHasher hasher;
     private final Loss loss;
+    /** The names of a softmax model's classes, or empty. */
+    private final List<String> classNames;
     private final byte[] token;
     private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private final ExecutorService workers = Executors.newFixedThreadPool(4, runnable -> {
@@ -106,6 +109,7 @@ public final class HttpApi implements AutoCloseable {
         this.reader = new ModelReader(streams, config);
         this.hasher = config.hashBits() > 0 ? FeatureHasher.of(config.hashBits()) : null;
         this.loss = config.loss();
+        this.classNames = config.classNames();
         this.token = config.httpToken().isEmpty() ? null : config.httpToken().getBytes(StandardCharsets.UTF_8);
     }
 
@@ -327,6 +331,12 @@ public final class HttpApi implements AutoCloseable {
         model.put("runningLoss", header.getRunningLoss());
         model.put("meanLoss", header.getMetrics().getMeanLoss());
         model.put("windowMeanLoss", header.getMetrics().getWindowMeanLoss());
+        if (header.getMetrics().getAccuracy() != null) {
+            model.put("accuracy", header.getMetrics().getAccuracy());
+        }
+        if (header.getMetrics().getMacroF1() != null) {
+            model.put("macroF1", header.getMetrics().getMacroF1());
+        }
         model.put("halted", header.getHalted());
         model.put("instance", self.host() + ":" + self.port());
         return model;
@@ -391,6 +401,9 @@ public final class HttpApi implements AutoCloseable {
         }
         if (!weights) {
             model.remove(List.of("weights", "denseWeights", "state"));
+            // A K-class model's rows keep their class and bias.
+            model.path("classes").forEach(row -> ((ObjectNode) row).remove(List.of("weights", "denseWeights",
+                    "state")));
         }
         model.put("optimizer", snapshot.getHyperParameters().getOptimizer());
         model.put("instance", self.host() + ":" + self.port());
@@ -447,6 +460,28 @@ public final class HttpApi implements AutoCloseable {
     private void putPrediction(ObjectNode into, LinearModel model, JsonNode features, int index) {
         String where = index < 0 ? "" : "item " + index + ": ";
         Example example = example(features, where, model);
+        if (model.outputs() != loss.outputs()) {
+            throw new ApiError(409, where + "model has " + model.outputs() + " output(s) but the learner's loss "
+                    + loss.name() + " has " + loss.outputs());
+        }
+        if (loss instanceof SoftmaxLoss softmax) {
+            double[] scores = new double[softmax.classes()];
+            double[] probabilities = new double[softmax.classes()];
+            model.scores(example, scores);
+            softmax.probabilities(scores, probabilities);
+            int predicted = SoftmaxLoss.predictedClass(probabilities, softmax.classes());
+            into.put("prediction", predicted);
+            into.put("score", scores[predicted]);
+            into.put("predictedClass", predicted);
+            if (!classNames.isEmpty()) {
+                into.put("className", classNames.get(predicted));
+            }
+            ArrayNode values = into.putArray("probabilities");
+            for (double probability : probabilities) {
+                values.add(probability);
+            }
+            return;
+        }
         double score = model.score(example);
         into.put("prediction", loss.prediction(score));
         into.put("score", score);

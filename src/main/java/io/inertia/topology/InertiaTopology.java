@@ -76,7 +76,7 @@ public final class InertiaTopology {
             LearningObserver observer, int inputPartitions) {
         return () -> new LearnerProcessor(config.learner(), SnapshotCodec.hyperParameters(config),
                 config.snapshotEvery(), config.hashBits(), config.onDivergence(), config.maxRecordBytes(),
-                inputPartitions, config.jsonInput() ? new JsonEventDecoder() : new EventDecoder(), config.jsonOutput(),
+                inputPartitions, config.jsonInput() ? new JsonEventDecoder(config.classNames()) : new EventDecoder(), config.jsonOutput(),
                 observer);
     }
 
