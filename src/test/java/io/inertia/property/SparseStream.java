@@ -128,7 +128,12 @@ record SparseStream(List<String> vocabulary, Map<String, Double> truth, double t
 
     /** Event {@code i} as it is: only the features it carries, squared-loss label. */
     Example sparse(int i) {
-        return Example.of(null, events.get(i).features(), label(i, "squared"), 1.0);
+        return sparse(i, "squared");
+    }
+
+    /** Event {@code i} as it is, with its label for loss {@code loss}. */
+    Example sparse(int i, String loss) {
+        return Example.of(null, events.get(i).features(), label(i, loss), 1.0);
     }
 
     /**
@@ -136,10 +141,15 @@ record SparseStream(List<String> vocabulary, Map<String, Double> truth, double t
      * weight takes its step (with zero loss gradient) on every event: the dense semantics.
      */
     Example dense(int i) {
+        return dense(i, "squared");
+    }
+
+    /** As {@link #dense(int)}, with its label for loss {@code loss}. */
+    Example dense(int i, String loss) {
         Map<String, Double> padded = new HashMap<>();
         vocabulary.forEach(name -> padded.put(name, 0.0));
         padded.putAll(events.get(i).features());
-        return Example.of(null, padded, label(i, "squared"), 1.0);
+        return Example.of(null, padded, label(i, loss), 1.0);
     }
 
     /**
