@@ -118,11 +118,27 @@ public final class SnapshotCodec {
                         .setBiasState(state(model.biasSlots(), width))
                         .build())
                 .setL1Total(model.l1Total())
-                .setHyperParameters(hyperParameters)
+                .setHyperParameters(describing(hyperParameters, outputs))
                 .setMetrics(metrics(model.metrics(), learner.loss()))
                 .setRunningLoss(model.runningLoss())
                 .setLastEventTimestamp(lastEventTimestamp)
                 .build();
+    }
+
+    /**
+     * {@code hyperParameters}, with the classes of a model of {@code outputs} outputs: a record must describe the
+     * model it holds, also a stored model of another shape than the learner's (which is refused per event and kept
+     * as it was, but may be written back unchanged).
+     */
+    private static HyperParameters describing(HyperParameters hyperParameters, int outputs) {
+        if (hyperParameters.getClasses() == outputs) {
+            return hyperParameters;
+        }
+        HyperParameters copy = HyperParameters.newBuilder(hyperParameters).setClasses(outputs).build();
+        if (copy.getClassNames().size() != outputs) {
+            copy.setClassNames(List.of());
+        }
+        return copy;
     }
 
     private static io.inertia.avro.PrequentialMetrics metrics(PrequentialMetrics metrics, Loss loss) {

@@ -100,6 +100,21 @@ class MulticlassTopologyTest {
     }
 
     @Test
+    void shouldDeadLetterTheEventsOfAStoredSingleOutputModelUnderTheSoftmaxLoss() throws Exception {
+        TopologyHarness binary = harness(Map.of("inertia.loss", "logistic"));
+        binary.send("m", event("m", Map.of("a", 1.0), 1.0), 1L);
+        ModelSnapshot stored = binary.stored("m");
+        TopologyHarness softmax = harness(Map.of("inertia.loss", "softmax", "inertia.classes", "3"));
+        softmax.headerStore().put("m", stored);
+        softmax.send("m", event("m", Map.of("a", 1.0), 2.0), 2L);
+        List<TestRecord<byte[], byte[]>> rejected = softmax.deadLetters();
+        assertEquals(1, rejected.size());
+        assertEquals("stored model has 1 output but this learner's loss needs 3",
+                header(rejected.get(0), DeadLetterHeaders.REASON));
+        assertEquals(1, softmax.stored("m").getVersion(), "the stored model is left as it was");
+    }
+
+    @Test
     void shouldReadAJsonEventsClassByNameAndDeadLetterAnUnknownName() throws Exception {
         TopologyHarness harness = harness(Map.of("inertia.loss", "softmax", "inertia.class-names", "cat,dog,bird",
                 "inertia.input.format", "json", "inertia.snapshot-every", "1"));
