@@ -199,8 +199,17 @@ final class CsvEvents implements Iterator<EventFile.Row> {
 
     /** The label cell as a class index: a class's name, or a number. */
     private double classLabel(long line) {
-        int index = classes.indexOf(reader.string(labelColumn));
-        return index >= 0 ? index : number(line, header.get(labelColumn), labelColumn);
+        String cell = reader.string(labelColumn);
+        int index = classes.indexOf(cell);
+        if (index >= 0) {
+            return index;
+        }
+        try {
+            return number(line, header.get(labelColumn), labelColumn);
+        } catch (InputFileException e) {
+            throw new InputFileException(name, line, "column '" + header.get(labelColumn) + "' is '" + cell
+                    + "', not a class name (expected one of " + String.join(", ", classes) + ") or a number");
+        }
     }
 
     private double number(long line, String column, int field) {
