@@ -99,14 +99,4 @@ final class FtrlOptimizer implements Optimizer {
     public boolean appliesPenalties() {
         return true;
     }
-
-    /** α. */
-    double alpha() {
-        return alpha;
-    }
-
-    /** β. */
-    double beta() {
-        return beta;
-    }
 }
