@@ -11,6 +11,7 @@ import io.inertia.serde.EventDecoder;
 import io.inertia.serde.EventReader;
 import io.inertia.serde.JsonRecordSerde;
 import io.inertia.serde.PredictionEncoder;
+import io.inertia.serde.PrimitiveLists;
 import java.nio.charset.StandardCharsets;
 import java.util.Optional;
 import org.apache.kafka.common.errors.SerializationException;
@@ -230,9 +231,11 @@ final class LearnerProcessor implements Processor<byte[], byte[], byte[], byte[]
         }
         byte[] prediction = jsonPredictions == null
                 ? predictions.encode(key, event.eventId(), step.prediction(), step.score(), event.label(), step.loss(),
-                        step.version() - 1)
+                        step.version() - 1, step.probabilities(), step.predictedClass())
                 : jsonPredictions.serialize(null, new io.inertia.avro.Prediction(key, event.eventId(),
-                        step.prediction(), step.score(), event.label(), step.loss(), step.version() - 1));
+                        step.prediction(), step.score(), event.label(), step.loss(), step.version() - 1,
+                        PrimitiveLists.ofNullable(step.probabilities()),
+                        step.predictedClass() < 0 ? null : step.predictedClass()));
         context.forward(new Record<>(record.key(), prediction, record.timestamp()), InertiaTopology.PREDICTION_SINK);
         observer.learned(key, step.version(), step.loss(), model.runningLoss());
         if (snapshot != null) {
