@@ -440,6 +440,12 @@ public final class HttpApi implements AutoCloseable {
             model.put("runningLoss", header.getRunningLoss());
             model.put("meanLoss", header.getMetrics().getMeanLoss());
             model.put("windowMeanLoss", header.getMetrics().getWindowMeanLoss());
+            if (header.getMetrics().getAccuracy() != null) {
+                model.put("accuracy", header.getMetrics().getAccuracy());
+            }
+            if (header.getMetrics().getMacroF1() != null) {
+                model.put("macroF1", header.getMetrics().getMacroF1());
+            }
             model.put("halted", header.getHalted());
             model.put("instance", instance);
         }
