@@ -246,6 +246,19 @@ final class ModelJson {
         json.writeNumberField("hashBits", hyper.getHashBits());
         json.writeNumberField("lossSmoothing", hyper.getLossSmoothing());
         json.writeNumberField("snapshotEvery", hyper.getSnapshotEvery());
+        // As a snapshot line has them: only for the models they concern.
+        if (hyper.getOptimizer().equals("ftrl")) {
+            json.writeNumberField("ftrlAlpha", hyper.getFtrlAlpha());
+            json.writeNumberField("ftrlBeta", hyper.getFtrlBeta());
+        }
+        if (hyper.getClasses() > 1) {
+            json.writeNumberField("classes", hyper.getClasses());
+            json.writeArrayFieldStart("classNames");
+            for (String name : hyper.getClassNames()) {
+                json.writeString(name);
+            }
+            json.writeEndArray();
+        }
         json.writeEndObject();
         json.writeStringField("optimizer", hyper.getOptimizer());
         json.writeStringField("instance", instance);
