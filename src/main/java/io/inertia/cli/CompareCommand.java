@@ -148,19 +148,19 @@ final class CompareCommand implements Callable<Integer> {
     }
 
     private static void print(Comparison comparison, PrintWriter out) {
-        String format = "%-20s %-28s %10s %14s %14s %12s %12s  %s%n";
-        out.printf(Locale.ROOT, format, "model", "run", "events", "mean loss", "window loss", "Δ mean loss",
+        String format = "%-20s %-28s %4s %10s %14s %14s %12s %12s  %s%n";
+        out.printf(Locale.ROOT, format, "model", "run", "rank", "events", "mean loss", "window loss", "Δ mean loss",
                 "max |Δw|", "metrics");
         for (Comparison.Row row : comparison.rows()) {
             Comparison.Entry entry = row.entry();
             if (entry == null) {
-                out.printf(Locale.ROOT, format, row.model(), row.run(), "—", "—", "—", "—", "—", "no such model");
+                out.printf(Locale.ROOT, format, row.model(), row.run(), "—", "—", "—", "—", "—", "—", "no such model");
                 continue;
             }
             StringBuilder metrics = new StringBuilder();
             entry.metrics().forEach((name, value) -> metrics.append(metrics.length() == 0 ? "" : " ").append(name)
                     .append('=').append(String.format(Locale.ROOT, "%.6g", value)));
-            out.printf(Locale.ROOT, format, row.model(), row.run(), entry.version(),
+            out.printf(Locale.ROOT, format, row.model(), row.run(), row.rank(), entry.version(),
                     String.format(Locale.ROOT, "%.6g", entry.meanLoss()),
                     String.format(Locale.ROOT, "%.6g", entry.windowMeanLoss()),
                     Double.isNaN(row.meanLossChangePercent()) ? "—"
@@ -184,6 +184,7 @@ final class CompareCommand implements Callable<Integer> {
             Comparison.Entry entry = row.entry();
             node.put("present", entry != null);
             if (entry != null) {
+                node.put("rank", row.rank());
                 node.put("events", entry.version());
                 node.put("meanLoss", entry.meanLoss());
                 node.put("windowMeanLoss", entry.windowMeanLoss());

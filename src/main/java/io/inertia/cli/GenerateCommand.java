@@ -2,6 +2,7 @@ package io.inertia.cli;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.inertia.io.ClickStream;
+import io.inertia.io.SyntheticClicks;
 import io.inertia.io.SyntheticData;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -13,14 +14,16 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
 /**
- * {@code inertia generate}: seeded regression data with known true weights per model, or with {@code --clicks} a
- * click stream of events without label and their delayed outcomes.
+ * {@code inertia generate}: seeded regression data with known true weights per model; with {@code --clicks} seeded
+ * click events with their labels; with {@code --clicks --outcomes} a click stream of events without label and their
+ * delayed outcomes.
  */
 @Command(name = "generate", mixinStandardHelpOptions = true,
         description = "Write seeded regression data y = w_k·x + b_k + noise for K models (CSV: model,x1..xD,y) and "
-                + "their true weights (JSON), e.g. for the demo and for `inertia check`; or with --clicks a click "
-                + "stream: impressions without label (JSON Lines) and their clicks, later, as outcomes (JSON Lines), "
-                + "from a true logistic model per key.")
+                + "their true weights (JSON), e.g. for the demo and for `inertia check`; or with --clicks seeded click "
+                + "events (JSON Lines: one-hot site, ad, device, hour and segment; label 0/1); or with --clicks "
+                + "--outcomes a click stream: impressions without label (JSON Lines) and their clicks, later, as "
+                + "outcomes (JSON Lines), from a true logistic model per key.")
 final class GenerateCommand implements Callable<Integer> {
 
     @Spec
@@ -48,47 +51,52 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "42", paramLabel = "S", description = "Random seed (default 42).")
     long seed;
 
-    @Option(names = "--clicks", description = "Write a click stream instead: events without label to --output, "
-            + "their clicks to --outcomes (default: off).")
+    @Option(names = "--clicks", description = "Write click events as JSON Lines (model 'clicks'; --keys, "
+            + "--features and --noise do not apply) instead of regression rows; with --outcomes, a click stream of "
+            + "events without label and their delayed clicks instead (default: regression).")
     boolean clicks;
 
     @Option(names = "--outcomes", paramLabel = "FILE.jsonl",
-            description = "With --clicks: JSON Lines file of outcomes to write (required with --clicks).")
+            description = "With --clicks: write events without label to --output and their clicks, later, to this "
+                    + "JSON Lines file of outcomes (default: none, click events with their labels).")
     Path outcomes;
 
     @Option(names = "--rate", defaultValue = "100", paramLabel = "PER_SECOND",
-            description = "With --clicks: events per second of record time (default 100).")
+            description = "With --outcomes: events per second of record time (default 100).")
     double rate;
 
     @Option(names = "--click-rate", defaultValue = "0.03", paramLabel = "P",
-            description = "With --clicks: fraction of events clicked, roughly (default 0.03).")
+            description = "With --outcomes: fraction of events clicked, roughly (default 0.03).")
     double clickRate;
 
     @Option(names = "--mean-delay-ms", defaultValue = "20000", paramLabel = "MS",
-            description = "With --clicks: mean of the exponential delay of a click (default 20000).")
+            description = "With --outcomes: mean of the exponential delay of a click (default 20000).")
     double meanDelayMs;
 
     @Option(names = "--window-ms", defaultValue = "60000", paramLabel = "MS",
-            description = "With --clicks: the outcome window the stream is meant for, to count late clicks "
+            description = "With --outcomes: the outcome window the stream is meant for, to count late clicks "
                     + "(default 60000).")
     long windowMs;
 
     @Option(names = "--duplicates", defaultValue = "0.02", paramLabel = "FRACTION",
-            description = "With --clicks: fraction of clicks sent twice (default 0.02).")
+            description = "With --outcomes: fraction of clicks sent twice (default 0.02).")
     double duplicates;
 
     @Option(names = "--unknown", defaultValue = "0.01", paramLabel = "FRACTION",
-            description = "With --clicks: outcomes for ids no event has, as a fraction of the clicks (default 0.01).")
+            description = "With --outcomes: outcomes for ids no event has, as a fraction of the clicks (default 0.01).")
     double unknown;
 
     @Option(names = "--start", defaultValue = "2026-01-01T00:00:00Z", paramLabel = "ISO",
-            description = "With --clicks: record time of the first event (default 2026-01-01T00:00:00Z).")
+            description = "With --outcomes: record time of the first event (default 2026-01-01T00:00:00Z).")
     String start;
 
     @Override
     public Integer call() {
         if (events < 1 || keys < 1 || features < 1 || !(noise >= 0) || Double.isInfinite(noise)) {
             throw usage("--events, --keys and --features must be >= 1 and --noise a finite number >= 0");
+        }
+        if (!clicks && outcomes != null) {
+            throw usage("--outcomes needs --clicks: a click stream is the data with outcomes");
         }
         if (!clicks) {
             SyntheticData.write(new SyntheticData.Spec(events, keys, features, noise, seed), output, truth);
@@ -97,7 +105,10 @@ final class GenerateCommand implements Callable<Integer> {
             return 0;
         }
         if (outcomes == null) {
-            throw usage("--clicks needs --outcomes FILE.jsonl");
+            SyntheticClicks.write(events, seed, output, truth);
+            spec.commandLine().getOut().printf("wrote %d click events to %s, true weights to %s%n", events, output,
+                    truth);
+            return 0;
         }
         if (!(rate > 0) || Double.isInfinite(rate) || !(clickRate > 0 && clickRate < 1) || !(meanDelayMs >= 0)
                 || Double.isInfinite(meanDelayMs) || windowMs < 1 || !(duplicates >= 0 && duplicates <= 1)

@@ -5,6 +5,7 @@ import io.inertia.model.Loss;
 import io.inertia.model.LearningRateSchedule;
 import io.inertia.model.Optimizer;
 import io.inertia.model.Regularization;
+import io.inertia.model.SoftmaxLoss;
 import io.inertia.model.OnlineLearner;
 import java.io.IOException;
 import java.io.Reader;
@@ -61,13 +62,22 @@ public final class InertiaConfig {
         TOPIC_REPLICATION_FACTOR("inertia.topic.replication-factor", "1",
                 "Replication factor of the topics `run` creates when they are missing."),
         LOSS("inertia.loss", "squared",
-                "Loss: squared, absolute, huber, quantile, logistic, hinge or poisson."),
+                "Loss: squared, absolute, huber, quantile, logistic, hinge, poisson, or softmax (K classes, see "
+                        + "inertia.classes)."),
+        CLASSES("inertia.classes", "0",
+                "K in 2..10000, the classes of the softmax loss (labels 0..K−1); 0 takes K from inertia.class-names."),
+        CLASS_NAMES("inertia.class-names", "",
+                "Names of the softmax loss's classes 0..K−1, comma-separated, so that JSON events may give the label "
+                        + "by name; empty is none."),
         HUBER_DELTA("inertia.huber-delta", Double.toString(Loss.DEFAULT_HUBER_DELTA),
                 "δ > 0 of the huber loss: quadratic within δ of the label, linear beyond."),
         QUANTILE_TAU("inertia.quantile-tau", Double.toString(Loss.DEFAULT_QUANTILE_TAU),
                 "τ in (0, 1) of the quantile loss: the quantile predicted."),
         OPTIMIZER("inertia.optimizer", "momentum",
-                "Update rule: momentum, ema-momentum, nesterov, sgd, adagrad or adam."),
+                "Update rule: momentum, ema-momentum, nesterov, sgd, adagrad, adam or ftrl."),
+        FTRL_ALPHA("inertia.ftrl.alpha", Double.toString(Optimizer.DEFAULT_FTRL_ALPHA),
+                "α > 0 of ftrl: each coordinate's rate is α/(β + √n)."),
+        FTRL_BETA("inertia.ftrl.beta", Double.toString(Optimizer.DEFAULT_FTRL_BETA), "β ≥ 0 of ftrl."),
         LEARNING_RATE("inertia.learning-rate", Double.toString(LearningRateSchedule.DEFAULT_LEARNING_RATE),
                 "Learning rate η > 0 (the constant and invscaling schedules)."),
         MOMENTUM("inertia.momentum", Double.toString(Optimizer.DEFAULT_MOMENTUM),
@@ -225,7 +235,11 @@ public final class InertiaConfig {
     private final int topicPartitions;
     private final short topicReplicationFactor;
     private final Loss loss;
+    private final int classes;
+    private final List<String> classNames;
     private final String optimizerName;
+    private final double ftrlAlpha;
+    private final double ftrlBeta;
     private final double learningRate;
     private final double momentum;
     private final double adamBeta2;
@@ -284,9 +298,25 @@ public final class InertiaConfig {
         topicReplicationFactor = (short) p.integer(Key.TOPIC_REPLICATION_FACTOR, 1, Short.MAX_VALUE);
         double huberDelta = p.number(Key.HUBER_DELTA, v -> v > 0 ? null : "must be > 0");
         double quantileTau = p.number(Key.QUANTILE_TAU, v -> v > 0 && v < 1 ? null : "must be in (0, 1)");
-        loss = p.loss(huberDelta, quantileTau);
+        classNames = p.names(Key.CLASS_NAMES);
+        int givenClasses = p.integer(Key.CLASSES, 0, SoftmaxLoss.MAX_CLASSES);
+        classes = givenClasses > 0 ? givenClasses : classNames.size();
+        loss = p.loss(huberDelta, quantileTau, classes);
+        if (loss.outputs() > 1 && givenClasses > 0 && !classNames.isEmpty() && classNames.size() != givenClasses) {
+            p.problems.add(Key.CLASS_NAMES.key() + ": names " + classNames.size() + " classes but "
+                    + Key.CLASSES.key() + " is " + givenClasses);
+        }
+        if (loss.outputs() == 1 && (givenClasses > 0 || !classNames.isEmpty())) {
+            p.problems.add((givenClasses > 0 ? Key.CLASSES : Key.CLASS_NAMES).key()
+                    + ": only the softmax loss has classes (inertia.loss=softmax), not " + loss.name());
+        }
         outcomeDefaultLabel = p.raw(Key.OUTCOME_DEFAULT_LABEL).isEmpty() ? null
                 : p.number(Key.OUTCOME_DEFAULT_LABEL, v -> loss.checkLabel(v).orElse(null));
+        if (outcomeJoin && loss.outputs() > 1) {
+            // The joiner serves a single score per event; a served class distribution is not kept yet.
+            p.problems.add(Key.OUTCOME_JOIN.key() + ": the outcome joiner learns single-output models (every loss "
+                    + "but softmax) for now");
+        }
         List<String> inputTopics = List.of(inputTopic, outcomeTopic, learnLogTopic);
         if (outcomeJoin && inputTopics.stream().distinct().count() < inputTopics.size()) {
             // The joiner reads two of them and writes the third. Without it, the input may well be a learn log: the
@@ -295,11 +325,17 @@ public final class InertiaConfig {
                     + " must name three different topics, got " + inputTopics);
         }
         optimizerName = p.choice(Key.OPTIMIZER, Optimizer.names());
+        ftrlAlpha = p.number(Key.FTRL_ALPHA, v -> v > 0 ? null : "must be > 0");
+        ftrlBeta = p.number(Key.FTRL_BETA, v -> v >= 0 ? null : "must be >= 0");
         learningRate = p.number(Key.LEARNING_RATE, v -> v > 0 ? null : "must be > 0");
         momentum = p.number(Key.MOMENTUM, v -> v >= 0 && v < 1 ? null : "must be in [0, 1)");
         adamBeta2 = p.number(Key.ADAM_BETA2, v -> v >= 0 && v < 1 ? null : "must be in [0, 1)");
         epsilon = p.number(Key.EPSILON, v -> v > 0 ? null : "must be > 0");
         scheduleName = p.choice(Key.SCHEDULE, LearningRateSchedule.names());
+        if (optimizerName.equals("ftrl") && !scheduleName.equals("constant")) {
+            p.problems.add(Key.SCHEDULE.key() + ": ftrl sets each coordinate's own rate α/(β + √n) "
+                    + "(inertia.ftrl.alpha, inertia.ftrl.beta); leave the schedule constant, got " + scheduleName);
+        }
         powerT = p.number(Key.POWER_T, v -> v >= 0 ? null : "must be >= 0");
         alpha = p.number(Key.ALPHA, v -> v > 0 ? null : "must be > 0");
         t0 = "auto".equals(p.raw(Key.T0)) ? 1.0 / (alpha * learningRate) - 1
@@ -424,6 +460,10 @@ public final class InertiaConfig {
         all.put(Key.TOPIC_PARTITIONS.key(), Integer.toString(topicPartitions));
         all.put(Key.TOPIC_REPLICATION_FACTOR.key(), Short.toString(topicReplicationFactor));
         all.put(Key.LOSS.key(), loss.name());
+        all.put(Key.CLASSES.key(), settingOrDefault(Key.CLASSES));
+        all.put(Key.CLASS_NAMES.key(), String.join(",", classNames));
+        all.put(Key.FTRL_ALPHA.key(), Double.toString(ftrlAlpha));
+        all.put(Key.FTRL_BETA.key(), Double.toString(ftrlBeta));
         all.put(Key.HUBER_DELTA.key(), settingOrDefault(Key.HUBER_DELTA));
         all.put(Key.QUANTILE_TAU.key(), settingOrDefault(Key.QUANTILE_TAU));
         all.put(Key.OPTIMIZER.key(), optimizerName);
@@ -555,7 +595,28 @@ public final class InertiaConfig {
 
     /** The update rule. */
     public Optimizer optimizer() {
-        return Optimizer.byName(optimizerName, momentum, adamBeta2, epsilon).orElseThrow();
+        return Optimizer.byName(optimizerName, momentum, adamBeta2, epsilon, ftrlAlpha, ftrlBeta, l1, l2)
+                .orElseThrow();
+    }
+
+    /** α of ftrl. */
+    public double ftrlAlpha() {
+        return ftrlAlpha;
+    }
+
+    /** β of ftrl. */
+    public double ftrlBeta() {
+        return ftrlBeta;
+    }
+
+    /** K, the classes of the softmax loss; 1 for every other loss. */
+    public int classes() {
+        return loss.outputs();
+    }
+
+    /** The names of the softmax loss's classes 0..K−1, or empty when they have none. */
+    public List<String> classNames() {
+        return classNames;
     }
 
     /** The learning-rate schedule. */
@@ -866,8 +927,38 @@ public final class InertiaConfig {
             return value;
         }
 
-        Loss loss(double huberDelta, double quantileTau) {
+        /** A comma-separated list of distinct, non-empty names; empty when the setting is. */
+        List<String> names(Key key) {
+            String value = raw(key);
+            if (value.isEmpty()) {
+                return List.of();
+            }
+            List<String> names = new ArrayList<>();
+            for (String name : value.split(",", -1)) {
+                String trimmed = name.trim();
+                if (trimmed.isEmpty()) {
+                    problems.add(key.key() + ": a name is empty in '" + value + "'");
+                    return List.of();
+                }
+                if (names.contains(trimmed)) {
+                    problems.add(key.key() + ": '" + trimmed + "' is named twice");
+                    return List.of();
+                }
+                names.add(trimmed);
+            }
+            return List.copyOf(names);
+        }
+
+        Loss loss(double huberDelta, double quantileTau, int classes) {
             String value = raw(Key.LOSS);
+            if (value.equals("softmax")) {
+                if (classes < 2) {
+                    problems.add(Key.LOSS.key() + "=softmax needs K >= 2 classes: set " + Key.CLASSES.key()
+                            + " or " + Key.CLASS_NAMES.key());
+                    return Loss.softmax(2);
+                }
+                return Loss.softmax(classes);
+            }
             if (!(huberDelta > 0) || !(quantileTau > 0 && quantileTau < 1)) {
                 // Already reported; build the loss with defaults so that parsing can go on.
                 huberDelta = Loss.DEFAULT_HUBER_DELTA;

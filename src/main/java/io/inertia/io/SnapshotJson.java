@@ -9,6 +9,7 @@ import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.core.StreamWriteFeature;
 import io.inertia.avro.BucketWeights;
+import io.inertia.avro.ClassWeights;
 import io.inertia.avro.HyperParameters;
 import io.inertia.avro.InputPosition;
 import io.inertia.avro.ModelSnapshot;
@@ -55,6 +56,15 @@ import java.util.TreeMap;
  *       line — each as of its last update, and {@code steps} gives the version each of them (and its state) is
  *       current to. Dense weights and the bias are always current.</li>
  * </ul>
+ *
+ * <p>A K-class (softmax) model has no top-level {@code weights}, {@code denseWeights} and {@code bias}: in a whole
+ * line its {@code classes} are K rows, one per class in class order, each {@code {"class": k, "name"} (when the
+ * classes have names){@code , "weights", "denseWeights", "bias", "state": {"weights", "denseWeights", "bias"}}} as a
+ * single-output model has them, and the top-level {@code state} holds only the value names; the metrics add the
+ * per-class counts behind the macro F1. In a line in parts each named weight is a list of its K weights (class 0
+ * first) and its state the K·S values, {@code denseWeights} has K weights per dense feature and {@code biases} the K
+ * biases. A K-class line in parts is written, not read back: a warm start or a comparison reads such a model from an
+ * Avro output or a whole line.
  *
  * <p>Reading ({@link #read}) gives a line's header, as the snapshot topic carries it, and the named weights of a line
  * in parts as one {@link ModelSnapshotPart} (its index left for the reader of the file to set). Lines written before the
@@ -148,6 +158,10 @@ public final class SnapshotJson {
 
         /** Writes {@code snapshot} as a whole line: every named weight, in name order. */
         public void whole(ModelSnapshot snapshot) {
+            if (snapshot.getClassWeights() != null) {
+                wholeClasses(snapshot);
+                return;
+            }
             try {
                 json.writeStartObject();
                 json.writeStringField("modelKey", snapshot.getModelKey());
@@ -181,6 +195,81 @@ public final class SnapshotJson {
             }
         }
 
+        /** A K-class model's whole line: the value names, then one row per class (see the class documentation). */
+        private void wholeClasses(ModelSnapshot snapshot) {
+            ClassWeights classes = snapshot.getClassWeights();
+            OptimizerState optimizer = snapshot.getOptimizerState();
+            List<String> names = snapshot.getHyperParameters().getClassNames();
+            int outputs = classes.getBiases().size();
+            int stateSize = optimizer.getStateNames().size();
+            // Sorted, so that equal snapshots always print the same line.
+            Map<String, List<Double>> named = new TreeMap<>(classes.getNamedWeights());
+            Map<String, List<Double>> namedState = new TreeMap<>(optimizer.getNamedState());
+            List<Double> dense = snapshot.getDenseWeights();
+            List<Double> denseState = optimizer.getDenseState();
+            try {
+                json.writeStartObject();
+                json.writeStringField("modelKey", snapshot.getModelKey());
+                json.writeNumberField("version", snapshot.getVersion());
+                json.writeObjectFieldStart("state");
+                writeStateNames(optimizer);
+                json.writeEndObject();
+                json.writeArrayFieldStart("classes");
+                for (int k = 0; k < outputs; k++) {
+                    json.writeStartObject();
+                    json.writeNumberField("class", k);
+                    if (names.size() == outputs) {
+                        json.writeStringField("name", names.get(k));
+                    }
+                    json.writeObjectFieldStart("weights");
+                    for (Map.Entry<String, List<Double>> weight : named.entrySet()) {
+                        json.writeNumberField(weight.getKey(), weight.getValue().get(k));
+                    }
+                    json.writeEndObject();
+                    if (dense != null) {
+                        json.writeArrayFieldStart("denseWeights");
+                        for (int i = k; i < dense.size(); i += outputs) {
+                            json.writeNumber(dense.get(i));
+                        }
+                        json.writeEndArray();
+                    }
+                    json.writeNumberField("bias", classes.getBiases().get(k));
+                    json.writeObjectFieldStart("state");
+                    json.writeObjectFieldStart("weights");
+                    for (Map.Entry<String, List<Double>> state : namedState.entrySet()) {
+                        writeRange(state.getKey(), state.getValue(), k * stateSize, stateSize);
+                    }
+                    json.writeEndObject();
+                    if (denseState != null) {
+                        json.writeArrayFieldStart("denseWeights");
+                        for (int j = k; j < dense.size(); j += outputs) {
+                            for (int v = 0; v < stateSize; v++) {
+                                json.writeNumber(denseState.get(j * stateSize + v));
+                            }
+                        }
+                        json.writeEndArray();
+                    }
+                    writeRange("bias", optimizer.getBiasState(), k * stateSize, stateSize);
+                    json.writeEndObject();
+                    json.writeEndObject();
+                }
+                json.writeEndArray();
+                writeTail(snapshot);
+                json.writeEndObject();
+                json.writeRaw('\n');
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+
+        private void writeRange(String field, List<Double> values, int from, int count) throws IOException {
+            json.writeArrayFieldStart(field);
+            for (int v = from; v < from + count; v++) {
+                json.writeNumber(values.get(v));
+            }
+            json.writeEndArray();
+        }
+
         /**
          * Writes the line in parts of {@code header} (whose {@code parts} is its layout) with the named weights of
          * {@code parts}, in their order; {@code base} says that they are every named weight of the model.
@@ -192,6 +281,8 @@ public final class SnapshotJson {
                         + header.getVersion() + " is not in parts");
             }
             int stateSize = header.getOptimizerState().getStateNames().size();
+            // K weights per feature for a K-class model, each written as a list of K.
+            int outputs = header.getClassWeights() == null ? 1 : header.getClassWeights().getBiases().size();
             try {
                 json.writeStartObject();
                 json.writeStringField("modelKey", header.getModelKey());
@@ -208,12 +299,11 @@ public final class SnapshotJson {
                 for (ModelSnapshotPart part : parts) {
                     NamedWeights named = part.getNamed();
                     for (int i = 0, n = named.getNames().size(); i < n; i++) {
-                        json.writeNumberField(named.getNames().get(i), named.getWeights().get(i));
+                        writeWeights(named.getNames().get(i), named.getWeights(), i, outputs);
                     }
                     BucketWeights hashed = part.getHashed();
                     for (int i = 0, n = hashed.getBuckets().size(); i < n; i++) {
-                        json.writeNumberField(Example.bucketName(hashed.getBuckets().get(i)),
-                                hashed.getWeights().get(i));
+                        writeWeights(Example.bucketName(hashed.getBuckets().get(i)), hashed.getWeights(), i, outputs);
                     }
                 }
                 json.writeEndObject();
@@ -239,12 +329,12 @@ public final class SnapshotJson {
                     NamedWeights named = part.getNamed();
                     for (int i = 0, n = named.getNames().size(); i < n; i++) {
                         json.writeFieldName(named.getNames().get(i));
-                        writeStates(named.getStates(), i, stateSize);
+                        writeStates(named.getStates(), i, outputs * stateSize);
                     }
                     BucketWeights hashed = part.getHashed();
                     for (int i = 0, n = hashed.getBuckets().size(); i < n; i++) {
                         json.writeFieldName(Example.bucketName(hashed.getBuckets().get(i)));
-                        writeStates(hashed.getStates(), i, stateSize);
+                        writeStates(hashed.getStates(), i, outputs * stateSize);
                     }
                 }
                 json.writeEndObject();
@@ -255,6 +345,15 @@ public final class SnapshotJson {
                 json.writeRaw('\n');
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
+            }
+        }
+
+        /** Feature {@code i}'s weight, or for a K-class model the list of its K weights. */
+        private void writeWeights(String name, List<Double> weights, int i, int outputs) throws IOException {
+            if (outputs == 1) {
+                json.writeNumberField(name, weights.get(i));
+            } else {
+                writeRange(name, weights, i * outputs, outputs);
             }
         }
 
@@ -270,7 +369,11 @@ public final class SnapshotJson {
             if (snapshot.getDenseWeights() != null) {
                 writeArray("denseWeights", snapshot.getDenseWeights());
             }
-            json.writeNumberField("bias", snapshot.getBias());
+            if (snapshot.getClassWeights() != null) {
+                writeArray("biases", snapshot.getClassWeights().getBiases());
+            } else {
+                json.writeNumberField("bias", snapshot.getBias());
+            }
         }
 
         private void writeStateNames(OptimizerState optimizer) throws IOException {
@@ -309,6 +412,9 @@ public final class SnapshotJson {
             writeIfPresent("mae", metrics.getMae());
             writeIfPresent("accuracy", metrics.getAccuracy());
             writeIfPresent("logLoss", metrics.getLogLoss());
+            writeIfPresent("macroF1", metrics.getMacroF1());
+            writeIfPresent("windowAccuracy", metrics.getWindowAccuracy());
+            writeIfPresent("windowMacroF1", metrics.getWindowMacroF1());
             // The running sums behind the metrics: what a learner resumed from this line continues exactly.
             writeArray("recentLosses", metrics.getRecentLosses());
             json.writeNumberField("windowLossSum", metrics.getWindowLossSum());
@@ -316,6 +422,14 @@ public final class SnapshotJson {
             json.writeNumberField("squaredErrorSum", metrics.getSquaredErrorSum());
             json.writeNumberField("absoluteErrorSum", metrics.getAbsoluteErrorSum());
             json.writeNumberField("correct", metrics.getCorrect());
+            if (!metrics.getLabeledCounts().isEmpty()) {
+                // A K-class model's counts behind its macro F1, and its window's labels and predictions.
+                writeIntegers("labeledCounts", metrics.getLabeledCounts());
+                writeIntegers("predictedCounts", metrics.getPredictedCounts());
+                writeIntegers("truePositives", metrics.getTruePositives());
+                writeIntegers("recentLabels", metrics.getRecentLabels());
+                writeIntegers("recentPredictions", metrics.getRecentPredictions());
+            }
             json.writeEndObject();
             json.writeNumberField("lastEventTimestamp", snapshot.getLastEventTimestamp());
             if (snapshot.getHalted()) {
@@ -341,6 +455,19 @@ public final class SnapshotJson {
             json.writeNumberField("hashBits", hyper.getHashBits());
             json.writeNumberField("lossSmoothing", hyper.getLossSmoothing());
             json.writeNumberField("snapshotEvery", hyper.getSnapshotEvery());
+            // Only where they mean something, so that the lines of other models keep their form.
+            if (hyper.getOptimizer().equals("ftrl")) {
+                json.writeNumberField("ftrlAlpha", hyper.getFtrlAlpha());
+                json.writeNumberField("ftrlBeta", hyper.getFtrlBeta());
+            }
+            if (hyper.getClasses() > 1) {
+                json.writeNumberField("classes", hyper.getClasses());
+                json.writeArrayFieldStart("classNames");
+                for (String name : hyper.getClassNames()) {
+                    json.writeString(name);
+                }
+                json.writeEndArray();
+            }
             json.writeEndObject();
             json.writeNumberField("l1Total", snapshot.getL1Total());
             InputPosition position = snapshot.getInputPosition();
@@ -351,6 +478,14 @@ public final class SnapshotJson {
                 json.writeNumberField("offset", position.getOffset());
                 json.writeEndObject();
             }
+        }
+
+        private void writeIntegers(String field, List<? extends Number> values) throws IOException {
+            json.writeArrayFieldStart(field);
+            for (Number value : values) {
+                json.writeNumber(value.longValue());
+            }
+            json.writeEndArray();
         }
 
         private void writeIfPresent(String field, Double value) throws IOException {
@@ -430,6 +565,9 @@ public final class SnapshotJson {
         private Map<String, Number> layout;
         private Boolean base;
         private InputPosition inputPosition;
+        /** A K-class model's rows, in the order read; null for a single-output model. */
+        private List<ClassRow> classRows;
+        private final List<String> classNames = new ArrayList<>();
 
         LineReader(JsonParser json) {
             this.json = json;
@@ -459,6 +597,9 @@ public final class SnapshotJson {
                     case "l1Total" -> l1Total = number(field);
                     case "parts" -> parts();
                     case "inputPosition" -> inputPosition();
+                    case "classes" -> classes();
+                    case "biases" -> throw new IllegalArgumentException("a K-class model's line in parts is not "
+                            + "read back: read the model from an .avro output or a whole line");
                     default -> json.skipChildren();
                 }
             }
@@ -466,6 +607,10 @@ public final class SnapshotJson {
                     || !present.contains("metrics.windowMeanLoss")) {
                 throw new IllegalArgumentException("not a snapshot line of inertia replay (modelKey, version and "
                         + "metrics.meanLoss, metrics.windowMeanLoss expected)");
+            }
+            if (classRows != null) {
+                // A K-class model has no top-level bias: its rows hold the K biases.
+                present.add("bias");
             }
             String lacking = LEARNER_STATE.stream().filter(name -> !present.contains(name)).findFirst().orElse(null);
             ModelSnapshot header = ModelSnapshot.newBuilder()
@@ -486,6 +631,10 @@ public final class SnapshotJson {
                     .setHalted(halted)
                     .setInputPosition(inputPosition)
                     .build();
+            if (layout == null && classRows != null) {
+                classWeights(header);
+                return new Line(header, null, false, lacking);
+            }
             if (layout == null) {
                 wholeWeights(header);
                 return new Line(header, null, false, lacking);
@@ -519,6 +668,140 @@ public final class SnapshotJson {
             }
             header.setNamedWeights(named);
             header.getOptimizerState().setNamedState(states);
+        }
+
+        /** One class's row of a K-class line, as read. */
+        private static final class ClassRow {
+            final Column weights = new Column();
+            final Column state = new Column();
+            double[] dense;
+            double bias;
+            double[] denseState;
+            double[] biasState = new double[0];
+        }
+
+        private void classes() throws IOException {
+            expect(JsonToken.START_ARRAY, "classes");
+            classRows = new ArrayList<>();
+            while (json.nextToken() == JsonToken.START_OBJECT) {
+                String where = "classes[" + classRows.size() + "]";
+                ClassRow row = new ClassRow();
+                while (json.nextToken() == JsonToken.FIELD_NAME) {
+                    String field = json.currentName();
+                    json.nextToken();
+                    switch (field) {
+                        case "class" -> {
+                            if (integer(where + ".class") != classRows.size()) {
+                                throw new IllegalArgumentException(where + ".class is not " + classRows.size()
+                                        + ": the rows come in class order");
+                            }
+                        }
+                        case "weights" -> numbers(where + ".weights", row.weights);
+                        case "denseWeights" -> row.dense = primitiveArray(where + ".denseWeights");
+                        case "bias" -> row.bias = number(where + ".bias");
+                        case "state" -> {
+                            expect(JsonToken.START_OBJECT, where + ".state");
+                            while (json.nextToken() == JsonToken.FIELD_NAME) {
+                                String part = json.currentName();
+                                json.nextToken();
+                                switch (part) {
+                                    case "weights" -> {
+                                        expect(JsonToken.START_OBJECT, where + ".state.weights");
+                                        while (json.nextToken() == JsonToken.FIELD_NAME) {
+                                            String name = json.currentName();
+                                            json.nextToken();
+                                            row.state.add(name, primitiveArray(where + ".state.weights." + name));
+                                        }
+                                    }
+                                    case "denseWeights" -> row.denseState = primitiveArray(where
+                                            + ".state.denseWeights");
+                                    case "bias" -> row.biasState = primitiveArray(where + ".state.bias");
+                                    default -> json.skipChildren();
+                                }
+                            }
+                        }
+                        default -> json.skipChildren();
+                    }
+                }
+                classRows.add(row);
+            }
+            if (classRows.size() < 2) {
+                throw new IllegalArgumentException("classes: at least two rows expected");
+            }
+            present.add("state");
+        }
+
+        /**
+         * A K-class line's rows into its header as the snapshot topic carries them: per named feature its K weights
+         * (class 0 first) and K·S state values, K weights per dense feature, the K biases.
+         */
+        private void classWeights(ModelSnapshot header) {
+            int outputs = classRows.size();
+            int stateSize = stateNames.size();
+            ClassRow first = classRows.get(0);
+            Map<String, List<Double>> named = new LinkedHashMap<>();
+            Map<String, List<Double>> namedState = new LinkedHashMap<>();
+            int[][] weightAt = new int[outputs][];
+            int[][] stateAt = new int[outputs][];
+            for (int k = 0; k < outputs; k++) {
+                weightAt[k] = classRows.get(k).weights.positionsOf(first.weights, "classes[" + k + "].weights");
+                stateAt[k] = classRows.get(k).state.positionsOf(first.weights, "classes[" + k + "].state.weights");
+            }
+            for (int i = 0; i < first.weights.size(); i++) {
+                String name = first.weights.name(i);
+                double[] weightsOf = new double[outputs];
+                double[] stateOf = new double[outputs * stateSize];
+                for (int k = 0; k < outputs; k++) {
+                    ClassRow row = classRows.get(k);
+                    weightsOf[k] = row.weights.value(weightAt[k][i]);
+                    double[] values = row.state.values(stateAt[k][i]);
+                    if (values.length != stateSize) {
+                        throw new IllegalArgumentException("classes[" + k + "].state.weights." + name + " has "
+                                + values.length + " values, not " + stateSize + " (state.names)");
+                    }
+                    System.arraycopy(values, 0, stateOf, k * stateSize, stateSize);
+                }
+                named.put(name, PrimitiveLists.of(weightsOf, outputs));
+                namedState.put(name, PrimitiveLists.of(stateOf, stateOf.length));
+            }
+            double[] biases = new double[outputs];
+            double[] biasState = new double[outputs * stateSize];
+            int denseCount = first.dense == null ? -1 : first.dense.length;
+            double[] dense = denseCount < 0 ? null : new double[denseCount * outputs];
+            double[] denseStates = denseCount < 0 ? null : new double[denseCount * outputs * stateSize];
+            for (int k = 0; k < outputs; k++) {
+                ClassRow row = classRows.get(k);
+                String where = "classes[" + k + "]";
+                if (row.weights.size() != first.weights.size()) {
+                    throw new IllegalArgumentException(where + ".weights names other features than classes[0]");
+                }
+                biases[k] = row.bias;
+                if (row.biasState.length != stateSize) {
+                    throw new IllegalArgumentException(where + ".state.bias has " + row.biasState.length
+                            + " values, not " + stateSize + " (state.names)");
+                }
+                System.arraycopy(row.biasState, 0, biasState, k * stateSize, stateSize);
+                if (dense != null) {
+                    if (row.dense == null || row.dense.length != denseCount || row.denseState == null
+                            || row.denseState.length != denseCount * stateSize) {
+                        throw new IllegalArgumentException(where + ": denseWeights and state.denseWeights of "
+                                + denseCount + " features expected, as in classes[0]");
+                    }
+                    for (int i = 0; i < denseCount; i++) {
+                        dense[i * outputs + k] = row.dense[i];
+                        System.arraycopy(row.denseState, i * stateSize, denseStates, (i * outputs + k) * stateSize,
+                                stateSize);
+                    }
+                }
+            }
+            header.setNamedWeights(new LinkedHashMap<>());
+            header.setBias(0.0);
+            header.setDenseWeights(dense == null ? null : PrimitiveLists.of(dense, dense.length));
+            header.setClassWeights(new ClassWeights(PrimitiveLists.of(biases, outputs), named));
+            header.getOptimizerState().setNamedState(namedState);
+            header.getOptimizerState().setDenseState(denseStates == null ? null
+                    : PrimitiveLists.of(denseStates, denseStates.length));
+            header.getOptimizerState().setBiasState(PrimitiveLists.of(biasState, biasState.length));
         }
 
         /** The named weights of a line in parts, joined by name with their steps and state values. */
@@ -630,6 +913,14 @@ public final class SnapshotJson {
                     case "squaredErrorSum" -> metrics.setSquaredErrorSum(number(path));
                     case "absoluteErrorSum" -> metrics.setAbsoluteErrorSum(number(path));
                     case "correct" -> metrics.setCorrect(integer(path));
+                    case "macroF1" -> metrics.setMacroF1(number(path));
+                    case "windowAccuracy" -> metrics.setWindowAccuracy(number(path));
+                    case "windowMacroF1" -> metrics.setWindowMacroF1(number(path));
+                    case "labeledCounts" -> metrics.setLabeledCounts(longs(path));
+                    case "predictedCounts" -> metrics.setPredictedCounts(longs(path));
+                    case "truePositives" -> metrics.setTruePositives(longs(path));
+                    case "recentLabels" -> metrics.setRecentLabels(ints(path));
+                    case "recentPredictions" -> metrics.setRecentPredictions(ints(path));
                     default -> json.skipChildren();
                 }
             }
@@ -640,7 +931,11 @@ public final class SnapshotJson {
             while (json.nextToken() == JsonToken.FIELD_NAME) {
                 String field = json.currentName();
                 JsonToken value = json.nextToken();
-                if (value == JsonToken.VALUE_STRING) {
+                if (field.equals("classNames") && value == JsonToken.START_ARRAY) {
+                    while (json.nextToken() != JsonToken.END_ARRAY) {
+                        classNames.add(text("hyperParameters.classNames"));
+                    }
+                } else if (value == JsonToken.VALUE_STRING) {
                     hyper.put(field, json.getText());
                 } else if (value.isNumeric()) {
                     hyper.put(field, json.getNumberValue());
@@ -682,7 +977,16 @@ public final class SnapshotJson {
             builder.setHashBits(hyperNumber("hashBits", builder.getHashBits()).intValue());
             builder.setLossSmoothing(hyperNumber("lossSmoothing", 0.0).doubleValue());
             builder.setSnapshotEvery(hyperNumber("snapshotEvery", 0L).longValue());
+            // Written only for the models they concern: their schema defaults otherwise.
+            builder.setFtrlAlpha(hyperNumber("ftrlAlpha", schemaDefault("ftrlAlpha")).doubleValue());
+            builder.setFtrlBeta(hyperNumber("ftrlBeta", schemaDefault("ftrlBeta")).doubleValue());
+            builder.setClasses(hyperNumber("classes", schemaDefault("classes")).intValue());
+            builder.setClassNames(List.copyOf(classNames));
             return builder.build();
+        }
+
+        private static Number schemaDefault(String field) {
+            return (Number) HyperParameters.getClassSchema().getField(field).defaultVal();
         }
 
         private String hyperText(String field, String otherwise) {
@@ -769,6 +1073,23 @@ public final class SnapshotJson {
                 json.nextToken();
                 into.add(name, number(field + "." + name));
             }
+        }
+
+        private List<Long> longs(String field) throws IOException {
+            expect(JsonToken.START_ARRAY, field);
+            List<Long> values = new ArrayList<>();
+            while (json.nextToken() != JsonToken.END_ARRAY) {
+                values.add(integer(field));
+            }
+            return values;
+        }
+
+        private List<Integer> ints(String field) throws IOException {
+            List<Integer> values = new ArrayList<>();
+            for (long value : longs(field)) {
+                values.add(Math.toIntExact(value));
+            }
+            return values;
         }
 
         private List<Double> array(String field) throws IOException {

@@ -22,7 +22,8 @@ import java.util.TreeSet;
  * bias from the base's.
  *
  * <p>The mean prequential loss is the mean of the losses each event had before the model learned from it, over every
- * event of the run: the test-then-train error, the usual yardstick of an online learner.
+ * event of the run: the test-then-train error, the usual yardstick of an online learner. For the logistic and softmax
+ * losses it is the log loss. Each model's runs are ranked by it, 1 the lowest.
  */
 public final class Comparison {
 
@@ -35,9 +36,11 @@ public final class Comparison {
      * @param meanLoss mean prequential loss over every event
      * @param windowMeanLoss mean prequential loss over the last window of events
      * @param windowSize the window W
-     * @param metrics the other metrics present (rmse, mae, accuracy, logLoss), by name
+     * @param metrics the other metrics present (rmse, mae, accuracy, logLoss, macroF1, windowAccuracy,
+     *     windowMacroF1), by name
      * @param parameters every parameter: named weights by name, then the dense weights and the bias under keys that
-     *     start with a NUL character, which no feature name from a replay does
+     *     start with a NUL character, which no feature name from a replay does; a K-class model's under its class
+     *     index, a NUL and that key
      */
     public record Entry(String run, String model, long version, double meanLoss, double windowMeanLoss,
             int windowSize, Map<String, Double> metrics, Map<String, Double> parameters) {
@@ -52,7 +55,7 @@ public final class Comparison {
      *     for the base or a missing model
      */
     public record Row(String run, String model, Entry entry, double meanLossChangePercent,
-            double largestWeightDifference) {
+            double largestWeightDifference, int rank) {
     }
 
     private final List<String> runs;
@@ -85,7 +88,8 @@ public final class Comparison {
                 boolean comparable = r > 0 && base != null && entry != null;
                 rows.add(new Row(runs.get(r), model, entry,
                         comparable ? 100 * (entry.meanLoss() - base.meanLoss()) / base.meanLoss() : Double.NaN,
-                        comparable ? largestDifference(base.parameters(), entry.parameters()) : Double.NaN));
+                        comparable ? largestDifference(base.parameters(), entry.parameters()) : Double.NaN,
+                        entry == null ? 0 : rank(entry, finals, model)));
             }
         }
         return new Comparison(List.copyOf(runs), List.copyOf(rows));
@@ -159,6 +163,18 @@ public final class Comparison {
         return value == Math.rint(value) ? Long.toString((long) value) : Double.toString(value);
     }
 
+    /** 1 + the runs of {@code model} whose mean prequential loss is lower than {@code entry}'s (ties share a rank). */
+    private static int rank(Entry entry, List<Map<String, Entry>> finals, String model) {
+        int lower = 0;
+        for (Map<String, Entry> run : finals) {
+            Entry other = run.get(model);
+            if (other != null && other.meanLoss() < entry.meanLoss()) {
+                lower++;
+            }
+        }
+        return 1 + lower;
+    }
+
     private static double largestDifference(Map<String, Double> base, Map<String, Double> other) {
         Set<String> names = new TreeSet<>(base.keySet());
         names.addAll(other.keySet());
@@ -217,8 +233,26 @@ public final class Comparison {
         putIfPresent(others, "mae", metrics.getMae());
         putIfPresent(others, "accuracy", metrics.getAccuracy());
         putIfPresent(others, "logLoss", metrics.getLogLoss());
+        putIfPresent(others, "macroF1", metrics.getMacroF1());
+        putIfPresent(others, "windowAccuracy", metrics.getWindowAccuracy());
+        putIfPresent(others, "windowMacroF1", metrics.getWindowMacroF1());
         Map<String, Double> parameters = new TreeMap<>();
-        if (withParameters) {
+        if (withParameters && snapshot.getClassWeights() != null) {
+            // Class k's weights under "k", a NUL and the key a single-output model's would have.
+            io.inertia.avro.ClassWeights classes = snapshot.getClassWeights();
+            int outputs = classes.getBiases().size();
+            List<Double> dense = snapshot.getDenseWeights();
+            for (int k = 0; k < outputs; k++) {
+                String prefix = k + "\u0000";
+                for (Map.Entry<String, List<Double>> weight : classes.getNamedWeights().entrySet()) {
+                    parameters.put(prefix + weight.getKey(), weight.getValue().get(k));
+                }
+                for (int i = 0; dense != null && i * outputs + k < dense.size(); i++) {
+                    parameters.put(prefix + "\u0000dense " + i, dense.get(i * outputs + k));
+                }
+                parameters.put(prefix + "\u0000bias", classes.getBiases().get(k));
+            }
+        } else if (withParameters) {
             parameters.putAll(snapshot.getNamedWeights());
             List<Double> dense = snapshot.getDenseWeights();
             for (int i = 0; dense != null && i < dense.size(); i++) {

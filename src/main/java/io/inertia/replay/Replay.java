@@ -145,7 +145,8 @@ public final class Replay {
         String topic = fileTopic(request.input());
         boolean skipping = outputs.initial.hasPositions();
         long eventCount = 0;
-        try (PrefetchedBatches batches = new PrefetchedBatches(request.input(), request.layout(), request.epochs())) {
+        try (PrefetchedBatches batches = new PrefetchedBatches(request.input(),
+                request.layout().withClassNames(request.config().classNames()), request.epochs())) {
             for (io.inertia.io.EventBatch batch = batches.next(); batch != null; batch = batches.next()) {
                 for (int i = 0; i < batch.size(); i++) {
                     long offset = eventCount++;
@@ -409,7 +410,7 @@ public final class Replay {
                 return;
             }
             Prediction prediction = predictionSerde.deserialize(config.predictionTopic(), value);
-            if (curves != null) {
+            if (curves != null && prediction.getLoss() != null) {
                 curves.add(prediction.getModelKey(), prediction.getLoss());
             }
             if (predictionOut == null) {
@@ -435,6 +436,10 @@ public final class Replay {
             line.put("score", prediction.getScore());
             line.put("label", prediction.getLabel());
             line.put("loss", prediction.getLoss());
+            if (prediction.getProbabilities() != null) {
+                prediction.getProbabilities().forEach(line.putArray("probabilities")::add);
+                line.put("predictedClass", prediction.getPredictedClass());
+            }
             line.put("timestamp", predictionTimestamp);
             try {
                 return JSON.writeValueAsString(line);

@@ -32,9 +32,35 @@ public final class PredictionEncoder {
         }
     }
 
-    /** The bytes of the prediction with these fields (see schemas/Prediction.avsc); {@code eventId} may be null. */
+    /**
+     * The bytes of the prediction of a single-output model with these fields (see schemas/Prediction.avsc);
+     * {@code eventId} may be null.
+     */
     public byte[] encode(String modelKey, String eventId, double prediction, double score, double label, double loss,
             long modelVersion) {
+        return encode(modelKey, eventId, prediction, score, label, loss, modelVersion, null, -1);
+    }
+
+    /**
+     * The bytes of the prediction with these fields (see schemas/Prediction.avsc); {@code eventId} may be null, and
+     * so may {@code probabilities} (with {@code predictedClass} −1) for a single-output model.
+     */
+    public byte[] encode(String modelKey, String eventId, double prediction, double score, double label, double loss,
+            long modelVersion, double[] probabilities, int predictedClass) {
+        return write(modelKey, eventId, prediction, score, true, label, loss, modelVersion, probabilities,
+                predictedClass);
+    }
+
+    /**
+     * The bytes of the prediction of a single-output model for an event that was only scored, not learned from (the
+     * outcome joiner's SCORED decision): label and loss null; {@code eventId} may be null.
+     */
+    public byte[] encodeScored(String modelKey, String eventId, double prediction, double score, long modelVersion) {
+        return write(modelKey, eventId, prediction, score, false, 0, 0, modelVersion, null, -1);
+    }
+
+    private byte[] write(String modelKey, String eventId, double prediction, double score, boolean learned,
+            double label, double loss, long modelVersion, double[] probabilities, int predictedClass) {
         size = 0;
         ensure(header.length);
         System.arraycopy(header, 0, buffer, 0, header.length);
@@ -48,9 +74,31 @@ public final class PredictionEncoder {
         }
         writeDouble(prediction);
         writeDouble(score);
-        writeDouble(label);
-        writeDouble(loss);
+        // label and loss: branch 1 (double) of ["null", "double"] when learned, else branch 0 (null).
+        if (learned) {
+            writeLong(1);
+            writeDouble(label);
+            writeLong(1);
+            writeDouble(loss);
+        } else {
+            writeLong(0);
+            writeLong(0);
+        }
         writeLong(modelVersion);
+        if (probabilities == null) {
+            writeLong(0);
+            writeLong(0);
+        } else {
+            writeLong(1);
+            // An array is blocks of (count, items) ended by a count of 0.
+            writeLong(probabilities.length);
+            for (double probability : probabilities) {
+                writeDouble(probability);
+            }
+            writeLong(0);
+            writeLong(1);
+            writeLong(predictedClass);
+        }
         return Arrays.copyOf(buffer, size);
     }
 

@@ -22,6 +22,11 @@ public final class PrimitiveLists {
         return new Doubles(values, size);
     }
 
+    /** Every value of {@code values}, or null when it is null. */
+    public static List<Double> ofNullable(double[] values) {
+        return values == null ? null : new Doubles(values, values.length);
+    }
+
     /** The first {@code size} values of {@code values}. */
     public static List<Long> of(long[] values, int size) {
         return new Longs(values, size);

@@ -108,7 +108,7 @@ public final class HttpApi implements AutoCloseable {
         this.self = self;
         this.instance = self.host() + ":" + self.port();
         // A quarter of the learner's budget for the models read whole from the stores.
-        this.json = new ModelJson(SnapshotCodec.hyperParameters(config), config.loss(), instance);
+        this.json = new ModelJson(SnapshotCodec.hyperParameters(config), config.learner(), instance);
         this.reader = new ModelReader(ModelReader.of(streams, config.maxRecordBytes()), config,
                 new StoredModels(config.modelCacheMaxBytes() / 4), json);
         this.predictions = new Predictions(config, reader.learner());
@@ -440,6 +440,12 @@ public final class HttpApi implements AutoCloseable {
             model.put("runningLoss", header.getRunningLoss());
             model.put("meanLoss", header.getMetrics().getMeanLoss());
             model.put("windowMeanLoss", header.getMetrics().getWindowMeanLoss());
+            if (header.getMetrics().getAccuracy() != null) {
+                model.put("accuracy", header.getMetrics().getAccuracy());
+            }
+            if (header.getMetrics().getMacroF1() != null) {
+                model.put("macroF1", header.getMetrics().getMacroF1());
+            }
             model.put("halted", header.getHalted());
             model.put("instance", instance);
         }

@@ -5,10 +5,12 @@ import com.fasterxml.jackson.core.JsonGenerator;
 import io.inertia.avro.HyperParameters;
 import io.inertia.avro.ModelSnapshot;
 import io.inertia.avro.PrequentialMetrics;
+import io.inertia.io.SnapshotJson;
 import io.inertia.model.LinearModel;
 import io.inertia.model.Loss;
 import io.inertia.model.OnlineLearner;
 import io.inertia.topology.ModelView;
+import io.inertia.topology.SnapshotCodec;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -25,21 +27,27 @@ import java.util.List;
  * <p>Every weight is written as of the header's version (brought up to date by the optimizer's closed forms, as a
  * snapshot brings it), named features in name order then buckets ({@code "#b"}) in bucket order. A model of a million
  * weights is about 50 MB of JSON: written to the client as it is produced, it never is in memory whole.
+ *
+ * <p>A K-class (softmax) model is written as a whole snapshot line writes it (its {@code classes} rows, see
+ * {@link SnapshotJson}), built in memory from a copy; its header shows {@code biases}, the K biases, in place of
+ * {@code bias}, and its metrics the macro F1.
  */
 final class ModelJson {
 
     private static final JsonFactory FACTORY = new JsonFactory();
 
     private final HyperParameters hyperParameters;
+    private final OnlineLearner learner;
     private final Loss loss;
     private final String instance;
     /** The fields after the metrics for the hyper-parameters in force: the same for every model of this instance. */
     private final byte[] tail;
 
-    /** The JSON of this instance's models, learned with {@code hyperParameters} and {@code loss}. */
-    ModelJson(HyperParameters hyperParameters, Loss loss, String instance) {
+    /** The JSON of this instance's models, learned with {@code hyperParameters} by {@code learner}. */
+    ModelJson(HyperParameters hyperParameters, OnlineLearner learner, String instance) {
         this.hyperParameters = hyperParameters;
-        this.loss = loss;
+        this.learner = learner;
+        this.loss = learner.loss();
         this.instance = instance;
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         try (JsonGenerator json = FACTORY.createGenerator(out)) {
@@ -61,18 +69,25 @@ final class ModelJson {
      */
     record Header(String key, long version, double bias, double runningLoss, long count, double meanLoss,
             int windowSize, double windowMeanLoss, Double rmse, Double mae, Double accuracy, Double logLoss,
-            long lastEventTimestamp, boolean halted, HyperParameters hyperParameters) {
+            long lastEventTimestamp, boolean halted, HyperParameters hyperParameters, List<Double> biases,
+            Double macroF1) {
     }
 
     /** The header of a model in memory (or loaded whole), its metrics as a snapshot records them. */
     Header header(ModelView view) {
-        io.inertia.model.PrequentialMetrics metrics = view.model().metrics();
+        LinearModel model = view.model();
+        if (model.outputs() > 1) {
+            // The K biases and the class metrics as a snapshot records them: O(K + the metrics' window).
+            return header(SnapshotCodec.toHeader(view.key(), model, learner, hyperParameters,
+                    view.lastEventTimestamp()));
+        }
+        io.inertia.model.PrequentialMetrics metrics = model.metrics();
         boolean classification = loss.classification();
-        return new Header(view.key(), view.model().version(), view.model().bias(), view.model().runningLoss(),
+        return new Header(view.key(), model.version(), model.bias(), model.runningLoss(),
                 metrics.count(), metrics.meanLoss(), metrics.windowSize(), metrics.windowMeanLoss(),
                 classification ? null : metrics.rmse(), classification ? null : metrics.mae(),
                 classification ? metrics.accuracy() : null, loss.name().equals("logistic") ? metrics.meanLoss() : null,
-                view.lastEventTimestamp(), view.halted(), hyperParameters);
+                view.lastEventTimestamp(), view.halted(), hyperParameters, null, null);
     }
 
     /** The header of a stored model, as its store wrote it. */
@@ -81,7 +96,9 @@ final class ModelJson {
         return new Header(stored.getModelKey(), stored.getVersion(), stored.getBias(), stored.getRunningLoss(),
                 metrics.getCount(), metrics.getMeanLoss(), metrics.getWindowSize(), metrics.getWindowMeanLoss(),
                 metrics.getRmse(), metrics.getMae(), metrics.getAccuracy(), metrics.getLogLoss(),
-                stored.getLastEventTimestamp(), stored.getHalted(), stored.getHyperParameters());
+                stored.getLastEventTimestamp(), stored.getHalted(), stored.getHyperParameters(),
+                stored.getClassWeights() == null ? null : List.copyOf(stored.getClassWeights().getBiases()),
+                metrics.getMacroF1());
     }
 
     /** The model's JSON without weights, as bytes (a few hundred). */
@@ -94,7 +111,11 @@ final class ModelJson {
             json.writeStartObject();
             json.writeStringField("modelKey", header.key());
             json.writeNumberField("version", header.version());
-            json.writeNumberField("bias", header.bias());
+            if (header.biases() != null) {
+                numbers(json, "biases", header.biases());
+            } else {
+                json.writeNumberField("bias", header.bias());
+            }
             json.writeNumberField("runningLoss", header.runningLoss());
             metrics(json, header);
             json.writeNumberField("lastEventTimestamp", header.lastEventTimestamp());
@@ -119,6 +140,10 @@ final class ModelJson {
      * and the named weights of {@code model}, which nothing else may change meanwhile (a copy, or a stored model).
      */
     void whole(OutputStream out, ModelSnapshot header, LinearModel model, OnlineLearner learner) throws IOException {
+        if (model.outputs() > 1) {
+            wholeClasses(out, header, model.copy(), learner);
+            return;
+        }
         int[] coordinates = model.sortedCoordinates();
         double[] slots = new double[model.slotWidth()];
         try (JsonGenerator json = FACTORY.createGenerator(out)) {
@@ -166,6 +191,27 @@ final class ModelJson {
         }
     }
 
+    /** A K-class model whole: its snapshot line (built from {@code copy}, which it brings up to date), then ours. */
+    private void wholeClasses(OutputStream out, ModelSnapshot header, LinearModel copy, OnlineLearner learner)
+            throws IOException {
+        ModelSnapshot snapshot = SnapshotCodec.toSnapshot(header.getModelKey(), copy, learner,
+                header.getHyperParameters(), header.getLastEventTimestamp());
+        snapshot.setHalted(header.getHalted());
+        String line = SnapshotJson.toLine(snapshot);
+        ByteArrayOutputStream tail = new ByteArrayOutputStream();
+        try (JsonGenerator json = FACTORY.createGenerator(tail)) {
+            json.writeStartObject();
+            json.writeStringField("optimizer", header.getHyperParameters().getOptimizer());
+            json.writeStringField("instance", instance);
+            json.writeEndObject();
+        }
+        // The line's object without its closing brace, then our fields in place of the tail's opening one.
+        out.write(line.substring(0, line.length() - 1).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        out.write(',');
+        byte[] fields = tail.toByteArray();
+        out.write(fields, 1, fields.length - 1);
+    }
+
     private static void metrics(JsonGenerator json, Header header) throws IOException {
         json.writeObjectFieldStart("metrics");
         json.writeNumberField("count", header.count());
@@ -176,6 +222,7 @@ final class ModelJson {
         optional(json, "mae", header.mae());
         optional(json, "accuracy", header.accuracy());
         optional(json, "logLoss", header.logLoss());
+        optional(json, "macroF1", header.macroF1());
         json.writeEndObject();
     }
 
@@ -199,6 +246,19 @@ final class ModelJson {
         json.writeNumberField("hashBits", hyper.getHashBits());
         json.writeNumberField("lossSmoothing", hyper.getLossSmoothing());
         json.writeNumberField("snapshotEvery", hyper.getSnapshotEvery());
+        // As a snapshot line has them: only for the models they concern.
+        if (hyper.getOptimizer().equals("ftrl")) {
+            json.writeNumberField("ftrlAlpha", hyper.getFtrlAlpha());
+            json.writeNumberField("ftrlBeta", hyper.getFtrlBeta());
+        }
+        if (hyper.getClasses() > 1) {
+            json.writeNumberField("classes", hyper.getClasses());
+            json.writeArrayFieldStart("classNames");
+            for (String name : hyper.getClassNames()) {
+                json.writeString(name);
+            }
+            json.writeEndArray();
+        }
         json.writeEndObject();
         json.writeStringField("optimizer", hyper.getOptimizer());
         json.writeStringField("instance", instance);

@@ -11,6 +11,7 @@ import io.inertia.model.FeatureHasher;
 import io.inertia.model.LinearModel;
 import io.inertia.model.Loss;
 import io.inertia.model.OnlineLearner;
+import io.inertia.model.SoftmaxLoss;
 import io.inertia.topology.ModelView;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -22,7 +23,9 @@ import java.util.List;
 /**
  * {@code POST /models/{key}/predict}: a body of one item {@code {"features": {name: x, …}, "dense": [x, …]}} (either
  * or both) or a list of them, each answered with the model's score z = w·x + b and prediction (the loss's link of z:
- * z itself, or a probability for the classification losses), all from one version of the model.
+ * z itself, or a probability for the classification losses), all from one version of the model. A softmax model's
+ * item is answered with its K probabilities, the predicted class (the most probable, the lowest index on a tie) as
+ * {@code prediction} and {@code predictedClass}, its name when the classes have names, and that class's score.
  *
  * <p>The body is parsed and checked, and named features hashed as the learner hashes them ({@code inertia.hash-bits}),
  * before the model is read; reading it then costs the header and one weight per feature of each item
@@ -41,11 +44,14 @@ final class Predictions {
     private final FeatureHasher hasher;
     private final Loss loss;
     private final OnlineLearner learner;
+    /** The names of a softmax model's classes, or empty. */
+    private final List<String> classNames;
 
     Predictions(InertiaConfig config, OnlineLearner learner) {
         this.hasher = config.hashBits() > 0 ? FeatureHasher.of(config.hashBits()) : null;
         this.loss = config.loss();
         this.learner = learner;
+        this.classNames = config.classNames();
     }
 
     /**
@@ -89,19 +95,24 @@ final class Predictions {
      * The scores of every item of {@code request} by {@code view}'s model, at its one version; quick, reading only the
      * weights of the items' features (call inside a model read).
      *
-     * @throws ApiError 400 when an item's dense vector has another length than the model's
+     * @throws ApiError 400 when an item's dense vector has another length than the model's; 409 when the model has
+     *     another number of outputs than the learner's loss
      */
     Scores score(ModelView view, Request request) {
         LinearModel model = view.model();
-        double[] scratch = new double[model.slotWidth()];
-        double[] scores = new double[request.items().size()];
+        if (model.outputs() != loss.outputs()) {
+            throw new ApiError(409, "model has " + model.outputs() + " output(s) but the learner's loss "
+                    + loss.name() + " has " + loss.outputs());
+        }
+        double[] scratch = new double[model.blockWidth()];
+        double[][] scores = new double[request.items().size()][model.outputs()];
         for (int i = 0; i < scores.length; i++) {
             Item item = request.items().get(i);
             if (item.example().denseDimension() > 0 && item.example().denseDimension() != model.denseDimension()) {
                 throw new ApiError(400, item.where() + "dense vector has " + item.example().denseDimension()
                         + " features but the model has " + Math.max(0, model.denseDimension()));
             }
-            scores[i] = learner.currentScore(model, item.example(), scratch);
+            learner.currentScores(model, item.example(), scratch, scores[i]);
         }
         return new Scores(model.version(), scores);
     }
@@ -115,7 +126,7 @@ final class Predictions {
             json.writeNumberField("version", scores.version());
             if (request.list()) {
                 json.writeArrayFieldStart("predictions");
-                for (double score : scores.scores()) {
+                for (double[] score : scores.scores()) {
                     json.writeStartObject();
                     prediction(json, score);
                     json.writeEndObject();
@@ -131,9 +142,26 @@ final class Predictions {
         return out.toByteArray();
     }
 
-    private void prediction(JsonGenerator json, double score) throws IOException {
-        json.writeNumberField("prediction", loss.prediction(score));
-        json.writeNumberField("score", score);
+    private void prediction(JsonGenerator json, double[] scores) throws IOException {
+        if (loss instanceof SoftmaxLoss softmax) {
+            double[] probabilities = new double[softmax.classes()];
+            softmax.probabilities(scores, probabilities);
+            int predicted = SoftmaxLoss.predictedClass(probabilities, softmax.classes());
+            json.writeNumberField("prediction", predicted);
+            json.writeNumberField("score", scores[predicted]);
+            json.writeNumberField("predictedClass", predicted);
+            if (!classNames.isEmpty()) {
+                json.writeStringField("className", classNames.get(predicted));
+            }
+            json.writeArrayFieldStart("probabilities");
+            for (double probability : probabilities) {
+                json.writeNumber(probability);
+            }
+            json.writeEndArray();
+            return;
+        }
+        json.writeNumberField("prediction", loss.prediction(scores[0]));
+        json.writeNumberField("score", scores[0]);
     }
 
     /** The example of the item whose object {@code json} is at the start of, hashed as the learner hashes. */
@@ -213,7 +241,7 @@ final class Predictions {
     record Item(Example example, String where) {
     }
 
-    /** The scores of a request's items, and the model version that gave them. */
-    record Scores(long version, double[] scores) {
+    /** The K scores of each of a request's items, and the model version that gave them. */
+    record Scores(long version, double[][] scores) {
     }
 }

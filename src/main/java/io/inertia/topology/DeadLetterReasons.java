@@ -60,7 +60,7 @@ public final class DeadLetterReasons {
         if (reason.startsWith("weight")) {
             return "invalid-weight";
         }
-        if (reason.startsWith("stored model keeps")) {
+        if (reason.startsWith("stored model keeps") || reason.startsWith("stored model has")) {
             return "incompatible-model";
         }
         // The outcome joiner's: outcomes and events that cannot be joined.

@@ -28,9 +28,9 @@ import org.apache.kafka.streams.state.StoreBuilder;
  * The one place Inertia's topology is built, used alike by {@code inertia run}, {@code inertia replay} and the tests:
  *
  * <pre>
- *   [labeled-events] → labeled-events-source → momentum-learner ⇄ inertia-working-models (in memory)
- *                                                 │                   ⇣ inside each commit
- *                                                 │          (inertia-models, inertia-model-parts)
+ *   [labeled-events] → labeled-events-source → learner ⇄ inertia-working-models (in memory)
+ *                                                 │          ⇣ inside each commit
+ *                                                 │ (inertia-models, inertia-model-parts)
  *                                                 ├→ model-snapshots-sink → [model-snapshots]
  *                                                 ├→ predictions-sink     → [predictions]
  *                                                 └→ dead-letters-sink    → [dead-letters]
@@ -46,15 +46,19 @@ import org.apache.kafka.streams.state.StoreBuilder;
  *                                                      │             inertia-working-models (read-only, to score)
  *                                                      ├→ learn-log-sink → [learn-log]
  *                                                      ├→ dead-letters-sink
- *                                                      └→ momentum-learner (as above: the same records as the log)
+ *                                                      └→ learner (as above: the same records as the log)
  * </pre>
+ *
+ * <p>The learner node was called {@code momentum-learner} before it ran other optimizers too. A processor's name
+ * names no store, changelog or internal topic (those are named by the stores alone), so the rename changes nothing
+ * that a running application keeps.
  */
 public final class InertiaTopology {
 
     /** Name of the source node reading the input topic. */
     public static final String SOURCE = "labeled-events-source";
-    /** Name of the learner processor. */
-    public static final String LEARNER = "momentum-learner";
+    /** Name of the learner processor (every optimizer). */
+    public static final String LEARNER = "learner";
     /** Name of the sink node writing snapshots. */
     public static final String SNAPSHOT_SINK = "model-snapshots-sink";
     /** Name of the sink node writing prequential predictions. */
@@ -179,7 +183,8 @@ public final class InertiaTopology {
     public static Supplier<EventReader> events(InertiaConfig config) {
         FeatureSpec spec = config.featureSpec();
         if (spec == null) {
-            return config.jsonInput() ? JsonEventDecoder::new : EventDecoder::new;
+            List<String> classNames = config.classNames();
+            return config.jsonInput() ? () -> new JsonEventDecoder(classNames) : EventDecoder::new;
         }
         if (config.confluentAvroInput()) {
             SchemaRegistryClient registry = new SchemaRegistryClient(config.registry());

@@ -2,6 +2,7 @@ package io.inertia.topology;
 
 import io.inertia.avro.HyperParameters;
 import io.inertia.avro.LearnLogEntry;
+import io.inertia.avro.ServedPrediction;
 import io.inertia.config.InertiaConfig.OnDivergence;
 import io.inertia.join.LearnLog;
 import io.inertia.model.Example;
@@ -13,6 +14,7 @@ import io.inertia.serde.EventDecoder;
 import io.inertia.serde.EventReader;
 import io.inertia.serde.JsonRecordSerde;
 import io.inertia.serde.PredictionEncoder;
+import io.inertia.serde.PrimitiveLists;
 import java.nio.charset.StandardCharsets;
 import java.util.Optional;
 import org.apache.kafka.common.errors.SerializationException;
@@ -254,9 +256,11 @@ final class LearnerProcessor implements Processor<byte[], byte[], byte[], byte[]
         }
         byte[] prediction = jsonPredictions == null
                 ? predictions.encode(key, event.eventId(), step.prediction(), step.score(), event.label(), step.loss(),
-                        step.version() - 1)
+                        step.version() - 1, step.probabilities(), step.predictedClass())
                 : jsonPredictions.serialize(null, new io.inertia.avro.Prediction(key, event.eventId(),
-                        step.prediction(), step.score(), event.label(), step.loss(), step.version() - 1));
+                        step.prediction(), step.score(), event.label(), step.loss(), step.version() - 1,
+                        PrimitiveLists.ofNullable(step.probabilities()),
+                        step.predictedClass() < 0 ? null : step.predictedClass()));
         context.forward(new Record<>(record.key(), prediction, record.timestamp()), InertiaTopology.PREDICTION_SINK);
         observer.learned(key, step.version(), step.loss(), model.runningLoss());
         if (snapshot != null) {
@@ -302,10 +306,30 @@ final class LearnerProcessor implements Processor<byte[], byte[], byte[], byte[]
                         unboxed(entry.getFeatureValues()), entry.getLabel(), entry.getWeight(), entry.getEventId()),
                         startNanos);
             }
+            case SCORED -> scored(record, entry);
             default -> {
-                // Counted only: a scored event waits for its outcome, the others were dead-lettered by the joiner.
+                // Counted only: the event waits no more, or the joiner dead-lettered what it was about.
             }
         }
+    }
+
+    /**
+     * Publishes the prediction an event without label was served (by the joiner's read-only score, or the HTTP API's
+     * when the event carried it), label and loss null; no model changes. Its update comes with the event's outcome.
+     */
+    private void scored(Record<byte[], byte[]> record, LearnLogEntry entry) {
+        ServedPrediction served = entry.getServedPrediction();
+        if (served == null) {
+            reject(record, "SCORED decision without the served prediction");
+            return;
+        }
+        byte[] prediction = jsonPredictions == null
+                ? predictions.encodeScored(entry.getModelKey(), entry.getEventId(), served.getPrediction(),
+                        served.getScore(), served.getModelVersion())
+                : jsonPredictions.serialize(null, new io.inertia.avro.Prediction(entry.getModelKey(),
+                        entry.getEventId(), served.getPrediction(), served.getScore(), null, null,
+                        served.getModelVersion(), null, null));
+        context.forward(new Record<>(record.key(), prediction, record.timestamp()), InertiaTopology.PREDICTION_SINK);
     }
 
     private static double[] unboxed(java.util.List<Double> values) {

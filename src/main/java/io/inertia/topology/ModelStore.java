@@ -72,7 +72,7 @@ public final class ModelStore {
         this.coordinates = coordinates;
         this.learner = learner;
         this.hyperParameters = hyperParameters;
-        this.packer = new PartPacker(learner.stateNames().size(), maxRecordBytes);
+        this.packer = new PartPacker(learner.stateNames().size(), learner.outputs(), maxRecordBytes);
     }
 
     /** Finds a key-value store by name: a processor context's or a test driver's {@code getStateStore}. */

@@ -246,6 +246,12 @@ public final class SnapshotAssembler {
         settings.put(InertiaConfig.Key.CLIP_NORM.key(), Double.toString(hyper.getClipNorm()));
         settings.put(InertiaConfig.Key.LOSS_SMOOTHING.key(), Double.toString(hyper.getLossSmoothing()));
         settings.put(InertiaConfig.Key.METRICS_WINDOW.key(), Integer.toString(metricsWindow));
+        settings.put(InertiaConfig.Key.FTRL_ALPHA.key(), Double.toString(hyper.getFtrlAlpha()));
+        settings.put(InertiaConfig.Key.FTRL_BETA.key(), Double.toString(hyper.getFtrlBeta()));
+        if (hyper.getClasses() > 1) {
+            settings.put(InertiaConfig.Key.CLASSES.key(), Integer.toString(hyper.getClasses()));
+            settings.put(InertiaConfig.Key.CLASS_NAMES.key(), String.join(",", hyper.getClassNames()));
+        }
         return InertiaConfig.of(settings).learner();
     }
 }

@@ -147,7 +147,7 @@ class ClickStreamTest {
     }
 
     @Test
-    void shouldWriteAClickStreamFromTheCommandLineAndRefuseOneWithoutOutcomeFile() throws Exception {
+    void shouldWriteAClickStreamFromTheCommandLineAndRefuseOutcomesWithoutClicks() throws Exception {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
         int status = InertiaCommand.execute(new PrintWriter(out, true), new PrintWriter(err, true), "generate",
@@ -159,9 +159,8 @@ class ClickStreamTest {
 
         StringWriter refused = new StringWriter();
         assertEquals(2, InertiaCommand.execute(new PrintWriter(new StringWriter(), true),
-                new PrintWriter(refused, true), "generate", "--clicks", "--output", dir.resolve("x.jsonl").toString(),
-                "--truth", dir.resolve("y.json").toString()));
-        assertTrue(refused.toString().startsWith("inertia generate: --clicks needs --outcomes FILE.jsonl"),
-                refused.toString());
+                new PrintWriter(refused, true), "generate", "--output", dir.resolve("x.csv").toString(),
+                "--outcomes", dir.resolve("x.jsonl").toString(), "--truth", dir.resolve("y.json").toString()));
+        assertTrue(refused.toString().startsWith("inertia generate: --outcomes needs --clicks"), refused.toString());
     }
 }

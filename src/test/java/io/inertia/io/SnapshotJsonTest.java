@@ -269,7 +269,7 @@ class SnapshotJsonTest {
                 .setHyperParameters(new HyperParameters("nesterov", "huber(delta=1.5)", "invscaling", value(random),
                         value(random), value(random), value(random), value(random), value(random), value(random),
                         value(random), value(random), value(random), value(random), random.nextInt(31),
-                        value(random), random.nextLong(1, Long.MAX_VALUE)))
+                        value(random), random.nextLong(1, Long.MAX_VALUE), 0.05, 1.0, 1, List.of()))
                 .setMetrics(PrequentialMetrics.newBuilder()
                         .setCount(random.nextLong(0, Long.MAX_VALUE))
                         .setMeanLoss(value(random))

@@ -56,9 +56,40 @@ class WarmStartTest {
         assertWarmStartContinuesExactly(config(Map.of("inertia.hash-bits", "14")), 3000, true, form);
     }
 
+    @Test
+    void shouldContinueExactlyForASoftmaxModelPublishedInParts() throws Exception {
+        // Five classes by where the score falls; 3,000 names: each of about 2,700 buckets holds 5 weights. A K-class
+        // line in parts is not read back: the Avro output.
+        assertWarmStartContinuesExactly(config(Map.of("inertia.hash-bits", "14", "inertia.loss", "softmax",
+                "inertia.classes", "5")), 3000, true, "avro", WarmStartTest::fiveClasses);
+    }
+
+    @ParameterizedTest(name = "from its {0} output")
+    @ValueSource(strings = {"avro", "jsonl"})
+    void shouldContinueExactlyForASoftmaxModelPublishedWhole(String form) throws Exception {
+        assertWarmStartContinuesExactly(config(Map.of("inertia.loss", "softmax", "inertia.classes", "5")), 40, false,
+                form, WarmStartTest::fiveClasses);
+    }
+
+    @ParameterizedTest(name = "from its {0} output")
+    @ValueSource(strings = {"avro", "jsonl"})
+    void shouldContinueExactlyForAnFtrlModelPublishedInParts(String form) throws Exception {
+        assertWarmStartContinuesExactly(config(Map.of("inertia.hash-bits", "14", "inertia.loss", "logistic",
+                "inertia.optimizer", "ftrl", "inertia.l1", "0.5")), 3000, true, form, score -> score > 0 ? 1.0 : 0.0);
+    }
+
+    private static double fiveClasses(double score) {
+        return Math.max(0, Math.min(4, Math.floor(score / 2) + 2));
+    }
+
     private void assertWarmStartContinuesExactly(InertiaConfig config, int names, boolean inParts, String form)
             throws Exception {
-        List<String> lines = events(names);
+        assertWarmStartContinuesExactly(config, names, inParts, form, score -> Math.round(score * 1000) / 1000.0);
+    }
+
+    private void assertWarmStartContinuesExactly(InertiaConfig config, int names, boolean inParts, String form,
+            java.util.function.DoubleUnaryOperator label) throws Exception {
+        List<String> lines = events(names, label);
         // The same name in two folders: a file's events are at positions of "file:events.jsonl" in both.
         Path firstPart = write(dir.resolve("first/events.jsonl"), lines.subList(0, HALF));
         Path whole = write(dir.resolve("whole/events.jsonl"), lines);
@@ -289,6 +320,11 @@ class WarmStartTest {
 
     /** {@value #EVENTS} JSON lines of model m, each with 12 of {@code names} features, seeded. */
     private static List<String> events(int names) {
+        return events(names, score -> Math.round(score * 1000) / 1000.0);
+    }
+
+    /** As {@link #events(int)}, each labeled by {@code label} of its score. */
+    private static List<String> events(int names, java.util.function.DoubleUnaryOperator label) {
         Random random = new Random(97);
         List<String> lines = new ArrayList<>();
         for (int i = 0; i < EVENTS; i++) {
@@ -301,7 +337,7 @@ class WarmStartTest {
                 features.append(j == 0 ? "" : ", ").append(String.format(Locale.ROOT, "\"f%d\": %s", name, x));
             }
             lines.add(String.format(Locale.ROOT, "{\"key\": \"m\", \"features\": {%s}, \"label\": %s}",
-                    features, Math.round(score * 1000) / 1000.0));
+                    features, label.applyAsDouble(score)));
         }
         return lines;
     }

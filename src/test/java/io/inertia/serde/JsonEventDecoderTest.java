@@ -55,7 +55,8 @@ class JsonEventDecoderTest {
 
     @Test
     void shouldRefuseWhatIsNotAnEventWithOneLineSayingWhy() {
-        assertRefused("{\"features\": {\"a\": 1}, \"label\": \"1\"}", "label is not a number");
+        assertRefused("{\"features\": {\"a\": 1}, \"label\": \"1\"}",
+                "label '1' is not a number (labels by name need inertia.class-names)");
         assertRefused("{\"features\": {\"a\": \"x\"}, \"label\": 1}", "feature 'a' is not a number");
         assertRefused("{\"dense\": [1, true], \"label\": 1}", "dense[1] is not a number");
         assertRefused("{\"features\": [1], \"label\": 1}", "field 'features' is not an object");

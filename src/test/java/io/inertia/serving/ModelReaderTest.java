@@ -75,7 +75,7 @@ class ModelReaderTest {
         driver = new TopologyTestDriver(InertiaTopology.build(config, LearningObserver.NONE), properties);
         input = driver.createInputTopic(config.inputTopic(), new ByteArraySerializer(), new ByteArraySerializer());
         stored = new StoredModels(1L << 30);
-        json = new ModelJson(io.inertia.topology.SnapshotCodec.hyperParameters(config), config.loss(), INSTANCE);
+        json = new ModelJson(io.inertia.topology.SnapshotCodec.hyperParameters(config), config.learner(), INSTANCE);
         reader = new ModelReader(new ModelReader.TaskStores() {
             @Override
             public WorkingModelStore working(int partition) {
@@ -116,14 +116,18 @@ class ModelReaderTest {
         ObjectNode expected = (ObjectNode) JSON.readTree(SnapshotJson.toLine(
                 ModelStore.open(driver::getKeyValueStore, config).snapshot(KEY)));
         expected.put("optimizer", "momentum").put("instance", INSTANCE);
+        // Less what only a replay resuming from the line needs: the sums behind the metrics, l1Total, the position.
+        expected.remove(List.of("l1Total", "inputPosition"));
+        ((ObjectNode) expected.get("metrics")).remove(List.of("recentLosses", "windowLossSum", "lossSum",
+                "squaredErrorSum", "absoluteErrorSum", "correct"));
         assertEquals(expected, JSON.readTree(liveWhole));
         assertEquals(60, liveScores.version());
         JsonNode weights = expected.get("weights");
         double first = weights.get("f3").asDouble() * 1.5 + weights.get("f11").asDouble() * -2.0
                 + expected.get("denseWeights").get(0).asDouble() * 0.5
                 + expected.get("denseWeights").get(1).asDouble() * -1 + expected.get("bias").asDouble();
-        assertEquals(first, liveScores.scores()[0], 1e-12);
-        assertEquals(weights.get("f0").asDouble() + expected.get("bias").asDouble(), liveScores.scores()[1], 1e-12);
+        assertEquals(first, liveScores.scores()[0][0], 1e-12);
+        assertEquals(weights.get("f0").asDouble() + expected.get("bias").asDouble(), liveScores.scores()[1][0], 1e-12);
         ObjectNode light = expected.deepCopy();
         light.remove(List.of("weights", "denseWeights", "state"));
         assertEquals(light, JSON.readTree(liveHeader));
@@ -133,7 +137,7 @@ class ModelReaderTest {
         assertArrayEquals(liveHeader, json.header(reader.header(KEY, 0)));
         Predictions.Scores storedScores = reader.withWeights(KEY, 0, view -> predictions.score(view, request));
         assertEquals(liveScores.version(), storedScores.version());
-        assertArrayEquals(liveScores.scores(), storedScores.scores(), 0.0);
+        assertTrue(java.util.Arrays.deepEquals(liveScores.scores(), storedScores.scores()), "the same scores, bit for bit");
         assertEquals(liveWhole, whole());
         WorkingModelStore.Stamp stamp = workingModels().stamp(KEY);
         assertNotNull(stored.get(KEY, stamp), "read whole once, kept while the stores hold the same");

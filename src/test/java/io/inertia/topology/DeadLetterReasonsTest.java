@@ -33,6 +33,10 @@ class DeadLetterReasonsTest {
                 "unmatched outcome: no event 'e1' of model 'm' came within 1000 ms of the outcome at 5"));
         assertEquals("duplicate-event", DeadLetterReasons.category(
                 "duplicate event: event 'e1' of model 'm' is already waiting for its outcome"));
+        assertEquals("incompatible-model", DeadLetterReasons.category(
+                "stored model has 1 output but this learner's loss needs 3"));
+        assertEquals("invalid-label", DeadLetterReasons.category(
+                "label 3.0 is not a class of the softmax loss: expected an integer in 0..2"));
         assertEquals("other", DeadLetterReasons.category("anything else"));
     }
 }

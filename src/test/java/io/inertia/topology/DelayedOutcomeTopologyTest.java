@@ -10,6 +10,7 @@ import io.inertia.avro.LearnLogEntry;
 import io.inertia.avro.ModelSnapshot;
 import io.inertia.avro.Outcome;
 import io.inertia.avro.Prediction;
+import io.inertia.avro.ServedPrediction;
 import io.inertia.config.InertiaConfig;
 import io.inertia.join.LearnLog;
 import io.inertia.join.OutcomeJoiner;
@@ -171,12 +172,23 @@ class DelayedOutcomeTopologyTest {
         assertEquals(config.inputTopic(), last.getInputPosition().getTopic());
         assertEquals(3L, last.getInputPosition().getOffset(), "the fourth event");
 
-        // The prediction of each update, before it: the join's with the outcome's label (test-then-train).
+        // Each event without label is published as scored (label and loss null), and each update's prediction
+        // before it, the join's with the outcome's label (test-then-train).
         List<Prediction> predictions = predictions(driver);
-        Prediction first = predictions.stream().filter(p -> "e1".equals(p.getEventId())).findFirst().orElseThrow();
-        assertEquals(0.0, first.getPrediction(), EXACT);
-        assertEquals(1.0, first.getLabel());
-        assertEquals(0L, first.getModelVersion());
+        assertEquals(List.of("e1", "e1", "e0", "e2", "e3"), predictions.stream().map(Prediction::getEventId).toList());
+        Prediction scored = predictions.get(0);
+        assertEquals(0.0, scored.getPrediction(), EXACT);
+        assertNull(scored.getLabel());
+        assertNull(scored.getLoss());
+        Prediction joinedPrediction = predictions.get(1);
+        assertEquals(0.0, joinedPrediction.getPrediction(), EXACT);
+        assertEquals(1.0, joinedPrediction.getLabel());
+        assertEquals(0.5, joinedPrediction.getLoss(), EXACT, "½(0 − 1)²");
+        assertEquals(0L, joinedPrediction.getModelVersion());
+        // e2 {b: 1} scored by the model at version 2: z = w_b + b = 0 + 0.24.
+        assertEquals(0.24, predictions.get(3).getPrediction(), EXACT);
+        assertEquals(2L, predictions.get(3).getModelVersion());
+        assertNull(predictions.get(3).getLabel());
 
         assertEquals(List.of("SCORED", "JOINED", "DUPLICATE_OUTCOME", "SCORED", "EXPIRED", "UNMATCHED_OUTCOME"),
                 decisions.seen, "every decision reaches the learner, in order");
@@ -203,11 +215,30 @@ class DelayedOutcomeTopologyTest {
         assertEquals(0.07, snapshots.get(0).getNamedWeights().get("a"), EXACT);
         assertEquals(0.085, snapshots.get(0).getBias(), EXACT);
         assertEquals(2001L, snapshots.get(0).getLastEventTimestamp(), "learned when the heartbeat was read");
-        Prediction defaulted = predictions(driver).get(1);
+        List<Prediction> predictions = predictions(driver);
+        assertEquals(3, predictions.size(), "e0 learned, e1 scored, e1 defaulted");
+        assertNull(predictions.get(1).getLabel());
+        Prediction defaulted = predictions.get(2);
         assertEquals("e1", defaulted.getEventId());
         assertEquals(0.3, defaulted.getPrediction(), EXACT);
         assertEquals(0.0, defaulted.getLabel());
         assertEquals(List.of("SCORED", "DEFAULTED"), decisions.seen);
+    }
+
+    @Test
+    void shouldPublishThePredictionAClientWasServedAndJoinItsEventLater() throws Exception {
+        start(Map.of());
+        events.pipeInput(utf8("m"), InertiaSerdes.labeledEvent().serialize(config.inputTopic(), LabeledEvent
+                .newBuilder().setModelKey("m").setNamedFeatures(Map.of("a", 2.0)).setEventId("e1")
+                .setServedPrediction(new ServedPrediction(0.7, 0.7, 5L)).build()), 1000L);
+        outcome("e1", 1.0, 1.0, 1100L);
+        List<Prediction> predictions = predictions(driver);
+        assertEquals(2, predictions.size());
+        assertEquals(0.7, predictions.get(0).getPrediction(), "exactly what the client got, not scored again");
+        assertEquals(5L, predictions.get(0).getModelVersion());
+        assertNull(predictions.get(0).getLabel());
+        assertEquals(0.0, predictions.get(1).getPrediction(), EXACT, "learned by the model as it is");
+        assertEquals(1L, snapshots(driver).get(0).getVersion());
     }
 
     @Test
