@@ -305,6 +305,13 @@ final class LearnerProcessor implements Processor<byte[], byte[], byte[], byte[]
                         entry.getFeatureNames() == null ? null : entry.getFeatureNames().toArray(new String[0]),
                         unboxed(entry.getFeatureValues()), entry.getLabel(), entry.getWeight(), entry.getEventId()),
                         startNanos);
+                ServedPrediction served = entry.getServedPrediction();
+                if (served != null) {
+                    boolean joined = entry.getEventTimestamp() != null && entry.getOutcomeTimestamp() != null;
+                    observer.evaluated(key, entry.getDecision().name(),
+                            learner.loss().value(served.getScore(), entry.getLabel()),
+                            joined ? entry.getOutcomeTimestamp() - entry.getEventTimestamp() : -1);
+                }
             }
             case SCORED -> scored(record, entry);
             default -> {

@@ -192,6 +192,8 @@ class DelayedOutcomeTopologyTest {
 
         assertEquals(List.of("SCORED", "JOINED", "DUPLICATE_OUTCOME", "SCORED", "EXPIRED", "UNMATCHED_OUTCOME"),
                 decisions.seen, "every decision reaches the learner, in order");
+        assertEquals(List.of("JOINED 0.5 200"), decisions.evaluated,
+                "e1 was served 0 and learned with label 1: ½(0 − 1)², its outcome 200 ms after it");
         List<String> reasons = deadLetterReasons();
         assertEquals(2, reasons.size(), reasons.toString());
         assertTrue(reasons.get(0).startsWith("duplicate outcome"), reasons.get(0));
@@ -223,6 +225,7 @@ class DelayedOutcomeTopologyTest {
         assertEquals(0.3, defaulted.getPrediction(), EXACT);
         assertEquals(0.0, defaulted.getLabel());
         assertEquals(List.of("SCORED", "DEFAULTED"), decisions.seen);
+        assertEquals(List.of("DEFAULTED 0.045 -1"), decisions.evaluated, "served 0.3, learned with 0: ½·0.3²");
     }
 
     @Test
@@ -289,6 +292,7 @@ class DelayedOutcomeTopologyTest {
     /** Records the decisions the learner applied, in order. */
     private static final class Decisions implements LearningObserver {
         final List<String> seen = new ArrayList<>();
+        final List<String> evaluated = new ArrayList<>();
 
         @Override
         public void learned(String modelKey, long version, double loss, double runningLoss) {
@@ -301,6 +305,11 @@ class DelayedOutcomeTopologyTest {
         @Override
         public void decided(String modelKey, String decision) {
             seen.add(decision);
+        }
+
+        @Override
+        public void evaluated(String modelKey, String decision, double servedLoss, long delayMs) {
+            evaluated.add(decision + " " + Math.round(servedLoss * 1e9) / 1e9 + " " + delayMs);
         }
     }
 }
