@@ -29,8 +29,8 @@ import java.util.List;
  * weights is about 50 MB of JSON: written to the client as it is produced, it never is in memory whole.
  *
  * <p>A K-class (softmax) model is written as a whole snapshot line writes it (its {@code classes} rows, see
- * {@link SnapshotJson}), built in memory from a copy; its header shows {@code biases}, the K biases, in place of
- * {@code bias}, and its metrics the macro F1.
+ * {@link SnapshotJson}), built in memory from a copy; without weights, its rows keep their class, name and bias, and
+ * its metrics show the macro F1.
  */
 final class ModelJson {
 
@@ -112,7 +112,19 @@ final class ModelJson {
             json.writeStringField("modelKey", header.key());
             json.writeNumberField("version", header.version());
             if (header.biases() != null) {
-                numbers(json, "biases", header.biases());
+                // A K-class model's rows as a whole model has them, less their weights and state.
+                List<String> names = header.hyperParameters().getClassNames();
+                json.writeArrayFieldStart("classes");
+                for (int k = 0; k < header.biases().size(); k++) {
+                    json.writeStartObject();
+                    json.writeNumberField("class", k);
+                    if (names.size() == header.biases().size()) {
+                        json.writeStringField("name", names.get(k));
+                    }
+                    json.writeNumberField("bias", header.biases().get(k));
+                    json.writeEndObject();
+                }
+                json.writeEndArray();
             } else {
                 json.writeNumberField("bias", header.bias());
             }
