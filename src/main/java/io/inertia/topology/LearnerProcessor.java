@@ -5,6 +5,7 @@ import io.inertia.avro.LearnLogEntry;
 import io.inertia.avro.ServedPrediction;
 import io.inertia.config.InertiaConfig.OnDivergence;
 import io.inertia.join.LearnLog;
+import io.inertia.model.DelayedOutcomeMetrics;
 import io.inertia.model.Example;
 import io.inertia.model.FeatureHasher;
 import io.inertia.model.LinearModel;
@@ -78,6 +79,8 @@ final class LearnerProcessor implements Processor<byte[], byte[], byte[], byte[]
     private final LearnLog learnLog = new LearnLog(false);
     /** Where the record being processed was read: its snapshot header and dead letter name it. */
     private Position position;
+    /** The joiner's decision being learned, to count with its update; null while learning an input event. */
+    private Learning learning;
     private ProcessorContext<byte[], byte[]> context;
     private WorkingModelStore models;
     private SnapshotEmitter snapshots;
@@ -161,20 +164,22 @@ final class LearnerProcessor implements Processor<byte[], byte[], byte[], byte[]
 
     /**
      * Learns {@code event}, of the model {@code key}, which arrived as {@code record} (an input event, or a decision
-     * of the outcome joiner to learn): checks, the update, its prediction and, when due, the snapshot.
+     * of the outcome joiner to learn): checks, the update, its prediction and, when due, the snapshot. Returns the
+     * step, or null when the event was dead-lettered.
      */
-    private void learn(Record<byte[], byte[]> record, String key, EventDecoder.Event event, long startNanos) {
+    private LearningStep learn(Record<byte[], byte[]> record, String key, EventDecoder.Event event,
+            long startNanos) {
         Optional<String> invalid = keyProblem(key, event);
         if (invalid.isPresent()) {
             reject(record, invalid.get());
-            return;
+            return null;
         }
         Example example;
         try {
             example = example(event);
         } catch (IllegalArgumentException e) {
             reject(record, e.getMessage());
-            return;
+            return null;
         }
         WorkingModel working = models.get(key);
         if (working == null) {
@@ -182,7 +187,7 @@ final class LearnerProcessor implements Processor<byte[], byte[], byte[], byte[]
         }
         if (working.halted) {
             reject(record, "model '" + key + "' is halted after a divergence");
-            return;
+            return null;
         }
         LinearModel model = working.model;
         Optional<String> problem = learner.check(model, example);
@@ -193,7 +198,7 @@ final class LearnerProcessor implements Processor<byte[], byte[], byte[], byte[]
         }
         if (problem.isPresent()) {
             reject(record, problem.get());
-            return;
+            return null;
         }
         LearningStep step;
         String divergence;
@@ -239,7 +244,11 @@ final class LearnerProcessor implements Processor<byte[], byte[], byte[], byte[]
         }
         if (divergence != null) {
             diverged(record, working, step.version(), divergence);
-            return;
+            return null;
+        }
+        if (learning != null) {
+            // Before the snapshot, which carries the counts of the decision that made its version.
+            learning.applyTo(outcomes(working), step.loss());
         }
         SnapshotEmitter.Prepared snapshot = null;
         if (snapshotDue) {
@@ -272,6 +281,7 @@ final class LearnerProcessor implements Processor<byte[], byte[], byte[], byte[]
         }
         models.changed(working);
         observer.updateTook(System.nanoTime() - startNanos);
+        return step;
     }
 
     /**
@@ -295,40 +305,99 @@ final class LearnerProcessor implements Processor<byte[], byte[], byte[], byte[]
         position = new Position(entry.getInputTopic(), entry.getInputPartition(), entry.getInputOffset());
         String key = entry.getModelKey();
         observer.decided(key, entry.getDecision().name());
-        switch (entry.getDecision()) {
+        DelayedOutcomeMetrics.Decision kind = DelayedOutcomeMetrics.Decision.valueOf(entry.getDecision().name());
+        switch (kind) {
             case JOINED, DEFAULTED -> {
                 if (entry.getLabel() == null) {
                     reject(record, entry.getDecision() + " decision without a label");
                     return;
                 }
-                learn(record, key, new EventDecoder.Event(key, unboxed(entry.getDenseFeatures()),
-                        entry.getFeatureNames() == null ? null : entry.getFeatureNames().toArray(new String[0]),
-                        unboxed(entry.getFeatureValues()), entry.getLabel(), entry.getWeight(), entry.getEventId()),
-                        startNanos);
                 ServedPrediction served = entry.getServedPrediction();
+                Learning decided = null;
                 if (served != null) {
-                    boolean joined = entry.getEventTimestamp() != null && entry.getOutcomeTimestamp() != null;
-                    observer.evaluated(key, entry.getDecision().name(),
-                            learner.loss().value(served.getScore(), entry.getLabel()),
-                            joined ? entry.getOutcomeTimestamp() - entry.getEventTimestamp() : -1);
+                    long delay = kind == DelayedOutcomeMetrics.Decision.JOINED
+                            && entry.getEventTimestamp() != null && entry.getOutcomeTimestamp() != null
+                            ? entry.getOutcomeTimestamp() - entry.getEventTimestamp() : -1;
+                    decided = new Learning(kind, learner.loss().value(served.getScore(), entry.getLabel()), delay);
+                }
+                learning = decided;
+                LearningStep step;
+                try {
+                    step = learn(record, key, new EventDecoder.Event(key, unboxed(entry.getDenseFeatures()),
+                            entry.getFeatureNames() == null ? null : entry.getFeatureNames().toArray(new String[0]),
+                            unboxed(entry.getFeatureValues()), entry.getLabel(), entry.getWeight(),
+                            entry.getEventId()), startNanos);
+                } finally {
+                    learning = null;
+                }
+                if (step != null && decided != null) {
+                    // Not when the learner dead-lettered it (a halted model, a divergence): counted there.
+                    observer.evaluated(key, kind.name(), decided.servedLoss(), decided.delayMs());
                 }
             }
-            case SCORED -> scored(record, entry);
-            default -> {
-                // Counted only: the event waits no more, or the joiner dead-lettered what it was about.
+            case SCORED -> {
+                if (scored(record, entry)) {
+                    count(key, kind, true);
+                }
+            }
+            case EXPIRED -> count(key, kind, true);
+            default -> count(key, kind, false);
+        }
+    }
+
+    /**
+     * A JOINED or DEFAULTED decision being learned: what its model's outcome metrics record with the update.
+     *
+     * @param kind JOINED or DEFAULTED
+     * @param servedLoss the loss of the served prediction against the label learned
+     * @param delayMs outcome time − event time (JOINED), else −1
+     */
+    private record Learning(DelayedOutcomeMetrics.Decision kind, double servedLoss, long delayMs) {
+
+        void applyTo(DelayedOutcomeMetrics outcomes, double learnedLoss) {
+            if (kind == DelayedOutcomeMetrics.Decision.JOINED) {
+                outcomes.joined(delayMs, servedLoss, learnedLoss);
+            } else {
+                outcomes.defaulted(servedLoss, learnedLoss);
             }
         }
+    }
+
+    /**
+     * Counts {@code kind}, which learns nothing, for model {@code key}: its model is created for an event decision
+     * ({@code create}), while an outcome or event the joiner refused is counted only for a model that exists, so that
+     * outcomes of unknown keys make no models.
+     */
+    private void count(String key, DelayedOutcomeMetrics.Decision kind, boolean create) {
+        WorkingModel working = models.get(key);
+        if (working == null) {
+            if (!create) {
+                return;
+            }
+            working = models.create(key, learner.newModel());
+        }
+        outcomes(working).record(kind);
+        models.changed(working);
+    }
+
+    /** The outcome metrics of {@code working}, created at its first decision; marks its header changed. */
+    private static DelayedOutcomeMetrics outcomes(WorkingModel working) {
+        if (working.outcomes == null) {
+            working.outcomes = new DelayedOutcomeMetrics();
+        }
+        working.headerDirty = true;
+        return working.outcomes;
     }
 
     /**
      * Publishes the prediction an event without label was served (by the joiner's read-only score, or the HTTP API's
      * when the event carried it), label and loss null; no model changes. Its update comes with the event's outcome.
      */
-    private void scored(Record<byte[], byte[]> record, LearnLogEntry entry) {
+    private boolean scored(Record<byte[], byte[]> record, LearnLogEntry entry) {
         ServedPrediction served = entry.getServedPrediction();
         if (served == null) {
             reject(record, "SCORED decision without the served prediction");
-            return;
+            return false;
         }
         byte[] prediction = jsonPredictions == null
                 ? predictions.encodeScored(entry.getModelKey(), entry.getEventId(), served.getPrediction(),
@@ -337,6 +406,7 @@ final class LearnerProcessor implements Processor<byte[], byte[], byte[], byte[]
                         entry.getEventId(), served.getPrediction(), served.getScore(), null, null,
                         served.getModelVersion(), null, null));
         context.forward(new Record<>(record.key(), prediction, record.timestamp()), InertiaTopology.PREDICTION_SINK);
+        return true;
     }
 
     private static double[] unboxed(java.util.List<Double> values) {

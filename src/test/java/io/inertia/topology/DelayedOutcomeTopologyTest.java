@@ -9,6 +9,7 @@ import io.inertia.avro.LabeledEvent;
 import io.inertia.avro.LearnLogEntry;
 import io.inertia.avro.ModelSnapshot;
 import io.inertia.avro.Outcome;
+import io.inertia.avro.OutcomeMetrics;
 import io.inertia.avro.Prediction;
 import io.inertia.avro.ServedPrediction;
 import io.inertia.config.InertiaConfig;
@@ -171,6 +172,16 @@ class DelayedOutcomeTopologyTest {
         assertEquals(0.216, last.getBias(), EXACT);
         assertEquals(config.inputTopic(), last.getInputPosition().getTopic());
         assertEquals(3L, last.getInputPosition().getOffset(), "the fourth event");
+        // Per model, in the snapshot: SCORED, JOINED, DEFAULTED, EXPIRED, DUPLICATE_OUTCOME, LATE_OUTCOME,
+        // UNMATCHED_OUTCOME, DUPLICATE_EVENT; e1 was served 0 and learned at 0 with label 1: ½(0 − 1)² twice.
+        OutcomeMetrics outcomes = last.getOutcomes();
+        assertEquals(List.of(2L, 1L, 0L, 1L, 1L, 0L, 1L, 0L), outcomes.getCounts());
+        assertEquals(List.of(0.5, 0.0, 0.5, 0.0), outcomes.getLossSums());
+        // Its delay, 200 ms: 128 ≤ 200 < 256 is k = 4, s = ⌊200 / 16⌋ − 8 = 4, bucket 8 + 8k + s = 44.
+        assertEquals(List.of(44), outcomes.getDelayBuckets());
+        assertEquals(List.of(1L), outcomes.getDelayCounts());
+        assertEquals(List.of(1L, 1L, 0L, 0L, 0L, 0L, 0L, 0L), joined.getOutcomes().getCounts(),
+                "the join's snapshot counts the join");
 
         // Each event without label is published as scored (label and loss null), and each update's prediction
         // before it, the join's with the outcome's label (test-then-train).
