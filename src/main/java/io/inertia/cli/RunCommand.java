@@ -78,8 +78,9 @@ final class RunCommand implements Callable<Integer> {
             }
             exitCode.set(0);
             return 0;
-        } catch (KafkaSetup.ClusterUnavailableException | java.io.UncheckedIOException e) {
-            // The cluster cannot be reached, or the HTTP port cannot be bound: one line, no stack trace.
+        } catch (KafkaSetup.ClusterUnavailableException | KafkaSetup.TopicLayoutException
+                | java.io.UncheckedIOException e) {
+            // The cluster cannot be reached, a topic is laid out wrong, or the HTTP port cannot be bound: one line.
             throw new CommandFailedException(e.getMessage(), e);
         } finally {
             exited.countDown();

@@ -46,6 +46,13 @@ public final class InertiaConfig {
                 "Topic that receives every event that cannot be learned from, with the reason in headers."),
         PREDICTION_TOPIC("inertia.topic.predictions", "predictions",
                 "Topic of the Prediction records: each event scored before the model learns from it."),
+        OUTCOME_TOPIC("inertia.topic.outcomes", "outcomes",
+                "Topic of Outcome records, the labels of earlier events, keyed by model key; it must have the input "
+                        + "topic's partition count (created with it when missing)."),
+        LEARN_LOG_TOPIC("inertia.topic.learn-log", "learn-log",
+                "Topic of everything the learner applies, in its order: events with their label as they arrived, "
+                        + "and the outcome joiner's decisions (LearnLogEntry); created with the input's partition count "
+                        + "when missing."),
         SNAPSHOT_HISTORY_MS("inertia.topic.snapshot-history-ms", "86400000",
                 "How long every snapshot version stays readable on the snapshot topic that `run` creates (ms since "
                         + "it was published; the topic's min.compaction.lag.ms); after that, compaction may keep only "
@@ -154,6 +161,23 @@ public final class InertiaConfig {
         OUTPUT_FORMAT("inertia.output.format", "avro",
                 "How snapshots and predictions are published: avro (single-object encoding) or json (Avro's JSON "
                         + "encoding of the same schemas, one object per record; the layout of parts is unchanged)."),
+        OUTCOME_JOIN("inertia.outcome.join", "false",
+                "true: events may come without their label; the outcome joiner reads inertia.topic.outcomes beside the "
+                        + "input, joins each such event with its outcome and hands the learner what to learn, written "
+                        + "to inertia.topic.learn-log too. false: the topology reads the input alone, as before."),
+        OUTCOME_WINDOW_MS("inertia.outcome.window.ms", "3600000",
+                "How long (ms of record time) an event without a label waits for its outcome, and an outcome for its "
+                        + "event; the first outcome within it is learned."),
+        OUTCOME_DEFAULT_LABEL("inertia.outcome.default-label", "",
+                "Label learned for an event whose outcome did not come within the window (e.g. 0, the implicit "
+                        + "negative of click models); empty: such an event expires unlearned."),
+        OUTCOME_DEFAULT_WEIGHT("inertia.outcome.default-weight", "1.0",
+                "Weight ≥ 0 multiplied into an event's weight when it is learned with the default label (1/rate for a "
+                        + "subsampled negative stream)."),
+        OUTCOME_HEARTBEAT_MS("inertia.outcome.heartbeat-ms", "1000",
+                "`run` writes a heartbeat record (wall-clock timestamp) to every outcome partition this often, so "
+                        + "that events expire on a quiet outcome partition too; 0 is off (then they expire only as "
+                        + "outcomes arrive)."),
         HTTP_PORT("inertia.http.port", "0",
                 "Port of `run`'s HTTP API, metrics and dashboard (1..65535); 0 is off."),
         HTTP_HOST("inertia.http.host", "127.0.0.1",
@@ -200,6 +224,13 @@ public final class InertiaConfig {
     private final String snapshotTopic;
     private final String deadLetterTopic;
     private final String predictionTopic;
+    private final String outcomeTopic;
+    private final String learnLogTopic;
+    private final boolean outcomeJoin;
+    private final long outcomeWindowMs;
+    private final Double outcomeDefaultLabel;
+    private final double outcomeDefaultWeight;
+    private final long outcomeHeartbeatMs;
     private final int metricsWindow;
     private final int topicPartitions;
     private final short topicReplicationFactor;
@@ -255,6 +286,13 @@ public final class InertiaConfig {
         snapshotTopic = p.topic(Key.SNAPSHOT_TOPIC);
         deadLetterTopic = p.topic(Key.DEAD_LETTER_TOPIC);
         predictionTopic = p.topic(Key.PREDICTION_TOPIC);
+        outcomeTopic = p.topic(Key.OUTCOME_TOPIC);
+        learnLogTopic = p.topic(Key.LEARN_LOG_TOPIC);
+        outcomeJoin = Boolean.parseBoolean(p.choice(Key.OUTCOME_JOIN, List.of("true", "false")));
+        // A year at most: deadlines (timestamp + 2 windows) then never overflow.
+        outcomeWindowMs = p.integer(Key.OUTCOME_WINDOW_MS, 1, 366L * 24 * 3600 * 1000);
+        outcomeDefaultWeight = p.number(Key.OUTCOME_DEFAULT_WEIGHT, v -> v >= 0 ? null : "must be >= 0");
+        outcomeHeartbeatMs = p.integer(Key.OUTCOME_HEARTBEAT_MS, 0, Long.MAX_VALUE);
         metricsWindow = p.integer(Key.METRICS_WINDOW, 1, Integer.MAX_VALUE);
         topicPartitions = p.integer(Key.TOPIC_PARTITIONS, 1, Integer.MAX_VALUE);
         topicReplicationFactor = (short) p.integer(Key.TOPIC_REPLICATION_FACTOR, 1, Short.MAX_VALUE);
@@ -271,6 +309,20 @@ public final class InertiaConfig {
         if (loss.outputs() == 1 && (givenClasses > 0 || !classNames.isEmpty())) {
             p.problems.add((givenClasses > 0 ? Key.CLASSES : Key.CLASS_NAMES).key()
                     + ": only the softmax loss has classes (inertia.loss=softmax), not " + loss.name());
+        }
+        outcomeDefaultLabel = p.raw(Key.OUTCOME_DEFAULT_LABEL).isEmpty() ? null
+                : p.number(Key.OUTCOME_DEFAULT_LABEL, v -> loss.checkLabel(v).orElse(null));
+        if (outcomeJoin && loss.outputs() > 1) {
+            // The joiner serves a single score per event; a served class distribution is not kept yet.
+            p.problems.add(Key.OUTCOME_JOIN.key() + ": the outcome joiner learns single-output models (every loss "
+                    + "but softmax) for now");
+        }
+        List<String> inputTopics = List.of(inputTopic, outcomeTopic, learnLogTopic);
+        if (outcomeJoin && inputTopics.stream().distinct().count() < inputTopics.size()) {
+            // The joiner reads two of them and writes the third. Without it, the input may well be a learn log: the
+            // learner alone applies what a joiner wrote there (a replay of the log).
+            p.problems.add(Key.INPUT_TOPIC.key() + ", " + Key.OUTCOME_TOPIC.key() + " and " + Key.LEARN_LOG_TOPIC.key()
+                    + " must name three different topics, got " + inputTopics);
         }
         optimizerName = p.choice(Key.OPTIMIZER, Optimizer.names());
         ftrlAlpha = p.number(Key.FTRL_ALPHA, v -> v > 0 ? null : "must be > 0");
@@ -397,6 +449,13 @@ public final class InertiaConfig {
         all.put(Key.SNAPSHOT_TOPIC.key(), snapshotTopic);
         all.put(Key.DEAD_LETTER_TOPIC.key(), deadLetterTopic);
         all.put(Key.PREDICTION_TOPIC.key(), predictionTopic);
+        all.put(Key.OUTCOME_TOPIC.key(), outcomeTopic);
+        all.put(Key.LEARN_LOG_TOPIC.key(), learnLogTopic);
+        all.put(Key.OUTCOME_JOIN.key(), Boolean.toString(outcomeJoin));
+        all.put(Key.OUTCOME_WINDOW_MS.key(), Long.toString(outcomeWindowMs));
+        all.put(Key.OUTCOME_DEFAULT_LABEL.key(), outcomeDefaultLabel == null ? "" : outcomeDefaultLabel.toString());
+        all.put(Key.OUTCOME_DEFAULT_WEIGHT.key(), Double.toString(outcomeDefaultWeight));
+        all.put(Key.OUTCOME_HEARTBEAT_MS.key(), Long.toString(outcomeHeartbeatMs));
         all.put(Key.METRICS_WINDOW.key(), Integer.toString(metricsWindow));
         all.put(Key.TOPIC_PARTITIONS.key(), Integer.toString(topicPartitions));
         all.put(Key.TOPIC_REPLICATION_FACTOR.key(), Short.toString(topicReplicationFactor));
@@ -468,6 +527,45 @@ public final class InertiaConfig {
     /** Topic of the prequential predictions. */
     public String predictionTopic() {
         return predictionTopic;
+    }
+
+    /** Topic of the outcomes, the delayed labels of earlier events ({@code inertia.topic.outcomes}). */
+    public String outcomeTopic() {
+        return outcomeTopic;
+    }
+
+    /** Topic of what the learner applies, in its order ({@code inertia.topic.learn-log}). */
+    public String learnLogTopic() {
+        return learnLogTopic;
+    }
+
+    /**
+     * Whether the outcome joiner runs before the learner ({@code inertia.outcome.join}): events may then come without
+     * their label and be learned when their outcome arrives.
+     */
+    public boolean outcomeJoin() {
+        return outcomeJoin;
+    }
+
+    /** How long an event waits for its outcome and an outcome for its event, ms of record time. */
+    public long outcomeWindowMs() {
+        return outcomeWindowMs;
+    }
+
+    /** The label learned for an event without outcome by its deadline; empty when such an event expires unlearned. */
+    public java.util.OptionalDouble outcomeDefaultLabel() {
+        return outcomeDefaultLabel == null ? java.util.OptionalDouble.empty()
+                : java.util.OptionalDouble.of(outcomeDefaultLabel);
+    }
+
+    /** The weight multiplied into an event's weight when it is learned with the default label. */
+    public double outcomeDefaultWeight() {
+        return outcomeDefaultWeight;
+    }
+
+    /** Interval of the heartbeats {@code run} writes to the outcome partitions, ms; 0 when off. */
+    public long outcomeHeartbeatMs() {
+        return outcomeHeartbeatMs;
     }
 
     /** Number W of recent events of the windowed mean loss. */

@@ -589,6 +589,38 @@ public final class LinearModel {
         return sum + biasSlots[0];
     }
 
+    /**
+     * The score z the model would compute for {@code example} if it learned from it now, without changing the model:
+     * as {@link #score(Example)}, every sparse weight the example carries brought from its last step up to the
+     * current version first (what {@link #catchUpCoordinate} would make of it, computed on a copy). Same terms in the
+     * same order as the score of a learning step, so the two are equal bit for bit. O(dense dimension + the example's
+     * sparse features), plus the updates skipped where the catch-up is applied update by update.
+     */
+    public double currentScore(Example example, Optimizer optimizer, LearningRateSchedule schedule,
+            Regularization regularization) {
+        double[] caughtUp = new double[slotWidth];
+        double sum = 0.0;
+        int dense = Math.min(example.denseDimension(), Math.max(denseDimension(), 0));
+        for (int i = 0; i < dense; i++) {
+            sum += denseSlots[i * slotWidth] * example.dense(i);
+        }
+        for (int j = 0; j < example.nameCount(); j++) {
+            Integer i = nameIndex.get(example.name(j));
+            if (i != null) {
+                caughtUpSlots(i, caughtUp, optimizer, schedule, regularization);
+                sum += caughtUp[0] * example.nameValue(j);
+            }
+        }
+        for (int j = 0; j < example.bucketCount(); j++) {
+            int i = bucketIndex.get(example.bucket(j));
+            if (i >= 0) {
+                caughtUpSlots(i, caughtUp, optimizer, schedule, regularization);
+                sum += caughtUp[0] * example.bucketValue(j);
+            }
+        }
+        return sum + biasSlots[0];
+    }
+
     /** As {@link #score(Example)}, for an example whose sparse features are at {@code coordinates}. */
     double score(Example example, int[] coordinates) {
         double sum = 0.0;

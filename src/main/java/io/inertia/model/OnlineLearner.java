@@ -236,6 +236,14 @@ public final class OnlineLearner {
         if (label.isPresent()) {
             return label;
         }
+        return checkFeatures(model, example);
+    }
+
+    /**
+     * As {@link #check}, without the label: why {@code example} cannot be scored by {@code model} (and later learned
+     * once its label is known), or empty when it can.
+     */
+    public Optional<String> checkFeatures(LinearModel model, Example example) {
         if (model.slotWidth() != 1 + stateNames().size()) {
             return Optional.of("stored model keeps " + (model.slotWidth() - 1) + " state values per parameter but "
                     + "this learner needs " + stateNames().size() + " " + stateNames());
@@ -314,6 +322,27 @@ public final class OnlineLearner {
         model.recordUpdate(value, lossSmoothing);
         return new LearningStep(predicted, scores[predicted], value, model.version(), coordinates, probabilities,
                 predicted);
+    }
+
+    /**
+     * What {@code model} predicts for {@code example} now, without learning from it or changing it in any way: the
+     * prediction and score that {@link #learn} would report before its update, bit for bit (see
+     * {@link LinearModel#currentScore}), and the model's version. The example's label is not read. Call
+     * {@link #checkFeatures} first.
+     */
+    public Score score(LinearModel model, Example example) {
+        double score = model.currentScore(example, optimizer, schedule, regularization);
+        return new Score(loss.prediction(score), score, model.version());
+    }
+
+    /**
+     * A prediction made without learning.
+     *
+     * @param prediction the prediction (the score, or a probability for classification)
+     * @param score the raw score z
+     * @param version the version of the model that made it (updates applied so far)
+     */
+    public record Score(double prediction, double score, long version) {
     }
 
     /**

@@ -127,10 +127,19 @@ public final class LocalLearner implements AutoCloseable {
 
     /** Learns from one input record at {@code topic}/{@code partition}/{@code offset}. */
     public void process(byte[] key, byte[] value, long timestamp, String topic, int partition, long offset) {
+        process(key, value, timestamp, topic, partition, offset, new RecordHeaders());
+    }
+
+    /**
+     * Learns from one input record at {@code topic}/{@code partition}/{@code offset} with its {@code headers}: those
+     * of a learn log's records say what each is (a decision of the outcome joiner, or an event with where it was read).
+     */
+    public void process(byte[] key, byte[] value, long timestamp, String topic, int partition, long offset,
+            Headers headers) {
         processed = true;
         context.metadata = new Position(topic, partition, offset);
         context.streamTime = Math.max(context.streamTime, timestamp);
-        processor.process(new Record<>(key, value, timestamp));
+        processor.process(new Record<>(key, value, timestamp, headers));
     }
 
     /** Writes what the working models changed to the stores, as a task commit does. */

@@ -278,7 +278,7 @@ public final class Replay {
                                 return;
                             }
                             learner.process(record.key(), record.value(), record.timestamp(), record.topic(),
-                                    record.partition(), record.offset());
+                                    record.partition(), record.offset(), record.headers());
                             outputs.check();
                             if (outputs.rejection != null) {
                                 // Dead-lettered live as well: the replay goes on, as the learner did.

@@ -48,6 +48,16 @@ public final class KafkaSetup {
         }
     }
 
+    /**
+     * Thrown when an existing topic cannot be used as it is laid out (a partition count that breaks
+     * co-partitioning); the message is one line for the user.
+     */
+    public static final class TopicLayoutException extends RuntimeException {
+        TopicLayoutException(String message) {
+            super(message);
+        }
+    }
+
     /** The Kafka client settings of {@code config}, as properties. */
     public static Properties clientProperties(InertiaConfig config) {
         Properties properties = new Properties();
@@ -57,13 +67,28 @@ public final class KafkaSetup {
 
     /**
      * Waits up to the configured startup timeout for the cluster to answer, then creates the input, snapshot,
-     * dead-letter and prediction topics that do not exist yet: the snapshot topic compacted, so the latest snapshot of every model is
-     * always retained. Returns the number of partitions of the input topic.
+     * dead-letter and prediction topics that do not exist yet: the snapshot topic compacted, so the latest snapshot of
+     * every model is always retained. Returns the number of partitions of the input topic.
      *
      * @throws ClusterUnavailableException when the cluster does not answer in time, refuses the request, or refuses
      *     the client (authentication, TLS or authorization)
      */
     public static int ensureTopics(InertiaConfig config) {
+        return ensureTopics(config, false);
+    }
+
+    /**
+     * As {@link #ensureTopics(InertiaConfig)}, and with {@code join} also the outcome joiner's topics: the outcome and
+     * learn-log topics are created with the input topic's partition count (its own when it exists, else
+     * {@code inertia.topic.partitions}), and an existing outcome topic must have that count: the joiner reads
+     * partition p of both topics in one task, and Kafka's default partitioner (murmur2 of the key modulo the count)
+     * puts a model's outcomes on its events' partition only when the counts are equal. Kafka Streams does not check
+     * this for the Processor API; with another count outcomes would silently never meet their events.
+     *
+     * @throws ClusterUnavailableException as {@link #ensureTopics(InertiaConfig)}
+     * @throws TopicLayoutException when the outcome topic exists with another partition count than the input's
+     */
+    public static int ensureTopics(InertiaConfig config, boolean join) {
         Properties properties = clientProperties(config);
         int timeout = (int) Math.min(Integer.MAX_VALUE, config.startupTimeoutMs());
         properties.putIfAbsent(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, Integer.toString(timeout));
@@ -84,8 +109,13 @@ public final class KafkaSetup {
                 throw e;
             }
             Set<String> existing = admin.listTopics().names().get(config.startupTimeoutMs(), TimeUnit.MILLISECONDS);
+            int inputPartitions = existing.contains(config.inputTopic()) ? partitions(admin, config,
+                    config.inputTopic()) : config.topicPartitions();
+            if (join) {
+                checkCopartitioned(admin, config, existing, inputPartitions);
+            }
             List<NewTopic> missing = new ArrayList<>();
-            for (NewTopic topic : topics(config)) {
+            for (NewTopic topic : topics(config, inputPartitions, join)) {
                 if (!existing.contains(topic.name())) {
                     missing.add(topic);
                 }
@@ -96,10 +126,13 @@ public final class KafkaSetup {
             if (missing.isEmpty()) {
                 return inputPartitions(admin, config);
             }
+            List<NewTopic> created = new ArrayList<>();
+            Set<String> createdMeanwhile = new java.util.HashSet<>();
             for (var result : admin.createTopics(missing).values().entrySet()) {
                 try {
                     result.getValue().get(config.startupTimeoutMs(), TimeUnit.MILLISECONDS);
                     LOG.info("Created topic {}", result.getKey());
+                    missing.stream().filter(topic -> topic.name().equals(result.getKey())).forEach(created::add);
                 } catch (ExecutionException e) {
                     if (e.getCause() instanceof AuthorizationException) {
                         // Kafka's own message here is just "Authorization failed."; say what was refused.
@@ -110,10 +143,18 @@ public final class KafkaSetup {
                     if (!(e.getCause() instanceof TopicExistsException)) {
                         throw e;
                     }
+                    // Created by someone else since it was listed (another instance, or a script): laid out as they
+                    // chose, and served already.
+                    createdMeanwhile.add(result.getKey());
                 }
             }
-            awaitWritable(admin, missing, config.startupTimeoutMs());
-            return inputPartitions(admin, config);
+            // Described once served: a topic just created may not be known to every broker before.
+            awaitWritable(admin, created, config.startupTimeoutMs());
+            int partitions = inputPartitions(admin, config);
+            if (join) {
+                checkCopartitioned(admin, config, createdMeanwhile, partitions);
+            }
+            return partitions;
         } catch (ExecutionException e) {
             ClusterUnavailableException security = securityFailure(config, e);
             if (security != null) {
@@ -166,8 +207,38 @@ public final class KafkaSetup {
     /** The number of partitions of the input topic, which the learner checks each event's partition against. */
     private static int inputPartitions(Admin admin, InertiaConfig config)
             throws ExecutionException, InterruptedException, TimeoutException {
-        return admin.describeTopics(List.of(config.inputTopic())).allTopicNames()
-                .get(config.startupTimeoutMs(), TimeUnit.MILLISECONDS).get(config.inputTopic()).partitions().size();
+        return partitions(admin, config, config.inputTopic());
+    }
+
+    private static int partitions(Admin admin, InertiaConfig config, String topic)
+            throws ExecutionException, InterruptedException, TimeoutException {
+        return admin.describeTopics(List.of(topic)).allTopicNames()
+                .get(config.startupTimeoutMs(), TimeUnit.MILLISECONDS).get(topic).partitions().size();
+    }
+
+    /**
+     * Refuses an existing outcome topic whose partition count differs from the input's; warns of such a learn-log
+     * topic, whose records stay in each model's order whatever its count (they are keyed by model key).
+     */
+    private static void checkCopartitioned(Admin admin, InertiaConfig config, Set<String> existing,
+            int inputPartitions) throws ExecutionException, InterruptedException, TimeoutException {
+        if (existing.contains(config.outcomeTopic())) {
+            int outcomes = partitions(admin, config, config.outcomeTopic());
+            if (outcomes != inputPartitions) {
+                throw new TopicLayoutException("topic '" + config.outcomeTopic() + "' ("
+                        + InertiaConfig.Key.OUTCOME_TOPIC.key() + ") has " + outcomes + " partitions but the input "
+                        + "topic '" + config.inputTopic() + "' has " + inputPartitions + ": outcomes would not meet "
+                        + "their events; give it " + inputPartitions + " partitions, or name another topic");
+            }
+        }
+        if (existing.contains(config.learnLogTopic())) {
+            int learnLog = partitions(admin, config, config.learnLogTopic());
+            if (learnLog != inputPartitions) {
+                LOG.warn("Topic '{}' ({}) has {} partitions, the input topic '{}' {}: the learn log keeps each "
+                        + "model's order, but not the input's partitioning", config.learnLogTopic(),
+                        InertiaConfig.Key.LEARN_LOG_TOPIC.key(), learnLog, config.inputTopic(), inputPartitions);
+            }
+        }
     }
 
     /**
@@ -267,13 +338,18 @@ public final class KafkaSetup {
         return settings;
     }
 
-    private static List<NewTopic> topics(InertiaConfig config) {
+    private static List<NewTopic> topics(InertiaConfig config, int inputPartitions, boolean join) {
         Map<String, String> compacted = snapshotTopicConfig(config);
-        return List.of(
+        List<NewTopic> topics = new ArrayList<>(List.of(
                 new NewTopic(config.inputTopic(), config.topicPartitions(), config.topicReplicationFactor()),
                 new NewTopic(config.snapshotTopic(), config.topicPartitions(), config.topicReplicationFactor())
                         .configs(compacted),
                 new NewTopic(config.deadLetterTopic(), config.topicPartitions(), config.topicReplicationFactor()),
-                new NewTopic(config.predictionTopic(), config.topicPartitions(), config.topicReplicationFactor()));
+                new NewTopic(config.predictionTopic(), config.topicPartitions(), config.topicReplicationFactor())));
+        if (join) {
+            topics.add(new NewTopic(config.outcomeTopic(), inputPartitions, config.topicReplicationFactor()));
+            topics.add(new NewTopic(config.learnLogTopic(), inputPartitions, config.topicReplicationFactor()));
+        }
+        return topics;
     }
 }

@@ -43,6 +43,8 @@ public final class LearnerApplication implements AutoCloseable {
     private final LearnerMetrics metrics;
     private final LossHistory history;
     private HttpApi api;
+    /** Writes heartbeats to the outcome partitions while the outcome joiner runs; null otherwise. */
+    private OutcomeHeartbeats heartbeats;
     private final ScheduledExecutorService reporter;
     private KafkaStreams streams;
     private final CountDownLatch stopped = new CountDownLatch(1);
@@ -157,7 +159,7 @@ public final class LearnerApplication implements AutoCloseable {
         }
         guaranteeWarnings(config).forEach(warning -> LOG.warn(warning));
         // Topics first: Kafka Streams' own clients would otherwise retry an unreachable cluster without end.
-        int inputPartitions = KafkaSetup.ensureTopics(config);
+        int inputPartitions = KafkaSetup.ensureTopics(config, config.outcomeJoin());
         LearningObserver observer = metrics == null ? progress
                 : LearningObserver.both(progress, LearningObserver.both(metrics, history));
         Properties properties = streamsProperties(config);
@@ -192,6 +194,9 @@ public final class LearnerApplication implements AutoCloseable {
             }
         });
         streams.start();
+        if (config.outcomeJoin()) {
+            heartbeats = OutcomeHeartbeats.start(config);
+        }
         reporter.scheduleAtFixedRate(() -> LOG.info(progress.line(System.nanoTime())), config.progressIntervalMs(),
                 config.progressIntervalMs(), TimeUnit.MILLISECONDS);
     }
@@ -241,6 +246,14 @@ public final class LearnerApplication implements AutoCloseable {
             running = streams;
         }
         reporter.shutdownNow();
+        OutcomeHeartbeats beating;
+        synchronized (this) {
+            beating = heartbeats;
+            heartbeats = null;
+        }
+        if (beating != null) {
+            beating.close();
+        }
         if (running != null) {
             // Leaving the group, even as a static member: a clean stop hands its models over at once.
             boolean done = running.close(CloseOptions.groupMembershipOperation(

@@ -8,7 +8,8 @@ import java.util.concurrent.atomic.LongAdder;
 
 /**
  * Counts what the learner does and renders it as one log line: events learned, the rate since the previous line,
- * rejected events and each model's version and running loss. Reporting only; nothing here reaches a model.
+ * rejected events, the outcome joiner's decisions (with {@code inertia.outcome.join=true}) and each model's version and
+ * running loss. Reporting only; nothing here reaches a model.
  */
 public final class ProgressReport implements LearningObserver {
 
@@ -17,6 +18,8 @@ public final class ProgressReport implements LearningObserver {
     private final LongAdder learned = new LongAdder();
     private final LongAdder rejected = new LongAdder();
     private final Map<String, double[]> models = new ConcurrentHashMap<>();
+    /** The outcome joiner's decisions per model and kind, since this process started. */
+    private final Map<String, Map<String, LongAdder>> decisions = new ConcurrentHashMap<>();
     private long previousCount;
     private long previousNanos = -1;
 
@@ -36,6 +39,19 @@ public final class ProgressReport implements LearningObserver {
     @Override
     public void rejected(String reason) {
         rejected.increment();
+    }
+
+    @Override
+    public void decided(String modelKey, String decision) {
+        decisions.computeIfAbsent(modelKey, key -> new ConcurrentHashMap<>())
+                .computeIfAbsent(decision, kind -> new LongAdder()).increment();
+    }
+
+    /** How many decisions {@code decision} (e.g. JOINED) the learner applied for model {@code modelKey} so far. */
+    public long decisionCount(String modelKey, String decision) {
+        Map<String, LongAdder> counts = decisions.get(modelKey);
+        LongAdder count = counts == null ? null : counts.get(decision);
+        return count == null ? 0 : count.sum();
     }
 
     /** Events learned so far. */
@@ -59,6 +75,16 @@ public final class ProgressReport implements LearningObserver {
                 .append("learned ").append(count).append(" events (")
                 .append(String.format(java.util.Locale.ROOT, "%.0f", rate)).append(" events/s), ")
                 .append(rejected.sum()).append(" rejected; ");
+        if (!decisions.isEmpty()) {
+            Map<String, Long> totals = new TreeMap<>();
+            for (Map<String, LongAdder> counts : decisions.values()) {
+                counts.forEach((kind, decided) -> totals.merge(kind, decided.sum(), Long::sum));
+            }
+            line.append("outcome joiner:");
+            totals.forEach((kind, total) -> line.append(' ').append(kind.toLowerCase(java.util.Locale.ROOT))
+                    .append(' ').append(total));
+            line.append("; ");
+        }
         Map<String, double[]> sorted = new TreeMap<>(models);
         line.append(sorted.size()).append(sorted.size() == 1 ? " model" : " models");
         int shown = 0;

@@ -26,18 +26,75 @@ public final class EventDecoder implements EventReader {
 
     private final SingleObjectAvroSerde<LabeledEvent> serde = InertiaSerdes.labeledEvent();
     private final byte[] header = new byte[10];
+    /** The headers of the released versions whose label is a plain double (required), version 1 among them. */
+    private final byte[][] alwaysLabeled;
     private long fallbacks;
     /** One per decoder: a decoder, like its processor, is used by one thread. */
     private final StringCache strings = new StringCache();
 
     /** A decoder of LabeledEvent records. */
     public EventDecoder() {
-        long fingerprint = SchemaNormalization.parsingFingerprint64(LabeledEvent.getClassSchema());
-        header[0] = (byte) 0xC3;
-        header[1] = 0x01;
+        singleObjectHeader(LabeledEvent.getClassSchema(), header);
+        alwaysLabeled = InertiaSerdes.releasedSchemas(LabeledEvent.getClassSchema()).stream()
+                .filter(schema -> schema.getField("label").schema().getType() == org.apache.avro.Schema.Type.DOUBLE)
+                .map(schema -> singleObjectHeader(schema, new byte[10])).toArray(byte[][]::new);
+    }
+
+    /** The single-object header of {@code schema} (marker C3 01, fingerprint little-endian), in {@code into}. */
+    private static byte[] singleObjectHeader(org.apache.avro.Schema schema, byte[] into) {
+        long fingerprint = SchemaNormalization.parsingFingerprint64(schema);
+        into[0] = (byte) 0xC3;
+        into[1] = 0x01;
         for (int i = 0; i < 8; i++) {
-            header[2 + i] = (byte) (fingerprint >>> (8 * i));
+            into[2 + i] = (byte) (fingerprint >>> (8 * i));
         }
+        return into;
+    }
+
+    /**
+     * Whether the event in {@code bytes} carries its label, told without reading the event whole: features are
+     * skipped, no string or array is built. For the outcome joiner, which passes labeled events on to the learner
+     * unread. {@link LabelState#UNKNOWN} when the bytes are neither the current schema nor a version whose label is
+     * required, or do not parse: {@link #decode} says what they are.
+     */
+    public LabelState labelState(byte[] bytes) {
+        for (byte[] labeled : alwaysLabeled) {
+            if (startsWith(bytes, labeled)) {
+                return LabelState.LABELED;
+            }
+        }
+        if (!startsWith(bytes, header)) {
+            return LabelState.UNKNOWN;
+        }
+        try {
+            Cursor in = new Cursor(bytes, header.length);
+            in.skipString();
+            if (in.readUnionBranch() == 1) {
+                for (long count = in.readLong(); count != 0; count = in.readLong()) {
+                    // A negative count is followed by the block's size in bytes: skipped at once.
+                    in.skip(count < 0 ? in.readLong() : Math.multiplyExact(count, 8L));
+                }
+            }
+            if (in.readUnionBranch() == 1) {
+                for (long count = in.readLong(); count != 0; count = in.readLong()) {
+                    if (count < 0) {
+                        in.skip(in.readLong());
+                        continue;
+                    }
+                    for (long i = 0; i < count; i++) {
+                        in.skipString();
+                        in.skip(8);
+                    }
+                }
+            }
+            return in.readUnionBranch() == 1 ? LabelState.LABELED : LabelState.UNLABELED;
+        } catch (IOException | RuntimeException e) {
+            return LabelState.UNKNOWN;
+        }
+    }
+
+    private static boolean startsWith(byte[] bytes, byte[] prefix) {
+        return bytes.length >= prefix.length && Arrays.equals(bytes, 0, prefix.length, prefix, 0, prefix.length);
     }
 
     /**
@@ -47,12 +104,40 @@ public final class EventDecoder implements EventReader {
      * @param dense the dense features, or null
      * @param names the named features' names in the record's order (a name may repeat: the last one counts), or null
      * @param values their values, parallel to {@code names}
-     * @param label the label
+     * @param label the label; NaN when the event has none ({@code labeled} false)
      * @param weight the sample weight
      * @param eventId the event id, or null
+     * @param labeled whether the event carries its label (LabeledEvent v2 and JSON events may leave it out)
+     * @param served the prediction already served for the event (LabeledEvent v2), or null
      */
     public record Event(String modelKey, double[] dense, String[] names, double[] values, double label, double weight,
-            String eventId) {
+            String eventId, boolean labeled, Served served) {
+
+        /** An event with its label {@code label} and no served prediction. */
+        public Event(String modelKey, double[] dense, String[] names, double[] values, double label, double weight,
+                String eventId) {
+            this(modelKey, dense, names, values, label, weight, eventId, true, null);
+        }
+    }
+
+    /**
+     * A prediction served for an event before its label was known ({@code ServedPrediction}).
+     *
+     * @param prediction the prediction served
+     * @param score the raw score z it came from
+     * @param modelVersion the version of the model that made it
+     */
+    public record Served(double prediction, double score, long modelVersion) {
+    }
+
+    /** What {@link #labelState} can tell of an event's bytes without reading them whole. */
+    public enum LabelState {
+        /** The event carries its label. */
+        LABELED,
+        /** The event carries no label. */
+        UNLABELED,
+        /** Not a record of the current schema that parses, nor of a version whose label is required: decode it. */
+        UNKNOWN
     }
 
     /**
@@ -84,15 +169,7 @@ public final class EventDecoder implements EventReader {
     }
 
     private boolean hasCurrentHeader(byte[] bytes) {
-        if (bytes.length < header.length) {
-            return false;
-        }
-        for (int i = 0; i < header.length; i++) {
-            if (bytes[i] != header[i]) {
-                return false;
-            }
-        }
-        return true;
+        return startsWith(bytes, header);
     }
 
     /** The fields in the order of schemas/LabeledEvent.avsc. */
@@ -132,13 +209,15 @@ public final class EventDecoder implements EventReader {
             names = Arrays.copyOf(names, n);
             values = Arrays.copyOf(values, n);
         }
-        double label = in.readDouble();
+        boolean labeled = in.readUnionBranch() == 1;
+        double label = labeled ? in.readDouble() : Double.NaN;
         double weight = in.readDouble();
         String eventId = in.readUnionBranch() == 1 ? in.readString() : null;
+        Served served = in.readUnionBranch() == 1 ? new Served(in.readDouble(), in.readDouble(), in.readLong()) : null;
         if (!in.atEnd()) {
             throw new IOException("bytes after the record");
         }
-        return new Event(modelKey, dense, names, values, label, weight, eventId);
+        return new Event(modelKey, dense, names, values, label, weight, eventId, labeled, served);
     }
 
     /**
@@ -189,6 +268,17 @@ public final class EventDecoder implements EventReader {
                 count = -count;
             }
             return count;
+        }
+
+        void skip(long length) throws IOException {
+            if (length < 0 || length > bytes.length - at) {
+                throw new EOFException();
+            }
+            at += (int) length;
+        }
+
+        void skipString() throws IOException {
+            skip(readLong());
         }
 
         double readDouble() throws IOException {
@@ -243,8 +333,11 @@ public final class EventDecoder implements EventReader {
                 values[i++] = feature.getValue() == null ? Double.NaN : feature.getValue();
             }
         }
-        return new Event(event.getModelKey(), dense, names, values, event.getLabel(), event.getWeight(),
-                event.getEventId());
+        io.inertia.avro.ServedPrediction served = event.getServedPrediction();
+        return new Event(event.getModelKey(), dense, names, values,
+                event.getLabel() == null ? Double.NaN : event.getLabel(), event.getWeight(), event.getEventId(),
+                event.getLabel() != null, served == null ? null
+                        : new Served(served.getPrediction(), served.getScore(), served.getModelVersion()));
     }
 
     /**

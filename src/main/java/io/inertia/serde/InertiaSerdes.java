@@ -1,9 +1,12 @@
 package io.inertia.serde;
 
 import io.inertia.avro.LabeledEvent;
+import io.inertia.avro.LearnLogEntry;
 import io.inertia.avro.ModelCoordinate;
 import io.inertia.avro.ModelSnapshot;
 import io.inertia.avro.ModelSnapshotPart;
+import io.inertia.avro.Outcome;
+import io.inertia.avro.PendingEntry;
 import io.inertia.avro.Prediction;
 import java.io.IOException;
 import java.io.InputStream;
@@ -34,7 +37,10 @@ public final class InertiaSerdes {
             ModelSnapshot.getClassSchema().getFullName(), released(ModelSnapshot.getClassSchema()),
             Prediction.getClassSchema().getFullName(), released(Prediction.getClassSchema()),
             ModelCoordinate.getClassSchema().getFullName(), released(ModelCoordinate.getClassSchema()),
-            ModelSnapshotPart.getClassSchema().getFullName(), released(ModelSnapshotPart.getClassSchema()));
+            ModelSnapshotPart.getClassSchema().getFullName(), released(ModelSnapshotPart.getClassSchema()),
+            Outcome.getClassSchema().getFullName(), released(Outcome.getClassSchema()),
+            LearnLogEntry.getClassSchema().getFullName(), released(LearnLogEntry.getClassSchema()),
+            PendingEntry.getClassSchema().getFullName(), released(PendingEntry.getClassSchema()));
 
     private InertiaSerdes() {
     }
@@ -62,6 +68,21 @@ public final class InertiaSerdes {
     /** Serde of {@link ModelSnapshotPart}, a part of a large model's published snapshot. */
     public static SingleObjectAvroSerde<ModelSnapshotPart> modelSnapshotPart() {
         return withHistory(ModelSnapshotPart.getClassSchema());
+    }
+
+    /** Serde of {@link Outcome}, the delayed labels of the outcomes topic. */
+    public static SingleObjectAvroSerde<Outcome> outcome() {
+        return withHistory(Outcome.getClassSchema());
+    }
+
+    /** Serde of {@link LearnLogEntry}, the outcome joiner's decisions in the learn log. */
+    public static SingleObjectAvroSerde<LearnLogEntry> learnLogEntry() {
+        return withHistory(LearnLogEntry.getClassSchema());
+    }
+
+    /** Serde of {@link PendingEntry}, the values of the outcome joiner's pending store. */
+    public static SingleObjectAvroSerde<PendingEntry> pendingEntry() {
+        return withHistory(PendingEntry.getClassSchema());
     }
 
     /**

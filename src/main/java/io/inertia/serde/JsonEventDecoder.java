@@ -13,9 +13,9 @@ import org.apache.kafka.common.errors.SerializationException;
  *
  * <pre>{"key": "m1", "features": {"a": 1.5, "b": -2}, "dense": [0.5, 1], "label": 3.0, "weight": 1.0, "id": "e17"}</pre>
  *
- * {@code label} and one of {@code features} (name → number) and {@code dense} (array of numbers) are required;
- * {@code key} (the model key; the record key when absent, which must then be the model key as always), {@code weight}
- * (default 1) and {@code id} are optional. Anything else, or a value of the wrong type, refuses the event with a
+ * One of {@code features} (name → number) and {@code dense} (array of numbers) is required; {@code label} (absent or
+ * null for an event whose label comes later, as an outcome), {@code key} (the model key; the record key when absent,
+ * which must then be the model key as always), {@code weight} (default 1) and {@code id} are optional. Anything else, or a value of the wrong type, refuses the event with a
  * one-line reason, which the learner dead-letters like any other bad event. Fields the schema does not know are refused
  * too, so that a misspelt {@code lable} is not silently ignored. Read with Jackson's streaming parser into the same
  * arrays as {@link EventDecoder}; not thread-safe.
@@ -83,8 +83,8 @@ public final class JsonEventDecoder implements EventReader {
             switch (field) {
                 case "key" -> key = text(parser, value, "key");
                 case "id" -> id = value == JsonToken.VALUE_NULL ? null : text(parser, value, "id");
-                case "label" -> label = value == JsonToken.VALUE_STRING ? classIndex(parser.getText())
-                        : number(parser, value, "label");
+                case "label" -> label = value == JsonToken.VALUE_NULL ? null
+                        : value == JsonToken.VALUE_STRING ? classIndex(parser.getText()) : number(parser, value, "label");
                 case "weight" -> weight = number(parser, value, "weight");
                 case "dense" -> {
                     if (value != JsonToken.START_ARRAY) {
@@ -130,11 +130,9 @@ public final class JsonEventDecoder implements EventReader {
         if (parser.nextToken() != null) {
             throw new IllegalArgumentException("bytes after the JSON object");
         }
-        if (label == null) {
-            throw new IllegalArgumentException("field 'label' is missing");
-        }
         String modelKey = key != null ? key : recordKey == null ? "" : recordKey;
-        return new EventDecoder.Event(modelKey, dense, names, values == null ? null : values, label, weight, id);
+        return new EventDecoder.Event(modelKey, dense, names, values, label == null ? Double.NaN : label, weight, id,
+                label != null, null);
     }
 
     /** The index of the class named {@code name}. */

@@ -22,6 +22,12 @@ public final class LabeledEventEncoder {
     private static final VarHandle DOUBLE_LE = MethodHandles.byteArrayViewVarHandle(double[].class,
             ByteOrder.LITTLE_ENDIAN);
 
+    /**
+     * Bytes of the tail's fixed part, for a labeled event: the label's union branch and value, the weight, the
+     * servedPrediction union branch (null).
+     */
+    private static final int TAIL_BYTES = 1 + 8 + 8 + 1;
+
     private final byte[] header = new byte[10];
 
     /** An encoder for the current LabeledEvent schema. */
@@ -92,7 +98,7 @@ public final class LabeledEventEncoder {
             String eventId) {
         byte[] id = eventId == null ? null : eventId.getBytes(StandardCharsets.UTF_8);
         int size = header.length + varintSize(modelKeyUtf8.length) + modelKeyUtf8.length + names.template.length
-                + 16 + optionalSize(id);
+                + TAIL_BYTES + optionalSize(id);
         byte[] out = new byte[size];
         System.arraycopy(header, 0, out, 0, header.length);
         int at = writeBytes(out, header.length, modelKeyUtf8);
@@ -101,7 +107,7 @@ public final class LabeledEventEncoder {
             DOUBLE_LE.set(out, at + names.slots[i], values[i]);
         }
         at += names.template.length;
-        at = writeTail(out, at, label, weight, id);
+        at = writeTail(out, at, true, label, weight, id, null);
         assert at == size;
         return out;
     }
@@ -112,7 +118,7 @@ public final class LabeledEventEncoder {
      */
     public byte[] encodeDense(byte[] modelKeyUtf8, double[] dense, double label, double weight) {
         int size = header.length + varintSize(modelKeyUtf8.length) + modelKeyUtf8.length
-                + 1 + (dense.length == 0 ? 0 : varintSize(dense.length)) + 8 * dense.length + 1 + 1 + 16 + 1;
+                + 1 + (dense.length == 0 ? 0 : varintSize(dense.length)) + 8 * dense.length + 1 + 1 + TAIL_BYTES + 1;
         byte[] out = new byte[size];
         System.arraycopy(header, 0, out, 0, header.length);
         int at = writeBytes(out, header.length, modelKeyUtf8);
@@ -128,7 +134,7 @@ public final class LabeledEventEncoder {
         out[at++] = 0;
         // No named features: the union's null branch.
         out[at++] = 0;
-        at = writeTail(out, at, label, weight, null);
+        at = writeTail(out, at, true, label, weight, null, null);
         assert at == size;
         return out;
     }
@@ -139,6 +145,21 @@ public final class LabeledEventEncoder {
      */
     public byte[] encode(String modelKey, double[] dense, String[] names, double[] values, double label,
             double weight, String eventId) {
+        return encode(modelKey, dense, names, values, true, label, weight, eventId, null);
+    }
+
+    /**
+     * As {@link #encode(String, double[], String[], double[], double, double, String)}, for an event that may lack
+     * its label ({@code label} null) and may carry the prediction a client was served ({@code served}, or null).
+     */
+    public byte[] encode(String modelKey, double[] dense, String[] names, double[] values, Double label,
+            double weight, String eventId, EventDecoder.Served served) {
+        return encode(modelKey, dense, names, values, label != null, label == null ? 0 : label, weight, eventId,
+                served);
+    }
+
+    private byte[] encode(String modelKey, double[] dense, String[] names, double[] values, boolean labeled,
+            double label, double weight, String eventId, EventDecoder.Served served) {
         byte[] key = modelKey.getBytes(StandardCharsets.UTF_8);
         byte[][] utf8 = null;
         int size = header.length + varintSize(key.length) + key.length;
@@ -157,7 +178,10 @@ public final class LabeledEventEncoder {
             }
         }
         byte[] id = eventId == null ? null : eventId.getBytes(StandardCharsets.UTF_8);
-        size += 16 + optionalSize(id);
+        size += TAIL_BYTES - (labeled ? 0 : 8) + optionalSize(id);
+        if (served != null) {
+            size += 16 + varintSize(served.modelVersion());
+        }
         byte[] out = new byte[size];
         System.arraycopy(header, 0, out, 0, header.length);
         int at = writeBytes(out, header.length, key);
@@ -189,23 +213,41 @@ public final class LabeledEventEncoder {
             }
             out[at++] = 0;
         }
-        at = writeTail(out, at, label, weight, id);
+        at = writeTail(out, at, labeled, label, weight, id, served);
         assert at == size;
         return out;
     }
 
-    /** Label, weight and the optional event id. */
-    private static int writeTail(byte[] out, int at, double label, double weight, byte[] id) {
+    /**
+     * Label (a union: null or double), weight, the optional event id and the optional served prediction; without the
+     * id's bytes and the served prediction's fields, {@value #TAIL_BYTES} bytes when labeled.
+     */
+    private static int writeTail(byte[] out, int at, boolean labeled, double label, double weight, byte[] id,
+            EventDecoder.Served served) {
         // Avro writes the IEEE 754 bits as Double.doubleToRawLongBits would, little-endian (NaN payloads kept).
-        DOUBLE_LE.set(out, at, label);
-        DOUBLE_LE.set(out, at + 8, weight);
-        at += 16;
+        if (labeled) {
+            out[at++] = 2;
+            DOUBLE_LE.set(out, at, label);
+            at += 8;
+        } else {
+            out[at++] = 0;
+        }
+        DOUBLE_LE.set(out, at, weight);
+        at += 8;
         if (id == null) {
-            out[at] = 0;
-            return at + 1;
+            out[at++] = 0;
+        } else {
+            out[at++] = 2;
+            at = writeBytes(out, at, id);
+        }
+        if (served == null) {
+            out[at++] = 0;
+            return at;
         }
         out[at++] = 2;
-        return writeBytes(out, at, id);
+        DOUBLE_LE.set(out, at, served.prediction());
+        DOUBLE_LE.set(out, at + 8, served.score());
+        return writeLong(out, at + 16, served.modelVersion());
     }
 
     private static int optionalSize(byte[] bytes) {

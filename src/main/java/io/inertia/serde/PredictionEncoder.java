@@ -47,6 +47,20 @@ public final class PredictionEncoder {
      */
     public byte[] encode(String modelKey, String eventId, double prediction, double score, double label, double loss,
             long modelVersion, double[] probabilities, int predictedClass) {
+        return write(modelKey, eventId, prediction, score, true, label, loss, modelVersion, probabilities,
+                predictedClass);
+    }
+
+    /**
+     * The bytes of the prediction of a single-output model for an event that was only scored, not learned from (the
+     * outcome joiner's SCORED decision): label and loss null; {@code eventId} may be null.
+     */
+    public byte[] encodeScored(String modelKey, String eventId, double prediction, double score, long modelVersion) {
+        return write(modelKey, eventId, prediction, score, false, 0, 0, modelVersion, null, -1);
+    }
+
+    private byte[] write(String modelKey, String eventId, double prediction, double score, boolean learned,
+            double label, double loss, long modelVersion, double[] probabilities, int predictedClass) {
         size = 0;
         ensure(header.length);
         System.arraycopy(header, 0, buffer, 0, header.length);
@@ -60,11 +74,16 @@ public final class PredictionEncoder {
         }
         writeDouble(prediction);
         writeDouble(score);
-        // label and loss: branch 1 (double) of ["null", "double"]; this path always has both.
-        writeLong(1);
-        writeDouble(label);
-        writeLong(1);
-        writeDouble(loss);
+        // label and loss: branch 1 (double) of ["null", "double"] when learned, else branch 0 (null).
+        if (learned) {
+            writeLong(1);
+            writeDouble(label);
+            writeLong(1);
+            writeDouble(loss);
+        } else {
+            writeLong(0);
+            writeLong(0);
+        }
         writeLong(modelVersion);
         if (probabilities == null) {
             writeLong(0);

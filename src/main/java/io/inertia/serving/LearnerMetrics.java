@@ -9,6 +9,7 @@ import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -30,6 +31,11 @@ import org.apache.kafka.streams.KafkaStreams;
  *   <li>{@code inertia_model_version{model}} and {@code inertia_model_running_loss{model}} for the first
  *       {@code max-models} models this process learns (so that a million keys cannot explode a scrape), and
  *       {@code inertia_models{scope="seen"|"exported"}};</li>
+ *   <li>with {@code inertia.outcome.join=true}: {@code inertia_outcome_decisions_total{decision}} (SCORED, JOINED,
+ *       DEFAULTED, EXPIRED and the refused outcomes and events), and for the events learned from an outcome or the
+ *       default label, {@code inertia_outcome_served_loss} (the loss of the prediction served for the event against
+ *       the label it was learned with: delayed evaluation) and {@code inertia_outcome_delay_seconds} (a histogram of
+ *       the time from an event to its outcome);</li>
  *   <li>the HTTP API's {@code inertia_http_connections} (open) and {@code inertia_http_threads{state="all"|"busy"}}
  *       (its worker threads, and those running a request now).</li>
  * </ul>
@@ -44,6 +50,9 @@ public final class LearnerMetrics implements LearningObserver, AutoCloseable {
     private final Counter snapshotRecords;
     private final Counter snapshots;
     private final Timer update;
+    private final Map<String, Counter> decisions = new ConcurrentHashMap<>();
+    private final io.micrometer.core.instrument.DistributionSummary servedLoss;
+    private final Timer outcomeDelay;
     private final int maxModels;
     /** Version and running loss of each model, as last learned; exported for the first {@link #maxModels}. */
     private final Map<String, double[]> models = new ConcurrentHashMap<>();
@@ -69,6 +78,21 @@ public final class LearnerMetrics implements LearningObserver, AutoCloseable {
                 .publishPercentileHistogram()
                 .minimumExpectedValue(Duration.ofNanos(500))
                 .maximumExpectedValue(Duration.ofSeconds(1))
+                .register(registry);
+        for (String decision : List.of("SCORED", "JOINED", "DEFAULTED", "EXPIRED", "DUPLICATE_OUTCOME", "LATE_OUTCOME",
+                "UNMATCHED_OUTCOME", "DUPLICATE_EVENT")) {
+            decisions.put(decision, Counter.builder("inertia.outcome.decisions")
+                    .description("Decisions of the outcome joiner the learner applied").tag("decision", decision)
+                    .register(registry));
+        }
+        servedLoss = io.micrometer.core.instrument.DistributionSummary.builder("inertia.outcome.served.loss")
+                .description("Loss of the prediction served for an event against the label it was learned with")
+                .register(registry);
+        outcomeDelay = Timer.builder("inertia.outcome.delay")
+                .description("Time from an event to its outcome (record timestamps)")
+                .publishPercentileHistogram()
+                .minimumExpectedValue(Duration.ofMillis(1))
+                .maximumExpectedValue(Duration.ofDays(7))
                 .register(registry);
         Gauge.builder("inertia.models", models, Map::size).description("Models learned by this process")
                 .tag("scope", "seen").register(registry);
@@ -138,6 +162,22 @@ public final class LearnerMetrics implements LearningObserver, AutoCloseable {
     public void published(String modelKey, int records) {
         snapshots.increment();
         snapshotRecords.increment(records);
+    }
+
+    @Override
+    public void decided(String modelKey, String decision) {
+        Counter counter = decisions.get(decision);
+        if (counter != null) {
+            counter.increment();
+        }
+    }
+
+    @Override
+    public void evaluated(String modelKey, String decision, double loss, long delayMs) {
+        servedLoss.record(loss);
+        if (delayMs >= 0) {
+            outcomeDelay.record(delayMs, TimeUnit.MILLISECONDS);
+        }
     }
 
     /** Every metric in the Prometheus text format. */

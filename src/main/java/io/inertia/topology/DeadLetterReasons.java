@@ -12,7 +12,8 @@ public final class DeadLetterReasons {
     public static final List<String> CATEGORIES = List.of("undecodable", "missing-key", "wrong-partition",
             "null-value", "key-mismatch",
             "invalid-key", "divergence", "halted", "dense-length", "invalid-label", "invalid-feature",
-            "invalid-weight", "incompatible-model", DeadLetterReasons.OTHER);
+            "invalid-weight", "incompatible-model", "duplicate-outcome", "late-outcome", "unmatched-outcome",
+            "duplicate-event", DeadLetterReasons.OTHER);
 
     /** The category of reasons none of the others describes. */
     public static final String OTHER = "other";
@@ -61,6 +62,12 @@ public final class DeadLetterReasons {
         }
         if (reason.startsWith("stored model keeps") || reason.startsWith("stored model has")) {
             return "incompatible-model";
+        }
+        // The outcome joiner's: outcomes and events that cannot be joined.
+        for (String joined : List.of("duplicate outcome", "late outcome", "unmatched outcome", "duplicate event")) {
+            if (reason.startsWith(joined + ":")) {
+                return joined.replace(' ', '-');
+            }
         }
         return OTHER;
     }

@@ -2,6 +2,9 @@ package io.inertia.topology;
 
 import io.inertia.config.ConfigException;
 import io.inertia.config.InertiaConfig;
+import io.inertia.join.ModelScorer;
+import io.inertia.join.OutcomeJoinProcessor;
+import io.inertia.join.OutcomeJoiner;
 import java.util.List;
 import io.inertia.serde.EventDecoder;
 import io.inertia.serde.InertiaSerdes;
@@ -33,6 +36,19 @@ import org.apache.kafka.streams.state.StoreBuilder;
  *                                                 └→ dead-letters-sink    → [dead-letters]
  * </pre>
  *
+ * With {@code inertia.outcome.join=true}, events may come without their label, and the outcome joiner stands between
+ * the input and the learner (see {@link OutcomeJoiner}):
+ *
+ * <pre>
+ *   [labeled-events] → labeled-events-source ─┐
+ *                                              ├→ outcome-joiner ⇄ inertia-pending, inertia-pending-deadlines,
+ *   [outcomes]       → outcomes-source ───────┘        │             inertia-pending-clocks (RocksDB, changelogged)
+ *                                                      │             inertia-working-models (read-only, to score)
+ *                                                      ├→ learn-log-sink → [learn-log]
+ *                                                      ├→ dead-letters-sink
+ *                                                      └→ learner (as above: the same records as the log)
+ * </pre>
+ *
  * <p>The learner node was called {@code momentum-learner} before it ran other optimizers too. A processor's name
  * names no store, changelog or internal topic (those are named by the stores alone), so the rename changes nothing
  * that a running application keeps.
@@ -57,6 +73,10 @@ public final class InertiaTopology {
     public static final String REKEYING_NOT_YET = "%s: model-key from a field or a constant needs the records "
             + "re-keyed through a repartition topic, which is not available yet: key the input records by model key "
             + "and use model-key: record-key (a file replay takes either)";
+
+    /** Why the outcome joiner cannot read users' own records yet. */
+    static final String JOIN_NEEDS_EVENTS = "inertia.outcome.join=true reads Inertia's own LabeledEvent records "
+            + "(Avro or JSON), not records through a feature spec (inertia.feature-spec) yet";
 
     /** Why Avro records cannot be read through a spec without their schema. */
     static final String AVRO_NEEDS_SCHEMA = "a feature spec over inertia.input.format=avro needs the records' "
@@ -92,18 +112,35 @@ public final class InertiaTopology {
         requireLearnableLive(config);
         Topology topology = new Topology();
         topology.addSource(SOURCE, new ByteArrayDeserializer(), new ByteArrayDeserializer(), config.inputTopic());
-        topology.addProcessor(LEARNER, learner(config, observer, inputPartitions), SOURCE);
+        String[] writers = {LEARNER};
+        if (config.outcomeJoin()) {
+            // The joiner decides what the learner applies; it scores events without label with the learner's models,
+            // read-only, on the same thread, between the learner's updates.
+            OutcomeJoiner.addTo(topology, config, inputPartitions, SOURCE, scorers(config), LEARNER, observer);
+            topology.addProcessor(LEARNER, learner(config, observer, inputPartitions), OutcomeJoiner.NAME);
+            writers = new String[] {LEARNER, OutcomeJoiner.NAME};
+        } else {
+            topology.addProcessor(LEARNER, learner(config, observer, inputPartitions), SOURCE);
+        }
         topology.addStateStore(ModelStore.headerStore(), LEARNER);
         topology.addStateStore(ModelStore.partStore(), LEARNER);
         topology.addStateStore(ModelStore.coordinateStore(), LEARNER);
-        topology.addStateStore(workingModelStore(config, aborts), LEARNER);
+        topology.addStateStore(workingModelStore(config, aborts), writers);
         topology.addSink(SNAPSHOT_SINK, config.snapshotTopic(), new ByteArraySerializer(), new ByteArraySerializer(),
                 SnapshotLayout.partitioner(), LEARNER);
         topology.addSink(PREDICTION_SINK, config.predictionTopic(), new ByteArraySerializer(),
                 new ByteArraySerializer(), LEARNER);
         topology.addSink(DEAD_LETTER_SINK, config.deadLetterTopic(), new ByteArraySerializer(),
-                new ByteArraySerializer(), LEARNER);
+                new ByteArraySerializer(), writers);
         return topology;
+    }
+
+    /** The outcome joiner's scorers: each task's scores with the models of its learner, read-only. */
+    private static OutcomeJoinProcessor.ScorerFactory scorers(InertiaConfig config) {
+        return context -> {
+            WorkingModelStore models = context.getStateStore(WorkingModelStore.NAME);
+            return new ModelScorer(config.learner(), config.hashBits(), models::model);
+        };
     }
 
     /**
@@ -115,6 +152,9 @@ public final class InertiaTopology {
     public static void requireLearnableLive(InertiaConfig config) {
         if (config.featureSpec() != null && !(config.featureSpec().modelKey() instanceof FeatureSpec.RecordKey)) {
             throw new ConfigException(List.of(REKEYING_NOT_YET.formatted(config.featureSpecFile())));
+        }
+        if (config.featureSpec() != null && config.outcomeJoin()) {
+            throw new ConfigException(List.of(JOIN_NEEDS_EVENTS));
         }
         if (config.featureSpec() != null && !config.jsonInput() && !config.confluentAvroInput()
                 && config.readerSchema() == null) {

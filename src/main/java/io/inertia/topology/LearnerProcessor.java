@@ -1,7 +1,11 @@
 package io.inertia.topology;
 
 import io.inertia.avro.HyperParameters;
+import io.inertia.avro.LearnLogEntry;
+import io.inertia.avro.ServedPrediction;
 import io.inertia.config.InertiaConfig.OnDivergence;
+import io.inertia.join.LearnLog;
+import io.inertia.model.DelayedOutcomeMetrics;
 import io.inertia.model.Example;
 import io.inertia.model.FeatureHasher;
 import io.inertia.model.LinearModel;
@@ -71,6 +75,12 @@ final class LearnerProcessor implements Processor<byte[], byte[], byte[], byte[]
     private final int inputPartitions;
     /** What the current event's update changes, to roll it back on divergence; reused from event to event. */
     private final LinearModel.Savepoint before = new LinearModel.Savepoint();
+    /** Reads the outcome joiner's decisions (Avro or JSON), when it stands before this learner. */
+    private final LearnLog learnLog = new LearnLog(false);
+    /** Where the record being processed was read: its snapshot header and dead letter name it. */
+    private Position position;
+    /** The joiner's decision being learned, to count with its update; null while learning an input event. */
+    private Learning learning;
     private ProcessorContext<byte[], byte[]> context;
     private WorkingModelStore models;
     private SnapshotEmitter snapshots;
@@ -109,17 +119,21 @@ final class LearnerProcessor implements Processor<byte[], byte[], byte[], byte[]
         long startNanos = System.nanoTime();
         // Every record writes into the open transaction (a prediction or a dead letter at least).
         models.beforeWrite();
-        RecordMetadata metadata = context.recordMetadata().orElse(null);
-        String topic = metadata == null ? "?" : metadata.topic();
+        if (LearnLog.isDecision(record.headers())) {
+            decision(record, startNanos);
+            return;
+        }
+        position = Position.of(record.headers(), context.recordMetadata().orElse(null));
+        String topic = position == null ? "?" : position.topic();
         if (record.key() == null || record.key().length == 0) {
             reject(record, "record key is null or empty; events must be keyed by model key");
             return;
         }
-        if (inputPartitions > 0 && metadata != null) {
+        if (inputPartitions > 0 && position != null) {
             int expected = Utils.toPositive(Utils.murmur2(record.key())) % inputPartitions;
-            if (metadata.partition() != expected) {
+            if (position.partition() != expected) {
                 // Another partitioner (kcat's default is CRC32-based) would split one model into two tasks.
-                reject(record, "record arrived on partition " + metadata.partition() + " but Kafka's default "
+                reject(record, "record arrived on partition " + position.partition() + " but Kafka's default "
                         + "partitioner (murmur2 of the key) assigns its key partition " + expected + " of "
                         + inputPartitions + ": a model lives on one partition; produce with the default partitioner "
                         + "(kcat: -X partitioner=murmur2_random)");
@@ -133,23 +147,39 @@ final class LearnerProcessor implements Processor<byte[], byte[], byte[], byte[]
         String key = new String(record.key(), StandardCharsets.UTF_8);
         EventDecoder.Event event;
         try {
-            event = metadata == null ? events.decode(topic, key, record.value())
-                    : events.decode(topic, metadata.partition(), metadata.offset(), key, record.value());
+            event = position == null ? events.decode(topic, key, record.value())
+                    : events.decode(topic, position.partition(), position.offset(), key, record.value());
         } catch (SerializationException e) {
             reject(record, e.getMessage());
             return;
         }
+        if (!event.labeled()) {
+            // Joining it with its outcome is the outcome joiner's work; on its own the learner cannot learn it.
+            reject(record, "label is missing: an event without a label is learned when its outcome arrives, "
+                    + "through the outcome joiner (inertia.outcome.join=true)");
+            return;
+        }
+        learn(record, key, event, startNanos);
+    }
+
+    /**
+     * Learns {@code event}, of the model {@code key}, which arrived as {@code record} (an input event, or a decision
+     * of the outcome joiner to learn): checks, the update, its prediction and, when due, the snapshot. Returns the
+     * step, or null when the event was dead-lettered.
+     */
+    private LearningStep learn(Record<byte[], byte[]> record, String key, EventDecoder.Event event,
+            long startNanos) {
         Optional<String> invalid = keyProblem(key, event);
         if (invalid.isPresent()) {
             reject(record, invalid.get());
-            return;
+            return null;
         }
         Example example;
         try {
             example = example(event);
         } catch (IllegalArgumentException e) {
             reject(record, e.getMessage());
-            return;
+            return null;
         }
         WorkingModel working = models.get(key);
         if (working == null) {
@@ -157,7 +187,7 @@ final class LearnerProcessor implements Processor<byte[], byte[], byte[], byte[]
         }
         if (working.halted) {
             reject(record, "model '" + key + "' is halted after a divergence");
-            return;
+            return null;
         }
         LinearModel model = working.model;
         Optional<String> problem = learner.check(model, example);
@@ -168,7 +198,7 @@ final class LearnerProcessor implements Processor<byte[], byte[], byte[], byte[]
         }
         if (problem.isPresent()) {
             reject(record, problem.get());
-            return;
+            return null;
         }
         LearningStep step;
         String divergence;
@@ -192,10 +222,10 @@ final class LearnerProcessor implements Processor<byte[], byte[], byte[], byte[]
                 long positionOffsetBefore = working.positionOffset;
                 // Before the snapshot, whose header carries them.
                 working.lastEventTimestamp = record.timestamp();
-                if (metadata != null) {
-                    working.positionTopic = metadata.topic();
-                    working.positionPartition = metadata.partition();
-                    working.positionOffset = metadata.offset();
+                if (position != null) {
+                    working.positionTopic = position.topic();
+                    working.positionPartition = position.partition();
+                    working.positionOffset = position.offset();
                 }
                 if (snapshotDue) {
                     divergence = snapshots.divergence(working, step.coordinates());
@@ -214,7 +244,11 @@ final class LearnerProcessor implements Processor<byte[], byte[], byte[], byte[]
         }
         if (divergence != null) {
             diverged(record, working, step.version(), divergence);
-            return;
+            return null;
+        }
+        if (learning != null) {
+            // Before the snapshot, which carries the counts of the decision that made its version.
+            learning.applyTo(outcomes(working), step.loss());
         }
         SnapshotEmitter.Prepared snapshot = null;
         if (snapshotDue) {
@@ -247,6 +281,159 @@ final class LearnerProcessor implements Processor<byte[], byte[], byte[], byte[]
         }
         models.changed(working);
         observer.updateTook(System.nanoTime() - startNanos);
+        return step;
+    }
+
+    /**
+     * Applies a decision of the outcome joiner (a {@link LearnLogEntry}, live as handed over or read back from the
+     * learn log), at the position of the input record that made it: JOINED and DEFAULTED are learned as an event with
+     * the decision's features, label and weight; the others change no model. Every decision is counted for its model.
+     */
+    private void decision(Record<byte[], byte[]> record, long startNanos) {
+        RecordMetadata metadata = context.recordMetadata().orElse(null);
+        position = metadata == null ? null : new Position(metadata.topic(), metadata.partition(), metadata.offset());
+        LearnLogEntry entry;
+        try {
+            if (record.value() == null) {
+                throw new SerializationException("record value is null");
+            }
+            entry = learnLog.read(position == null ? "?" : position.topic(), record.value());
+        } catch (SerializationException e) {
+            reject(record, "cannot read the outcome joiner's decision: " + e.getMessage());
+            return;
+        }
+        position = new Position(entry.getInputTopic(), entry.getInputPartition(), entry.getInputOffset());
+        String key = entry.getModelKey();
+        observer.decided(key, entry.getDecision().name());
+        DelayedOutcomeMetrics.Decision kind = DelayedOutcomeMetrics.Decision.valueOf(entry.getDecision().name());
+        switch (kind) {
+            case JOINED, DEFAULTED -> {
+                if (entry.getLabel() == null) {
+                    reject(record, entry.getDecision() + " decision without a label");
+                    return;
+                }
+                ServedPrediction served = entry.getServedPrediction();
+                Learning decided = null;
+                if (served != null) {
+                    long delay = kind == DelayedOutcomeMetrics.Decision.JOINED
+                            && entry.getEventTimestamp() != null && entry.getOutcomeTimestamp() != null
+                            ? entry.getOutcomeTimestamp() - entry.getEventTimestamp() : -1;
+                    decided = new Learning(kind, learner.loss().value(served.getScore(), entry.getLabel()), delay);
+                }
+                learning = decided;
+                LearningStep step;
+                try {
+                    step = learn(record, key, new EventDecoder.Event(key, unboxed(entry.getDenseFeatures()),
+                            entry.getFeatureNames() == null ? null : entry.getFeatureNames().toArray(new String[0]),
+                            unboxed(entry.getFeatureValues()), entry.getLabel(), entry.getWeight(),
+                            entry.getEventId()), startNanos);
+                } finally {
+                    learning = null;
+                }
+                if (step != null && decided != null) {
+                    // Not when the learner dead-lettered it (a halted model, a divergence): counted there.
+                    observer.evaluated(key, kind.name(), decided.servedLoss(), decided.delayMs());
+                }
+            }
+            case SCORED -> {
+                if (scored(record, entry)) {
+                    count(key, kind, true);
+                }
+            }
+            case EXPIRED -> count(key, kind, true);
+            default -> count(key, kind, false);
+        }
+    }
+
+    /**
+     * A JOINED or DEFAULTED decision being learned: what its model's outcome metrics record with the update.
+     *
+     * @param kind JOINED or DEFAULTED
+     * @param servedLoss the loss of the served prediction against the label learned
+     * @param delayMs outcome time − event time (JOINED), else −1
+     */
+    private record Learning(DelayedOutcomeMetrics.Decision kind, double servedLoss, long delayMs) {
+
+        void applyTo(DelayedOutcomeMetrics outcomes, double learnedLoss) {
+            if (kind == DelayedOutcomeMetrics.Decision.JOINED) {
+                outcomes.joined(delayMs, servedLoss, learnedLoss);
+            } else {
+                outcomes.defaulted(servedLoss, learnedLoss);
+            }
+        }
+    }
+
+    /**
+     * Counts {@code kind}, which learns nothing, for model {@code key}: its model is created for an event decision
+     * ({@code create}), while an outcome or event the joiner refused is counted only for a model that exists, so that
+     * outcomes of unknown keys make no models.
+     */
+    private void count(String key, DelayedOutcomeMetrics.Decision kind, boolean create) {
+        WorkingModel working = models.get(key);
+        if (working == null) {
+            if (!create) {
+                return;
+            }
+            working = models.create(key, learner.newModel());
+        }
+        outcomes(working).record(kind);
+        models.changed(working);
+    }
+
+    /** The outcome metrics of {@code working}, created at its first decision; marks its header changed. */
+    private static DelayedOutcomeMetrics outcomes(WorkingModel working) {
+        if (working.outcomes == null) {
+            working.outcomes = new DelayedOutcomeMetrics();
+        }
+        working.headerDirty = true;
+        return working.outcomes;
+    }
+
+    /**
+     * Publishes the prediction an event without label was served (by the joiner's read-only score, or the HTTP API's
+     * when the event carried it), label and loss null; no model changes. Its update comes with the event's outcome.
+     */
+    private boolean scored(Record<byte[], byte[]> record, LearnLogEntry entry) {
+        ServedPrediction served = entry.getServedPrediction();
+        if (served == null) {
+            reject(record, "SCORED decision without the served prediction");
+            return false;
+        }
+        byte[] prediction = jsonPredictions == null
+                ? predictions.encodeScored(entry.getModelKey(), entry.getEventId(), served.getPrediction(),
+                        served.getScore(), served.getModelVersion())
+                : jsonPredictions.serialize(null, new io.inertia.avro.Prediction(entry.getModelKey(),
+                        entry.getEventId(), served.getPrediction(), served.getScore(), null, null,
+                        served.getModelVersion(), null, null));
+        context.forward(new Record<>(record.key(), prediction, record.timestamp()), InertiaTopology.PREDICTION_SINK);
+        return true;
+    }
+
+    private static double[] unboxed(java.util.List<Double> values) {
+        if (values == null) {
+            return null;
+        }
+        double[] unboxed = new double[values.size()];
+        for (int i = 0; i < unboxed.length; i++) {
+            unboxed[i] = values.get(i);
+        }
+        return unboxed;
+    }
+
+    /**
+     * Where a record the learner applies was read: the input record's position, which the learn log carries (in a
+     * decision, or the header of an event passed on) so that a replay of the log names the same one.
+     */
+    private record Position(String topic, int partition, long offset) {
+
+        /** The position a passed-on event's header names, else {@code metadata}'s; null when neither is known. */
+        static Position of(Headers headers, RecordMetadata metadata) {
+            LearnLog.InputPosition input = LearnLog.InputPosition.of(headers);
+            if (input != null) {
+                return new Position(input.topic(), input.partition(), input.offset());
+            }
+            return metadata == null ? null : new Position(metadata.topic(), metadata.partition(), metadata.offset());
+        }
     }
 
     @Override
@@ -356,11 +543,11 @@ final class LearnerProcessor implements Processor<byte[], byte[], byte[], byte[]
         String line = reason.replaceAll("\\s+", " ").trim();
         Headers headers = new RecordHeaders(record.headers().toArray());
         headers.add(DeadLetterHeaders.REASON, utf8(line));
-        context.recordMetadata().ifPresent(metadata -> {
-            headers.add(DeadLetterHeaders.TOPIC, utf8(metadata.topic()));
-            headers.add(DeadLetterHeaders.PARTITION, utf8(Integer.toString(metadata.partition())));
-            headers.add(DeadLetterHeaders.OFFSET, utf8(Long.toString(metadata.offset())));
-        });
+        if (position != null) {
+            headers.add(DeadLetterHeaders.TOPIC, utf8(position.topic()));
+            headers.add(DeadLetterHeaders.PARTITION, utf8(Integer.toString(position.partition())));
+            headers.add(DeadLetterHeaders.OFFSET, utf8(Long.toString(position.offset())));
+        }
         byte[] key = record.key();
         byte[] value = record.value();
         long size = length(key) + length(value);

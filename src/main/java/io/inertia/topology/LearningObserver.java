@@ -31,6 +31,23 @@ public interface LearningObserver {
     default void published(String modelKey, int records) {
     }
 
+    /**
+     * The outcome joiner decided {@code decision} (a {@code JoinDecision} name: SCORED, JOINED, DEFAULTED, EXPIRED,
+     * DUPLICATE_OUTCOME, LATE_OUTCOME, UNMATCHED_OUTCOME, DUPLICATE_EVENT) about an event or outcome of model
+     * {@code modelKey}, and the learner applied it.
+     */
+    default void decided(String modelKey, String decision) {
+    }
+
+    /**
+     * The learner learned an event of model {@code modelKey} from the outcome joiner's decision {@code decision}
+     * (JOINED or DEFAULTED) whose served prediction had loss {@code servedLoss} against the label learned (delayed
+     * evaluation; the loss at learning time is {@link #learned}'s), its outcome {@code delayMs} after the event
+     * (JOINED; −1 for DEFAULTED).
+     */
+    default void evaluated(String modelKey, String decision, double servedLoss, long delayMs) {
+    }
+
     /** An observer that tells {@code first}, then {@code second}. */
     static LearningObserver both(LearningObserver first, LearningObserver second) {
         return new LearningObserver() {
@@ -56,6 +73,18 @@ public interface LearningObserver {
             public void published(String modelKey, int records) {
                 first.published(modelKey, records);
                 second.published(modelKey, records);
+            }
+
+            @Override
+            public void decided(String modelKey, String decision) {
+                first.decided(modelKey, decision);
+                second.decided(modelKey, decision);
+            }
+
+            @Override
+            public void evaluated(String modelKey, String decision, double servedLoss, long delayMs) {
+                first.evaluated(modelKey, decision, servedLoss, delayMs);
+                second.evaluated(modelKey, decision, servedLoss, delayMs);
             }
         };
     }

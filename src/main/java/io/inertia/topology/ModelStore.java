@@ -172,6 +172,7 @@ public final class ModelStore {
             }
             WorkingModel working = new WorkingModel(modelKey, model, header.getLastEventTimestamp());
             working.halted = header.getHalted();
+            working.outcomes = SnapshotCodec.outcomes(header.getOutcomes());
             working.restorePosition(header.getInputPosition());
             working.parts = header.getParts();
             working.storedParts = stored;
@@ -239,6 +240,7 @@ public final class ModelStore {
                 working.lastEventTimestamp);
         header.setHalted(working.halted);
         header.setInputPosition(working.inputPosition());
+        header.setOutcomes(SnapshotCodec.outcomes(working.outcomes));
         header.setParts(working.parts);
         header.setStoredParts(working.storedParts);
         return header;
@@ -257,6 +259,7 @@ public final class ModelStore {
                 working.lastEventTimestamp);
         snapshot.setHalted(working.halted);
         snapshot.setInputPosition(working.inputPosition());
+        snapshot.setOutcomes(SnapshotCodec.outcomes(working.outcomes));
         return snapshot;
     }
 

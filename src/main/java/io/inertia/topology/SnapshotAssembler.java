@@ -217,6 +217,7 @@ public final class SnapshotAssembler {
                 header.getHyperParameters(), header.getLastEventTimestamp());
         snapshot.setHalted(header.getHalted());
         snapshot.setInputPosition(header.getInputPosition());
+        snapshot.setOutcomes(header.getOutcomes());
         return snapshot;
     }
 

@@ -354,4 +354,45 @@ public final class SnapshotCodec {
         }
         return slots;
     }
+
+    /** The record of {@code metrics}, or null for null. */
+    public static io.inertia.avro.OutcomeMetrics outcomes(io.inertia.model.DelayedOutcomeMetrics metrics) {
+        if (metrics == null) {
+            return null;
+        }
+        io.inertia.model.DelayedOutcomeMetrics.State state = metrics.state();
+        List<Long> counts = new ArrayList<>(state.counts().length);
+        for (long count : state.counts()) {
+            counts.add(count);
+        }
+        List<Double> sums = new ArrayList<>(state.lossSums().length);
+        for (double sum : state.lossSums()) {
+            sums.add(sum);
+        }
+        List<Integer> buckets = new ArrayList<>(state.delayBuckets().length);
+        for (int bucket : state.delayBuckets()) {
+            buckets.add(bucket);
+        }
+        List<Long> delays = new ArrayList<>(state.delayCounts().length);
+        for (long count : state.delayCounts()) {
+            delays.add(count);
+        }
+        return new io.inertia.avro.OutcomeMetrics(counts, sums, buckets, delays);
+    }
+
+    /**
+     * The metrics a record holds, or null for null.
+     *
+     * @throws IllegalArgumentException when it is malformed
+     */
+    public static io.inertia.model.DelayedOutcomeMetrics outcomes(io.inertia.avro.OutcomeMetrics record) {
+        if (record == null) {
+            return null;
+        }
+        return io.inertia.model.DelayedOutcomeMetrics.restore(new io.inertia.model.DelayedOutcomeMetrics.State(
+                record.getCounts().stream().mapToLong(Long::longValue).toArray(),
+                record.getLossSums().stream().mapToDouble(Double::doubleValue).toArray(),
+                record.getDelayBuckets().stream().mapToInt(Integer::intValue).toArray(),
+                record.getDelayCounts().stream().mapToLong(Long::longValue).toArray()));
+    }
 }

@@ -155,6 +155,7 @@ final class SnapshotEmitter {
                 working.lastEventTimestamp);
         snapshot.setHalted(working.halted);
         snapshot.setInputPosition(working.inputPosition());
+        snapshot.setOutcomes(SnapshotCodec.outcomes(working.outcomes));
         List<SnapshotRecord> records = List.of(record(working.key, snapshotSerde.serialize(null, snapshot)));
         return new Prepared(records, null, null);
     }

@@ -1,6 +1,7 @@
 package io.inertia.topology;
 
 import io.inertia.avro.SnapshotParts;
+import io.inertia.model.DelayedOutcomeMetrics;
 import io.inertia.model.LinearModel;
 import java.util.Arrays;
 import java.util.concurrent.locks.StampedLock;
@@ -27,6 +28,8 @@ final class WorkingModel {
     final StampedLock lock = new StampedLock();
     boolean halted;
     long lastEventTimestamp;
+    /** The outcome joiner's decisions about this model, or null while it had none; a change sets headerDirty. */
+    DelayedOutcomeMetrics outcomes;
     /** The input position of the last event applied (see {@link #inputPosition()}); offset −1 while unknown. */
     String positionTopic;
     int positionPartition;

@@ -151,6 +151,16 @@ public final class WorkingModelStore implements StateStore, CachedStateStore<Obj
         return working;
     }
 
+    /**
+     * The model of {@code key} as the learner has it now, loaded into memory when it is not there; null when the task
+     * has none. For the outcome joiner, which scores events with it on the stream thread, between the learner's
+     * updates: it must neither change nor keep it.
+     */
+    public LinearModel model(String key) {
+        WorkingModel working = get(key);
+        return working == null ? null : working.model;
+    }
+
     /** A new working model for {@code key}, which the store does not have. */
     WorkingModel create(String key, LinearModel model) {
         WorkingModel working = new WorkingModel(key, model, -1L);

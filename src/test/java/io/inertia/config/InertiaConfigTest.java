@@ -72,6 +72,15 @@ class InertiaConfigTest {
                 Arguments.of("inertia.hash-bits", "31", "inertia.hash-bits: must be between 0 and 30, got 31"),
                 Arguments.of("inertia.hash-bits", "-1", "inertia.hash-bits: must be between 0 and 30, got -1"),
                 Arguments.of("inertia.hash-bits", "x", "inertia.hash-bits: 'x' is not a whole number"),
+                Arguments.of("inertia.outcome.window.ms", "0", "inertia.outcome.window.ms: must be between 1 and 31622400000, got 0"),
+                Arguments.of("inertia.outcome.default-weight", "-1",
+                        "inertia.outcome.default-weight: must be >= 0, got -1"),
+                Arguments.of("inertia.outcome.default-label", "NaN",
+                        "inertia.outcome.default-label: must be a finite number, got NaN"),
+                Arguments.of("inertia.outcome.heartbeat-ms", "-5",
+                        "inertia.outcome.heartbeat-ms: must be >= 0, got -5"),
+                Arguments.of("inertia.outcome.join", "yes",
+                        "inertia.outcome.join: unknown value 'yes', expected one of true, false"),
                 Arguments.of("inertia.learnig-rate", "0.1", "inertia.learnig-rate: unknown setting"));
     }
 
@@ -81,6 +90,20 @@ class InertiaConfigTest {
         ConfigException e = assertThrows(ConfigException.class, () -> InertiaConfig.of(Map.of(key, value)));
         assertEquals(List.of(message), e.problems());
         assertEquals(message, e.getMessage());
+    }
+
+    @Test
+    void shouldRefuseOneTopicForTwoOfTheJoinersTopicsOnlyWhenItJoins() {
+        ConfigException e = assertThrows(ConfigException.class, () -> InertiaConfig.of(Map.of(
+                "inertia.outcome.join", "true", "inertia.topic.outcomes", "labeled-events")));
+        assertEquals(List.of("inertia.topic.input, inertia.topic.outcomes and inertia.topic.learn-log must name three "
+                + "different topics, got [labeled-events, labeled-events, learn-log]"), e.problems());
+        // The learner alone may read a learn log as its input.
+        assertEquals("learn-log", InertiaConfig.of(Map.of("inertia.topic.input", "learn-log")).inputTopic());
+        ConfigException softmax = assertThrows(ConfigException.class, () -> InertiaConfig.of(Map.of(
+                "inertia.outcome.join", "true", "inertia.loss", "softmax", "inertia.classes", "3")));
+        assertEquals(List.of("inertia.outcome.join: the outcome joiner learns single-output models (every loss but "
+                + "softmax) for now"), softmax.problems());
     }
 
     @Test
@@ -153,6 +176,31 @@ class InertiaConfigTest {
         assertEquals(1, config.topicReplicationFactor());
         assertEquals(0, config.hashBits(), "feature hashing is off by default");
         assertTrue(config.kafka().isEmpty());
+    }
+
+    @Test
+    void shouldReadTheOutcomeJoinSettingsWithTheirDefaults() {
+        InertiaConfig defaults = InertiaConfig.defaults();
+        assertEquals("outcomes", defaults.outcomeTopic());
+        assertEquals("learn-log", defaults.learnLogTopic());
+        assertEquals(3_600_000, defaults.outcomeWindowMs());
+        assertTrue(defaults.outcomeDefaultLabel().isEmpty(), "without a default label an event expires unlearned");
+        assertEquals(1.0, defaults.outcomeDefaultWeight());
+        assertEquals(1000, defaults.outcomeHeartbeatMs());
+
+        InertiaConfig clicks = InertiaConfig.of(Map.of("inertia.loss", "logistic", "inertia.outcome.default-label",
+                "0", "inertia.outcome.default-weight", "20", "inertia.outcome.window.ms", "60000",
+                "inertia.outcome.heartbeat-ms", "0"));
+        assertEquals(0.0, clicks.outcomeDefaultLabel().getAsDouble());
+        assertEquals(20.0, clicks.outcomeDefaultWeight());
+        assertEquals(60_000, clicks.outcomeWindowMs());
+        assertEquals(0, clicks.outcomeHeartbeatMs());
+        assertEquals(clicks.asMap(), InertiaConfig.of(clicks.asMap()).asMap(), "asMap round-trips them");
+
+        ConfigException outside = assertThrows(ConfigException.class, () -> InertiaConfig.of(Map.of("inertia.loss",
+                "logistic", "inertia.outcome.default-label", "0.5")));
+        assertEquals(List.of("inertia.outcome.default-label: label 0.5 is outside the logistic loss's domain "
+                + "{0, 1} or {-1, +1}, got 0.5"), outside.problems());
     }
 
     @Test

@@ -60,11 +60,14 @@ class DockerComposeTest {
         // Every topic the learner reads or writes, under its default name.
         io.inertia.config.InertiaConfig defaults = io.inertia.config.InertiaConfig.defaults();
         for (String topic : java.util.List.of(defaults.inputTopic(), defaults.snapshotTopic(),
-                defaults.deadLetterTopic(), defaults.predictionTopic())) {
+                defaults.deadLetterTopic(), defaults.predictionTopic(), defaults.outcomeTopic(),
+                defaults.learnLogTopic())) {
             assertTrue(script.contains("--topic " + topic + " ") || script.contains("--topic " + topic + "\n"),
                     "creates " + topic + ": " + script);
         }
         assertTrue(script.contains("--bootstrap-server kafka:19092"), script);
+        assertTrue(script.contains("--topic outcomes --partitions 4") && script.contains("--topic labeled-events "
+                + "--partitions 4"), "outcomes with the input's partition count: " + script);
     }
 
     @Test

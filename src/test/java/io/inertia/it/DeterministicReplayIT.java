@@ -218,7 +218,7 @@ class DeterministicReplayIT {
      * would be written back in another order), without their union branch, by model key. Its models are small, so
      * every snapshot is one whole header.
      */
-    private static Map<String, List<byte[]>> avroBodiesByModel(Path file) throws Exception {
+    static Map<String, List<byte[]>> avroBodiesByModel(Path file) throws Exception {
         Map<String, List<byte[]>> bodies = new LinkedHashMap<>();
         SpecificDatumReader<Object> reader = new SpecificDatumReader<>();
         try (DataFileStream<Object> stream = new DataFileStream<>(Files.newInputStream(file), reader)) {

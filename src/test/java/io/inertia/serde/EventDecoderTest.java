@@ -6,7 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import static java.nio.charset.StandardCharsets.UTF_8;
+
 import io.inertia.avro.LabeledEvent;
+import io.inertia.avro.ServedPrediction;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -30,26 +33,7 @@ class EventDecoderTest {
     void shouldReadEveryFieldAsAvrosGeneratedReaderDoes() {
         SplittableRandom random = new SplittableRandom(5);
         for (int n = 0; n < 500; n++) {
-            LabeledEvent.Builder builder = LabeledEvent.newBuilder().setModelKey("model-" + random.nextInt(1000))
-                    .setLabel(random.nextDouble(-5, 5)).setWeight(random.nextDouble(0, 2));
-            if (random.nextBoolean()) {
-                List<Double> dense = new ArrayList<>();
-                for (int i = random.nextInt(40); i > 0; i--) {
-                    dense.add(random.nextGaussian());
-                }
-                builder.setDenseFeatures(dense);
-            }
-            if (random.nextInt(4) > 0) {
-                Map<String, Double> named = new LinkedHashMap<>();
-                for (int i = random.nextInt(60); i > 0; i--) {
-                    named.put("f" + random.nextInt(10_000) + (random.nextBoolean() ? "π" : ""), random.nextGaussian());
-                }
-                builder.setNamedFeatures(named);
-            }
-            if (random.nextBoolean()) {
-                builder.setEventId("e-" + n);
-            }
-            byte[] bytes = serde.serialize(TOPIC, builder.build());
+            byte[] bytes = serde.serialize(TOPIC, randomEvent(random, n));
             LabeledEvent expected = serde.deserialize(TOPIC, bytes);
             EventDecoder.Event actual = decoder.decode(TOPIC, bytes);
             assertEquals(expected.getModelKey(), actual.modelKey());
@@ -68,11 +52,120 @@ class EventDecoderTest {
                 }
                 assertEquals(expected.getNamedFeatures(), read);
             }
-            assertEquals(expected.getLabel(), actual.label());
+            assertEquals(expected.getLabel() != null, actual.labeled());
+            assertEquals(expected.getLabel() == null ? Double.NaN : expected.getLabel(), actual.label());
             assertEquals(expected.getWeight(), actual.weight());
             assertEquals(expected.getEventId(), actual.eventId());
+            assertServed(expected, actual, "event " + n);
         }
         assertEquals(0, decoder.fallbacks(), "every record of the current schema is read directly");
+    }
+
+    private static void assertServed(LabeledEvent expected, EventDecoder.Event actual, String what) {
+        ServedPrediction served = expected.getServedPrediction();
+        assertEquals(served == null ? null : new EventDecoder.Served(served.getPrediction(), served.getScore(),
+                served.getModelVersion()), actual.served(), what);
+    }
+
+    @Test
+    void shouldTellALabeledFromAnUnlabeledEventWithoutReadingItWhole() throws Exception {
+        SplittableRandom random = new SplittableRandom(11);
+        for (int n = 0; n < 300; n++) {
+            byte[] bytes = serde.serialize(TOPIC, randomEvent(random, n));
+            assertEquals(decoder.decode(TOPIC, bytes).labeled() ? EventDecoder.LabelState.LABELED
+                    : EventDecoder.LabelState.UNLABELED, decoder.labelState(bytes), "event " + n);
+        }
+        // Version 1 requires its label: known from the header alone.
+        byte[] v1 = sample("labeled-event-v1.bin");
+        assertEquals(EventDecoder.LabelState.LABELED, decoder.labelState(v1));
+        v1[v1.length - 5] ^= 0x7F;
+        assertEquals(EventDecoder.LabelState.LABELED, decoder.labelState(v1), "only the header is read");
+        // Not the current schema, cut short, or not Avro: the caller decodes it and learns what it is.
+        byte[] current = serde.serialize(TOPIC, LabeledEvent.newBuilder().setModelKey("m")
+                .setNamedFeatures(Map.of("a", 1.0)).build());
+        assertEquals(EventDecoder.LabelState.UNKNOWN, decoder.labelState(Arrays.copyOf(current, 14)));
+        assertEquals(EventDecoder.LabelState.UNKNOWN,
+                decoder.labelState(sample("labeled-event-with-source.bin")));
+        assertEquals(EventDecoder.LabelState.UNKNOWN, decoder.labelState("{\"label\": 1}".getBytes(UTF_8)));
+    }
+
+    @Test
+    void shouldSkipFeaturesWrittenInSizedBlocksWhenTellingTheLabel() throws Exception {
+        Map<String, Double> named = new LinkedHashMap<>();
+        List<Double> dense = new ArrayList<>();
+        for (int i = 0; i < 300; i++) {
+            named.put("name-" + i, i / 7.0);
+            dense.add(-i / 3.0);
+        }
+        for (Double label : new Double[] {null, 0.5}) {
+            LabeledEvent event = LabeledEvent.newBuilder().setModelKey("blocks").setDenseFeatures(dense)
+                    .setNamedFeatures(named).setLabel(label).build();
+            byte[] bytes = blocked(event);
+            assertEquals(label == null ? EventDecoder.LabelState.UNLABELED : EventDecoder.LabelState.LABELED,
+                    decoder.labelState(bytes));
+        }
+    }
+
+    /** {@code event} written by Avro's blocking encoder: blocks of a negative count and their size in bytes. */
+    private byte[] blocked(LabeledEvent event) throws Exception {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        out.write(Arrays.copyOf(serde.serialize(TOPIC, event), 10));
+        org.apache.avro.io.BinaryEncoder encoder = new org.apache.avro.io.EncoderFactory()
+                .configureBlockSize(64).blockingBinaryEncoder(out, null);
+        new org.apache.avro.specific.SpecificDatumWriter<>(LabeledEvent.class).write(event, encoder);
+        encoder.flush();
+        return out.toByteArray();
+    }
+
+    @Test
+    void shouldReadTheVersion1SampleAsALabeledEventWithoutServedPrediction() {
+        EventDecoder.Event event = decoder.decode(TOPIC,
+                sample("labeled-event-v1.bin"));
+        assertEquals(true, event.labeled());
+        assertEquals(1.0, event.label());
+        assertEquals("e1", event.eventId());
+        assertNull(event.served());
+        assertEquals(1, decoder.fallbacks(), "an older version goes through Avro's resolving reader");
+    }
+
+    /** The bytes of {@code schema-samples/name}, written by an earlier version. */
+    private static byte[] sample(String name) {
+        try (java.io.InputStream in = EventDecoderTest.class.getClassLoader()
+                .getResourceAsStream("schema-samples/" + name)) {
+            return in.readAllBytes();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    private static LabeledEvent randomEvent(SplittableRandom random, int n) {
+        LabeledEvent.Builder builder = LabeledEvent.newBuilder().setModelKey("model-" + random.nextInt(1000))
+                .setWeight(random.nextDouble(0, 2));
+        if (random.nextBoolean()) {
+            builder.setLabel(random.nextDouble(-5, 5));
+        }
+        if (random.nextBoolean()) {
+            List<Double> dense = new ArrayList<>();
+            for (int i = random.nextInt(40); i > 0; i--) {
+                dense.add(random.nextGaussian());
+            }
+            builder.setDenseFeatures(dense);
+        }
+        if (random.nextInt(4) > 0) {
+            Map<String, Double> named = new LinkedHashMap<>();
+            for (int i = random.nextInt(60); i > 0; i--) {
+                named.put("f" + random.nextInt(10_000) + (random.nextBoolean() ? "π" : ""), random.nextGaussian());
+            }
+            builder.setNamedFeatures(named);
+        }
+        if (random.nextBoolean()) {
+            builder.setEventId("e-" + n);
+        }
+        if (random.nextInt(3) == 0) {
+            builder.setServedPrediction(new ServedPrediction(random.nextDouble(), random.nextGaussian(),
+                    random.nextLong(-1, 1L << 40)));
+        }
+        return builder.build();
     }
 
     @Test
@@ -129,7 +222,8 @@ class EventDecoderTest {
     void shouldAcceptAndRefuseExactlyWhatAvroDoesWhateverByteIsDamaged() {
         byte[] whole = serde.serialize(TOPIC, LabeledEvent.newBuilder().setModelKey("model-π")
                 .setDenseFeatures(List.of(1.0, -2.0)).setNamedFeatures(Map.of("a", 1.0, "bb", 2.0))
-                .setLabel(1.0).setWeight(0.5).setEventId("x").build());
+                .setLabel(1.0).setWeight(0.5).setEventId("x").setServedPrediction(new ServedPrediction(0.25, -1.1, 7L))
+                .build());
         for (int length = 0; length < whole.length; length++) {
             byte[] cut = Arrays.copyOf(whole, length);
             assertSameOutcome(cut, "cut at " + length);
@@ -156,7 +250,9 @@ class EventDecoderTest {
         }
         EventDecoder.Event actual = decoder.decode(TOPIC, bytes);
         assertEquals(expected.getModelKey(), actual.modelKey(), what);
-        assertEquals(expected.getLabel(), actual.label(), what);
+        assertEquals(expected.getLabel() != null, actual.labeled(), what);
+        assertEquals(expected.getLabel() == null ? Double.NaN : expected.getLabel(), actual.label(), what);
+        assertServed(expected, actual, what);
         assertEquals(expected.getWeight(), actual.weight(), what);
         assertEquals(expected.getEventId(), actual.eventId(), what);
         if (expected.getDenseFeatures() == null) {

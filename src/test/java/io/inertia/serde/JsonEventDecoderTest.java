@@ -41,8 +41,22 @@ class JsonEventDecoderTest {
     }
 
     @Test
+    void shouldReadAnEventWithoutItsLabelAsUnlabeled() {
+        for (String json : new String[] {"{\"features\": {\"a\": 1}, \"id\": \"e1\"}",
+                "{\"features\": {\"a\": 1}, \"label\": null, \"id\": \"e1\"}"}) {
+            EventDecoder.Event event = decode("m", json);
+            assertEquals(false, event.labeled(), json);
+            assertEquals(Double.NaN, event.label(), json);
+            assertEquals("e1", event.eventId(), json);
+            assertNull(event.served(), "a JSON event carries no served prediction");
+        }
+        assertEquals(true, decode("m", "{\"features\": {\"a\": 1}, \"label\": 0}").labeled());
+    }
+
+    @Test
     void shouldRefuseWhatIsNotAnEventWithOneLineSayingWhy() {
-        assertRefused("{\"features\": {\"a\": 1}}", "field 'label' is missing");
+        assertRefused("{\"features\": {\"a\": 1}, \"label\": \"1\"}",
+                "label '1' is not a number (labels by name need inertia.class-names)");
         assertRefused("{\"features\": {\"a\": \"x\"}, \"label\": 1}", "feature 'a' is not a number");
         assertRefused("{\"dense\": [1, true], \"label\": 1}", "dense[1] is not a number");
         assertRefused("{\"features\": [1], \"label\": 1}", "field 'features' is not an object");

@@ -87,12 +87,47 @@ class LabeledEventEncoderTest {
     @Test
     void shouldWriteAnEmptyMapAsItsEndBlockAlone() {
         byte[] bytes = encoder.encode(new byte[] {'k'}, encoder.names(new String[0]), new double[0], 2.0, 1.0, null);
-        // header (10), key "k" (length 1 zig-zag = 2, then 'k'), dense null (0), map branch (2), end (0), label,
-        // weight (8 + 8), eventId null (0)
-        assertEquals(10 + 2 + 1 + 1 + 1 + 16 + 1, bytes.length);
+        // header (10), key "k" (length 1 zig-zag = 2, then 'k'), dense null (0), map branch (2), end (0), label
+        // (branch 2, then 8), weight (8), eventId null (0), servedPrediction null (0)
+        assertEquals(10 + 2 + 1 + 1 + 1 + 1 + 16 + 1 + 1, bytes.length);
         assertArrayEquals(new byte[] {2, 'k', 0, 2, 0}, Arrays.copyOfRange(bytes, 10, 15));
         assertArrayEquals(serde.serialize("events", LabeledEvent.newBuilder().setModelKey("k")
                 .setNamedFeatures(Map.of()).setLabel(2.0).build()), bytes);
+    }
+
+    @Test
+    void shouldWriteEventsWithoutLabelAndWithServedPredictionsAsAvroDoes() {
+        SplittableRandom random = new SplittableRandom(3);
+        for (int n = 0; n < 200; n++) {
+            double[] dense = random.nextBoolean() ? random.doubles(random.nextInt(5)).toArray() : null;
+            String[] names = random.nextInt(3) == 0 && dense != null ? null : new String[random.nextInt(6)];
+            double[] values = names == null ? null : random.doubles(names.length).toArray();
+            if (names != null) {
+                for (int i = 0; i < names.length; i++) {
+                    names[i] = "n" + i + (random.nextBoolean() ? "π" : "");
+                }
+            }
+            Double label = random.nextBoolean() ? random.nextDouble() : null;
+            String id = random.nextBoolean() ? "id-" + n : null;
+            EventDecoder.Served served = random.nextBoolean() ? null
+                    : new EventDecoder.Served(random.nextDouble(), random.nextGaussian(), random.nextLong(0, 1L << 50));
+            LabeledEvent.Builder expected = LabeledEvent.newBuilder().setModelKey("m" + n).setLabel(label)
+                    .setWeight(0.5).setEventId(id).setDenseFeatures(dense == null ? null
+                            : java.util.Arrays.stream(dense).boxed().toList());
+            if (names != null) {
+                Map<String, Double> named = new java.util.LinkedHashMap<>();
+                for (int i = 0; i < names.length; i++) {
+                    named.put(names[i], values[i]);
+                }
+                expected.setNamedFeatures(named);
+            }
+            if (served != null) {
+                expected.setServedPrediction(new io.inertia.avro.ServedPrediction(served.prediction(), served.score(),
+                        served.modelVersion()));
+            }
+            assertArrayEquals(serde.serialize("events", expected.build()),
+                    encoder.encode("m" + n, dense, names, values, label, 0.5, id, served), "event " + n);
+        }
     }
 
     private static LabeledEvent record(String key, double[] dense, String[] names, double[] values, double label,

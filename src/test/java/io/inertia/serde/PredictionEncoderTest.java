@@ -62,4 +62,21 @@ class PredictionEncoderTest {
                     0.25, version, probabilities, predicted), "prediction " + n);
         }
     }
+
+    @Test
+    void shouldWriteTheSerdesBytesForAnEventOnlyScoredWithoutLabelOrLoss() {
+        SplittableRandom random = new SplittableRandom(23);
+        for (int n = 0; n < 500; n++) {
+            String eventId = n % 3 == 0 ? null : "e-" + random.nextLong();
+            double prediction = random.nextGaussian();
+            double score = random.nextGaussian();
+            long version = n < 2 ? n * 64 : random.nextLong(0, 1L << 40);
+
+            byte[] expected = serde.serialize("predictions",
+                    new Prediction("m" + n, eventId, prediction, score, null, null, version, null, null));
+
+            assertArrayEquals(expected, encoder.encodeScored("m" + n, eventId, prediction, score, version),
+                    "prediction " + n);
+        }
+    }
 }

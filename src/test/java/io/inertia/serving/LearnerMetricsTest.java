@@ -71,4 +71,24 @@ class LearnerMetricsTest {
             assertTrue(text.contains("inertia_snapshot_records_published_total 4.0"), text);
         }
     }
+
+    @Test
+    void shouldCountTheOutcomeJoinersDecisionsAndTheServedLossAndDelayOfWhatItLearned() {
+        try (LearnerMetrics metrics = new LearnerMetrics(10)) {
+            metrics.decided("a", "SCORED");
+            metrics.decided("b", "SCORED");
+            metrics.decided("a", "JOINED");
+            metrics.evaluated("a", "JOINED", 0.5, 2500);
+            metrics.decided("b", "DEFAULTED");
+            metrics.evaluated("b", "DEFAULTED", 0.25, -1);
+            String text = metrics.scrape();
+            assertTrue(text.contains("inertia_outcome_decisions_total{decision=\"SCORED\"} 2.0"), text);
+            assertTrue(text.contains("inertia_outcome_decisions_total{decision=\"JOINED\"} 1.0"), text);
+            assertTrue(text.contains("inertia_outcome_decisions_total{decision=\"EXPIRED\"} 0.0"), text);
+            assertTrue(text.contains("inertia_outcome_served_loss_sum 0.75"), text);
+            assertTrue(text.contains("inertia_outcome_served_loss_count 2"), text);
+            assertTrue(text.contains("inertia_outcome_delay_seconds_sum 2.5"), text);
+            assertTrue(text.contains("inertia_outcome_delay_seconds_count 1"), text);
+        }
+    }
 }

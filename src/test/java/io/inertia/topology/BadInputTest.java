@@ -170,6 +170,23 @@ class BadInputTest {
         assertEquals(1, harness.stored("m-0").getVersion());
     }
 
+    @Test
+    void shouldDeadLetterAnEventWithoutLabelWhichOnlyTheOutcomeJoinerCanLearn() throws Exception {
+        TopologyHarness harness = TopologyHarness.of(InertiaConfig.defaults(), stateDirs);
+        harnesses.add(harness);
+        LabeledEvent unlabeled = LabeledEvent.newBuilder().setModelKey("m").setNamedFeatures(Map.of("x", 1.0))
+                .setEventId("e1").build();
+        harness.send("m", unlabeled, 1);
+        harness.send("m", LabeledEvent.newBuilder(unlabeled).setLabel(2.0).build(), 2);
+
+        List<TestRecord<byte[], byte[]>> letters = harness.deadLetters();
+        assertEquals(1, letters.size());
+        assertEquals("label is missing: an event without a label is learned when its outcome arrives, through the "
+                + "outcome joiner (inertia.outcome.join=true)", header(letters.get(0), DeadLetterHeaders.REASON));
+        assertEquals("invalid-label", DeadLetterReasons.category(header(letters.get(0), DeadLetterHeaders.REASON)));
+        assertEquals(1, harness.stored("m").getVersion(), "the labeled one learned, the other not");
+    }
+
     /**
      * 200 events, the first of model alpha then the first of beta, then either at random. Alpha has three dense
      * features; both have the named feature a always and b, c sometimes, so that b and c are caught up lazily.

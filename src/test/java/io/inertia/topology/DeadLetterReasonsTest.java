@@ -25,6 +25,14 @@ class DeadLetterReasonsTest {
         assertEquals("invalid-weight", DeadLetterReasons.category("weight -1.0 must be a finite number >= 0"));
         assertEquals("incompatible-model", DeadLetterReasons.category(
                 "stored model keeps 2 state values per parameter but this learner needs 1 [velocity]"));
+        assertEquals("duplicate-outcome", DeadLetterReasons.category(
+                "duplicate outcome: event 'e1' of model 'm' was already joined with an earlier outcome"));
+        assertEquals("late-outcome", DeadLetterReasons.category(
+                "late outcome: event 'e1' of model 'm' was expired at the end of its window"));
+        assertEquals("unmatched-outcome", DeadLetterReasons.category(
+                "unmatched outcome: no event 'e1' of model 'm' came within 1000 ms of the outcome at 5"));
+        assertEquals("duplicate-event", DeadLetterReasons.category(
+                "duplicate event: event 'e1' of model 'm' is already waiting for its outcome"));
         assertEquals("incompatible-model", DeadLetterReasons.category(
                 "stored model has 1 output but this learner's loss needs 3"));
         assertEquals("invalid-label", DeadLetterReasons.category(

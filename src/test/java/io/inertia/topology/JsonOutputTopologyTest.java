@@ -147,7 +147,7 @@ class JsonOutputTopologyTest {
                 features.put("\u0001\u0002\u0003" + (i * 30 + j), random.nextGaussian());
             }
             LabeledEvent event = LabeledEvent.newBuilder().setModelKey("k").setNamedFeatures(features)
-                    .setLabel(i % 5).build();
+                    .setLabel((double) (i % 5)).build();
             avro.send("k", event, i);
             json.send("k", event, i);
         }

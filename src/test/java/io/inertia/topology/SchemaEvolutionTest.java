@@ -71,7 +71,8 @@ class SchemaEvolutionTest {
     private static final Pattern HISTORY_FILE = Pattern.compile("([A-Za-z]+)-v([1-9][0-9]*)\\.avsc");
     private static final List<Schema> CURRENT = List.of(LabeledEvent.getClassSchema(),
             ModelSnapshot.getClassSchema(), ModelCoordinate.getClassSchema(), Prediction.getClassSchema(),
-            ModelSnapshotPart.getClassSchema());
+            ModelSnapshotPart.getClassSchema(), io.inertia.avro.Outcome.getClassSchema(),
+            io.inertia.avro.LearnLogEntry.getClassSchema(), io.inertia.avro.PendingEntry.getClassSchema());
 
     @TempDir
     Path stateDirs;
@@ -151,9 +152,9 @@ class SchemaEvolutionTest {
     }
 
     @Test
-    void shouldDecodeAVersion2EventWithTheCurrentReaderOnceVersion2IsRegistered() throws Exception {
-        byte[] bytes = sample("labeled-event-v2.bin");
-        // The current reader has never seen version 2's fingerprint...
+    void shouldDecodeAnEventOfAnUnknownVersionWithTheCurrentReaderOnceItsSchemaIsRegistered() throws Exception {
+        byte[] bytes = sample("labeled-event-with-source.bin");
+        // The current reader has never seen this version's fingerprint...
         SerializationException unknown = assertThrows(SerializationException.class,
                 () -> InertiaSerdes.labeledEvent().deserialize(INPUT, bytes));
         assertTrue(unknown.getMessage().contains("unknown schema fingerprint"), unknown.getMessage());
@@ -162,24 +163,25 @@ class SchemaEvolutionTest {
         assertEquals(1, harness.deadLetters().size(), "the learner dead-letters it like any unknown schema");
 
         // ...and reads it, without the field it does not know, once told the writer schema.
-        LabeledEvent event = InertiaSerdes.labeledEvent().withWriterSchema(sampleSchema("LabeledEvent-v2.avsc"))
+        LabeledEvent event = InertiaSerdes.labeledEvent()
+                .withWriterSchema(sampleSchema("LabeledEvent-with-source.avsc"))
                 .deserialize(INPUT, bytes);
         assertEquals(LabeledEvent.newBuilder().setModelKey("m").setDenseFeatures(List.of(0.5, -1.0))
                 .setNamedFeatures(Map.of("x", 2.0)).setLabel(0.0).setWeight(1.0).setEventId("e2").build(), event);
     }
 
     @Test
-    void shouldReadTheVersion1EventSampleWithAVersion2Reader() throws Exception {
-        Schema v2 = sampleSchema("LabeledEvent-v2.avsc");
-        BinaryMessageDecoder<GenericRecord> reader = new BinaryMessageDecoder<>(GenericData.get(), v2);
+    void shouldReadTheVersion1EventSampleWithAReaderOfAnotherVersion() throws Exception {
+        Schema withSource = sampleSchema("LabeledEvent-with-source.avsc");
+        BinaryMessageDecoder<GenericRecord> reader = new BinaryMessageDecoder<>(GenericData.get(), withSource);
         reader.addSchema(releasedSchema("LabeledEvent-v1.avsc"));
         GenericRecord event = reader.decode(sample("labeled-event-v1.bin"), null);
-        assertNull(event.get("source"), "the v2 default fills the field v1 did not have");
+        assertNull(event.get("source"), "the reader's default fills the field v1 did not have");
         assertEquals("m", event.get("modelKey").toString());
         assertEquals(1.0, event.get("label"));
         assertEquals("e1", event.get("eventId").toString());
 
-        GenericRecord newer = reader.decode(sample("labeled-event-v2.bin"), null);
+        GenericRecord newer = reader.decode(sample("labeled-event-with-source.bin"), null);
         assertEquals("sensor-7", newer.get("source").toString());
     }
 

@@ -33,8 +33,9 @@ import org.apache.avro.specific.SpecificDatumWriter;
  *
  * <ul>
  *   <li>{@code labeled-event-v1.bin}: event 1 below in LabeledEvent v1.</li>
- *   <li>{@code labeled-event-v2.bin}: event 2 below in LabeledEvent v2 ({@code schema-samples/LabeledEvent-v2.avsc},
- *       v1 plus an optional {@code source}), with source {@code sensor-7}.</li>
+ *   <li>{@code labeled-event-with-source.bin}: event 2 below in a LabeledEvent version that was never released
+ *       ({@code schema-samples/LabeledEvent-with-source.avsc}, v1 plus an optional {@code source}), with source
+ *       {@code sensor-7}.</li>
  *   <li>{@code model-snapshot-v1.bin}: model {@code m} after events 1 and 2 under {@link #SETTINGS}, in
  *       ModelSnapshot v1.</li>
  *   <li>{@code model-header-v2.bin} and {@code model-coordinate-v1.bin}: the same model as release 0.1 stored it in
@@ -80,9 +81,9 @@ final class SchemaSampleWriter {
         Path folder = Path.of(args[0]);
         Schema eventV1 = releasedSchema("LabeledEvent-v1.avsc");
         Files.write(folder.resolve("labeled-event-v1.bin"), encode(eventV1, event(eventV1, 0).build()));
-        Schema eventV2 = sampleSchema("LabeledEvent-v2.avsc");
-        Files.write(folder.resolve("labeled-event-v2.bin"),
-                encode(eventV2, event(eventV2, 1).set("source", "sensor-7").build()));
+        Schema withSource = sampleSchema("LabeledEvent-with-source.avsc");
+        Files.write(folder.resolve("labeled-event-with-source.bin"),
+                encode(withSource, event(withSource, 1).set("source", "sensor-7").build()));
         Schema snapshotV1 = releasedSchema("ModelSnapshot-v1.avsc");
         Files.write(folder.resolve("model-snapshot-v1.bin"), encode(snapshotV1, asVersion(snapshotV1, snapshot())));
         Schema snapshotV2 = releasedSchema("ModelSnapshot-v2.avsc");
