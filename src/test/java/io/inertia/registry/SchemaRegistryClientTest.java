@@ -141,15 +141,16 @@ class SchemaRegistryClientTest {
         String url = serve(http(), path -> path.contains("/wrong/") ? new Answer(404, "<html>Not Found</html>")
                 : new Answer(200, "<html>a web page</html>"));
         String wrong = url.replace("/apis/ccompat/v7", "/wrong");
+        // Long enough for a loaded machine's first request to be answered: the last failure must be the answer's.
         RegistryUnavailableException notFound = assertThrows(RegistryUnavailableException.class,
-                () -> new SchemaRegistryClient(RegistrySettings.of(wrong, 300)).schema(1));
+                () -> new SchemaRegistryClient(RegistrySettings.of(wrong, 1500)).schema(1));
         assertTrue(notFound.getMessage().startsWith("schema registry at " + wrong + " did not answer for schema id 1 "
-                + "within 300 ms ("), notFound.getMessage());
+                + "within 1500 ms ("), notFound.getMessage());
         assertTrue(notFound.getMessage().contains("answered 404 without the registry's error code 40403 (is the URL "
                 + "the registry's API, e.g. …/apis/ccompat/v7 for Apicurio?): <html>Not Found</html>"),
                 notFound.getMessage());
         RegistryUnavailableException page = assertThrows(RegistryUnavailableException.class,
-                () -> new SchemaRegistryClient(RegistrySettings.of(url, 300)).schema(1));
+                () -> new SchemaRegistryClient(RegistrySettings.of(url, 1500)).schema(1));
         assertTrue(page.getMessage().contains("answered 200 with something that is not a registry's schema"),
                 page.getMessage());
     }
