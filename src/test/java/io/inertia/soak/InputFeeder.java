@@ -11,8 +11,8 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 /**
  * Sends {@link SoakEvents} to the input topic at a steady rate on a thread of its own while resumed; {@link #pause()}
- * returns once every event sent so far is acknowledged. The producer is idempotent with {@code acks=all} and a
- * delivery timeout long enough to ride out a broker restart; every send is checked.
+ * returns once every event sent so far is acknowledged. The producer is idempotent with {@code acks=all}, one request
+ * in flight and a delivery timeout long enough to ride out a broker restart; every send is checked.
  */
 final class InputFeeder implements AutoCloseable {
 
@@ -41,8 +41,13 @@ final class InputFeeder implements AutoCloseable {
         properties.put(ProducerConfig.LINGER_MS_CONFIG, "5");
         properties.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, "30000");
         // A broker restart on a loaded machine takes up to a minute or two: the events wait for it, none is dropped.
-        properties.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, "600000");
-        properties.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, "600000");
+        properties.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, "300000");
+        properties.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, "300000");
+        // One request at a time: with several in flight, a batch the broker appended just before it stopped (its
+        // answer lost) is sent again after later batches were acknowledged, and the restarted broker refuses it as
+        // out of order until the delivery timeout, although it is in the log. Alone in flight, its retry is
+        // recognised as a duplicate.
+        properties.put(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, "1");
         producer = new KafkaProducer<>(properties, new ByteArraySerializer(), new ByteArraySerializer());
         thread = new Thread(this::loop, "soak-input");
         thread.setDaemon(true);

@@ -327,7 +327,9 @@ public final class Soak {
                     requireAlive();
                     String id = instance.groupInstanceId(runId);
                     Map<String, List<Integer>> members = cluster.assignment(runId, config.inputTopic());
-                    return id != null && members != null && members.containsKey(id);
+                    // Kafka Streams joins with the instance id and its stream thread's index: "<id>-1".
+                    return id != null && members != null && members.keySet().stream()
+                            .anyMatch(member -> member.startsWith(id + "-"));
                 });
     }
 
