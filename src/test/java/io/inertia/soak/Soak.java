@@ -121,6 +121,14 @@ public final class Soak {
     /** The instances the schedule has taken down and not started again: the others must run. */
     private final java.util.Set<LearnerInstance> down = new java.util.HashSet<>();
     private final Counts counts = new Counts();
+    /**
+     * Input events in the topic twice although sent once. Seen with Kafka 4.3.1 across {@code kafka-local.sh stop}
+     * of the only broker: the batch in flight during its controlled shutdown was appended, its answer lost, and its
+     * retry (same producer id, epoch and sequence) appended again after the restart instead of being recognised as a
+     * duplicate. Not Inertia's doing: the reference reads the input topic as it is, so both sides learn such an event
+     * twice, and the soak only counts them.
+     */
+    private long inputAppendedTwice;
     private final long started = System.nanoTime();
 
     private Soak(Options options) {
@@ -217,11 +225,15 @@ public final class Soak {
                     awaitCaughtUp(cluster, feeder.sent());
                     double caughtUp = (System.nanoTime() - paused) / 1e9;
                     mismatches = check.check(READ);
+                    long twice = check.events() - feeder.sent() - inputAppendedTwice;
+                    inputAppendedTwice += twice;
                     counts.cycles++;
                     OutputComparison comparison = check.comparison();
-                    say("cycle %d/%d: %s; %,d events; caught up %.1f s after the input paused; checked %,d snapshots "
+                    say("cycle %d/%d: %s; %,d events%s; caught up %.1f s after the input paused; checked %,d snapshots "
                             + "(%,d records), %,d predictions, %,d dead letters; %d mismatches (%.0f s)",
-                            cycle.number(), plan.size(), faults, check.events(), caughtUp,
+                            cycle.number(), plan.size(), faults, check.events(), twice == 0 ? ""
+                                    : String.format(Locale.ROOT, " (%d sent once, appended twice by the broker)",
+                                            twice), caughtUp,
                             comparison.snapshotsChecked(), comparison.snapshotRecordsChecked(),
                             comparison.predictionsChecked(), comparison.deadLettersChecked(), mismatches.size(),
                             (System.nanoTime() - cycleStart) / 1e9);
@@ -364,8 +376,9 @@ public final class Soak {
                     Map<Integer, Long> end = cluster.endOffsets(config.inputTopic(), PARTITIONS,
                             IsolationLevel.READ_UNCOMMITTED);
                     Map<Integer, Long> committed = cluster.committed(runId, config.inputTopic());
+                    // At least: a broker restart may append a retried input batch twice (see inputAppendedTwice).
                     if (end == null || committed == null || end.values().stream().mapToLong(Long::longValue).sum()
-                            != sent) {
+                            < sent) {
                         return false;
                     }
                     for (int p = 0; p < PARTITIONS; p++) {
@@ -408,8 +421,9 @@ public final class Soak {
                 counts.kills, counts.cleanHandovers, counts.restartsWithoutState, counts.brokerRestarts,
                 check.events(), comparison.snapshotsChecked(), comparison.deadLettersChecked(), mismatches.size());
         System.out.printf(Locale.ROOT, "(also compared: %,d snapshot records, headers, parts and tombstones; %,d "
-                + "predictions; %,d of the events were bad)%n", comparison.snapshotRecordsChecked(),
-                comparison.predictionsChecked(), check.badEvents());
+                + "predictions; %,d of the events were bad; %d were appended twice by the broker, sent once)%n",
+                comparison.snapshotRecordsChecked(), comparison.predictionsChecked(), check.badEvents(),
+                inputAppendedTwice);
     }
 
     private synchronized void stopInstances() {
