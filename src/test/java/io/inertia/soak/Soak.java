@@ -421,7 +421,7 @@ public final class Soak {
                 counts.kills, counts.cleanHandovers, counts.restartsWithoutState, counts.brokerRestarts,
                 check.events(), comparison.snapshotsChecked(), comparison.deadLettersChecked(), mismatches.size());
         System.out.printf(Locale.ROOT, "(also compared: %,d snapshot records, headers, parts and tombstones; %,d "
-                + "predictions; %,d of the events were bad; %d were appended twice by the broker, sent once)%n",
+                + "predictions; %,d of the events were bad; %d sent once but appended twice by the broker)%n",
                 comparison.snapshotRecordsChecked(), comparison.predictionsChecked(), check.badEvents(),
                 inputAppendedTwice);
     }
