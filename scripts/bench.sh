@@ -12,7 +12,13 @@
 #                                             iterations of 2 s; any option replaces those, e.g.
 #                                               scripts/bench.sh jmh SparseEventBenchmark.learnOneEvent -p hashBits=24
 #                                               scripts/bench.sh jmh -h                JMH's own options
-#   scripts/bench.sh replay                   replay from a file: 10,000,000 dense events, -Xmx256m, target 500,000 ev/s
+#   scripts/bench.sh replay                   replay from a file: 10,000,000 dense events, -Xmx256m, target 500,000 ev/s;
+#                                             and 300,000 open-vocabulary events to Avro and JSON Lines (rate, bytes)
+#   scripts/bench.sh serve [OPTIONS] [CASE]   the HTTP API under wrk (installed when missing) while the model learns;
+#                                             CASE dense10 or hashed1m (default both), e.g.
+#                                               scripts/bench.sh serve --seconds 20 hashed1m
+#                                               scripts/bench.sh serve --inertia-jar OTHER.jar   another build
+#                                               scripts/bench.sh serve --help         every option
 #   scripts/bench.sh help                     this text
 #
 # End to end: builds target/inertia.jar (mvn -DskipTests package) and target/benchmarks.jar (profile bench) when
@@ -27,10 +33,19 @@
 #
 # Environment: KAFKA_PORT (9092, passed to kafka-local.sh), BENCH_SCALE (multiplies every case's N, like --scale),
 # BENCH_JAVA_OPTS (JVM options of the end-to-end driver, default -Xmx1g), BENCH_LEARNER_JAVA_OPTS (extra JVM options of
-# the learner, e.g. -XX:StartFlightRecording=filename=target/bench/learner.jfr to profile it).
+# the learner, e.g. -XX:StartFlightRecording=filename=target/bench/learner.jfr to profile it), BENCH_REPLAY_REPEAT (how
+# many times each open-vocabulary replay runs, the fastest kept; 3).
 #
-# Exit status: 0 when every end-to-end case ran to its end and met its target, JMH met its targets and the replay from
-# a file met its own (each mode alone: its own); 1 otherwise (a learner that died, a missed target, a failed build); 2 on bad usage.
+# Serve: builds both jars, installs Debian's wrk when it is missing (apt-get; as root), starts the local broker unless
+# one answers, then runs io.inertia.bench.ServingBenchmark: per case two `inertia run --http-port` instances of one
+# application on a preloaded backlog; wrk with 64 kept-alive connections sends POST /models/{key}/predict and
+# GET /models/{key}?weights=false to the instance that owns the model, then to the other one, which passes them on;
+# the learner's events/s meanwhile against its rate without load. Prints a table, writes target/bench/serving.json;
+# logs in target/bench/serve-logs/. About 6 minutes. Not part of `all`.
+#
+# Exit status: 0 when every end-to-end case ran to its end and met its target, JMH met its targets and the replays from
+# a file (dense and open vocabulary) met theirs (each mode alone: its own); 1 otherwise (a learner that died, a missed
+# target, a failed build); 2 on bad usage.
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -158,6 +173,50 @@ run_e2e() {
 
 jmh_defaults=(-f 1 -wi 3 -i 5 -w 1s -r 2s)
 
+# wrk from Debian when it is missing: the load generator of the serving benchmark.
+ensure_wrk() {
+  command -v wrk >/dev/null 2>&1 && return 0
+  echo "bench: installing wrk (Debian package) ..." >&2
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk; } >&2 || true
+  elif command -v sudo >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1; then
+    { sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk; } >&2 || true
+  fi
+  command -v wrk >/dev/null 2>&1 || die "wrk is needed and could not be installed (apt-get install wrk)"
+}
+
+run_serve() {
+  local arg
+  for arg in "$@"; do
+    case "$arg" in
+      -h|--help)
+        build_benchmarks
+        java -cp target/benchmarks.jar io.inertia.bench.ServingBenchmark --help
+        return
+        ;;
+    esac
+  done
+  build_inertia
+  build_benchmarks
+  ensure_wrk
+  if "$kafka_local" status >/dev/null 2>&1; then
+    echo "bench: using the Kafka broker already running at $bootstrap" >&2
+  else
+    echo "bench: starting a local Kafka broker at $bootstrap" >&2
+    started_broker=1
+    "$kafka_local" start >&2 || die "could not start the local Kafka broker (see scripts/kafka-local.sh logs)"
+  fi
+  # shellcheck disable=SC2086
+  java ${BENCH_JAVA_OPTS:--Xmx1g} -cp target/benchmarks.jar io.inertia.bench.ServingBenchmark \
+    --bootstrap-servers "$bootstrap" "$@" &
+  driver_pid=$!
+  local status=0
+  wait "$driver_pid" || status=$?
+  driver_pid=""
+  stop_broker
+  return "$status"
+}
+
 # Replay from a file: a 1,000,000-row CSV of dense d = 10 events (generated once, seeded), replayed 10 times over
 # (--epochs 10: 10,000,000 events) by `inertia replay --dense` with -Xmx256m, timed from the JVM's start to its exit,
 # peak RSS by /usr/bin/time. Targets: >= 500,000 events/s, and the 10,000,000 events complete within -Xmx256m. A
@@ -210,6 +269,87 @@ run_replay() {
   return "$status"
 }
 
+# Replay of an open vocabulary: the 300,000 events of end-to-end case uniform-hash20 (20 names per event drawn
+# uniformly from 1,000,000; generated once, seeded, as an Avro file of LabeledEvent) replayed with --hash-bits 20 and
+# -Xmx1g to Avro and to JSON Lines, a snapshot every 1,000 updates (the default) and every 100 (ten times the
+# snapshots), each timed from the JVM's start to its exit, with its output's bytes and peak RSS; every run is repeated
+# BENCH_REPLAY_REPEAT times (3), round after round, and its fastest kept. The floor is the same replay with one
+# snapshot, at the end (--snapshot-every 300000): learning without snapshots. Targets: ten times the
+# snapshots write at most 1.5 times the bytes in either form (the output grows with the weights the events update,
+# not with snapshots times the model), and JSON Lines replays at least half as fast as Avro. Writes
+# target/bench/replay-open.json.
+run_replay_open() {
+  build_inertia
+  build_benchmarks
+  mkdir -p target/bench
+  local input=target/bench/replay-open300k.avro events=300000
+  if [ ! -f "$input" ]; then
+    echo "bench: generating $input ($events events of case uniform-hash20)" >&2
+    java -cp target/benchmarks.jar io.inertia.bench.ReplayEventsFile uniform-hash20 "$events" "$input" \
+      || die "could not generate $input"
+  fi
+  local runs=("avro 300000" "avro 1000" "jsonl 1000" "avro 100" "jsonl 100") run form every output start end
+  local -A rate own bytes rss
+  local repeat="${BENCH_REPLAY_REPEAT:-3}" round this
+  # Round after round, every run once each time, the fastest of each kept: the two cores are shared, and a run that
+  # another process slowed down says nothing about the replay.
+  for ((round = 1; round <= repeat; round++)); do
+    for run in "${runs[@]}"; do
+      read -r form every <<<"$run"
+      output="target/bench/replay-open-$every.$form"
+      echo "bench: replay of $input to .$form, --snapshot-every $every (round $round of $repeat)" >&2
+      start=$(date +%s%N)
+      /usr/bin/time -f '%M' -o target/bench/replay-open-rss.txt java -Xmx1g -jar target/inertia.jar replay \
+        --input "$input" --hash-bits 20 --snapshot-every "$every" --output "$output" > target/bench/replay-open.out \
+        || die "the replay to $output failed"
+      end=$(date +%s%N)
+      this=$(awk -v n="$events" -v ns="$((end - start))" 'BEGIN { printf "%.0f", n / (ns / 1e9) }')
+      if [ "$this" -gt "${rate[$run]:-0}" ]; then
+        rate[$run]=$this
+        # The replay's own rate, without the JVM's start: "...; 4.05 s, 74117 events/s".
+        own[$run]=$(sed -n 's/.*; \([0-9.]*\) s, \([0-9]*\) events\/s$/\2/p' target/bench/replay-open.out)
+        rss[$run]=$(( $(tail -1 target/bench/replay-open-rss.txt) / 1024 ))
+      fi
+      bytes[$run]=$(stat -c %s "$output")
+      rm -f "$output"
+    done
+  done
+  local status=0 growth_avro growth_json speed met_growth=yes met_speed=yes
+  growth_avro=$(awk -v a="${bytes[avro 100]}" -v b="${bytes[avro 1000]}" 'BEGIN { printf "%.2f", a / b }')
+  growth_json=$(awk -v a="${bytes[jsonl 100]}" -v b="${bytes[jsonl 1000]}" 'BEGIN { printf "%.2f", a / b }')
+  speed=$(awk -v a="${rate[jsonl 1000]}" -v b="${rate[avro 1000]}" 'BEGIN { printf "%.2f", a / b }')
+  awk -v a="$growth_avro" -v b="$growth_json" 'BEGIN { exit !(a <= 1.5 && b <= 1.5) }' || { met_growth=NO; status=1; }
+  awk -v s="$speed" 'BEGIN { exit !(s >= 0.5) }' || { met_speed=NO; status=1; }
+  printf '\nReplay of an open vocabulary (%d events, 20 names each uniform from 1,000,000, --hash-bits 20, -Xmx1g;\n' \
+    "$events"
+  printf '  the fastest of %d runs each):\n' "$repeat"
+  printf '  %-12s %-16s %14s %16s %16s %10s\n' form snapshot-every "events/s" "(without JVM)" "output bytes" "peak RSS"
+  for run in "${runs[@]}"; do
+    read -r form every <<<"$run"
+    printf '  %-12s %-16s %14s %16s %16s %6s MiB\n' "$form" "$every" "${rate[$run]}" "(${own[$run]})" \
+      "${bytes[$run]}" "${rss[$run]}"
+  done
+  printf '  10x the snapshots write %sx the bytes in Avro, %sx in JSON Lines: target <= 1.5: %s\n' "$growth_avro" \
+    "$growth_json" "$met_growth"
+  printf '  JSON Lines vs Avro, a snapshot every 1,000: %sx the rate: target >= 0.5: %s\n' "$speed" "$met_speed"
+  {
+    printf '{"events": %d, "hashBits": 20, "repeat": %d, "runs": [' "$events" "$repeat"
+    local first=1
+    for run in "${runs[@]}"; do
+      read -r form every <<<"$run"
+      [ "$first" = 1 ] || printf ', '
+      first=0
+      printf '{"form": "%s", "snapshotEvery": %d, "eventsPerSecond": %d, "eventsPerSecondWithoutJvmStart": %d, "outputBytes": %d, "peakRssMiB": %d}' \
+        "$form" "$every" "${rate[$run]}" "${own[$run]:-0}" "${bytes[$run]}" "${rss[$run]}"
+    done
+    printf '], "bytesGrowthTenTimesTheSnapshots": {"avro": %s, "jsonl": %s, "target": 1.5, "met": %s}, ' \
+      "$growth_avro" "$growth_json" "$([ "$met_growth" = yes ] && echo true || echo false)"
+    printf '"jsonVersusAvroRate": {"ratio": %s, "target": 0.5, "met": %s}}\n' "$speed" \
+      "$([ "$met_speed" = yes ] && echo true || echo false)"
+  } > target/bench/replay-open.json
+  return "$status"
+}
+
 case "${1:-all}" in
   all)
     e2e_status=0
@@ -223,14 +363,23 @@ case "${1:-all}" in
     echo >&2
     replay_status=0
     run_replay || replay_status=$?
+    run_replay_open || replay_status=$?
     [ "$e2e_status" -ne 0 ] && exit "$e2e_status"
     [ "$jmh_status" -ne 0 ] && exit "$jmh_status"
     exit "$replay_status"
     ;;
   replay)
     trap - EXIT INT TERM
-    run_replay
-    exit $?
+    replay_status=0
+    run_replay || replay_status=$?
+    run_replay_open || replay_status=$?
+    exit "$replay_status"
+    ;;
+  serve)
+    shift
+    status=0
+    run_serve "$@" || status=$?
+    exit "$status"
     ;;
   e2e)
     shift
@@ -254,7 +403,7 @@ case "${1:-all}" in
     usage
     ;;
   *)
-    echo "bench: unknown mode '$1': use e2e, jmh, replay, or nothing for all three (scripts/bench.sh help)" >&2
+    echo "bench: unknown mode '$1': use e2e, jmh, replay, serve, or nothing for all but serve (scripts/bench.sh help)" >&2
     exit 2
     ;;
 esac

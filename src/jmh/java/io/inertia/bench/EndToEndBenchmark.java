@@ -199,7 +199,7 @@ public final class EndToEndBenchmark {
      */
     private void warmUp() {
         EndToEndCase c = new EndToEndCase(0, "warm-up", "broker warm-up", 300_000, 1, 1, 1, 10,
-                EndToEndCase.Features.DENSE, 0, EndToEndCase.all().get(0).target());
+                EndToEndCase.Features.DENSE, 0, 1, EndToEndCase.all().get(0).target());
         CaseNames names = new CaseNames(runId, c, stateRoot, logRoot);
         current = names;
         ChildJvm passThrough = null;
@@ -514,10 +514,7 @@ public final class EndToEndBenchmark {
                 "--bootstrap-servers", options.bootstrapServers,
                 // Avro: the records as published, so a model in parts costs a snapshot what it costs live.
                 "--output", names.stateDir("replay").resolve("snapshots.avro").toString()));
-        if (c.hashBits() > 0) {
-            command.add("--hash-bits");
-            command.add(Integer.toString(c.hashBits()));
-        }
+        command.addAll(learnerOptions(c));
         try {
             Files.createDirectories(names.stateDir("replay"));
         } catch (java.io.IOException e) {
@@ -548,6 +545,18 @@ public final class EndToEndBenchmark {
                 result.topicReplayEvents / result.topicReplayOwnSeconds);
     }
 
+    /** The learner options case {@code c} needs, alike for {@code run} and {@code replay}. */
+    private static List<String> learnerOptions(EndToEndCase c) {
+        List<String> options = new ArrayList<>();
+        if (c.hashBits() > 0) {
+            options.addAll(List.of("--hash-bits", Integer.toString(c.hashBits())));
+        }
+        if (c.classes() > 1) {
+            options.addAll(List.of("--loss", "softmax", "--classes", Integer.toString(c.classes())));
+        }
+        return options;
+    }
+
     private List<String> passThroughCommand(EndToEndCase c, CaseNames names, String applicationId, String state) {
         List<String> command = new ArrayList<>(List.of(ChildJvm.java(), CHILD_HEAP, "-cp", ownClassPath(),
                 PassThroughApplication.class.getName(), options.bootstrapServers, applicationId,
@@ -572,10 +581,7 @@ public final class EndToEndBenchmark {
                 "--bootstrap-servers", options.bootstrapServers,
                 "--application-id", names.learnerApplication,
                 "--state-dir", names.stateDir(state).toString()));
-        if (c.hashBits() > 0) {
-            command.add("--hash-bits");
-            command.add(Integer.toString(c.hashBits()));
-        }
+        command.addAll(learnerOptions(c));
         Map<String, String> settings = new LinkedHashMap<>();
         settings.put("inertia.topic.input", names.input);
         settings.put("inertia.topic.snapshots", names.snapshots);
@@ -766,6 +772,7 @@ public final class EndToEndBenchmark {
             node.put("streamThreads", r.spec.streamThreads());
             node.put("models", r.spec.models());
             node.put("hashBits", r.spec.hashBits());
+            node.put("classes", r.spec.classes());
             node.put("preloadSeconds", r.preloadSeconds);
             phaseJson(node.putObject("passThrough"), r.passThrough);
             phaseJson(node.putObject("passThroughAfter"), r.passThroughAfter);

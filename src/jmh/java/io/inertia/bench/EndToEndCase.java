@@ -7,7 +7,7 @@ import java.util.Locale;
  * One case of {@link EndToEndBenchmark}: the shape of its seeded events, how many, on how many partitions and stream
  * threads, the learner options it needs, and the target it is judged by.
  *
- * @param number        the case's number, 1..7, also accepted instead of its name on the command line
+ * @param number        the case's number, 1..8, also accepted instead of its name on the command line
  * @param name          the case's name on the command line and in the report
  * @param description   what the case is, for the report
  * @param defaultEvents events preloaded when no {@code --events} or {@code --scale} is given
@@ -17,10 +17,12 @@ import java.util.Locale;
  * @param denseLength   dense features per event (d); 0 for the named-feature cases
  * @param features      how features are drawn
  * @param hashBits      {@code --hash-bits} of the learner; 0 leaves the option out
+ * @param classes       K &gt; 1: events carry one of K classes and the learner runs {@code --loss softmax --classes K};
+ *                      1: regression events and the default loss
  * @param target        what the case must achieve
  */
 record EndToEndCase(int number, String name, String description, long defaultEvents, int partitions,
-        int streamThreads, int models, int denseLength, Features features, int hashBits, Target target) {
+        int streamThreads, int models, int denseLength, Features features, int hashBits, int classes, Target target) {
 
     /** Distinct feature names the named-feature cases draw from. */
     static final int VOCABULARY = 1_000_000;
@@ -73,24 +75,27 @@ record EndToEndCase(int number, String name, String description, long defaultEve
         }
     }
 
-    /** The seven cases, in the order they run. */
+    /** The eight cases, in the order they run. */
     static List<EndToEndCase> all() {
         return List.of(
                 new EndToEndCase(1, "dense10", "dense d = 10, 1 model, 1 partition", 1_000_000, 1, 1, 1, 10,
-                        Features.DENSE, 0, Target.ratio(0.8)),
+                        Features.DENSE, 0, 1, Target.ratio(0.8)),
                 new EndToEndCase(2, "dense10-64models", "dense d = 10, 64 models, 4 partitions, 2 threads",
-                        1_000_000, 4, 2, 64, 10, Features.DENSE, 0, Target.ratio(0.8)),
+                        1_000_000, 4, 2, 64, 10, Features.DENSE, 0, 1, Target.ratio(0.8)),
                 new EndToEndCase(3, "dense1000", "dense d = 1,000, 1 model, 1 partition", 20_000, 1, 1, 1, 1_000,
-                        Features.DENSE, 0, Target.ratio(0.6)),
+                        Features.DENSE, 0, 1, Target.ratio(0.6)),
                 // 500,000 events draw every name of the vocabulary ~10 times: the model reaches its full size.
                 new EndToEndCase(4, "uniform-hash20", "20 names/event, uniform over 1M names, --hash-bits 20",
-                        500_000, 1, 1, 1, 0, Features.UNIFORM_NAMES, 20, Target.none()),
+                        500_000, 1, 1, 1, 0, Features.UNIFORM_NAMES, 20, 1, Target.none()),
                 new EndToEndCase(5, "zipf-hash20", "20 names/event, Zipf s = 1.1 over 1M names, --hash-bits 20",
-                        250_000, 1, 1, 1, 0, Features.ZIPF_NAMES, 20, Target.ratio(0.5)),
+                        250_000, 1, 1, 1, 0, Features.ZIPF_NAMES, 20, 1, Target.ratio(0.5)),
                 new EndToEndCase(6, "zipf-hash24", "20 names/event, Zipf s = 1.1 over 1M names, --hash-bits 24",
-                        250_000, 1, 1, 1, 0, Features.ZIPF_NAMES, 24, Target.ratio(0.5)),
+                        250_000, 1, 1, 1, 0, Features.ZIPF_NAMES, 24, 1, Target.ratio(0.5)),
                 new EndToEndCase(7, "keys100k", "dense d = 10, 100,000 models, 4 partitions, 2 threads",
-                        1_000_000, 4, 2, 100_000, 10, Features.DENSE, 0, Target.peakRssMib(1024)));
+                        1_000_000, 4, 2, 100_000, 10, Features.DENSE, 0, 1, Target.peakRssMib(1024)),
+                // A softmax model of 10 classes over 64 dense features: 650 weights and biases step per event.
+                new EndToEndCase(8, "dense64-10classes", "10 classes (softmax), dense d = 64, 1 model, 1 partition",
+                        300_000, 1, 1, 1, 64, Features.DENSE, 0, 10, Target.none()));
     }
 
     /** The case called {@code nameOrNumber}. */

@@ -11,8 +11,10 @@ import java.util.TreeMap;
 /**
  * Reads JMH's JSON results of {@link SparseEventBenchmark} and prints its targets beside the figures: the learning
  * core within 2× of the plain-array baseline at each bucket count and vocabulary, and 2^24 buckets within 1.5× of
- * 2^16 per event where both models hold about as many weights (the smallest vocabulary; the others are reported).
- * Exit status 1 when a target is missed, 0 otherwise. Usage: {@code JmhTargets target/bench/jmh.json}.
+ * 2^16 per event where both models hold about as many weights (the smallest vocabulary; the others are reported);
+ * FTRL within 1.5× of the binary (logistic, momentum) learner per event, and a 10-class softmax event within
+ * 1.2·10 = 12× of it. Exit status 1 when a target is missed, 0 otherwise. Usage:
+ * {@code JmhTargets target/bench/jmh.json}.
  */
 public final class JmhTargets {
 
@@ -24,8 +26,15 @@ public final class JmhTargets {
         JsonNode results = new ObjectMapper().readTree(new File(args[0]));
         // benchmark method → vocabulary → hashBits → µs per event
         Map<String, Map<Integer, Map<Integer, Double>>> scores = new TreeMap<>();
+        // learnOneEventOf: learner → µs per event
+        Map<String, Double> learners = new TreeMap<>();
         for (JsonNode result : results) {
             String method = result.get("benchmark").asText().replaceAll(".*\\.", "");
+            if (method.equals("learnOneEventOf")) {
+                learners.put(result.path("params").path("learner").asText(),
+                        result.get("primaryMetric").get("score").asDouble());
+                continue;
+            }
             int bits = result.path("params").path("hashBits").asInt(-1);
             int vocabulary = result.path("params").path("vocabulary").asInt(-1);
             scores.computeIfAbsent(method, m -> new TreeMap<>()).computeIfAbsent(vocabulary, v -> new TreeMap<>())
@@ -70,6 +79,26 @@ public final class JmhTargets {
             } else {
                 System.out.printf(Locale.ROOT, "core at 2^24 / 2^16, %,d names (the 2^24 model holds more weights): "
                         + "%.2f (reported)%n", byVocabulary.getKey(), growth);
+            }
+        }
+        Double binary = learners.get("binary");
+        if (binary != null) {
+            System.out.printf(Locale.ROOT, "learners, µs per event: binary %.3f", binary);
+            learners.forEach((name, score) -> {
+                if (!name.equals("binary")) {
+                    System.out.printf(Locale.ROOT, ", %s %.3f", name, score);
+                }
+            });
+            System.out.println();
+            for (Map.Entry<String, Double> limit : Map.of("ftrl", 1.5, "softmax10", 12.0).entrySet()) {
+                Double score = learners.get(limit.getKey());
+                if (score != null) {
+                    double ratio = score / binary;
+                    boolean ok = ratio <= limit.getValue();
+                    met &= ok;
+                    System.out.printf(Locale.ROOT, "%s / binary: %.2f (target ≤ %s×): %s%n", limit.getKey(), ratio,
+                            limit.getValue(), ok ? "yes" : "NO");
+                }
             }
         }
         System.exit(met ? 0 : 1);

@@ -19,6 +19,9 @@ import java.util.SplittableRandom;
  * β = 0.9) an unscaled d = 1,000 event would make the momentum iteration diverge, and the benchmark would measure
  * dead-lettering instead of learning.
  *
+ * <p>In a case of K &gt; 1 classes each model has K true weight vectors and biases instead, and an event's label is
+ * the class of the highest w_k·x + b_k + ε_k (ε_k ~ N(0, {@value #NOISE}²)), 0..K−1.
+ *
  * <p>Events visit the model keys round-robin in a fixed shuffled order, so every key is seen ⌊N/K⌋ or ⌈N/K⌉ times.
  * Named features are {@code f<i>} for i in [0, {@value EndToEndCase#VOCABULARY}); with Zipf frequencies rank i + 1 is
  * name {@code f<i>}.
@@ -42,6 +45,9 @@ final class SyntheticEvents {
     /** Cumulative Zipf probabilities by rank; null unless the case draws Zipf names. */
     private final double[] zipfCdf;
     private final double scale;
+    /** Per model key and class, its dense weights and bias; null unless the case has classes. */
+    private final double[][][] classTruth;
+    private final double[][] classBias;
     private long next;
 
     SyntheticEvents(EndToEndCase spec) {
@@ -66,6 +72,21 @@ final class SyntheticEvents {
         bias = new double[models];
         for (int k = 0; k < models; k++) {
             bias[k] = truth.nextDouble(-1, 1);
+        }
+        if (spec.classes() > 1) {
+            classTruth = new double[models][spec.classes()][spec.denseLength()];
+            classBias = new double[models][spec.classes()];
+            for (int k = 0; k < models; k++) {
+                for (int c = 0; c < spec.classes(); c++) {
+                    for (int j = 0; j < spec.denseLength(); j++) {
+                        classTruth[k][c][j] = truth.nextDouble(-1, 1);
+                    }
+                    classBias[k][c] = truth.nextDouble(-1, 1);
+                }
+            }
+        } else {
+            classTruth = null;
+            classBias = null;
         }
         if (spec.features() == EndToEndCase.Features.DENSE) {
             denseTruth = new double[models][spec.denseLength()];
@@ -93,6 +114,28 @@ final class SyntheticEvents {
         int k = keyOrder[(int) (next++ % keyOrder.length)];
         double label = bias[k] + NOISE * random.nextGaussian();
         LabeledEvent.Builder event = LabeledEvent.newBuilder().setModelKey(keys[k]).setEventId(eventId);
+        if (classTruth != null) {
+            double[] x = new double[classTruth[k][0].length];
+            List<Double> dense = new ArrayList<>(x.length);
+            for (int j = 0; j < x.length; j++) {
+                x[j] = random.nextDouble(-scale, scale);
+                dense.add(x[j]);
+            }
+            event.setDenseFeatures(dense);
+            int best = 0;
+            double bestScore = Double.NEGATIVE_INFINITY;
+            for (int c = 0; c < classTruth[k].length; c++) {
+                double score = classBias[k][c] + NOISE * random.nextGaussian();
+                for (int j = 0; j < x.length; j++) {
+                    score += classTruth[k][c][j] * x[j];
+                }
+                if (score > bestScore) {
+                    best = c;
+                    bestScore = score;
+                }
+            }
+            return event.setLabel(best).build();
+        }
         if (denseTruth != null) {
             double[] weights = denseTruth[k];
             List<Double> dense = new ArrayList<>(weights.length);

@@ -7,6 +7,9 @@
  *   <li>The end-to-end benchmark ({@link io.inertia.bench.EndToEndBenchmark}): {@code inertia run} and a
  *       pass-through Kafka Streams application ({@link io.inertia.bench.PassThroughApplication}) on a local broker,
  *       each in its own JVM: {@code scripts/bench.sh e2e}.</li>
+ *   <li>The serving benchmark ({@link io.inertia.bench.ServingBenchmark}): two {@code inertia run --http-port}
+ *       instances under HTTP load from wrk and from an open-loop generator ({@link io.inertia.bench.OpenLoopLoad})
+ *       while the model learns: {@code scripts/bench.sh serve}.</li>
  * </ul>
  */
 package io.inertia.bench;

@@ -17,11 +17,16 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
-/** {@code inertia check}: compare the published models with known true weights. */
+/**
+ * {@code inertia check}: compare the published models with known true weights; or, with {@code --feature-spec}, show
+ * what a feature spec makes of a few sample records.
+ */
 @Command(name = "check", mixinStandardHelpOptions = true,
-        description = "Wait until every model of a truth file (from `inertia generate`) has published the snapshot "
+        description = {"Wait until every model of a truth file (from `inertia generate`) has published the snapshot "
                 + "of its last full snapshot interval, print learned vs. true weights, and exit 1 if any parameter "
-                + "misses by more than the tolerance.")
+                + "misses by more than the tolerance.",
+            "With --feature-spec FILE --input SAMPLE: print the events (model key, label, weight, id, features) the "
+                + "first records of a sample become through the spec, as the learner would see them."})
 final class CheckCommand implements Callable<Integer> {
 
     @Spec
@@ -30,8 +35,32 @@ final class CheckCommand implements Callable<Integer> {
     @Mixin
     ClientOptions client;
 
-    @Option(names = "--truth", required = true, paramLabel = "FILE.json", description = "True weights file (required).")
+    @Option(names = "--truth", paramLabel = "FILE.json",
+            description = "True weights file (required unless --feature-spec).")
     Path truth;
+
+    @Option(names = "--feature-spec", paramLabel = "FILE",
+            description = "Feature spec (YAML) to try on --input instead of checking models (default: none).")
+    Path featureSpec;
+
+    @Option(names = "--input", paramLabel = "SAMPLE",
+            description = "With --feature-spec: your records, JSON Lines (.jsonl) or an Avro container file (.avro); "
+                    + "required with it.")
+    Path input;
+
+    @Option(names = "--records", defaultValue = "5", paramLabel = "N",
+            description = "With --feature-spec: how many records of the sample to show (default 5).")
+    int records;
+
+    @Option(names = "--model-key", paramLabel = "KEY",
+            description = "With --feature-spec whose model-key is record-key: the key of the sample's records "
+                    + "(default: none, shown as the record key).")
+    String modelKey;
+
+    @Option(names = "--hash-bits", defaultValue = "0", paramLabel = "B",
+            description = "With --feature-spec: also show each feature's bucket under inertia.hash-bits=B (default 0, "
+                    + "none).")
+    int hashBits;
 
     @Option(names = "--tolerance", defaultValue = "0.05", paramLabel = "T",
             description = "Largest accepted |learned − true| (default 0.05).")
@@ -43,6 +72,18 @@ final class CheckCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws InterruptedException {
+        if (featureSpec != null) {
+            return new FeatureSpecCheck(featureSpec, input, records, modelKey, hashBits)
+                    .print(spec.commandLine().getOut(), spec.commandLine());
+        }
+        if (input != null || modelKey != null || hashBits != 0) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+                    "--input, --model-key and --hash-bits go with --feature-spec");
+        }
+        if (truth == null) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+                    "--truth FILE.json is required (or --feature-spec FILE --input SAMPLE)");
+        }
         JsonNode models = readTruth().get("models");
         PrintWriter out = spec.commandLine().getOut();
         Map<String, ModelSnapshot> latest = new TreeMap<>();

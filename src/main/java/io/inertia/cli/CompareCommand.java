@@ -28,7 +28,8 @@ import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code inertia compare}: the final models of two or more replays side by side, and a gate on the difference. */
 @Command(name = "compare", mixinStandardHelpOptions = true,
-        description = "Compare the final models of replays (their snapshot JSON Lines files, the first the base; or "
+        description = "Compare the final models of replays (their snapshot files, JSON Lines or .avro, the first the "
+                + "base; or "
                 + "replay --input once per --config): "
                 + "per model and run the events, mean and windowed prequential loss, other metrics, the change of "
                 + "the mean loss against the base and the largest weight difference from it.")
@@ -147,19 +148,19 @@ final class CompareCommand implements Callable<Integer> {
     }
 
     private static void print(Comparison comparison, PrintWriter out) {
-        String format = "%-20s %-28s %10s %14s %14s %12s %12s  %s%n";
-        out.printf(Locale.ROOT, format, "model", "run", "events", "mean loss", "window loss", "Δ mean loss",
+        String format = "%-20s %-28s %4s %10s %14s %14s %12s %12s  %s%n";
+        out.printf(Locale.ROOT, format, "model", "run", "rank", "events", "mean loss", "window loss", "Δ mean loss",
                 "max |Δw|", "metrics");
         for (Comparison.Row row : comparison.rows()) {
             Comparison.Entry entry = row.entry();
             if (entry == null) {
-                out.printf(Locale.ROOT, format, row.model(), row.run(), "—", "—", "—", "—", "—", "no such model");
+                out.printf(Locale.ROOT, format, row.model(), row.run(), "—", "—", "—", "—", "—", "—", "no such model");
                 continue;
             }
             StringBuilder metrics = new StringBuilder();
             entry.metrics().forEach((name, value) -> metrics.append(metrics.length() == 0 ? "" : " ").append(name)
                     .append('=').append(String.format(Locale.ROOT, "%.6g", value)));
-            out.printf(Locale.ROOT, format, row.model(), row.run(), entry.version(),
+            out.printf(Locale.ROOT, format, row.model(), row.run(), row.rank(), entry.version(),
                     String.format(Locale.ROOT, "%.6g", entry.meanLoss()),
                     String.format(Locale.ROOT, "%.6g", entry.windowMeanLoss()),
                     Double.isNaN(row.meanLossChangePercent()) ? "—"
@@ -183,6 +184,7 @@ final class CompareCommand implements Callable<Integer> {
             Comparison.Entry entry = row.entry();
             node.put("present", entry != null);
             if (entry != null) {
+                node.put("rank", row.rank());
                 node.put("events", entry.version());
                 node.put("meanLoss", entry.meanLoss());
                 node.put("windowMeanLoss", entry.windowMeanLoss());

@@ -22,8 +22,19 @@ final class LearnerOptions {
     Map<String, String> properties = new LinkedHashMap<>();
 
     @Option(names = "--loss", paramLabel = "NAME",
-            description = "squared, absolute, huber, quantile, logistic, hinge or poisson (inertia.loss; default squared).")
+            description = "squared, absolute, huber, quantile, logistic, hinge, poisson or softmax (inertia.loss; "
+                    + "default squared).")
     String loss;
+
+    @Option(names = "--classes", paramLabel = "K",
+            description = "K classes of the softmax loss, labels 0..K-1; 0 counts --class-names (inertia.classes; "
+                    + "default 0).")
+    String classes;
+
+    @Option(names = "--class-names", paramLabel = "A,B,...",
+            description = "Names of the softmax classes 0..K-1, for labels given by name in JSON, in inertia.class-names "
+                    + "(default: none).")
+    String classNames;
 
     @Option(names = "--huber-delta", paramLabel = "DELTA",
             description = "δ of the huber loss (inertia.huber-delta; default 1.0).")
@@ -34,8 +45,17 @@ final class LearnerOptions {
     String quantileTau;
 
     @Option(names = "--optimizer", paramLabel = "NAME",
-            description = "momentum, ema-momentum, nesterov, sgd, adagrad or adam (inertia.optimizer; default momentum).")
+            description = "momentum, ema-momentum, nesterov, sgd, adagrad, adam or ftrl (inertia.optimizer; default "
+                    + "momentum).")
     String optimizer;
+
+    @Option(names = "--ftrl-alpha", paramLabel = "ALPHA",
+            description = "α of ftrl, each coordinate's rate α/(β+√n) (inertia.ftrl.alpha; default 0.05).")
+    String ftrlAlpha;
+
+    @Option(names = "--ftrl-beta", paramLabel = "BETA",
+            description = "β of ftrl (inertia.ftrl.beta; default 1.0).")
+    String ftrlBeta;
 
     @Option(names = "--adam-beta2", paramLabel = "BETA2",
             description = "β₂ of adam (inertia.adam-beta2; default 0.999).")
@@ -101,13 +121,24 @@ final class LearnerOptions {
                     + "the event dead-lettered), go on learning or stop that model (inertia.on-divergence; default dead-letter).")
     String onDivergence;
 
+    @Option(names = "--feature-spec", paramLabel = "FILE",
+            description = "Read the input as your own records (JSON of any shape, or Avro) through this YAML feature "
+                    + "spec: model key, label, weight, event id and features (inertia.feature-spec; default: none, "
+                    + "Inertia's own events).")
+    String featureSpec;
+
     /** The configuration these options describe, with {@code extra} applied last. */
     InertiaConfig config(Map<String, String> extra) {
         Map<String, String> overrides = new LinkedHashMap<>(properties);
+        put(overrides, Key.FEATURE_SPEC, featureSpec);
         put(overrides, Key.LOSS, loss);
         put(overrides, Key.HUBER_DELTA, huberDelta);
         put(overrides, Key.QUANTILE_TAU, quantileTau);
+        put(overrides, Key.CLASSES, classes);
+        put(overrides, Key.CLASS_NAMES, classNames);
         put(overrides, Key.OPTIMIZER, optimizer);
+        put(overrides, Key.FTRL_ALPHA, ftrlAlpha);
+        put(overrides, Key.FTRL_BETA, ftrlBeta);
         put(overrides, Key.ADAM_BETA2, adamBeta2);
         put(overrides, Key.EPSILON, epsilon);
         put(overrides, Key.SCHEDULE, schedule);

@@ -62,9 +62,10 @@ final class ProduceCommand implements Callable<Integer> {
         if (!(rate >= 0) || Double.isInfinite(rate)) {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--rate must be >= 0, got " + rate);
         }
-        EventFile.Layout layout = key.layout(label, dense);
-        long rows = countValidRows(layout);
         InertiaConfig config = client.config();
+        // Labels by class name, with the class names of the learner's settings (--config, -p).
+        EventFile.Layout layout = key.layout(label, dense).withClassNames(config.classNames());
+        long rows = countValidRows(layout);
         String target = topic == null ? config.inputTopic() : topic;
         try {
             KafkaSetup.ensureTopics(config);

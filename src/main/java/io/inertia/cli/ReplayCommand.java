@@ -23,7 +23,8 @@ import picocli.CommandLine.Model.CommandSpec;
 @Command(name = "replay", mixinStandardHelpOptions = true,
         description = "Feed a CSV, JSON Lines or Avro file, or a range of a Kafka topic (read_committed, every partition), "
                 + "through the learner in-process and write every snapshot (JSON Lines, or .avro: the snapshot topic's "
-                + "records); each model's final state is always the last snapshot written for it.")
+                + "records), each with what changed since the one before; each model's final state is always the last "
+                + "snapshot written for it.")
 final class ReplayCommand implements Callable<Integer> {
 
     @Spec
@@ -59,8 +60,9 @@ final class ReplayCommand implements Callable<Integer> {
     To to = new To();
 
     @Option(names = "--output", required = true, paramLabel = "SNAPSHOTS.jsonl|.avro",
-            description = "File to write (required): whole snapshots as JSON lines, or (.avro) the snapshot "
-                    + "records as published, a model in parts in parts; the form to start a later replay from.")
+            description = "File to write (required): a JSON line per snapshot, or (.avro) the snapshot records as "
+                    + "published; a model in parts costs per snapshot the weights updated since the one before. "
+                    + "Either form can start a later replay.")
     Path output;
 
     @Option(names = "--predictions", paramLabel = "PREDICTIONS.jsonl",
@@ -90,6 +92,17 @@ final class ReplayCommand implements Callable<Integer> {
         if (source.input != null) {
             if ((bootstrapServers != null && initial.topic == null) || from.bound() != null || to.bound() != null) {
                 throw usage("--bootstrap-servers, --from-* and --to-* go with --topic, not --input");
+            }
+            if (learner.featureSpec != null || !learner.config(Map.of()).featureSpecFile().isEmpty()) {
+                if (label != null || key.keyColumn != null || dense) {
+                    throw usage("--label, --key-column and --dense do not go with a feature spec: the spec says "
+                            + "where each record's label and features are (--model-key gives the key of records "
+                            + "whose spec says model-key: record-key)");
+                }
+                InertiaConfig config = learner.config(RunCommand.kafkaOverrides(bootstrapServers));
+                summary = Replay.run(new Replay.Request(source.input, key.layout(null, false), epochs, output,
+                        config), new Replay.Extras(predictions, plot), initialModels(config));
+                return summarize(summary, startNanos);
             }
             String labelColumn = label;
             if (dense && (EventFile.isAvro(source.input) || EventFile.isJsonLines(source.input))) {
@@ -126,6 +139,10 @@ final class ReplayCommand implements Callable<Integer> {
                     to.bound() == null ? TopicRange.Bound.unbounded() : to.bound(), output, config),
                     new Replay.Extras(predictions, plot), initialModels(config));
         }
+        return summarize(summary, startNanos);
+    }
+
+    private int summarize(Replay.Summary summary, long startNanos) {
         double seconds = (System.nanoTime() - startNanos) / 1e9;
         spec.commandLine().getOut().printf(java.util.Locale.ROOT,
                 "replayed %d events%s into %d model(s); wrote %d snapshots to %s%s; %.2f s, %.0f events/s%n",
@@ -136,7 +153,7 @@ final class ReplayCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** The models to start from: none, a replay's Avro output, or a snapshot topic. */
+    /** The models to start from: none, a replay's output (Avro or JSON Lines), or a snapshot topic. */
     private InitialModels initialModels(InertiaConfig config) {
         if (initial.file != null) {
             return InitialModels.fromFile(initial.file);
@@ -167,8 +184,8 @@ final class ReplayCommand implements Callable<Integer> {
 
     /** Saved models to start from (warm start). */
     static final class Initial {
-        @Option(names = "--initial-snapshots", paramLabel = "SNAPSHOTS.avro",
-                description = "Start from the latest snapshot of each model in this Avro output of a replay; each "
+        @Option(names = "--initial-snapshots", paramLabel = "SNAPSHOTS.avro|.jsonl",
+                description = "Start from the latest snapshot of each model in this output of a replay; each "
                         + "model's events up to its snapshot's input position are skipped (default: none, start "
                         + "empty).")
         Path file;

@@ -3,6 +3,7 @@ package io.inertia.cli;
 import io.inertia.config.InertiaConfig;
 import io.inertia.runtime.KafkaSetup;
 import io.inertia.runtime.LearnerApplication;
+import io.inertia.topology.InertiaTopology;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -52,6 +53,8 @@ final class RunCommand implements Callable<Integer> {
                 InertiaConfig.Key.HTTP_PORT.key(), httpPort == null ? null : Integer.toString(httpPort),
                 InertiaConfig.Key.HTTP_HOST.key(), httpHost));
         requireBootstrap(config);
+        // Before the cluster is contacted: a spec the live learner cannot take yet stops the command at once.
+        InertiaTopology.requireLearnableLive(config);
         CountDownLatch exited = new CountDownLatch(1);
         AtomicInteger exitCode = new AtomicInteger(1);
         LearnerApplication application = new LearnerApplication(config);

@@ -5,6 +5,7 @@ import io.inertia.model.Loss;
 import io.inertia.model.LearningRateSchedule;
 import io.inertia.model.Optimizer;
 import io.inertia.model.Regularization;
+import io.inertia.model.SoftmaxLoss;
 import io.inertia.model.OnlineLearner;
 import java.io.IOException;
 import java.io.Reader;
@@ -19,6 +20,10 @@ import java.util.Properties;
 import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.function.Function;
+import io.inertia.registry.RegistrySettings;
+import io.inertia.spec.FeatureSpec;
+import io.inertia.spec.FeatureSpecException;
+import org.apache.avro.Schema;
 
 /**
  * Inertia's configuration: typed, immutable, validated once when built.
@@ -50,13 +55,22 @@ public final class InertiaConfig {
         TOPIC_REPLICATION_FACTOR("inertia.topic.replication-factor", "1",
                 "Replication factor of the topics `run` creates when they are missing."),
         LOSS("inertia.loss", "squared",
-                "Loss: squared, absolute, huber, quantile, logistic, hinge or poisson."),
+                "Loss: squared, absolute, huber, quantile, logistic, hinge, poisson, or softmax (K classes, see "
+                        + "inertia.classes)."),
+        CLASSES("inertia.classes", "0",
+                "K in 2..10000, the classes of the softmax loss (labels 0..K−1); 0 takes K from inertia.class-names."),
+        CLASS_NAMES("inertia.class-names", "",
+                "Names of the softmax loss's classes 0..K−1, comma-separated, so that JSON events may give the label "
+                        + "by name; empty is none."),
         HUBER_DELTA("inertia.huber-delta", Double.toString(Loss.DEFAULT_HUBER_DELTA),
                 "δ > 0 of the huber loss: quadratic within δ of the label, linear beyond."),
         QUANTILE_TAU("inertia.quantile-tau", Double.toString(Loss.DEFAULT_QUANTILE_TAU),
                 "τ in (0, 1) of the quantile loss: the quantile predicted."),
         OPTIMIZER("inertia.optimizer", "momentum",
-                "Update rule: momentum, ema-momentum, nesterov, sgd, adagrad or adam."),
+                "Update rule: momentum, ema-momentum, nesterov, sgd, adagrad, adam or ftrl."),
+        FTRL_ALPHA("inertia.ftrl.alpha", Double.toString(Optimizer.DEFAULT_FTRL_ALPHA),
+                "α > 0 of ftrl: each coordinate's rate is α/(β + √n)."),
+        FTRL_BETA("inertia.ftrl.beta", Double.toString(Optimizer.DEFAULT_FTRL_BETA), "β ≥ 0 of ftrl."),
         LEARNING_RATE("inertia.learning-rate", Double.toString(LearningRateSchedule.DEFAULT_LEARNING_RATE),
                 "Learning rate η > 0 (the constant and invscaling schedules)."),
         MOMENTUM("inertia.momentum", Double.toString(Optimizer.DEFAULT_MOMENTUM),
@@ -105,8 +119,38 @@ public final class InertiaConfig {
                 "true: `run` joins its consumer group as a static member with an id kept in its state directory, so "
                         + "a restart with the same state directory rejoins at once (classic group protocol)."),
         INPUT_FORMAT("inertia.input.format", "avro",
-                "How the input topic's values are written: avro (LabeledEvent, single-object encoding) or json "
-                        + "({\"key\", \"features\" or \"dense\", \"label\", \"weight\", \"id\"})."),
+                "How the input topic's values are written: avro (LabeledEvent, single-object encoding; with a feature "
+                        + "spec, the user's Avro records in inertia.input.reader-schema), json ({\"key\", "
+                        + "\"features\" or \"dense\", \"label\", \"weight\", \"id\"}; with a feature spec, JSON "
+                        + "of any shape) or confluent-avro (with a feature spec: Avro in the Confluent Schema "
+                        + "Registry wire format)."),
+        FEATURE_SPEC("inertia.feature-spec", "",
+                "YAML file saying how the user's own records become events (model key, label, weight, event id, "
+                        + "numeric, categorical and crossed features); empty: the input is Inertia's own events."),
+        INPUT_READER_SCHEMA("inertia.input.reader-schema", "",
+                "Avro schema file (.avsc) the user's Avro records are read as: with inertia.input.format=avro, the "
+                        + "schema they are written with; with confluent-avro, every writer schema is resolved to it."),
+        SCHEMA_REGISTRY_URL("inertia.schema.registry.url", "",
+                "Base URL of a Confluent-compatible schema registry (GET /schemas/ids/{id}); for Apicurio Registry "
+                        + "its /apis/ccompat/v7."),
+        SCHEMA_REGISTRY_USER_INFO("inertia.schema.registry.basic.auth.user.info", "",
+                "user:password for the registry's HTTP basic auth; empty is none. Never logged."),
+        SCHEMA_REGISTRY_TRUSTSTORE("inertia.schema.registry.ssl.truststore.location", "",
+                "Trust store of the registry's TLS certificate; empty: the JDK's default trust."),
+        SCHEMA_REGISTRY_TRUSTSTORE_PASSWORD("inertia.schema.registry.ssl.truststore.password", "",
+                "Password of the registry trust store."),
+        SCHEMA_REGISTRY_TRUSTSTORE_TYPE("inertia.schema.registry.ssl.truststore.type", "",
+                "Type of the registry trust store (JKS, PKCS12); empty: the JDK's default."),
+        SCHEMA_REGISTRY_KEYSTORE("inertia.schema.registry.ssl.keystore.location", "",
+                "Key store for TLS client authentication to the registry; empty is none."),
+        SCHEMA_REGISTRY_KEYSTORE_PASSWORD("inertia.schema.registry.ssl.keystore.password", "",
+                "Password of the registry key store and its key."),
+        SCHEMA_REGISTRY_KEYSTORE_TYPE("inertia.schema.registry.ssl.keystore.type", "",
+                "Type of the registry key store (JKS, PKCS12); empty: the JDK's default."),
+        SCHEMA_REGISTRY_MAX_BLOCK_MS("inertia.schema.registry.max-block-ms", "5000",
+                "How long one record waits, retrying with backoff, for a registry that does not answer before the "
+                        + "outage is reported (the stream thread is replaced and resumes from its last commit); "
+                        + "below the transaction timeout under exactly-once."),
         OUTPUT_FORMAT("inertia.output.format", "avro",
                 "How snapshots and predictions are published: avro (single-object encoding) or json (Avro's JSON "
                         + "encoding of the same schemas, one object per record; the layout of parts is unchanged)."),
@@ -118,6 +162,11 @@ public final class InertiaConfig {
         HTTP_TOKEN("inertia.http.token", "",
                 "Bearer token every HTTP request but /health and /ready must carry (Authorization: Bearer …); "
                         + "empty is none. Never logged."),
+        HTTP_MAX_BODY_BYTES("inertia.http.max-body-bytes", "1048576",
+                "Largest request body the HTTP API reads (bytes, 1,024..268,435,456); a larger one is refused with 413."),
+        HTTP_IDLE_TIMEOUT_MS("inertia.http.idle-timeout-ms", "30000",
+                "An HTTP connection on which nothing moves for this long is closed (ms): an idle kept-alive "
+                        + "connection, or a client that stops in the middle of its request."),
         METRICS_MAX_MODELS("inertia.metrics.max-models", "100",
                 "How many models (the first this process learns) get their own version and loss series on /metrics.");
 
@@ -155,7 +204,11 @@ public final class InertiaConfig {
     private final int topicPartitions;
     private final short topicReplicationFactor;
     private final Loss loss;
+    private final int classes;
+    private final List<String> classNames;
     private final String optimizerName;
+    private final double ftrlAlpha;
+    private final double ftrlBeta;
     private final double learningRate;
     private final double momentum;
     private final double adamBeta2;
@@ -178,12 +231,20 @@ public final class InertiaConfig {
     private final long modelCacheMaxBytes;
     private final long rocksDbMemoryBytes;
     private final String inputFormat;
+    private final String featureSpecFile;
+    private final FeatureSpec featureSpec;
+    private final String readerSchemaFile;
+    private final Schema readerSchema;
+    private final RegistrySettings registry;
+    private final Map<Key, String> registryText;
     private final boolean staticMembership;
     private final long snapshotHistoryMs;
     private final String outputFormat;
     private final int httpPort;
     private final String httpHost;
     private final String httpToken;
+    private final int httpMaxBodyBytes;
+    private final long httpIdleTimeoutMs;
     private final int metricsMaxModels;
     private final SortedMap<String, String> kafka;
     private final Map<String, String> settings;
@@ -199,13 +260,30 @@ public final class InertiaConfig {
         topicReplicationFactor = (short) p.integer(Key.TOPIC_REPLICATION_FACTOR, 1, Short.MAX_VALUE);
         double huberDelta = p.number(Key.HUBER_DELTA, v -> v > 0 ? null : "must be > 0");
         double quantileTau = p.number(Key.QUANTILE_TAU, v -> v > 0 && v < 1 ? null : "must be in (0, 1)");
-        loss = p.loss(huberDelta, quantileTau);
+        classNames = p.names(Key.CLASS_NAMES);
+        int givenClasses = p.integer(Key.CLASSES, 0, SoftmaxLoss.MAX_CLASSES);
+        classes = givenClasses > 0 ? givenClasses : classNames.size();
+        loss = p.loss(huberDelta, quantileTau, classes);
+        if (loss.outputs() > 1 && givenClasses > 0 && !classNames.isEmpty() && classNames.size() != givenClasses) {
+            p.problems.add(Key.CLASS_NAMES.key() + ": names " + classNames.size() + " classes but "
+                    + Key.CLASSES.key() + " is " + givenClasses);
+        }
+        if (loss.outputs() == 1 && (givenClasses > 0 || !classNames.isEmpty())) {
+            p.problems.add((givenClasses > 0 ? Key.CLASSES : Key.CLASS_NAMES).key()
+                    + ": only the softmax loss has classes (inertia.loss=softmax), not " + loss.name());
+        }
         optimizerName = p.choice(Key.OPTIMIZER, Optimizer.names());
+        ftrlAlpha = p.number(Key.FTRL_ALPHA, v -> v > 0 ? null : "must be > 0");
+        ftrlBeta = p.number(Key.FTRL_BETA, v -> v >= 0 ? null : "must be >= 0");
         learningRate = p.number(Key.LEARNING_RATE, v -> v > 0 ? null : "must be > 0");
         momentum = p.number(Key.MOMENTUM, v -> v >= 0 && v < 1 ? null : "must be in [0, 1)");
         adamBeta2 = p.number(Key.ADAM_BETA2, v -> v >= 0 && v < 1 ? null : "must be in [0, 1)");
         epsilon = p.number(Key.EPSILON, v -> v > 0 ? null : "must be > 0");
         scheduleName = p.choice(Key.SCHEDULE, LearningRateSchedule.names());
+        if (optimizerName.equals("ftrl") && !scheduleName.equals("constant")) {
+            p.problems.add(Key.SCHEDULE.key() + ": ftrl sets each coordinate's own rate α/(β + √n) "
+                    + "(inertia.ftrl.alpha, inertia.ftrl.beta); leave the schedule constant, got " + scheduleName);
+        }
         powerT = p.number(Key.POWER_T, v -> v >= 0 ? null : "must be >= 0");
         alpha = p.number(Key.ALPHA, v -> v > 0 ? null : "must be > 0");
         t0 = "auto".equals(p.raw(Key.T0)) ? 1.0 / (alpha * learningRate) - 1
@@ -223,13 +301,35 @@ public final class InertiaConfig {
         maxRecordBytes = (int) p.integer(Key.MAX_RECORD_BYTES, 65_536, 1_000_000);
         modelCacheMaxBytes = p.integer(Key.MODEL_CACHE_MAX_BYTES, 0, Long.MAX_VALUE);
         rocksDbMemoryBytes = p.integer(Key.ROCKSDB_MEMORY_BYTES, 4L << 20, Long.MAX_VALUE);
-        inputFormat = p.choice(Key.INPUT_FORMAT, List.of("avro", "json"));
+        inputFormat = p.choice(Key.INPUT_FORMAT, List.of("avro", "json", "confluent-avro"));
+        featureSpecFile = p.raw(Key.FEATURE_SPEC);
+        featureSpec = p.featureSpec(featureSpecFile);
+        readerSchemaFile = p.raw(Key.INPUT_READER_SCHEMA);
+        readerSchema = p.readerSchema(readerSchemaFile);
+        registryText = new java.util.EnumMap<>(Key.class);
+        for (Key key : List.of(Key.SCHEMA_REGISTRY_URL, Key.SCHEMA_REGISTRY_USER_INFO, Key.SCHEMA_REGISTRY_TRUSTSTORE,
+                Key.SCHEMA_REGISTRY_TRUSTSTORE_PASSWORD, Key.SCHEMA_REGISTRY_TRUSTSTORE_TYPE,
+                Key.SCHEMA_REGISTRY_KEYSTORE, Key.SCHEMA_REGISTRY_KEYSTORE_PASSWORD, Key.SCHEMA_REGISTRY_KEYSTORE_TYPE)) {
+            registryText.put(key, p.raw(key));
+        }
+        long maxBlockMs = p.integer(Key.SCHEMA_REGISTRY_MAX_BLOCK_MS, 0, 3_600_000);
+        registryText.put(Key.SCHEMA_REGISTRY_MAX_BLOCK_MS, Long.toString(maxBlockMs));
+        registry = registryText.get(Key.SCHEMA_REGISTRY_URL).isEmpty() ? null : new RegistrySettings(
+                registryText.get(Key.SCHEMA_REGISTRY_URL), blankToNull(registryText.get(Key.SCHEMA_REGISTRY_USER_INFO)),
+                blankToNull(registryText.get(Key.SCHEMA_REGISTRY_TRUSTSTORE)),
+                blankToNull(registryText.get(Key.SCHEMA_REGISTRY_TRUSTSTORE_PASSWORD)),
+                blankToNull(registryText.get(Key.SCHEMA_REGISTRY_TRUSTSTORE_TYPE)),
+                blankToNull(registryText.get(Key.SCHEMA_REGISTRY_KEYSTORE)),
+                blankToNull(registryText.get(Key.SCHEMA_REGISTRY_KEYSTORE_PASSWORD)),
+                blankToNull(registryText.get(Key.SCHEMA_REGISTRY_KEYSTORE_TYPE)), maxBlockMs);
         outputFormat = p.choice(Key.OUTPUT_FORMAT, List.of("avro", "json"));
         staticMembership = Boolean.parseBoolean(p.choice(Key.STATIC_MEMBERSHIP, List.of("true", "false")));
         snapshotHistoryMs = p.integer(Key.SNAPSHOT_HISTORY_MS, 0, Long.MAX_VALUE);
         httpPort = (int) p.integer(Key.HTTP_PORT, 0, 65_535);
         httpHost = p.raw(Key.HTTP_HOST);
         httpToken = p.raw(Key.HTTP_TOKEN);
+        httpMaxBodyBytes = (int) p.integer(Key.HTTP_MAX_BODY_BYTES, 1024, 256L << 20);
+        httpIdleTimeoutMs = p.integer(Key.HTTP_IDLE_TIMEOUT_MS, 100, 24L * 3600 * 1000);
         metricsMaxModels = (int) p.integer(Key.METRICS_MAX_MODELS, 0, 100_000);
         if (9L * metricsWindow + 4096 > maxRecordBytes / 2) {
             // The window of recent losses is part of every snapshot's header, which must fit in one record.
@@ -238,6 +338,7 @@ public final class InertiaConfig {
                     + (maxRecordBytes / 2 - 4096) / 9);
         }
         kafka = Collections.unmodifiableSortedMap(p.kafka());
+        p.userRecords(inputFormat, featureSpec, featureSpecFile, readerSchema, readerSchemaFile, registry, kafka);
         if (httpPort > 0 && (httpHost.equals("0.0.0.0") || httpHost.equals("::"))
                 && !kafka.containsKey("application.server")) {
             // Every interface is no address: the other instances must be told where to reach this one.
@@ -300,6 +401,10 @@ public final class InertiaConfig {
         all.put(Key.TOPIC_PARTITIONS.key(), Integer.toString(topicPartitions));
         all.put(Key.TOPIC_REPLICATION_FACTOR.key(), Short.toString(topicReplicationFactor));
         all.put(Key.LOSS.key(), loss.name());
+        all.put(Key.CLASSES.key(), settingOrDefault(Key.CLASSES));
+        all.put(Key.CLASS_NAMES.key(), String.join(",", classNames));
+        all.put(Key.FTRL_ALPHA.key(), Double.toString(ftrlAlpha));
+        all.put(Key.FTRL_BETA.key(), Double.toString(ftrlBeta));
         all.put(Key.HUBER_DELTA.key(), settingOrDefault(Key.HUBER_DELTA));
         all.put(Key.QUANTILE_TAU.key(), settingOrDefault(Key.QUANTILE_TAU));
         all.put(Key.OPTIMIZER.key(), optimizerName);
@@ -325,12 +430,17 @@ public final class InertiaConfig {
         all.put(Key.MODEL_CACHE_MAX_BYTES.key(), Long.toString(modelCacheMaxBytes));
         all.put(Key.ROCKSDB_MEMORY_BYTES.key(), Long.toString(rocksDbMemoryBytes));
         all.put(Key.INPUT_FORMAT.key(), inputFormat);
+        all.put(Key.FEATURE_SPEC.key(), featureSpecFile);
+        all.put(Key.INPUT_READER_SCHEMA.key(), readerSchemaFile);
+        registryText.forEach((key, value) -> all.put(key.key(), value));
         all.put(Key.STATIC_MEMBERSHIP.key(), Boolean.toString(staticMembership));
         all.put(Key.SNAPSHOT_HISTORY_MS.key(), Long.toString(snapshotHistoryMs));
         all.put(Key.OUTPUT_FORMAT.key(), outputFormat);
         all.put(Key.HTTP_PORT.key(), Integer.toString(httpPort));
         all.put(Key.HTTP_HOST.key(), httpHost);
         all.put(Key.HTTP_TOKEN.key(), httpToken);
+        all.put(Key.HTTP_MAX_BODY_BYTES.key(), Integer.toString(httpMaxBodyBytes));
+        all.put(Key.HTTP_IDLE_TIMEOUT_MS.key(), Long.toString(httpIdleTimeoutMs));
         all.put(Key.METRICS_MAX_MODELS.key(), Integer.toString(metricsMaxModels));
         return all;
     }
@@ -387,7 +497,28 @@ public final class InertiaConfig {
 
     /** The update rule. */
     public Optimizer optimizer() {
-        return Optimizer.byName(optimizerName, momentum, adamBeta2, epsilon).orElseThrow();
+        return Optimizer.byName(optimizerName, momentum, adamBeta2, epsilon, ftrlAlpha, ftrlBeta, l1, l2)
+                .orElseThrow();
+    }
+
+    /** α of ftrl. */
+    public double ftrlAlpha() {
+        return ftrlAlpha;
+    }
+
+    /** β of ftrl. */
+    public double ftrlBeta() {
+        return ftrlBeta;
+    }
+
+    /** K, the classes of the softmax loss; 1 for every other loss. */
+    public int classes() {
+        return loss.outputs();
+    }
+
+    /** The names of the softmax loss's classes 0..K−1, or empty when they have none. */
+    public List<String> classNames() {
+        return classNames;
     }
 
     /** The learning-rate schedule. */
@@ -522,6 +653,34 @@ public final class InertiaConfig {
         return inputFormat.equals("json");
     }
 
+    /**
+     * Whether the input topic carries Avro in the Confluent Schema Registry wire format
+     * ({@code inertia.input.format=confluent-avro}, always with a feature spec).
+     */
+    public boolean confluentAvroInput() {
+        return inputFormat.equals("confluent-avro");
+    }
+
+    /** The feature spec users' own records are read through ({@code inertia.feature-spec}), or null for none. */
+    public FeatureSpec featureSpec() {
+        return featureSpec;
+    }
+
+    /** The file of {@link #featureSpec()}, empty for none. */
+    public String featureSpecFile() {
+        return featureSpecFile;
+    }
+
+    /** The Avro schema users' Avro records are read as ({@code inertia.input.reader-schema}), or null for none. */
+    public Schema readerSchema() {
+        return readerSchema;
+    }
+
+    /** How to reach the schema registry ({@code inertia.schema.registry.*}), or null when no URL is set. */
+    public RegistrySettings registry() {
+        return registry;
+    }
+
     /** Port of the HTTP API, 0 when it is off ({@code inertia.http.port}). */
     public int httpPort() {
         return httpPort;
@@ -535,6 +694,16 @@ public final class InertiaConfig {
     /** The bearer token HTTP requests must carry, empty for none ({@code inertia.http.token}); never log it. */
     public String httpToken() {
         return httpToken;
+    }
+
+    /** The largest request body the HTTP API reads, in bytes ({@code inertia.http.max-body-bytes}). */
+    public int httpMaxBodyBytes() {
+        return httpMaxBodyBytes;
+    }
+
+    /** How long an HTTP connection may stay idle before it is closed, in ms ({@code inertia.http.idle-timeout-ms}). */
+    public long httpIdleTimeoutMs() {
+        return httpIdleTimeoutMs;
     }
 
     /** How many models get their own series on /metrics ({@code inertia.metrics.max-models}). */
@@ -588,6 +757,10 @@ public final class InertiaConfig {
             }
             throw new IllegalArgumentException("unknown inertia.on-divergence value '" + name + "'");
         }
+    }
+
+    private static String blankToNull(String value) {
+        return value == null || value.isEmpty() ? null : value;
     }
 
     /** Reads settings and collects every problem, so that one run reports them all. */
@@ -656,8 +829,38 @@ public final class InertiaConfig {
             return value;
         }
 
-        Loss loss(double huberDelta, double quantileTau) {
+        /** A comma-separated list of distinct, non-empty names; empty when the setting is. */
+        List<String> names(Key key) {
+            String value = raw(key);
+            if (value.isEmpty()) {
+                return List.of();
+            }
+            List<String> names = new ArrayList<>();
+            for (String name : value.split(",", -1)) {
+                String trimmed = name.trim();
+                if (trimmed.isEmpty()) {
+                    problems.add(key.key() + ": a name is empty in '" + value + "'");
+                    return List.of();
+                }
+                if (names.contains(trimmed)) {
+                    problems.add(key.key() + ": '" + trimmed + "' is named twice");
+                    return List.of();
+                }
+                names.add(trimmed);
+            }
+            return List.copyOf(names);
+        }
+
+        Loss loss(double huberDelta, double quantileTau, int classes) {
             String value = raw(Key.LOSS);
+            if (value.equals("softmax")) {
+                if (classes < 2) {
+                    problems.add(Key.LOSS.key() + "=softmax needs K >= 2 classes: set " + Key.CLASSES.key()
+                            + " or " + Key.CLASS_NAMES.key());
+                    return Loss.softmax(2);
+                }
+                return Loss.softmax(classes);
+            }
             if (!(huberDelta > 0) || !(quantileTau > 0 && quantileTau < 1)) {
                 // Already reported; build the loss with defaults so that parsing can go on.
                 huberDelta = Loss.DEFAULT_HUBER_DELTA;
@@ -668,6 +871,101 @@ public final class InertiaConfig {
                         + String.join(", ", Loss.names()));
                 return Loss.squared();
             });
+        }
+
+        FeatureSpec featureSpec(String file) {
+            if (file.isEmpty()) {
+                return null;
+            }
+            try {
+                return FeatureSpec.load(Path.of(file));
+            } catch (FeatureSpecException e) {
+                problems.addAll(e.problems());
+                return null;
+            }
+        }
+
+        Schema readerSchema(String file) {
+            if (file.isEmpty()) {
+                return null;
+            }
+            try {
+                Schema schema = new Schema.Parser().parse(Path.of(file).toFile());
+                if (schema.getType() != Schema.Type.RECORD) {
+                    problems.add(Key.INPUT_READER_SCHEMA.key() + ": " + file + " is a " + schema.getType().getName()
+                            + " schema, not a record schema");
+                }
+                return schema;
+            } catch (IOException | RuntimeException e) {
+                problems.add(Key.INPUT_READER_SCHEMA.key() + ": cannot read the Avro schema " + file + ": "
+                        + String.valueOf(e.getMessage()).lines().findFirst().orElse(""));
+                return null;
+            }
+        }
+
+        /** The settings of users' own records must go together. */
+        void userRecords(String format, FeatureSpec spec, String specFile, Schema reader, String readerFile,
+                RegistrySettings registry, Map<String, String> kafka) {
+            boolean specGiven = !specFile.isEmpty();
+            if (format.equals("confluent-avro") && !specGiven) {
+                problems.add(Key.INPUT_FORMAT.key() + "=confluent-avro reads your own Avro records: give a feature "
+                        + "spec (--feature-spec FILE or " + Key.FEATURE_SPEC.key() + ")");
+            }
+            if (format.equals("confluent-avro") && registry == null) {
+                problems.add(Key.SCHEMA_REGISTRY_URL.key() + " is required with " + Key.INPUT_FORMAT.key()
+                        + "=confluent-avro");
+            }
+            if (registry != null && !format.equals("confluent-avro")) {
+                problems.add(Key.SCHEMA_REGISTRY_URL.key() + " is only used with " + Key.INPUT_FORMAT.key()
+                        + "=confluent-avro (now " + format + ")");
+            }
+            if (!readerFile.isEmpty() && (!specGiven || format.equals("json"))) {
+                problems.add(Key.INPUT_READER_SCHEMA.key() + " goes with a feature spec over Avro records ("
+                        + Key.INPUT_FORMAT.key() + "=avro or confluent-avro)");
+            }
+            if (registry != null) {
+                try {
+                    java.net.URI uri = java.net.URI.create(registry.url());
+                    if (!"http".equals(uri.getScheme()) && !"https".equals(uri.getScheme()) || uri.getHost() == null) {
+                        problems.add(Key.SCHEMA_REGISTRY_URL.key() + ": '" + registry.url() + "' is not an http:// or "
+                                + "https:// URL");
+                    }
+                } catch (IllegalArgumentException e) {
+                    problems.add(Key.SCHEMA_REGISTRY_URL.key() + ": '" + registry.url() + "' is not a URL");
+                }
+                for (String store : new String[] {registry.trustStore(), registry.keyStore()}) {
+                    if (store != null && !Files.isReadable(Path.of(store))) {
+                        problems.add("schema registry TLS store " + store + " cannot be read");
+                    }
+                }
+                String guarantee = kafka.getOrDefault("processing.guarantee", "exactly_once_v2");
+                if (guarantee.startsWith("exactly_once")) {
+                    String given = kafka.getOrDefault("producer.transaction.timeout.ms",
+                            kafka.get("transaction.timeout.ms"));
+                    long transactionTimeout = 10_000;
+                    try {
+                        transactionTimeout = given == null ? transactionTimeout : Long.parseLong(given.trim());
+                    } catch (NumberFormatException e) {
+                        // Kafka reports it.
+                    }
+                    if (registry.maxBlockMs() > transactionTimeout - 2_000) {
+                        problems.add(Key.SCHEMA_REGISTRY_MAX_BLOCK_MS.key() + "=" + registry.maxBlockMs() + " must "
+                                + "stay 2 s below the transaction timeout (" + transactionTimeout + " ms) under "
+                                + "exactly-once: the broker would abort the open transaction of a longer wait; raise "
+                                + "producer.transaction.timeout.ms with it");
+                    }
+                }
+            }
+            if (spec != null && reader != null) {
+                for (String problem : spec.problemsWith(reader)) {
+                    problems.add(specFile + ": " + problem + " (in the reader schema " + readerFile + ")");
+                }
+            }
+            if (spec != null && spec.standardizes()) {
+                problems.add(specFile + ": transform standardize is not available in run and replay yet (its "
+                        + "statistics are not kept in the models and snapshots yet); inertia check --feature-spec "
+                        + "shows what it does");
+            }
         }
 
         SortedMap<String, String> kafka() {

@@ -33,6 +33,8 @@ final class CsvEvents implements Iterator<EventFile.Row> {
     private final int[] sortedPlace;
     private final String[] sortedNames;
     private final int labelColumn;
+    /** The classes' names, for labels given by name; empty when labels must be numbers. */
+    private final List<String> classes;
     private final int keyColumn;
     private final byte[] fixedKey;
     private final LabeledEventEncoder encoder = new LabeledEventEncoder();
@@ -74,6 +76,7 @@ final class CsvEvents implements Iterator<EventFile.Row> {
             sortedPlace[i] = Arrays.binarySearch(sortedNames, features[i]);
         }
         labelColumn = last.get(layout.labelColumn());
+        classes = layout.classNames();
         keyColumn = layout.keyColumn() == null ? -1 : last.get(layout.keyColumn());
         String key = layout.modelKey() != null ? layout.modelKey() : EventFile.DEFAULT_MODEL_KEY;
         fixedKey = keyColumn < 0 ? key.getBytes(StandardCharsets.UTF_8) : null;
@@ -176,7 +179,7 @@ final class CsvEvents implements Iterator<EventFile.Row> {
             values[dense ? i : sortedPlace[i]] = number(line, features[i], featureColumns[i]);
         }
         key = keyColumn < 0 ? fixedKey : keyOf(line);
-        label = number(line, header.get(labelColumn), labelColumn);
+        label = classes.isEmpty() ? number(line, header.get(labelColumn), labelColumn) : classLabel(line);
         return line;
     }
 
@@ -192,6 +195,21 @@ final class CsvEvents implements Iterator<EventFile.Row> {
             return key;
         }
         return Arrays.copyOfRange(bytes, start, end);
+    }
+
+    /** The label cell as a class index: a class's name, or a number. */
+    private double classLabel(long line) {
+        String cell = reader.string(labelColumn);
+        int index = classes.indexOf(cell);
+        if (index >= 0) {
+            return index;
+        }
+        try {
+            return number(line, header.get(labelColumn), labelColumn);
+        } catch (InputFileException e) {
+            throw new InputFileException(name, line, "column '" + header.get(labelColumn) + "' is '" + cell
+                    + "', not a class name (expected one of " + String.join(", ", classes) + ") or a number");
+        }
     }
 
     private double number(long line, String column, int field) {

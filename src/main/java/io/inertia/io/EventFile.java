@@ -60,11 +60,28 @@ public final class EventFile implements Iterator<EventFile.Row>, Closeable {
      *     field, and otherwise {@value #DEFAULT_MODEL_KEY}
      * @param dense for CSV: the feature columns, in header order, make the event's dense vector instead of named
      *     features (a numeric matrix, as most tabular data sets are)
+     * @param classNames the names of a softmax model's classes 0..K−1: a label given as one of them (a CSV cell, a
+     *     JSON string) is read as its index; empty when labels must be numbers
      */
-    public record Layout(String labelColumn, String keyColumn, String modelKey, boolean dense) {
+    public record Layout(String labelColumn, String keyColumn, String modelKey, boolean dense, List<String> classNames) {
         /** Named features (CSV columns by their header names). */
         public Layout(String labelColumn, String keyColumn, String modelKey) {
             this(labelColumn, keyColumn, modelKey, false);
+        }
+
+        /** Labels that are numbers. */
+        public Layout(String labelColumn, String keyColumn, String modelKey, boolean dense) {
+            this(labelColumn, keyColumn, modelKey, dense, List.of());
+        }
+
+        /** The index of the class named {@code name}, or −1 when it names none. */
+        int classIndex(String name) {
+            return classNames.indexOf(name);
+        }
+
+        /** The same layout, reading labels also as one of {@code names}. */
+        public Layout withClassNames(List<String> names) {
+            return new Layout(labelColumn, keyColumn, modelKey, dense, List.copyOf(names));
         }
     }
 
@@ -241,8 +258,17 @@ public final class EventFile implements Iterator<EventFile.Row>, Closeable {
             throw new InputFileException(file, line, "not a JSON object");
         }
         JsonNode label = node.get(layout.labelColumn());
-        if (label == null || !label.isNumber()) {
+        double labelValue;
+        if (label != null && label.isTextual() && !layout.classNames().isEmpty()) {
+            labelValue = layout.classIndex(label.asText());
+            if (labelValue < 0) {
+                throw new InputFileException(file, line, "field '" + layout.labelColumn() + "' is '" + label.asText()
+                        + "', not a class name (expected one of " + String.join(", ", layout.classNames()) + ")");
+            }
+        } else if (label == null || !label.isNumber()) {
             throw new InputFileException(file, line, "field '" + layout.labelColumn() + "' is missing or not a number");
+        } else {
+            labelValue = label.doubleValue();
         }
         String key = layout.modelKey();
         if (layout.keyColumn() == null && key == null) {
@@ -257,7 +283,7 @@ public final class EventFile implements Iterator<EventFile.Row>, Closeable {
             key = keyNode.asText();
         }
         LabeledEvent.Builder event = LabeledEvent.newBuilder().setModelKey(requireKey(file, line, key))
-                .setLabel(finite(file, line, layout.labelColumn(), label.doubleValue()));
+                .setLabel(finite(file, line, layout.labelColumn(), labelValue));
         JsonNode features = node.get("features");
         JsonNode dense = node.get("dense");
         Map<String, Double> named = new TreeMap<>();

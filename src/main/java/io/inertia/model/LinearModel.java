@@ -9,17 +9,21 @@ import java.util.SortedMap;
 import java.util.TreeMap;
 
 /**
- * A linear model ŷ = w·x + b over dense and sparse features, together with its optimizer's per-parameter state and
- * its training statistics. Mutable; owned by one thread at a time.
+ * A linear model over dense and sparse features with K ≥ 1 outputs, together with its optimizer's per-parameter
+ * state and its training statistics: one output ŷ = w·x + b for regression and binary classification, or K scores
+ * z_k = w_k·x + b_k for a K-class softmax model. Mutable; owned by one thread at a time.
  *
- * <p>Storage layout: every parameter (each dense weight, each sparse weight, the bias) occupies a slot block of
- * {@link #slotWidth()} = 1 + optimizer state size doubles, the parameter first. Dense weight i is at
- * {@code denseSlots()[i * slotWidth()]}; the bias at {@code biasSlots()[0]}. Sparse weights are <em>coordinates</em>
- * 0, 1, … in the order they were added, each a named feature or a hashed bucket (see {@link Example}), their slot
- * blocks side by side in one array and the update each is current to in a {@code long[]}: an event reaches its
- * weights through two index maps (name → coordinate, bucket → coordinate) and allocates nothing per feature. Nothing
- * that reaches a result depends on the coordinates' order: sums run over an event's features in their sorted order,
- * and whoever lists the coordinates sorts them ({@link #sortedCoordinates()}).
+ * <p>Storage layout: every parameter (each weight of each output, each bias) occupies a slot of
+ * {@link #slotWidth()} = 1 + optimizer state size doubles, the parameter first. The K parameters of one feature (or
+ * the K biases) lie side by side in a <em>block</em> of {@link #blockWidth()} = K·slotWidth doubles, output k at
+ * {@code k * slotWidth()}: an event reaches all K weights of a feature in one place, and a sparse feature stays one
+ * coordinate whatever K. Dense feature i's block starts at {@code denseSlots()[i * blockWidth()]}; the biases at
+ * {@code biasSlots()[0]}. Sparse features are <em>coordinates</em> 0, 1, … in the order they were added, each a named
+ * feature or a hashed bucket (see {@link Example}), their blocks side by side in one array, each followed by the
+ * update it is current to: an event reaches its weights through two index maps (name → coordinate, bucket →
+ * coordinate) and allocates nothing per feature. Nothing that reaches a result depends on the coordinates' order:
+ * sums run over an event's features in their sorted order, and whoever lists the coordinates sorts them
+ * ({@link #sortedCoordinates()}). With K = 1 a block is one slot, the layout of a single-output model.
  *
  * <p>Sparse parameters are updated lazily: an event steps only the sparse features it carries (and every dense weight
  * and the bias); a coordinate it does not carry is brought up to date in closed form ({@link Optimizer#skip}) when an
@@ -31,6 +35,10 @@ public final class LinearModel {
     private static final int INITIAL_COORDINATES = 16;
 
     private final int slotWidth;
+    /** K, the number of outputs. */
+    private final int outputs;
+    /** K·slotWidth: the doubles of one feature's (or the biases') K parameters. */
+    private final int blockWidth;
     private double[] denseSlots;
     private final double[] biasSlots;
     private long version;
@@ -45,17 +53,19 @@ public final class LinearModel {
     /** Per coordinate: its bucket, or −1 for a named feature. */
     private int[] buckets = new int[0];
     /**
-     * Per coordinate i, from {@code at(i)}: its slot block (the weight, then the optimizer state; {@code slotWidth}
-     * values), then the update it is current to, stored as the raw bits of a long. One block per coordinate, so that
-     * an event's feature touches one place in memory for its weight, state and last step.
+     * Per coordinate i, from {@code at(i)}: its block (per output the weight, then the optimizer state;
+     * {@code blockWidth} values), then the update it is current to, stored as the raw bits of a long. One block per
+     * coordinate, so that an event's feature touches one place in memory for its weights, state and last step.
      */
     private double[] slots;
     private int count;
 
-    private LinearModel(int slotWidth, double[] denseSlots, double[] biasSlots, long version, double runningLoss,
-            PrequentialMetrics metrics) {
+    private LinearModel(int slotWidth, int outputs, double[] denseSlots, double[] biasSlots, long version,
+            double runningLoss, PrequentialMetrics metrics) {
         this.metrics = metrics;
         this.slotWidth = slotWidth;
+        this.outputs = outputs;
+        this.blockWidth = outputs * slotWidth;
         this.denseSlots = denseSlots;
         this.biasSlots = biasSlots;
         this.version = version;
@@ -72,8 +82,24 @@ public final class LinearModel {
 
     /** As {@link #empty(int)}, with prequential metrics over a window of {@code metricsWindow} events. */
     public static LinearModel empty(int stateSize, int metricsWindow) {
+        return empty(stateSize, metricsWindow, 1);
+    }
+
+    /**
+     * As {@link #empty(int, int)} with {@code outputs} = K ≥ 1 outputs: K &gt; 1 is a K-class model, whose metrics
+     * also count classes.
+     */
+    public static LinearModel empty(int stateSize, int metricsWindow, int outputs) {
+        checkOutputs(outputs);
         int width = 1 + stateSize;
-        return new LinearModel(width, null, new double[width], 0, 0.0, new PrequentialMetrics(metricsWindow));
+        return new LinearModel(width, outputs, null, new double[outputs * width], 0, 0.0,
+                new PrequentialMetrics(metricsWindow, outputs > 1 ? outputs : 0));
+    }
+
+    private static void checkOutputs(int outputs) {
+        if (outputs < 1) {
+            throw new IllegalArgumentException("a model needs at least 1 output, got " + outputs);
+        }
     }
 
     /**
@@ -93,15 +119,30 @@ public final class LinearModel {
      */
     public static LinearModel restore(int stateSize, double[] denseSlots, Map<String, double[]> namedSlots,
             double[] biasSlots, long version, double runningLoss, PrequentialMetrics metrics) {
+        return restore(stateSize, 1, denseSlots, namedSlots, biasSlots, version, runningLoss, metrics);
+    }
+
+    /**
+     * As {@link #restore(int, double[], Map, double[], long, double, PrequentialMetrics)} for a model of
+     * {@code outputs} outputs: every slot array holds blocks of K slots (see the class documentation).
+     */
+    public static LinearModel restore(int stateSize, int outputs, double[] denseSlots, Map<String, double[]> namedSlots,
+            double[] biasSlots, long version, double runningLoss, PrequentialMetrics metrics) {
+        checkOutputs(outputs);
         int width = 1 + stateSize;
-        if (denseSlots != null && denseSlots.length % width != 0) {
-            throw new IllegalArgumentException("dense slots length " + denseSlots.length + " is not a multiple of " + width);
+        int block = outputs * width;
+        if (denseSlots != null && denseSlots.length % block != 0) {
+            throw new IllegalArgumentException("dense slots length " + denseSlots.length + " is not a multiple of " + block);
         }
-        if (biasSlots.length != width) {
-            throw new IllegalArgumentException("bias slots length " + biasSlots.length + " is not " + width);
+        if (biasSlots.length != block) {
+            throw new IllegalArgumentException("bias slots length " + biasSlots.length + " is not " + block);
         }
-        LinearModel model = new LinearModel(width, denseSlots == null ? null : denseSlots.clone(), biasSlots.clone(),
-                version, runningLoss, metrics);
+        if (metrics.classes() != (outputs > 1 ? outputs : 0)) {
+            throw new IllegalArgumentException("metrics of " + metrics.classes() + " classes for a model of " + outputs
+                    + " outputs");
+        }
+        LinearModel model = new LinearModel(width, outputs, denseSlots == null ? null : denseSlots.clone(),
+                biasSlots.clone(), version, runningLoss, metrics);
         for (Map.Entry<String, double[]> entry : new TreeMap<>(namedSlots).entrySet()) {
             model.putNamed(entry.getKey(), entry.getValue(), version);
         }
@@ -113,9 +154,19 @@ public final class LinearModel {
         return slotWidth;
     }
 
-    /** Number of dense weights d, or −1 when the model has not seen a dense example yet. */
+    /** K, the number of outputs: 1, or the classes of a softmax model. */
+    public int outputs() {
+        return outputs;
+    }
+
+    /** Doubles per feature (and for the biases): K slots. */
+    public int blockWidth() {
+        return blockWidth;
+    }
+
+    /** Number of dense features d, or −1 when the model has not seen a dense example yet. */
     public int denseDimension() {
-        return denseSlots == null ? -1 : denseSlots.length / slotWidth;
+        return denseSlots == null ? -1 : denseSlots.length / blockWidth;
     }
 
     /** The dense slot blocks (live, not a copy), or null; see the class documentation for the layout. */
@@ -124,18 +175,18 @@ public final class LinearModel {
     }
 
     /**
-     * Every sparse parameter's slot block by name (buckets as {@code "#i"}), in name order: a new map of copies, built
-     * in O(coordinates) for readers and tests.
+     * Every sparse feature's block by name (buckets as {@code "#i"}), in name order: a new map of copies, built in
+     * O(coordinates) for readers and tests.
      */
     public SortedMap<String, double[]> namedSlots() {
         TreeMap<String, double[]> all = new TreeMap<>();
         for (int i = 0; i < count; i++) {
-            all.put(coordinateName(i), Arrays.copyOfRange(slots, at(i), at(i) + slotWidth));
+            all.put(coordinateName(i), Arrays.copyOfRange(slots, at(i), at(i) + blockWidth));
         }
         return Collections.unmodifiableSortedMap(all);
     }
 
-    /** The bias slot block (live, not a copy). */
+    /** The biases' block (live, not a copy): output k's bias at {@code k * slotWidth()}. */
     public double[] biasSlots() {
         return biasSlots;
     }
@@ -175,7 +226,10 @@ public final class LinearModel {
         return names[i];
     }
 
-    /** Value {@code k} of coordinate {@code i}'s slot block (0 the weight, then the optimizer state). */
+    /**
+     * Value {@code k} of coordinate {@code i}'s block: for output c and slot value s (0 the weight, then the optimizer
+     * state), k = c·slotWidth + s.
+     */
     public double coordinateSlot(int i, int k) {
         return slots[at(i) + k];
     }
@@ -235,46 +289,48 @@ public final class LinearModel {
         return sorted;
     }
 
-    /** A deep copy of this model, for reading it whole without changing it. O(the model's size). */
+    /**
+     * A deep copy of this model, for reading it whole without changing it: the same coordinates under the same numbers.
+     * O(the model's size), in array copies (and one map copy for named features), so that a reader holding the
+     * model's lock while it copies holds it briefly.
+     */
     public LinearModel copy() {
-        PrequentialMetrics metricsCopy = PrequentialMetrics.restore(metrics.windowSize(), metrics.recentLosses(),
-                metrics.windowSum(), metrics.count(), metrics.lossSum(), metrics.squaredErrorSum(),
-                metrics.absoluteErrorSum(), metrics.correct());
-        LinearModel copy = new LinearModel(slotWidth, denseSlots == null ? null : denseSlots.clone(),
-                biasSlots.clone(), version, runningLoss, metricsCopy);
+        LinearModel copy = new LinearModel(slotWidth, outputs, denseSlots == null ? null : denseSlots.clone(),
+                biasSlots.clone(), version, runningLoss, metrics.copy());
         copy.l1Total = l1Total;
-        for (int i = 0; i < count; i++) {
-            int j = names[i] != null ? copy.namedCoordinate(names[i], stepOf(i))
-                    : copy.bucketCoordinate(buckets[i], stepOf(i));
-            System.arraycopy(slots, at(i), copy.slots, copy.at(j), slotWidth);
-        }
+        copy.count = count;
+        copy.names = Arrays.copyOf(names, count);
+        copy.buckets = Arrays.copyOf(buckets, count);
+        copy.slots = Arrays.copyOf(slots, count * (blockWidth + 1));
+        copy.nameIndex.putAll(nameIndex);
+        copy.bucketIndex.copyFrom(bucketIndex);
         return copy;
     }
 
     /**
-     * Adds (or replaces) a stored sparse parameter: its slot block (parameter, then optimizer state; copied) and the
-     * update up to which it is current. A name of the form {@code "#i"} is bucket i.
+     * Adds (or replaces) a stored sparse feature: its block (per output the parameter, then the optimizer state;
+     * copied) and the update up to which it is current. A name of the form {@code "#i"} is bucket i.
      *
      * @return its coordinate
      */
     public int putNamed(String name, double[] slots, long currentTo) {
-        if (slots.length != slotWidth) {
-            throw new IllegalArgumentException("slots of '" + name + "' do not have length " + slotWidth);
+        if (slots.length != blockWidth) {
+            throw new IllegalArgumentException("slots of '" + name + "' do not have length " + blockWidth);
         }
         int bucket = Example.bucketOf(name);
         int i = bucket >= 0 ? bucketCoordinate(bucket, currentTo) : namedCoordinate(name, currentTo);
-        System.arraycopy(slots, 0, this.slots, at(i), slotWidth);
+        System.arraycopy(slots, 0, this.slots, at(i), blockWidth);
         setStep(i, currentTo);
         return i;
     }
 
     /** As {@link #putNamed} for bucket {@code bucket} (named {@code "#bucket"}). */
     public int putBucket(int bucket, double[] slots, long currentTo) {
-        if (slots.length != slotWidth) {
-            throw new IllegalArgumentException("slots of bucket " + bucket + " do not have length " + slotWidth);
+        if (slots.length != blockWidth) {
+            throw new IllegalArgumentException("slots of bucket " + bucket + " do not have length " + blockWidth);
         }
         int i = bucketCoordinate(bucket, currentTo);
-        System.arraycopy(slots, 0, this.slots, at(i), slotWidth);
+        System.arraycopy(slots, 0, this.slots, at(i), blockWidth);
         setStep(i, currentTo);
         return i;
     }
@@ -306,13 +362,13 @@ public final class LinearModel {
             int capacity = Math.max(INITIAL_COORDINATES, names.length * 2);
             names = Arrays.copyOf(names, capacity);
             buckets = Arrays.copyOf(buckets, capacity);
-            slots = Arrays.copyOf(slots, capacity * (slotWidth + 1));
+            slots = Arrays.copyOf(slots, capacity * (blockWidth + 1));
         }
         int i = count++;
         names[i] = name;
         buckets[i] = bucket;
         setStep(i, currentTo);
-        Arrays.fill(slots, at(i), at(i) + slotWidth, 0.0);
+        Arrays.fill(slots, at(i), at(i) + blockWidth, 0.0);
         return i;
     }
 
@@ -419,13 +475,14 @@ public final class LinearModel {
      */
     void caughtUpSlots(int i, double[] into, Optimizer optimizer, LearningRateSchedule schedule,
             Regularization regularization) {
-        System.arraycopy(slots, at(i), into, 0, slotWidth);
+        System.arraycopy(slots, at(i), into, 0, blockWidth);
         long last = stepOf(i);
         if (last < version) {
             catchUp(into, 0, last, optimizer, schedule, regularization);
         }
     }
 
+    /** Brings the K parameters of the block at {@code offset} from update {@code from} up to the current version. */
     private void catchUp(double[] slots, int offset, long from, Optimizer optimizer, LearningRateSchedule schedule,
             Regularization regularization) {
         if (regularization.hasL1()) {
@@ -437,13 +494,17 @@ public final class LinearModel {
                 penaltyTotal[j] = u;
                 u -= schedule.rate(from + 1 + j) * regularization.l1();
             }
-            for (int j = 0; j < k; j++) {
-                long s = from + 1 + j;
-                optimizer.step(slots, offset, regularization.l2() * slots[offset], schedule.rate(s), s);
-                applyL1(slots, offset, penaltyTotal[j]);
+            for (int output = offset; output < offset + blockWidth; output += slotWidth) {
+                for (int j = 0; j < k; j++) {
+                    long s = from + 1 + j;
+                    optimizer.step(slots, output, regularization.l2() * slots[output], schedule.rate(s), s);
+                    applyL1(slots, output, penaltyTotal[j]);
+                }
             }
         } else {
-            optimizer.skip(slots, offset, from, version, schedule, regularization.l2());
+            for (int output = offset; output < offset + blockWidth; output += slotWidth) {
+                optimizer.skip(slots, output, from, version, schedule, regularization.l2());
+            }
         }
     }
 
@@ -454,22 +515,27 @@ public final class LinearModel {
 
     /** Where coordinate {@code i}'s block starts in {@link #slots}. */
     private int at(int i) {
-        return i * (slotWidth + 1);
+        return i * (blockWidth + 1);
     }
 
     /** The update coordinate {@code i} is current to. */
     private long stepOf(int i) {
         // Raw bits both ways: a plain copy of the 64 bits, never arithmetic on them.
-        return Double.doubleToRawLongBits(slots[at(i) + slotWidth]);
+        return Double.doubleToRawLongBits(slots[at(i) + blockWidth]);
     }
 
     private void setStep(int i, long step) {
-        slots[at(i) + slotWidth] = Double.longBitsToDouble(step);
+        slots[at(i) + blockWidth] = Double.longBitsToDouble(step);
     }
 
-    /** The bias b. */
+    /** The bias b (of the first output). */
     public double bias() {
         return biasSlots[0];
+    }
+
+    /** The bias b_k of output k. */
+    public double bias(int k) {
+        return biasSlots[k * slotWidth];
     }
 
     /** Number of updates applied so far. */
@@ -498,14 +564,15 @@ public final class LinearModel {
     }
 
     /**
-     * The score z = Σ_i w_i·x_i + Σ_n w_n·x_n + b: dense terms in index order, then named terms in name order, then
+     * The score z = Σ_i w_i·x_i + Σ_n w_n·x_n + b of a single-output model (of the first output when there are
+     * more; see {@link #scores(Example, double[])}): dense terms in index order, then named terms in name order, then
      * bucket terms in index order, then the bias. Sparse features the model does not know have weight 0.
      */
     public double score(Example example) {
         double sum = 0.0;
         int dense = Math.min(example.denseDimension(), Math.max(denseDimension(), 0));
         for (int i = 0; i < dense; i++) {
-            sum += denseSlots[i * slotWidth] * example.dense(i);
+            sum += denseSlots[i * blockWidth] * example.dense(i);
         }
         for (int j = 0; j < example.nameCount(); j++) {
             Integer i = nameIndex.get(example.name(j));
@@ -527,7 +594,7 @@ public final class LinearModel {
         double sum = 0.0;
         int dense = Math.min(example.denseDimension(), Math.max(denseDimension(), 0));
         for (int i = 0; i < dense; i++) {
-            sum += denseSlots[i * slotWidth] * example.dense(i);
+            sum += denseSlots[i * blockWidth] * example.dense(i);
         }
         for (int j = 0; j < coordinates.length; j++) {
             sum += slots[at(coordinates[j])] * sparseValue(example, j);
@@ -536,7 +603,54 @@ public final class LinearModel {
     }
 
     /**
-     * Applies update number {@code t} = version + 1 to every parameter for an example whose loss has derivative
+     * The K scores z_k = w_k·x + b_k into {@code into} (length ≥ K), each summed in the order of
+     * {@link #score(Example)}: dense terms in index order, named terms in name order, bucket terms in index order, then
+     * the bias. Sparse features the model does not know have weight 0.
+     */
+    public void scores(Example example, double[] into) {
+        Arrays.fill(into, 0, outputs, 0.0);
+        int dense = Math.min(example.denseDimension(), Math.max(denseDimension(), 0));
+        for (int i = 0; i < dense; i++) {
+            addTerms(denseSlots, i * blockWidth, example.dense(i), into);
+        }
+        for (int j = 0; j < example.nameCount(); j++) {
+            Integer i = nameIndex.get(example.name(j));
+            if (i != null) {
+                addTerms(slots, at(i), example.nameValue(j), into);
+            }
+        }
+        for (int j = 0; j < example.bucketCount(); j++) {
+            int i = bucketIndex.get(example.bucket(j));
+            if (i >= 0) {
+                addTerms(slots, at(i), example.bucketValue(j), into);
+            }
+        }
+        addTerms(biasSlots, 0, 1.0, into);
+    }
+
+    /** As {@link #scores(Example, double[])}, for an example whose sparse features are at {@code coordinates}. */
+    void scores(Example example, int[] coordinates, double[] into) {
+        Arrays.fill(into, 0, outputs, 0.0);
+        int dense = Math.min(example.denseDimension(), Math.max(denseDimension(), 0));
+        for (int i = 0; i < dense; i++) {
+            addTerms(denseSlots, i * blockWidth, example.dense(i), into);
+        }
+        for (int j = 0; j < coordinates.length; j++) {
+            addTerms(slots, at(coordinates[j]), sparseValue(example, j), into);
+        }
+        addTerms(biasSlots, 0, 1.0, into);
+    }
+
+    /** Adds w_k·x for the K weights of the block at {@code offset} to the K sums (x = 1: the biases themselves). */
+    private void addTerms(double[] block, int offset, double x, double[] sums) {
+        for (int k = 0, at = offset; k < outputs; k++, at += slotWidth) {
+            sums[k] += block[at] * x;
+        }
+    }
+
+    /**
+     * Applies update number {@code t} = version + 1 to every parameter of a single-output model for an example whose
+     * loss has derivative
      * {@code scoreGradient} = ∂L/∂z (already weighted and norm-clipped): weight j gets gradient
      * clip((∂L/∂z)·x_j) + λ₂·w_j, where x_j = 0 for a feature the example does not carry, and the bias gets
      * clip(∂L/∂z) (never regularised); then the L1 cumulative penalty, when on, is applied to the weights (see
@@ -550,7 +664,7 @@ public final class LinearModel {
             l1Total += learningRate * regularization.l1();
         }
         if (example.denseDimension() > 0 && denseSlots == null) {
-            denseSlots = new double[example.denseDimension() * slotWidth];
+            denseSlots = new double[example.denseDimension() * blockWidth];
         }
         if (denseSlots != null) {
             boolean present = example.denseDimension() > 0;
@@ -565,7 +679,49 @@ public final class LinearModel {
                     regularization);
             setStep(i, t);
         }
-        optimizer.step(biasSlots, 0, clip(scoreGradient, regularization.clipValue()), learningRate, t);
+        optimizer.forBias().step(biasSlots, 0, clip(scoreGradient, regularization.clipValue()), learningRate, t);
+    }
+
+    /**
+     * As {@link #step(Example, int[], double, Optimizer, double, Regularization)} for a model of K outputs, whose loss
+     * has derivatives {@code scoreGradients}[k] = ∂L/∂z_k (already weighted and norm-clipped): weight (j, k) gets
+     * clip((∂L/∂z_k)·x_j) + λ₂·w_jk and bias k gets clip(∂L/∂z_k), every output of every dense feature and of the
+     * example's sparse features stepping with its own state.
+     */
+    void step(Example example, int[] coordinates, double[] scoreGradients, Optimizer optimizer, double learningRate,
+            Regularization regularization) {
+        long t = version + 1;
+        if (regularization.hasL1()) {
+            l1Total += learningRate * regularization.l1();
+        }
+        if (example.denseDimension() > 0 && denseSlots == null) {
+            denseSlots = new double[example.denseDimension() * blockWidth];
+        }
+        if (denseSlots != null) {
+            boolean present = example.denseDimension() > 0;
+            for (int i = 0, d = denseDimension(); i < d; i++) {
+                stepBlock(denseSlots, i * blockWidth, scoreGradients, present ? example.dense(i) : 0.0, optimizer,
+                        learningRate, t, regularization);
+            }
+        }
+        for (int j = 0; j < coordinates.length; j++) {
+            int i = coordinates[j];
+            stepBlock(slots, at(i), scoreGradients, sparseValue(example, j), optimizer, learningRate, t,
+                    regularization);
+            setStep(i, t);
+        }
+        Optimizer bias = optimizer.forBias();
+        for (int k = 0; k < outputs; k++) {
+            bias.step(biasSlots, k * slotWidth, clip(scoreGradients[k], regularization.clipValue()), learningRate, t);
+        }
+    }
+
+    private void stepBlock(double[] slots, int offset, double[] scoreGradients, double x, Optimizer optimizer,
+            double learningRate, long t, Regularization regularization) {
+        for (int k = 0; k < outputs; k++) {
+            stepWeight(slots, offset + k * slotWidth, scoreGradients[k] * x, optimizer, learningRate, t,
+                    regularization);
+        }
     }
 
     /** As {@link #step(Example, int[], double, Optimizer, double, Regularization)}, resolving the coordinates. */
@@ -635,10 +791,10 @@ public final class LinearModel {
 
     private Optional<String> firstNonFiniteDense() {
         if (denseSlots != null) {
-            for (int offset = 0; offset < denseSlots.length; offset += slotWidth) {
+            for (int offset = 0; offset < denseSlots.length; offset += blockWidth) {
                 // The description is built only for the weight that fails: this check runs on every event.
                 if (!finite(denseSlots, offset)) {
-                    return Optional.of(nonFinite(denseSlots, offset, "dense weight " + offset / slotWidth));
+                    return Optional.of(nonFinite(denseSlots, offset, "dense weight " + offset / blockWidth));
                 }
             }
         }
@@ -646,7 +802,7 @@ public final class LinearModel {
     }
 
     private Optional<String> firstNonFiniteStatistic() {
-        String problem = nonFinite(biasSlots, 0, "the bias");
+        String problem = nonFinite(biasSlots, 0, outputs == 1 ? "the bias" : "bias");
         if (problem != null) {
             return Optional.of(problem);
         }
@@ -663,8 +819,9 @@ public final class LinearModel {
         return Optional.empty();
     }
 
+    /** Whether every value of the block at {@code offset} is finite. */
     private boolean finite(double[] slots, int offset) {
-        for (int k = 0; k < slotWidth; k++) {
+        for (int k = 0; k < blockWidth; k++) {
             if (!Double.isFinite(slots[offset + k])) {
                 return false;
             }
@@ -672,13 +829,18 @@ public final class LinearModel {
         return true;
     }
 
+    /** What is not finite in the block at {@code offset}, e.g. {@code weight 'x' of class 2}, or null. */
     private String nonFinite(double[] slots, int offset, String parameter) {
-        if (!Double.isFinite(slots[offset])) {
-            return parameter;
-        }
-        for (int k = 1; k < slotWidth; k++) {
-            if (!Double.isFinite(slots[offset + k])) {
-                return "the optimizer state of " + parameter;
+        for (int output = 0; output < outputs; output++) {
+            int at = offset + output * slotWidth;
+            String which = outputs == 1 ? parameter : parameter + " of class " + output;
+            if (!Double.isFinite(slots[at])) {
+                return which;
+            }
+            for (int k = 1; k < slotWidth; k++) {
+                if (!Double.isFinite(slots[at + k])) {
+                    return "the optimizer state of " + which;
+                }
             }
         }
         return null;
@@ -704,7 +866,7 @@ public final class LinearModel {
     /** As {@link #savepoint(Example)}, into {@code into} (reused from event to event: no allocation once grown). */
     public void save(Example example, Savepoint into) {
         int sparse = example.sparseCount();
-        into.ensure(denseSlots == null ? 0 : denseSlots.length, sparse, slotWidth);
+        into.ensure(denseSlots == null ? 0 : denseSlots.length, sparse, blockWidth);
         int existing = 0;
         for (int j = 0; j < example.nameCount(); j++) {
             Integer i = nameIndex.get(example.name(j));
@@ -720,14 +882,14 @@ public final class LinearModel {
         }
         into.existing = existing;
         for (int j = 0; j < existing; j++) {
-            System.arraycopy(slots, at(into.coordinates[j]), into.slots, j * slotWidth, slotWidth);
+            System.arraycopy(slots, at(into.coordinates[j]), into.slots, j * blockWidth, blockWidth);
             into.lastSteps[j] = stepOf(into.coordinates[j]);
         }
         into.hadDense = denseSlots != null;
         if (denseSlots != null) {
             System.arraycopy(denseSlots, 0, into.dense, 0, denseSlots.length);
         }
-        System.arraycopy(biasSlots, 0, into.bias, 0, slotWidth);
+        System.arraycopy(biasSlots, 0, into.bias, 0, blockWidth);
         into.version = version;
         into.runningLoss = runningLoss;
         into.l1Total = l1Total;
@@ -742,14 +904,14 @@ public final class LinearModel {
         } else {
             System.arraycopy(savepoint.dense, 0, denseSlots, 0, denseSlots.length);
         }
-        System.arraycopy(savepoint.bias, 0, biasSlots, 0, slotWidth);
+        System.arraycopy(savepoint.bias, 0, biasSlots, 0, blockWidth);
         version = savepoint.version;
         runningLoss = savepoint.runningLoss;
         l1Total = savepoint.l1Total;
         metrics.rollBack(savepoint.metrics);
         truncateCoordinates(savepoint.count);
         for (int j = 0; j < savepoint.existing; j++) {
-            System.arraycopy(savepoint.slots, j * slotWidth, slots, at(savepoint.coordinates[j]), slotWidth);
+            System.arraycopy(savepoint.slots, j * blockWidth, slots, at(savepoint.coordinates[j]), blockWidth);
             setStep(savepoint.coordinates[j], savepoint.lastSteps[j]);
         }
     }
@@ -791,12 +953,12 @@ public final class LinearModel {
      * budget of the working models; not exact, but proportional to what the model holds.
      */
     public long estimatedBytes() {
-        long bytes = 200 + 8L * slotWidth + 8L * metrics.windowSize();
+        long bytes = 200 + 8L * blockWidth + metrics.estimatedBytes();
         if (denseSlots != null) {
             bytes += 16 + 8L * denseSlots.length;
         }
         // Arrays at their capacity: slots, last steps, buckets, names.
-        bytes += (long) names.length * (8L * slotWidth + 8 + 4 + 4);
+        bytes += (long) names.length * (8L * blockWidth + 8 + 4 + 4);
         bytes += bucketIndex.capacity() * 8L;
         bytes += nameIndex.size() * 80L;
         return bytes;
@@ -816,6 +978,12 @@ public final class LinearModel {
 
         int capacity() {
             return entries.length / 2;
+        }
+
+        /** Makes this index equal to {@code other}. */
+        void copyFrom(BucketIndex other) {
+            entries = other.entries.clone();
+            size = other.size;
         }
 
         private static int slot(int key, int mask) {

@@ -44,8 +44,16 @@ public interface Loss {
     /** Why {@code label} is outside this loss's domain, or empty when it is valid. */
     Optional<String> checkLabel(double label);
 
-    /** Whether this loss learns a binary classifier (logistic and hinge) rather than a regression. */
+    /** Whether this loss learns a classifier (logistic, hinge and softmax) rather than a regression. */
     boolean classification();
+
+    /**
+     * How many scores the loss reads: 1 for every loss but {@link SoftmaxLoss}, which reads K (one per class) and
+     * is evaluated by {@link SoftmaxLoss#evaluate} rather than the scalar methods above.
+     */
+    default int outputs() {
+        return 1;
+    }
 
     /**
      * The label as the loss reads it: for a classification loss the class, 0 or 1 (so −1 becomes 0); for a regression
@@ -107,9 +115,17 @@ public interface Loss {
         return PoissonLoss.INSTANCE;
     }
 
-    /** The names {@link #byName} accepts. */
+    /**
+     * Softmax (multiclass logistic) loss over K classes, labels 0..K−1: p = softmax(z), L = −log p_y,
+     * ∂L/∂z_k = p_k − [y = k]; see {@link SoftmaxLoss}.
+     */
+    static Loss softmax(int classes) {
+        return new SoftmaxLoss(classes);
+    }
+
+    /** The names {@link #byName} accepts, and {@code softmax} (built by {@link #softmax} with its K). */
     static List<String> names() {
-        return List.of("squared", "absolute", "huber", "quantile", "logistic", "hinge", "poisson");
+        return List.of("squared", "absolute", "huber", "quantile", "logistic", "hinge", "poisson", "softmax");
     }
 
     /**

@@ -9,6 +9,11 @@ import java.util.Optional;
  * update, and every parameter θ receives gradient g = s·(∂L/∂z)·∂z/∂θ + λ₂·θ, i.e. s·(∂L/∂z)·x_j + λ₂·w_j for
  * weight j and s·(∂L/∂z) for the bias (L2 never applies to the bias), which the optimizer then applies with the
  * schedule's rate η_t for this model's update t (for {@link MomentumOptimizer}: v ← β·v + η_t·g, θ ← θ − v).
+ *
+ * <p>With the {@link SoftmaxLoss} of K classes the model has K outputs, z_k = w_k·x + b_k, and weight (j, k) receives
+ * s·(p_k − [y = k])·x_j + λ₂·w_jk, bias k s·(p_k − [y = k]); clipping by norm scales the whole K × features gradient,
+ * by value each component, and each weight keeps its own optimizer state. With an optimizer that applies the
+ * penalties itself ({@link Optimizer#appliesPenalties()}, FTRL) the learner adds none: its gradient is the loss's alone.
  */
 public final class OnlineLearner {
 
@@ -18,6 +23,8 @@ public final class OnlineLearner {
     public static final int DEFAULT_METRICS_WINDOW = 100;
 
     private final Loss loss;
+    /** The loss when it is the K-class softmax, else null. */
+    private final SoftmaxLoss softmax;
     private final Optimizer optimizer;
     private final LearningRateSchedule schedule;
     private final Regularization regularization;
@@ -58,9 +65,12 @@ public final class OnlineLearner {
             throw new IllegalArgumentException("loss smoothing must be in (0, 1], got " + lossSmoothing);
         }
         this.loss = loss;
+        this.softmax = loss instanceof SoftmaxLoss classes ? classes : null;
         this.optimizer = optimizer;
         this.schedule = schedule;
-        this.regularization = regularization;
+        // FTRL's λ₁ and λ₂ live in its formula for the weight: the learner's own penalties would apply them twice.
+        this.regularization = optimizer.appliesPenalties()
+                ? new Regularization(0, 0, regularization.clipValue(), regularization.clipNorm()) : regularization;
         this.lossSmoothing = lossSmoothing;
     }
 
@@ -98,6 +108,82 @@ public final class OnlineLearner {
         model.caughtUpSlots(i, into, optimizer, schedule, regularization);
     }
 
+    /**
+     * The score z = w·x + b that {@code model} gives {@code example} at its current version, without changing the
+     * model: each sparse weight the example carries is taken as {@link #currentSlots} brings it up to date, so z is
+     * exactly the score {@link #learn} would compute for this example next (dense terms in index order, then named
+     * terms in name order, then bucket terms in bucket order, then the bias; a feature the model does not have weighs
+     * 0). Costs O(dense dimension + the example's sparse features), whatever the model's size.
+     *
+     * @param scratch at least {@link LinearModel#blockWidth()} doubles, overwritten
+     */
+    public double currentScore(LinearModel model, Example example, double[] scratch) {
+        double sum = 0.0;
+        double[] dense = model.denseSlots();
+        int width = model.blockWidth();
+        int d = Math.min(example.denseDimension(), Math.max(model.denseDimension(), 0));
+        for (int i = 0; i < d; i++) {
+            sum += dense[i * width] * example.dense(i);
+        }
+        for (int j = 0; j < example.nameCount(); j++) {
+            int i = model.coordinateOf(example.name(j));
+            if (i >= 0) {
+                currentSlots(model, i, scratch);
+                sum += scratch[0] * example.nameValue(j);
+            }
+        }
+        for (int j = 0; j < example.bucketCount(); j++) {
+            int i = model.coordinateOfBucket(example.bucket(j));
+            if (i >= 0) {
+                currentSlots(model, i, scratch);
+                sum += scratch[0] * example.bucketValue(j);
+            }
+        }
+        return sum + model.bias();
+    }
+
+    /**
+     * The K scores z_k = w_k·x + b_k that {@code model} gives {@code example} at its current version, into
+     * {@code into}, without changing the model: {@link #currentScore} for each output, the sums in the order of
+     * {@link LinearModel#scores(Example, double[])}, so that they are exactly the scores {@link #learn} would compute
+     * next. O(K × (dense dimension + the example's sparse features)).
+     *
+     * @param scratch at least {@link LinearModel#blockWidth()} doubles, overwritten
+     * @param into at least K doubles
+     */
+    public void currentScores(LinearModel model, Example example, double[] scratch, double[] into) {
+        int outputs = model.outputs();
+        int width = model.slotWidth();
+        int block = model.blockWidth();
+        java.util.Arrays.fill(into, 0, outputs, 0.0);
+        double[] dense = model.denseSlots();
+        int d = Math.min(example.denseDimension(), Math.max(model.denseDimension(), 0));
+        for (int i = 0; i < d; i++) {
+            addTerms(dense, i * block, example.dense(i), width, outputs, into);
+        }
+        for (int j = 0; j < example.nameCount(); j++) {
+            int i = model.coordinateOf(example.name(j));
+            if (i >= 0) {
+                currentSlots(model, i, scratch);
+                addTerms(scratch, 0, example.nameValue(j), width, outputs, into);
+            }
+        }
+        for (int j = 0; j < example.bucketCount(); j++) {
+            int i = model.coordinateOfBucket(example.bucket(j));
+            if (i >= 0) {
+                currentSlots(model, i, scratch);
+                addTerms(scratch, 0, example.bucketValue(j), width, outputs, into);
+            }
+        }
+        addTerms(model.biasSlots(), 0, 1.0, width, outputs, into);
+    }
+
+    private static void addTerms(double[] block, int offset, double x, int width, int outputs, double[] sums) {
+        for (int k = 0, at = offset; k < outputs; k++, at += width) {
+            sums[k] += block[at] * x;
+        }
+    }
+
     /** Brings coordinate {@code i} of {@code model} up to its current version (see {@link #catchUp}). */
     public void catchUp(LinearModel model, int i) {
         model.catchUpCoordinate(i, optimizer, schedule, regularization);
@@ -131,9 +217,14 @@ public final class OnlineLearner {
         return schedule;
     }
 
-    /** A new model with no update applied, shaped for this learner's optimizer. */
+    /** K, the number of outputs of this learner's models: the classes of the softmax loss, else 1. */
+    public int outputs() {
+        return loss.outputs();
+    }
+
+    /** A new model with no update applied, shaped for this learner's optimizer and loss. */
     public LinearModel newModel() {
-        return LinearModel.empty(stateNames().size(), metricsWindow);
+        return LinearModel.empty(stateNames().size(), metricsWindow, outputs());
     }
 
     /**
@@ -148,6 +239,10 @@ public final class OnlineLearner {
         if (model.slotWidth() != 1 + stateNames().size()) {
             return Optional.of("stored model keeps " + (model.slotWidth() - 1) + " state values per parameter but "
                     + "this learner needs " + stateNames().size() + " " + stateNames());
+        }
+        if (model.outputs() != outputs()) {
+            return Optional.of("stored model has " + model.outputs() + " output" + (model.outputs() == 1 ? "" : "s")
+                    + " but this learner's loss needs " + outputs());
         }
         int modelDimension = model.denseDimension();
         if (modelDimension >= 0 && example.denseDimension() > 0 && example.denseDimension() != modelDimension) {
@@ -170,6 +265,9 @@ public final class OnlineLearner {
         for (int i : coordinates) {
             model.catchUpCoordinate(i, optimizer, schedule, regularization);
         }
+        if (softmax != null) {
+            return learnClasses(model, example, coordinates);
+        }
         double score = model.score(example, coordinates);
         double value = loss.value(score, example.label());
         double scoreGradient = example.weight() * loss.derivative(score, example.label());
@@ -186,6 +284,38 @@ public final class OnlineLearner {
         return new LearningStep(loss.prediction(score), score, value, model.version(), coordinates);
     }
 
+    /** {@link #learn} for the K outputs of the softmax loss; the coordinates are caught up. */
+    private LearningStep learnClasses(LinearModel model, Example example, int[] coordinates) {
+        int classes = softmax.classes();
+        double[] scores = new double[classes];
+        double[] probabilities = new double[classes];
+        double[] gradient = new double[classes];
+        model.scores(example, coordinates, scores);
+        int label = softmax.classOf(example.label());
+        double value = softmax.evaluate(scores, label, probabilities, gradient);
+        int predicted = SoftmaxLoss.predictedClass(probabilities, classes);
+        double squares = 0;
+        for (int k = 0; k < classes; k++) {
+            gradient[k] *= example.weight();
+            squares += gradient[k] * gradient[k];
+        }
+        if (regularization.clipNorm() > 0) {
+            // ‖∇‖ over every weight and bias: Σ_k Σ_j (g_k·x_j)² + Σ_k g_k² = (Σ_k g_k²)·(‖x‖² + 1).
+            double norm = Math.sqrt(squares) * Math.sqrt(example.squaredNorm() + 1);
+            if (norm > regularization.clipNorm()) {
+                double scale = regularization.clipNorm() / norm;
+                for (int k = 0; k < classes; k++) {
+                    gradient[k] *= scale;
+                }
+            }
+        }
+        model.step(example, coordinates, gradient, optimizer, schedule.rate(model.version() + 1), regularization);
+        model.metrics().recordClass(value, label, predicted);
+        model.recordUpdate(value, lossSmoothing);
+        return new LearningStep(predicted, scores[predicted], value, model.version(), coordinates, probabilities,
+                predicted);
+    }
+
     /**
      * Why the update {@link #learn} just applied to {@code model} for {@code example} diverged, or empty when it did
      * not: the first parameter the update touched (every dense weight, the example's named weights, the bias, and
@@ -199,6 +329,13 @@ public final class OnlineLearner {
         if (parameter.isPresent()) {
             return Optional.of("update would make " + parameter.get() + " non-finite (divergence)");
         }
+        if (step.probabilities() != null) {
+            for (double p : step.probabilities()) {
+                if (!Double.isFinite(p)) {
+                    return Optional.of("class probabilities of the event are not finite (divergence)");
+                }
+            }
+        }
         if (!Double.isFinite(step.score()) || !Double.isFinite(step.prediction()) || !Double.isFinite(step.loss())) {
             return Optional.of("score " + step.score() + ", prediction " + step.prediction() + " or loss " + step.loss()
                     + " of the event is not finite (divergence)");
@@ -209,12 +346,21 @@ public final class OnlineLearner {
     /**
      * What one update saw: the prediction and loss before it, and the version it produced.
      *
-     * @param prediction the prediction before the update (the score, or a probability for classification)
-     * @param score the raw score z before the update
+     * @param prediction the prediction before the update (the score, a probability for binary classification, the
+     *     predicted class for softmax)
+     * @param score the raw score z before the update (for softmax, the predicted class's)
      * @param loss the loss L before the update
      * @param version the model's version after the update
      * @param coordinates the model's coordinates of the example's sparse features, which the update stepped
+     * @param probabilities for softmax, the K class probabilities before the update; null otherwise
+     * @param predictedClass for softmax, the most probable class (lowest index on a tie); −1 otherwise
      */
-    public record LearningStep(double prediction, double score, double loss, long version, int[] coordinates) {
+    public record LearningStep(double prediction, double score, double loss, long version, int[] coordinates,
+            double[] probabilities, int predictedClass) {
+
+        /** A step of a single-output model. */
+        public LearningStep(double prediction, double score, double loss, long version, int[] coordinates) {
+            this(prediction, score, loss, version, coordinates, null, -1);
+        }
     }
 }

@@ -22,6 +22,10 @@ public interface Optimizer {
     double DEFAULT_BETA2 = 0.999;
     /** The default ε of Adagrad and Adam. */
     double DEFAULT_EPSILON = 1e-8;
+    /** The default α of FTRL-Proximal, the scale of its per-coordinate rate α/(β + √n). */
+    double DEFAULT_FTRL_ALPHA = 0.05;
+    /** The default β of FTRL-Proximal, which keeps its first steps finite (√n = 0). */
+    double DEFAULT_FTRL_BETA = 1.0;
 
     /** The name used in configuration and snapshots. */
     String name();
@@ -55,6 +59,19 @@ public interface Optimizer {
         }
     }
 
+    /** The rule the bias steps with: this one, except for an optimizer whose own penalties must spare the bias. */
+    default Optimizer forBias() {
+        return this;
+    }
+
+    /**
+     * Whether the rule applies the L1 and L2 penalties itself (FTRL, in its formula for the weight), so that the
+     * learner must add neither λ₂·w to the gradient nor its cumulative L1 penalty.
+     */
+    default boolean appliesPenalties() {
+        return false;
+    }
+
     /** Plain SGD: θ ← θ − η·g. */
     static Optimizer sgd() {
         return SgdOptimizer.INSTANCE;
@@ -85,9 +102,17 @@ public interface Optimizer {
         return new AdamOptimizer(beta1, beta2, epsilon);
     }
 
+    /**
+     * FTRL-Proximal (McMahan et al. 2013, Algorithm 1) with rate parameters α &gt; 0, β ≥ 0 and its own penalties
+     * λ₁, λ₂ ≥ 0 on the weights (never the bias); see {@link FtrlOptimizer}.
+     */
+    static Optimizer ftrl(double alpha, double beta, double l1, double l2) {
+        return new FtrlOptimizer(alpha, beta, l1, l2);
+    }
+
     /** The names {@link #byName} accepts. */
     static List<String> names() {
-        return List.of("momentum", "ema-momentum", "nesterov", "sgd", "adagrad", "adam");
+        return List.of("momentum", "ema-momentum", "nesterov", "sgd", "adagrad", "adam", "ftrl");
     }
 
     /**
@@ -96,6 +121,15 @@ public interface Optimizer {
      * @param beta β of the momentum variants and β₁ of Adam
      */
     static Optional<Optimizer> byName(String name, double beta, double beta2, double epsilon) {
+        return byName(name, beta, beta2, epsilon, DEFAULT_FTRL_ALPHA, DEFAULT_FTRL_BETA, 0, 0);
+    }
+
+    /**
+     * As {@link #byName(String, double, double, double)}, with the parameters of {@code ftrl}: α, β and its penalties
+     * λ₁, λ₂ (which the other optimizers leave to the learner).
+     */
+    static Optional<Optimizer> byName(String name, double beta, double beta2, double epsilon, double ftrlAlpha,
+            double ftrlBeta, double l1, double l2) {
         return Optional.ofNullable(switch (name) {
             case "momentum" -> momentum(beta);
             case "ema-momentum" -> emaMomentum(beta);
@@ -103,6 +137,7 @@ public interface Optimizer {
             case "sgd" -> sgd();
             case "adagrad" -> adagrad(epsilon);
             case "adam" -> adam(beta, beta2, epsilon);
+            case "ftrl" -> ftrl(ftrlAlpha, ftrlBeta, l1, l2);
             default -> null;
         });
     }

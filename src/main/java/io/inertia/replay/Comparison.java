@@ -1,40 +1,31 @@
 package io.inertia.replay;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.inertia.avro.ModelSnapshot;
 import io.inertia.avro.ModelSnapshotPart;
-import io.inertia.topology.SnapshotAssembler;
-import java.util.SortedMap;
 import io.inertia.io.InputFileException;
-import io.inertia.io.SnapshotJson;
-import java.io.BufferedReader;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
+import io.inertia.topology.SnapshotAssembler;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.TreeSet;
 
 /**
- * Compares the final models of two or more replays (their snapshot JSON Lines files, as {@code inertia replay}
- * writes them; the last line of a model is its final state): per model and run, the events learned, the mean and
- * windowed prequential loss and the other metrics, the change of the mean loss against the first run (the base), and
- * the largest absolute difference of any weight or the bias from the base's.
+ * Compares the final models of two or more replays (their snapshot files, JSON Lines or Avro, as {@code inertia
+ * replay} writes them; the last snapshot of a model is its final state, its weights brought up to date from the file's
+ * records): per model and run, the events learned, the mean and windowed prequential loss and the other metrics, the
+ * change of the mean loss against the first run (the base), and the largest absolute difference of any weight or the
+ * bias from the base's.
  *
  * <p>The mean prequential loss is the mean of the losses each event had before the model learned from it, over every
- * event of the run: the test-then-train error, the usual yardstick of an online learner.
+ * event of the run: the test-then-train error, the usual yardstick of an online learner. For the logistic and softmax
+ * losses it is the log loss. Each model's runs are ranked by it, 1 the lowest.
  */
 public final class Comparison {
-
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     /**
      * One model's final state in one run.
@@ -45,9 +36,11 @@ public final class Comparison {
      * @param meanLoss mean prequential loss over every event
      * @param windowMeanLoss mean prequential loss over the last window of events
      * @param windowSize the window W
-     * @param metrics the other metrics present (rmse, mae, accuracy, logLoss), by name
+     * @param metrics the other metrics present (rmse, mae, accuracy, logLoss, macroF1, windowAccuracy,
+     *     windowMacroF1), by name
      * @param parameters every parameter: named weights by name, then the dense weights and the bias under keys that
-     *     start with a NUL character, which no feature name from a replay does
+     *     start with a NUL character, which no feature name from a replay does; a K-class model's under its class
+     *     index, a NUL and that key
      */
     public record Entry(String run, String model, long version, double meanLoss, double windowMeanLoss,
             int windowSize, Map<String, Double> metrics, Map<String, Double> parameters) {
@@ -62,7 +55,7 @@ public final class Comparison {
      *     for the base or a missing model
      */
     public record Row(String run, String model, Entry entry, double meanLossChangePercent,
-            double largestWeightDifference) {
+            double largestWeightDifference, int rank) {
     }
 
     private final List<String> runs;
@@ -95,7 +88,8 @@ public final class Comparison {
                 boolean comparable = r > 0 && base != null && entry != null;
                 rows.add(new Row(runs.get(r), model, entry,
                         comparable ? 100 * (entry.meanLoss() - base.meanLoss()) / base.meanLoss() : Double.NaN,
-                        comparable ? largestDifference(base.parameters(), entry.parameters()) : Double.NaN));
+                        comparable ? largestDifference(base.parameters(), entry.parameters()) : Double.NaN,
+                        entry == null ? 0 : rank(entry, finals, model)));
             }
         }
         return new Comparison(List.copyOf(runs), List.copyOf(rows));
@@ -169,6 +163,18 @@ public final class Comparison {
         return value == Math.rint(value) ? Long.toString((long) value) : Double.toString(value);
     }
 
+    /** 1 + the runs of {@code model} whose mean prequential loss is lower than {@code entry}'s (ties share a rank). */
+    private static int rank(Entry entry, List<Map<String, Entry>> finals, String model) {
+        int lower = 0;
+        for (Map<String, Entry> run : finals) {
+            Entry other = run.get(model);
+            if (other != null && other.meanLoss() < entry.meanLoss()) {
+                lower++;
+            }
+        }
+        return 1 + lower;
+    }
+
     private static double largestDifference(Map<String, Double> base, Map<String, Double> other) {
         Set<String> names = new TreeSet<>(base.keySet());
         names.addAll(other.keySet());
@@ -192,82 +198,75 @@ public final class Comparison {
     }
 
     /**
-     * Every snapshot of {@code file} in order: the lines of a JSON Lines file, or the snapshots of an Avro snapshot
-     * file (a name ending in .avro), as {@code inertia replay} writes them. A snapshot in parts is read from its header
-     * alone (its metrics), except each model's last one, which is reassembled whole for its weights.
+     * Every snapshot of {@code file} in order, as {@code inertia replay} writes them (JSON Lines, of this or an older
+     * release, or Avro): its metrics, and for each model's last one its parameters, every weight brought up to date
+     * from the records the file holds (see {@link SnapshotFile#read}).
      */
     private static List<Entry> entries(Path file, String run) {
         List<Entry> entries = new ArrayList<>();
-        if (RecordFile.isAvro(file)) {
-            SnapshotAssembler assembler = new SnapshotAssembler();
-            Map<String, Integer> last = new TreeMap<>();
-            long[] record = {0};
-            SnapshotFile.read(file, next -> {
-                record[0]++;
-                if (next instanceof ModelSnapshotPart part) {
-                    assembler.takePart(part);
-                    return;
-                }
-                ModelSnapshot header = (ModelSnapshot) next;
-                assembler.takeHeader(header);
-                last.put(header.getModelKey(), entries.size());
-                entries.add(entry(file.toString(), record[0], SnapshotJson.toLine(header), run));
-            });
-            SortedMap<String, ModelSnapshot> finals = assembler.latest();
-            if (!assembler.incomplete().isEmpty()) {
-                throw new InputFileException(file.toString(), assembler.incomplete().get(0));
+        SnapshotAssembler assembler = new SnapshotAssembler();
+        Map<String, Integer> last = new TreeMap<>();
+        SnapshotFile.read(file, false, next -> {
+            if (next instanceof ModelSnapshotPart part) {
+                assembler.takePart(part);
+                return;
             }
-            finals.forEach((key, whole) -> {
-                int at = last.get(key);
-                entries.set(at, entry(file.toString(), at + 1, SnapshotJson.toLine(whole), run));
-            });
-            return entries;
+            ModelSnapshot header = (ModelSnapshot) next;
+            assembler.takeHeader(header);
+            last.put(header.getModelKey(), entries.size());
+            // Metrics only: the weights of every line but each model's last are not compared.
+            entries.add(entry(header, run, false));
+        });
+        SortedMap<String, ModelSnapshot> finals = assembler.latest();
+        if (!assembler.incomplete().isEmpty()) {
+            throw new InputFileException(file.toString(), assembler.incomplete().get(0));
         }
-        try (BufferedReader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-            long lineNumber = 0;
-            for (String line = reader.readLine(); line != null; line = reader.readLine()) {
-                lineNumber++;
-                if (!line.isBlank()) {
-                    entries.add(entry(file.toString(), lineNumber, line, run));
-                }
-            }
-        } catch (IOException e) {
-            throw new InputFileException(file.toString(), "cannot read: " + e.getMessage());
-        }
+        finals.forEach((key, whole) -> entries.set(last.get(key), entry(whole, run, true)));
         return entries;
     }
 
-    private static Entry entry(String file, long line, String text, String run) {
-        JsonNode node;
-        try {
-            node = JSON.readTree(text);
-        } catch (JsonProcessingException e) {
-            throw new InputFileException(file, line, "not a JSON object: " + e.getOriginalMessage());
-        }
-        JsonNode metrics = node.path("metrics");
-        if (!node.path("modelKey").isTextual() || !node.path("version").canConvertToLong()
-                || !metrics.path("meanLoss").isNumber() || !metrics.path("windowMeanLoss").isNumber()) {
-            throw new InputFileException(file, line, "not a snapshot line of inertia replay (modelKey, version and "
-                    + "metrics.meanLoss, metrics.windowMeanLoss expected)");
-        }
+    /** {@code snapshot}'s entry; its parameters (a whole snapshot's) only when {@code withParameters}. */
+    private static Entry entry(ModelSnapshot snapshot, String run, boolean withParameters) {
+        io.inertia.avro.PrequentialMetrics metrics = snapshot.getMetrics();
         Map<String, Double> others = new TreeMap<>();
-        for (String name : List.of("rmse", "mae", "accuracy", "logLoss")) {
-            if (metrics.path(name).isNumber()) {
-                others.put(name, metrics.get(name).asDouble());
-            }
-        }
+        putIfPresent(others, "rmse", metrics.getRmse());
+        putIfPresent(others, "mae", metrics.getMae());
+        putIfPresent(others, "accuracy", metrics.getAccuracy());
+        putIfPresent(others, "logLoss", metrics.getLogLoss());
+        putIfPresent(others, "macroF1", metrics.getMacroF1());
+        putIfPresent(others, "windowAccuracy", metrics.getWindowAccuracy());
+        putIfPresent(others, "windowMacroF1", metrics.getWindowMacroF1());
         Map<String, Double> parameters = new TreeMap<>();
-        for (Iterator<Map.Entry<String, JsonNode>> it = node.path("weights").fields(); it.hasNext();) {
-            Map.Entry<String, JsonNode> weight = it.next();
-            parameters.put(weight.getKey(), weight.getValue().asDouble());
+        if (withParameters && snapshot.getClassWeights() != null) {
+            // Class k's weights under "k", a NUL and the key a single-output model's would have.
+            io.inertia.avro.ClassWeights classes = snapshot.getClassWeights();
+            int outputs = classes.getBiases().size();
+            List<Double> dense = snapshot.getDenseWeights();
+            for (int k = 0; k < outputs; k++) {
+                String prefix = k + "\u0000";
+                for (Map.Entry<String, List<Double>> weight : classes.getNamedWeights().entrySet()) {
+                    parameters.put(prefix + weight.getKey(), weight.getValue().get(k));
+                }
+                for (int i = 0; dense != null && i * outputs + k < dense.size(); i++) {
+                    parameters.put(prefix + "\u0000dense " + i, dense.get(i * outputs + k));
+                }
+                parameters.put(prefix + "\u0000bias", classes.getBiases().get(k));
+            }
+        } else if (withParameters) {
+            parameters.putAll(snapshot.getNamedWeights());
+            List<Double> dense = snapshot.getDenseWeights();
+            for (int i = 0; dense != null && i < dense.size(); i++) {
+                parameters.put("\u0000dense " + i, dense.get(i));
+            }
+            parameters.put("\u0000bias", snapshot.getBias());
         }
-        JsonNode dense = node.path("denseWeights");
-        for (int i = 0; i < dense.size(); i++) {
-            parameters.put("\u0000dense " + i, dense.get(i).asDouble());
+        return new Entry(run, snapshot.getModelKey(), snapshot.getVersion(), metrics.getMeanLoss(),
+                metrics.getWindowMeanLoss(), metrics.getWindowSize(), others, parameters);
+    }
+
+    private static void putIfPresent(Map<String, Double> into, String name, Double value) {
+        if (value != null) {
+            into.put(name, value);
         }
-        parameters.put("\u0000bias", node.path("bias").asDouble());
-        return new Entry(run, node.get("modelKey").asText(), node.get("version").asLong(),
-                metrics.get("meanLoss").asDouble(), metrics.get("windowMeanLoss").asDouble(),
-                metrics.path("windowSize").asInt(1), others, parameters);
     }
 }

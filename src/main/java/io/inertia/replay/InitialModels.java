@@ -17,9 +17,9 @@ import java.util.TreeMap;
 
 /**
  * The models a replay starts from (warm start): the latest snapshot of each, as published, from the live snapshot
- * topic or from a replay's Avro output. Each snapshot records the input position of the last event it reflects; the
- * replay skips a model's events up to and including that position (same topic, same partition, offset at most that),
- * so that it continues exactly after it. Models without a snapshot start empty, as in any replay.
+ * topic or from a replay's output (Avro or JSON Lines). Each snapshot records the input position of the last event it
+ * reflects; the replay skips a model's events up to and including that position (same topic, same partition, offset
+ * at most that), so that it continues exactly after it. Models without a snapshot start empty, as in any replay.
  */
 public final class InitialModels {
 
@@ -50,18 +50,17 @@ public final class InitialModels {
     }
 
     /**
-     * The latest snapshot of every model in {@code file}, an Avro snapshot file of {@code inertia replay}.
+     * The latest snapshot of every model in {@code file}, an output of {@code inertia replay}: Avro, or JSON Lines,
+     * whose lines hold the learner's state as exactly as the Avro records (a whole line every weight as the learner
+     * held it once it published it whole, a line in parts every weight as of its last update with the version it is
+     * current to).
      *
-     * @throws InputFileException when it is not one (JSON Lines snapshots hold every weight brought up to date and
-     *     not the learner's full state, so they cannot resume it exactly), or a snapshot lacks a part
+     * @throws InputFileException when it is not one, a snapshot lacks a part, or a JSON line lacks part of the
+     *     learner's state (a line of an older release, every weight brought up to date)
      */
     public static InitialModels fromFile(Path file) {
-        if (!RecordFile.isAvro(file)) {
-            throw new InputFileException(file.toString(), "initial snapshots must be an .avro output of inertia "
-                    + "replay (a JSON line is a summary, not the learner's full state) or the snapshot topic");
-        }
         SnapshotAssembler assembler = new SnapshotAssembler();
-        SnapshotFile.read(file, record -> {
+        SnapshotFile.read(file, true, record -> {
             if (record instanceof ModelSnapshotPart part) {
                 assembler.takePart(part);
             } else {
@@ -78,6 +77,22 @@ public final class InitialModels {
     /** The snapshots, by model key. */
     public Collection<SnapshotAssembler.Published> snapshots() {
         return models.values();
+    }
+
+    /**
+     * Parts 0..{@code count}−1 of generation {@code generation} of the initial snapshot of {@code modelKey}: what a
+     * model that continues that generation published before the replay began.
+     *
+     * @throws IllegalStateException when its initial snapshot has no such parts
+     */
+    java.util.List<ModelSnapshotPart> parts(String modelKey, long generation, int count) {
+        SnapshotAssembler.Published published = models.get(modelKey);
+        if (published == null || published.header().getParts() == null
+                || published.header().getParts().getGeneration() != generation || published.parts().size() < count) {
+            throw new IllegalStateException("the snapshot of '" + modelKey + "' continues generation " + generation
+                    + " of parts that neither the output nor its initial snapshots hold");
+        }
+        return published.parts().subList(0, count);
     }
 
     /** The number of models. */

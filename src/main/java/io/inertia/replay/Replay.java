@@ -4,7 +4,15 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.inertia.avro.ModelSnapshot;
 import io.inertia.avro.Prediction;
+import io.inertia.config.ConfigException;
 import io.inertia.config.InertiaConfig;
+import io.inertia.spec.FeatureExtractor;
+import io.inertia.spec.FeatureSpec;
+import io.inertia.spec.JsonRecordDecoder;
+import io.inertia.spec.SpecEventReader;
+import io.inertia.topology.InertiaTopology;
+import java.io.BufferedReader;
+import org.apache.kafka.common.errors.SerializationException;
 import io.inertia.io.EventFile;
 import io.inertia.io.InputFileException;
 import io.inertia.runtime.TopicRange;
@@ -29,9 +37,11 @@ import org.apache.kafka.common.header.Headers;
 /**
  * Feeds the events of a file, in file order and {@code epochs} times over, through the learner of
  * {@code InertiaTopology} (the same processor and stores as {@code inertia run}, driven by a {@link LocalLearner}),
- * and writes every snapshot it publishes as a JSON line. After the last event, every model whose final state was not
- * just published gets a final snapshot, so the file always ends with each model's final state. Nothing else is kept:
- * memory is the models' (within {@code inertia.model-cache-max-bytes} for those in memory), whatever the length.
+ * and writes every snapshot it publishes (see {@link SnapshotFile}: JSON Lines or Avro, each snapshot costing the
+ * weights updated since the one before, as on the snapshot topic). After the last event, every model whose final
+ * state was not just published gets a final snapshot, so the file always ends with each model's final state. Nothing
+ * else is kept: memory is the models' (within {@code inertia.model-cache-max-bytes} for those in memory), whatever
+ * the length.
  *
  * <p>Event i (0-based, counting across epochs) gets record timestamp i ms, so a replay is a pure function of its
  * file and settings. The output is written to a temporary file and moved into place only when the whole replay
@@ -47,7 +57,7 @@ public final class Replay {
      * @param input the event file
      * @param layout how its rows become events
      * @param epochs how many passes over the file (≥ 1)
-     * @param output the JSON Lines file to write
+     * @param output the snapshot file to write (Avro when named .avro, else JSON Lines)
      * @param config learner settings
      */
     public record Request(Path input, EventFile.Layout layout, int epochs, Path output, InertiaConfig config) {
@@ -60,7 +70,7 @@ public final class Replay {
      * @param topic the topic, usually the live learner's input topic
      * @param from where the range starts on each partition
      * @param to where it ends (exclusive)
-     * @param output the JSON Lines file to write
+     * @param output the snapshot file to write (Avro when named .avro, else JSON Lines)
      * @param config learner settings and the Kafka client settings to read with
      */
     public record TopicRequest(String topic, TopicRange.Bound from, TopicRange.Bound to, Path output,
@@ -114,6 +124,9 @@ public final class Replay {
             throw new IllegalArgumentException("epochs must be >= 1, got " + request.epochs());
         }
         InertiaConfig config = request.config();
+        if (config.featureSpec() != null) {
+            return replayRecords(request, extras, initial);
+        }
         return replay(config, request.output(), extras, initial, 1, (learner, outputs) -> {
             long rows = Progress.estimatedRows(request.input(), !EventFile.isJsonLines(request.input()));
             try (Progress progress = Progress.of("replay " + request.input().getFileName(),
@@ -132,7 +145,8 @@ public final class Replay {
         String topic = fileTopic(request.input());
         boolean skipping = outputs.initial.hasPositions();
         long eventCount = 0;
-        try (PrefetchedBatches batches = new PrefetchedBatches(request.input(), request.layout(), request.epochs())) {
+        try (PrefetchedBatches batches = new PrefetchedBatches(request.input(),
+                request.layout().withClassNames(request.config().classNames()), request.epochs())) {
             for (io.inertia.io.EventBatch batch = batches.next(); batch != null; batch = batches.next()) {
                 for (int i = 0; i < batch.size(); i++) {
                     long offset = eventCount++;
@@ -152,6 +166,71 @@ public final class Replay {
             }
         }
         return eventCount;
+    }
+
+    /**
+     * A JSON Lines file of the user's own records through the feature spec: each line is a record as a producer would
+     * write it to the topic, read by the learner through the spec as {@code inertia.input.format=json} reads it. A file
+     * is one ordered stream, so the model key may come from a field or a constant without any re-keying; with
+     * {@code model-key: record-key} the layout's model key is every record's key.
+     */
+    private static Summary replayRecords(Request request, Extras extras, InitialModels initial) {
+        Path input = request.input();
+        if (!EventFile.isJsonLines(input)) {
+            throw new InputFileException(input.toString(), "a replay through a feature spec reads JSON Lines files "
+                    + "(.jsonl), one record per line");
+        }
+        String recordKey = request.layout().modelKey();
+        if (recordKey == null && request.config().featureSpec().modelKey() instanceof FeatureSpec.RecordKey) {
+            throw new InputFileException(input.toString(), "a file's records have no keys: with model-key: "
+                    + "record-key give the model key (--model-key KEY), or take it from a field or a constant in the "
+                    + "spec");
+        }
+        // The records are JSON whatever the live topic's format; the registry and schema file are the topic's.
+        InertiaConfig config = request.config().with(Map.of(InertiaConfig.Key.INPUT_FORMAT.key(), "json",
+                InertiaConfig.Key.SCHEMA_REGISTRY_URL.key(), "", InertiaConfig.Key.INPUT_READER_SCHEMA.key(), ""));
+        SpecEventReader keys = new SpecEventReader(new JsonRecordDecoder(),
+                new FeatureExtractor(config.featureSpec(), null));
+        String topic = fileTopic(input);
+        return replay(config, request.output(), extras, initial, 1, (learner, outputs) -> {
+            long rows = Progress.estimatedRows(input, false);
+            long events = 0;
+            try (Progress progress = Progress.of("replay " + input.getFileName(),
+                    rows < 0 ? -1 : rows * request.epochs())) {
+                for (int epoch = 0; epoch < request.epochs(); epoch++) {
+                    try (BufferedReader reader = Files.newBufferedReader(input, StandardCharsets.UTF_8)) {
+                        long line = 0;
+                        for (String text = reader.readLine(); text != null; text = reader.readLine()) {
+                            line++;
+                            if (text.isBlank()) {
+                                continue;
+                            }
+                            byte[] value = text.getBytes(StandardCharsets.UTF_8);
+                            String key;
+                            try {
+                                key = keys.modelKey(topic, recordKey, value);
+                            } catch (SerializationException e) {
+                                throw new InputFileException(input.toString(), line, e.getMessage());
+                            }
+                            long offset = events++;
+                            progress.step();
+                            if (outputs.initial.hasPositions() && outputs.initial.covers(key, topic, 0, offset)) {
+                                outputs.skipped++;
+                                continue;
+                            }
+                            learner.process(key.getBytes(StandardCharsets.UTF_8), value, offset, topic, 0, offset);
+                            outputs.check();
+                            if (outputs.rejection != null) {
+                                throw new InputFileException(input.toString(), line, outputs.rejection);
+                            }
+                        }
+                    } catch (IOException e) {
+                        throw new InputFileException(input.toString(), "cannot read: " + e.getMessage());
+                    }
+                }
+            }
+            return events;
+        });
     }
 
     /**
@@ -178,6 +257,12 @@ public final class Replay {
      * of its snapshot are skipped, so that it continues exactly after it.
      */
     public static Summary run(TopicRequest request, Extras extras, InitialModels initial) {
+        FeatureSpec spec = request.config().featureSpec();
+        if (spec != null && !(spec.modelKey() instanceof FeatureSpec.RecordKey)) {
+            // Live, such records would reach the learner re-keyed, in another order than the topic's.
+            throw new ConfigException(List.of(InertiaTopology.REKEYING_NOT_YET.formatted(
+                    request.config().featureSpecFile())));
+        }
         try (TopicRange range = new TopicRange(request.config(), request.topic(), request.from(), request.to());
                 Progress progress = Progress.of("replay " + request.topic(), range.size())) {
             boolean skipping = initial.hasPositions();
@@ -224,7 +309,7 @@ public final class Replay {
         boolean complete = false;
         Outputs outputs = new Outputs(config, initial);
         try (LocalLearner learner = new LocalLearner(config, LearningObserver.NONE, outputs, inputPartitions);
-                SnapshotFile out = SnapshotFile.open(partial, target, config.snapshotTopic());
+                SnapshotFile out = SnapshotFile.open(partial, target, config.snapshotTopic(), initial);
                 RecordFile<Prediction> predictionOut = predictions == null ? null
                         : RecordFile.open(predictionPartial, predictionTarget, Prediction.getClassSchema(),
                                 outputs::predictionLine)) {
@@ -325,7 +410,7 @@ public final class Replay {
                 return;
             }
             Prediction prediction = predictionSerde.deserialize(config.predictionTopic(), value);
-            if (curves != null) {
+            if (curves != null && prediction.getLoss() != null) {
                 curves.add(prediction.getModelKey(), prediction.getLoss());
             }
             if (predictionOut == null) {
@@ -351,6 +436,10 @@ public final class Replay {
             line.put("score", prediction.getScore());
             line.put("label", prediction.getLabel());
             line.put("loss", prediction.getLoss());
+            if (prediction.getProbabilities() != null) {
+                prediction.getProbabilities().forEach(line.putArray("probabilities")::add);
+                line.put("predictedClass", prediction.getPredictedClass());
+            }
             line.put("timestamp", predictionTimestamp);
             try {
                 return JSON.writeValueAsString(line);

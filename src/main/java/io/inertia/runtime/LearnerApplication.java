@@ -1,6 +1,7 @@
 package io.inertia.runtime;
 
 import io.inertia.config.InertiaConfig;
+import io.inertia.registry.RegistryUnavailableException;
 import io.inertia.serving.HttpApi;
 import io.inertia.serving.LearnerMetrics;
 import io.inertia.serving.LossHistory;
@@ -46,6 +47,7 @@ public final class LearnerApplication implements AutoCloseable {
     private KafkaStreams streams;
     private final CountDownLatch stopped = new CountDownLatch(1);
     private final AtomicReference<Throwable> failure = new AtomicReference<>();
+    private final java.util.concurrent.atomic.AtomicLong registryOutages = new java.util.concurrent.atomic.AtomicLong();
     private boolean closed;
 
     /** A learner for {@code config}; nothing connects until {@link #start()}. */
@@ -167,10 +169,18 @@ public final class LearnerApplication implements AutoCloseable {
         if (metrics != null) {
             metrics.bind(streams);
             // Serving before Kafka Streams starts: /health answers at once, /ready says 503 until RUNNING.
-            api = new HttpApi(config, streams, metrics, history, advertised(config));
+            api = new HttpApi(config, streams, metrics, history, advertised(config), inputPartitions);
             api.start();
         }
         streams.setUncaughtExceptionHandler(exception -> {
+            RegistryUnavailableException outage = registryOutage(exception);
+            if (outage != null) {
+                // An outage, not bad input: nothing is dead-lettered for it. The failed thread's transaction is
+                // aborted; its replacement resumes from the last commit and asks again.
+                registryOutages.incrementAndGet();
+                LOG.warn("{}; replacing the stream thread, which resumes from its last commit", outage.getMessage());
+                return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
+            }
             LOG.error("Learner failed; shutting down", exception);
             failure.compareAndSet(null, exception);
             return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
@@ -184,6 +194,27 @@ public final class LearnerApplication implements AutoCloseable {
         streams.start();
         reporter.scheduleAtFixedRate(() -> LOG.info(progress.line(System.nanoTime())), config.progressIntervalMs(),
                 config.progressIntervalMs(), TimeUnit.MILLISECONDS);
+    }
+
+    /** The registry outage that caused {@code failure}, or null when it has another cause. */
+    static RegistryUnavailableException registryOutage(Throwable failure) {
+        for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+            if (cause instanceof RegistryUnavailableException outage) {
+                return outage;
+            }
+            if (cause.getCause() == cause) {
+                break;
+            }
+        }
+        return null;
+    }
+
+    /**
+     * How many times a stream thread was replaced because the schema registry did not answer within
+     * {@code inertia.schema.registry.max-block-ms}.
+     */
+    public long registryOutages() {
+        return registryOutages.get();
     }
 
     /** The running counts. */

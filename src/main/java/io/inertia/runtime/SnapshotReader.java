@@ -13,6 +13,7 @@ import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
+import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -107,9 +108,17 @@ public final class SnapshotReader implements AutoCloseable {
      * parts), by model key: what a learner resumes from exactly. A model that lacks a part is left out with a warning.
      */
     public SortedMap<String, SnapshotAssembler.Published> latestPublished() {
-        readToEnd(null);
+        return latestPublished(null);
+    }
+
+    /** As {@link #latestPublished()}, of {@code modelKey} only (every model when null). */
+    public SortedMap<String, SnapshotAssembler.Published> latestPublished(String modelKey) {
+        readToEnd(modelKey);
         SortedMap<String, SnapshotAssembler.Published> latest = assembler.latestPublished();
         assembler.incomplete().forEach(problem -> LOG.warn("Skipping a model: {}", problem));
+        if (modelKey != null) {
+            latest.keySet().retainAll(java.util.Set.of(modelKey));
+        }
         return latest;
     }
 
@@ -129,19 +138,42 @@ public final class SnapshotReader implements AutoCloseable {
         }
     }
 
-    /** Hands every snapshot (of {@code modelKey}, or all when null) to {@code sink} until {@code stop} says so. */
-    public void follow(String modelKey, Consumer<ModelSnapshot> sink, BooleanSupplier stop) {
+    /**
+     * Hands every record (of {@code modelKey}, or all when null) to {@code records}, decoded and in order, until
+     * {@code stop} says so: the parts of each snapshot ({@link io.inertia.avro.ModelSnapshotPart}), then its header
+     * ({@link ModelSnapshot}). Tombstones are not handed on. A record that cannot be read, or that {@code records}
+     * refuses with an {@link IllegalStateException}, is skipped with a warning.
+     */
+    public void follow(String modelKey, Consumer<SpecificRecord> records, BooleanSupplier stop) {
         try {
             while (!stop.getAsBoolean()) {
                 for (ConsumerRecord<byte[], byte[]> record : consumer.poll(POLL)) {
                     if (wanted(record, modelKey)) {
-                        accept(record).ifPresent(sink);
+                        try {
+                            SpecificRecord read = assembler.read(record.topic(), record.key(), record.value());
+                            if (read != null) {
+                                records.accept(read);
+                            }
+                        } catch (SerializationException | IllegalStateException e) {
+                            LOG.warn("Skipping record at {}-{}@{}: {}", record.topic(), record.partition(),
+                                    record.offset(), e.getMessage());
+                        }
                     }
                 }
             }
         } catch (KafkaException e) {
             throw securityFailureOr(e);
         }
+    }
+
+    /**
+     * Parts 0..{@code count}−1 of generation {@code generation} of {@code modelKey}, as read so far: what a snapshot
+     * that continues that generation was published on top of.
+     *
+     * @throws IllegalStateException when one of them was not read
+     */
+    public List<io.inertia.avro.ModelSnapshotPart> parts(String modelKey, long generation, int count) {
+        return assembler.parts(modelKey, generation, count);
     }
 
     /** Whether {@code record} belongs to model {@code modelKey} (every record when null); keys are never null here. */
@@ -172,16 +204,6 @@ public final class SnapshotReader implements AutoCloseable {
         } catch (SerializationException e) {
             LOG.warn("Skipping record at {}-{}@{}: {}", record.topic(), record.partition(), record.offset(),
                     e.getMessage());
-        }
-    }
-
-    private java.util.Optional<ModelSnapshot> accept(ConsumerRecord<byte[], byte[]> record) {
-        try {
-            return assembler.accept(record.topic(), record.key(), record.value());
-        } catch (SerializationException | IllegalStateException e) {
-            LOG.warn("Skipping record at {}-{}@{}: {}", record.topic(), record.partition(), record.offset(),
-                    e.getMessage());
-            return java.util.Optional.empty();
         }
     }
 

@@ -11,4 +11,13 @@ public interface EventReader {
      * @throws SerializationException naming what is wrong, in one line, when the bytes are not an event
      */
     EventDecoder.Event decode(String topic, String recordKey, byte[] bytes);
+
+    /**
+     * As {@link #decode(String, String, byte[])} for a record at {@code partition} and {@code offset} of
+     * {@code topic} (a negative partition when it has no position), for readers whose events take something from
+     * their position (a feature spec's {@code event-id: position}).
+     */
+    default EventDecoder.Event decode(String topic, int partition, long offset, String recordKey, byte[] bytes) {
+        return decode(topic, recordKey, bytes);
+    }
 }

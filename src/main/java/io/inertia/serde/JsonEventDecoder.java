@@ -19,12 +19,34 @@ import org.apache.kafka.common.errors.SerializationException;
  * one-line reason, which the learner dead-letters like any other bad event. Fields the schema does not know are refused
  * too, so that a misspelt {@code lable} is not silently ignored. Read with Jackson's streaming parser into the same
  * arrays as {@link EventDecoder}; not thread-safe.
+ *
+ * <p>With class names (a softmax model's {@code inertia.class-names}) the label may also be a class's name, read as
+ * its index; a name that is not one of them refuses the event.
  */
 public final class JsonEventDecoder implements EventReader {
 
     private static final JsonFactory JSON = new JsonFactory();
 
     private final EventDecoder.StringCache strings = new EventDecoder.StringCache();
+    /** Class name → index; empty when labels must be numbers. */
+    private final java.util.Map<String, Integer> classes;
+
+    /** A decoder whose labels are numbers. */
+    public JsonEventDecoder() {
+        this(java.util.List.of());
+    }
+
+    /** A decoder that also reads a label given as one of {@code classNames} (their indices 0, 1, …). */
+    public JsonEventDecoder(java.util.List<String> classNames) {
+        java.util.Map<String, Integer> byName = new java.util.HashMap<>();
+        for (int i = 0; i < classNames.size(); i++) {
+            byName.put(classNames.get(i), i);
+        }
+        this.classes = java.util.Map.copyOf(byName);
+        this.classNames = String.join(", ", classNames);
+    }
+
+    private final String classNames;
 
     /**
      * The event in {@code bytes}, its model key {@code recordKey} when the JSON names none.
@@ -61,7 +83,8 @@ public final class JsonEventDecoder implements EventReader {
             switch (field) {
                 case "key" -> key = text(parser, value, "key");
                 case "id" -> id = value == JsonToken.VALUE_NULL ? null : text(parser, value, "id");
-                case "label" -> label = number(parser, value, "label");
+                case "label" -> label = value == JsonToken.VALUE_STRING ? classIndex(parser.getText())
+                        : number(parser, value, "label");
                 case "weight" -> weight = number(parser, value, "weight");
                 case "dense" -> {
                     if (value != JsonToken.START_ARRAY) {
@@ -112,6 +135,17 @@ public final class JsonEventDecoder implements EventReader {
         }
         String modelKey = key != null ? key : recordKey == null ? "" : recordKey;
         return new EventDecoder.Event(modelKey, dense, names, values == null ? null : values, label, weight, id);
+    }
+
+    /** The index of the class named {@code name}. */
+    private double classIndex(String name) {
+        Integer index = classes.get(name);
+        if (index == null) {
+            throw new IllegalArgumentException(classes.isEmpty()
+                    ? "label '" + name + "' is not a number (labels by name need inertia.class-names)"
+                    : "label '" + name + "' is not a class name (expected one of " + classNames + ")");
+        }
+        return index;
     }
 
     private static String text(JsonParser parser, JsonToken token, String field) throws IOException {

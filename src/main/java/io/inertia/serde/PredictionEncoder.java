@@ -32,9 +32,21 @@ public final class PredictionEncoder {
         }
     }
 
-    /** The bytes of the prediction with these fields (see schemas/Prediction.avsc); {@code eventId} may be null. */
+    /**
+     * The bytes of the prediction of a single-output model with these fields (see schemas/Prediction.avsc);
+     * {@code eventId} may be null.
+     */
     public byte[] encode(String modelKey, String eventId, double prediction, double score, double label, double loss,
             long modelVersion) {
+        return encode(modelKey, eventId, prediction, score, label, loss, modelVersion, null, -1);
+    }
+
+    /**
+     * The bytes of the prediction with these fields (see schemas/Prediction.avsc); {@code eventId} may be null, and
+     * so may {@code probabilities} (with {@code predictedClass} −1) for a single-output model.
+     */
+    public byte[] encode(String modelKey, String eventId, double prediction, double score, double label, double loss,
+            long modelVersion, double[] probabilities, int predictedClass) {
         size = 0;
         ensure(header.length);
         System.arraycopy(header, 0, buffer, 0, header.length);
@@ -48,9 +60,26 @@ public final class PredictionEncoder {
         }
         writeDouble(prediction);
         writeDouble(score);
+        // label and loss: branch 1 (double) of ["null", "double"]; this path always has both.
+        writeLong(1);
         writeDouble(label);
+        writeLong(1);
         writeDouble(loss);
         writeLong(modelVersion);
+        if (probabilities == null) {
+            writeLong(0);
+            writeLong(0);
+        } else {
+            writeLong(1);
+            // An array is blocks of (count, items) ended by a count of 0.
+            writeLong(probabilities.length);
+            for (double probability : probabilities) {
+                writeDouble(probability);
+            }
+            writeLong(0);
+            writeLong(1);
+            writeLong(predictedClass);
+        }
         return Arrays.copyOf(buffer, size);
     }
 

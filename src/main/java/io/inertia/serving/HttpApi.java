@@ -1,54 +1,44 @@
 package io.inertia.serving;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
 import io.inertia.avro.ModelSnapshot;
 import io.inertia.config.InertiaConfig;
-import io.inertia.io.SnapshotJson;
-import io.inertia.model.Example;
-import io.inertia.model.FeatureHasher;
-import io.inertia.model.LinearModel;
-import io.inertia.model.Loss;
 import io.inertia.topology.ModelStore;
 import io.inertia.topology.SnapshotCodec;
+import io.inertia.topology.ModelView;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.io.UncheckedIOException;
-import java.net.InetSocketAddress;
-import java.net.URI;
 import java.net.URLDecoder;
-import java.net.URLEncoder;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
-import java.time.Duration;
-import java.util.Iterator;
-import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import org.apache.kafka.common.serialization.Serdes;
+import java.util.concurrent.Semaphore;
 import org.apache.kafka.streams.KafkaStreams;
-import org.apache.kafka.streams.KeyQueryMetadata;
 import org.apache.kafka.streams.StreamsMetadata;
 import org.apache.kafka.streams.errors.InvalidStateStoreException;
 import org.apache.kafka.streams.state.HostInfo;
+import org.eclipse.jetty.http.UriCompliance;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * {@code inertia run}'s HTTP API, on the JDK's built-in server: the models of the whole application from any instance
- * (a key another instance owns is fetched from it, found by Kafka Streams' {@code queryMetadataForKey} and
- * {@code application.server}), predictions, health, Prometheus metrics and the dashboard.
+ * {@code inertia run}'s HTTP API, on Jetty: the models of the whole application from any instance (a key another
+ * instance owns is passed to it, found by Kafka Streams' {@code queryMetadataForKey} and {@code application.server}),
+ * predictions, health, Prometheus metrics and the dashboard.
  *
  * <ul>
  *   <li>{@code GET /health}: 200 while the process is up. {@code GET /ready}: 200 only while Kafka Streams is
@@ -56,57 +46,75 @@ import org.slf4j.LoggerFactory;
  *       reads the API with the token given after {@code #token=} in its address).</li>
  *   <li>{@code GET /models}: every model of the application, with version and losses.</li>
  *   <li>{@code GET /models/{key}[?weights=false]}: the model as JSON, every weight current (as {@code inertia
- *       snapshots} prints it), with its optimizer and prequential metrics.</li>
+ *       snapshots} prints it), with its optimizer and prequential metrics; streamed as it is written.</li>
  *   <li>{@code GET /models/{key}/history}: its running loss against its version, for the dashboard.</li>
  *   <li>{@code POST /models/{key}/predict} with {@code {"features": {…}}} and/or {@code {"dense": […]}}, or a list of
- *       them: the prediction(s), score(s) and the model version used; features hashed as the learner hashes them.</li>
+ *       them: the prediction(s), score(s) and the model version used; see {@link Predictions}.</li>
  *   <li>{@code GET /metrics}: Prometheus text.</li>
  * </ul>
  *
- * Errors are JSON {@code {"error": "…"}}: 404 unknown key or path, 400 malformed body or wrong feature length, 401
- * missing or wrong token, 405 wrong method, 503 with {@code Retry-After} while the stores are not queryable (start-up,
- * rebalance). A client never sees a stack trace; the server logs unexpected failures.
+ * Models are read where the learner holds them, in memory, else from its durable stores ({@link ModelReader}). Errors
+ * are JSON {@code {"error": "…"}}: 400 malformed request, 401 missing or wrong token, 404 unknown key or path, 405
+ * wrong method, 408 a request body that stopped arriving, 413 a body beyond {@code inertia.http.max-body-bytes}, 503
+ * with {@code Retry-After} while the stores are not queryable (start-up, rebalance) or the owner does not answer;
+ * what Jetty refuses before the API sees it is answered the same way ({@link JsonErrors}). A client never sees a
+ * stack trace; the server logs unexpected failures.
+ *
+ * <p>Threads: Jetty parses requests without a thread per connection (a slow or idle client costs a socket until the
+ * idle timeout), and runs each request on one of a bounded pool of workers, which also relay the answers of requests
+ * passed to other instances. Every connection has {@code TCP_NODELAY} set, so that small answers on kept-alive
+ * connections are not held back by Nagle's algorithm waiting for the client's delayed ACK (40 ms on Linux).
  */
 public final class HttpApi implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(HttpApi.class);
     private static final ObjectMapper JSON = new ObjectMapper();
-    /** Marks a request one instance passed to another, so that two instances never pass it back and forth. */
-    static final String FORWARDED = "X-Inertia-Forwarded";
-    private static final Duration FORWARD_TIMEOUT = Duration.ofSeconds(15);
-    private static final int MAX_BODY_BYTES = 16 << 20;
+    /** Worker threads: enough to keep both cores busy and some blocked on slow whole-model readers. */
+    private static final int MAX_THREADS = 32;
+    private static final int MIN_THREADS = 4;
+    /** Whole models of more weights than this are copied per request: at most {@link #WHOLE_MODEL_READS} at a time. */
+    private static final int LARGE_MODEL_WEIGHTS = 65_536;
+    private static final int WHOLE_MODEL_READS = 2;
+    /** A request line and headers may hold a key of 1,000 characters percent-encoded (up to 9 bytes each). */
+    private static final int MAX_HEADER_BYTES = 16 * 1024;
 
     private final InertiaConfig config;
     private final KafkaStreams streams;
     private final LearnerMetrics metrics;
     private final LossHistory history;
     private final HostInfo self;
+    private final String instance;
+    private final ModelJson json;
     private final ModelReader reader;
-    private final FeatureHasher hasher;
-    private final Loss loss;
+    private final Predictions predictions;
     private final byte[] token;
-    private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-    private final ExecutorService workers = Executors.newFixedThreadPool(4, runnable -> {
-        Thread thread = new Thread(runnable, "inertia-http");
-        thread.setDaemon(true);
-        return thread;
-    });
-    private HttpServer server;
+    private final byte[] dashboard;
+    private final Semaphore wholeModelReads = new Semaphore(WHOLE_MODEL_READS);
+    private final Owners owners;
+    private Forwarder forwarder;
+    private Server server;
+    private ServerConnector connector;
 
     /**
-     * The API of {@code streams} (not yet started, or running), reachable by the other instances at {@code self}.
+     * The API of {@code streams} (not yet started, or running), reachable by the other instances at {@code self},
+     * whose input topic has {@code inputPartitions} partitions.
      */
     public HttpApi(InertiaConfig config, KafkaStreams streams, LearnerMetrics metrics, LossHistory history,
-            HostInfo self) {
+            HostInfo self, int inputPartitions) {
         this.config = config;
         this.streams = streams;
         this.metrics = metrics;
         this.history = history;
         this.self = self;
-        this.reader = new ModelReader(streams, config);
-        this.hasher = config.hashBits() > 0 ? FeatureHasher.of(config.hashBits()) : null;
-        this.loss = config.loss();
+        this.instance = self.host() + ":" + self.port();
+        // A quarter of the learner's budget for the models read whole from the stores.
+        this.json = new ModelJson(SnapshotCodec.hyperParameters(config), config.learner(), instance);
+        this.reader = new ModelReader(ModelReader.of(streams, config.maxRecordBytes()), config,
+                new StoredModels(config.modelCacheMaxBytes() / 4), json);
+        this.predictions = new Predictions(config, reader.learner());
         this.token = config.httpToken().isEmpty() ? null : config.httpToken().getBytes(StandardCharsets.UTF_8);
+        this.dashboard = resource("dashboard/index.html");
+        this.owners = new Owners(streams, ModelStore.NAME, inputPartitions);
     }
 
     /**
@@ -115,121 +123,293 @@ public final class HttpApi implements AutoCloseable {
      * @throws UncheckedIOException when the address cannot be bound (in use, not local)
      */
     public void start() {
+        // Threads idle as long as a connection may be are stopped: a burst leaves nothing behind.
+        QueuedThreadPool threads = new QueuedThreadPool(MAX_THREADS, MIN_THREADS,
+                (int) Math.min(Integer.MAX_VALUE, config.httpIdleTimeoutMs()));
+        threads.setName("inertia-http");
+        threads.setDaemon(true);
+        server = new Server(threads);
+        HttpConfiguration http = new HttpConfiguration();
+        http.setSendServerVersion(false);
+        http.setSendDateHeader(false);
+        http.setRequestHeaderSize(MAX_HEADER_BYTES);
+        // Model keys may hold "/" and "." (percent-encoded): the API splits the raw path and decodes each segment.
+        http.setUriCompliance(UriCompliance.DEFAULT.with("inertia-model-keys",
+                UriCompliance.Violation.AMBIGUOUS_PATH_SEPARATOR, UriCompliance.Violation.AMBIGUOUS_PATH_ENCODING,
+                UriCompliance.Violation.AMBIGUOUS_PATH_SEGMENT, UriCompliance.Violation.AMBIGUOUS_EMPTY_SEGMENT));
+        // One selector thread, accepting too: the work is in the handlers, and there are two cores to share.
+        connector = new ServerConnector(server, 0, 1, new HttpConnectionFactory(http));
+        connector.setHost(config.httpHost());
+        connector.setPort(config.httpPort());
+        connector.setIdleTimeout(config.httpIdleTimeoutMs());
+        connector.setAcceptedTcpNoDelay(true);
+        server.addConnector(connector);
+        server.setHandler(new Router());
+        server.setErrorHandler(new JsonErrors());
+        server.setStopTimeout(0);
+        // On the server's threads: started after it, stopped before it.
+        forwarder = new Forwarder(threads);
         try {
-            server = HttpServer.create(new InetSocketAddress(config.httpHost(), config.httpPort()), 64);
-        } catch (IOException e) {
+            server.start();
+            forwarder.start();
+        } catch (Exception e) {
+            close();
             throw new UncheckedIOException("cannot serve HTTP on " + config.httpHost() + ":" + config.httpPort()
-                    + ": " + e.getMessage(), e);
+                    + ": " + e.getMessage(), e instanceof IOException io ? io : new IOException(e));
         }
-        server.createContext("/", this::handle);
-        server.setExecutor(workers);
-        server.start();
+        metrics.bindHttp(() -> connector.getConnectedEndPoints().size(), threads::getThreads,
+                threads::getBusyThreads);
         LOG.info("HTTP API on http://{}:{}/ (application.server {}:{}){}", config.httpHost(), port(), self.host(),
                 self.port(), token == null ? "" : ", bearer token required");
     }
 
     /** The port served (the one bound when {@code inertia.http.port} asked for any). */
     public int port() {
-        return server.getAddress().getPort();
+        return connector.getLocalPort();
     }
 
     @Override
     public void close() {
-        if (server != null) {
-            server.stop(0);
-        }
-        workers.shutdownNow();
-    }
-
-    private void handle(HttpExchange exchange) {
-        try (exchange) {
-            try {
-                route(exchange);
-            } catch (ApiError e) {
-                if (e.status == 503) {
-                    exchange.getResponseHeaders().set("Retry-After", "1");
-                }
-                if (e.status == 401) {
-                    exchange.getResponseHeaders().set("WWW-Authenticate", "Bearer");
-                }
-                sendError(exchange, e.status, e.getMessage());
-            } catch (InvalidStateStoreException e) {
-                exchange.getResponseHeaders().set("Retry-After", "1");
-                sendError(exchange, 503, "the learner's stores are not queryable now (starting or rebalancing); "
-                        + "retry shortly");
-            } catch (RuntimeException e) {
-                LOG.warn("HTTP {} {} failed", exchange.getRequestMethod(), exchange.getRequestURI().getRawPath(), e);
-                sendError(exchange, 500, "internal error (" + e.getClass().getSimpleName() + "); see the server log");
+        try {
+            if (forwarder != null) {
+                forwarder.close();
             }
-        } catch (IOException e) {
-            // The client went away; nothing to tell it.
-            LOG.debug("HTTP response not sent: {}", e.getMessage());
+        } catch (Exception e) {
+            LOG.warn("HTTP client of the API did not stop cleanly: {}", e.getMessage());
+        }
+        try {
+            if (server != null) {
+                server.stop();
+            }
+        } catch (Exception e) {
+            LOG.warn("HTTP API did not stop cleanly: {}", e.getMessage());
         }
     }
 
-    private void route(HttpExchange exchange) throws IOException {
-        String path = exchange.getRequestURI().getRawPath();
-        String method = exchange.getRequestMethod();
-        if (path.equals("/health")) {
-            requireMethod(method, "GET");
-            sendJson(exchange, 200, JSON.createObjectNode().put("status", "up"));
-            return;
+    /** Jetty's handler: every request, on a worker thread. */
+    private final class Router extends Handler.Abstract {
+        @Override
+        public boolean handle(Request request, Response response, Callback callback) {
+            ApiExchange exchange = new ApiExchange(request, response, callback);
+            run(exchange, () -> route(exchange));
+            return true;
         }
-        if (path.equals("/ready")) {
-            requireMethod(method, "GET");
-            KafkaStreams.State state = streams.state();
-            ObjectNode body = JSON.createObjectNode().put("state", state.name());
-            if (state != KafkaStreams.State.RUNNING) {
-                exchange.getResponseHeaders().set("Retry-After", "1");
+    }
+
+    /** Runs {@code step} of {@code exchange}, answering whatever it throws as the client should see it. */
+    private void run(ApiExchange exchange, Runnable step) {
+        try {
+            step.run();
+        } catch (ApiError e) {
+            exchange.error(e);
+        } catch (InvalidStateStoreException e) {
+            exchange.error(ApiError.unavailable("the learner's stores are not queryable now (starting or "
+                    + "rebalancing); retry shortly"));
+        } catch (RuntimeException | Error e) {
+            if (exchange.answered()) {
+                LOG.warn("HTTP {} {} failed after its answer began", exchange.method(), exchange.rawPath(), e);
+                return;
             }
-            sendJson(exchange, state == KafkaStreams.State.RUNNING ? 200 : 503, body);
-            return;
+            LOG.warn("HTTP {} {} failed", exchange.method(), exchange.rawPath(), e);
+            exchange.error(new ApiError(500, "internal error (" + e.getClass().getSimpleName()
+                    + "); see the server log"));
         }
-        if (path.equals("/") || path.equals("/index.html")) {
-            // The page holds no data; it reads the API with the token given after # in its address.
-            requireMethod(method, "GET");
-            sendResource(exchange, "dashboard/index.html", "text/html; charset=utf-8");
-            return;
+    }
+
+    private void route(ApiExchange exchange) {
+        String path = exchange.rawPath();
+        String method = exchange.method();
+        switch (path) {
+            case "/health" -> {
+                requireMethod(method, "GET");
+                exchange.json(200, JSON.createObjectNode().put("status", "up"));
+                return;
+            }
+            case "/ready" -> {
+                requireMethod(method, "GET");
+                KafkaStreams.State state = streams.state();
+                if (state != KafkaStreams.State.RUNNING) {
+                    exchange.responseHeader("Retry-After", "1");
+                }
+                exchange.json(state == KafkaStreams.State.RUNNING ? 200 : 503,
+                        JSON.createObjectNode().put("state", state.name()));
+                return;
+            }
+            case "/", "/index.html" -> {
+                // The page holds no data; it reads the API with the token given after # in its address.
+                requireMethod(method, "GET");
+                exchange.bytes(200, "text/html; charset=utf-8", dashboard);
+                return;
+            }
+            default -> {
+                // below
+            }
         }
         authorize(exchange);
         if (path.equals("/metrics")) {
             requireMethod(method, "GET");
-            send(exchange, 200, "text/plain; version=0.0.4; charset=utf-8",
+            exchange.bytes(200, "text/plain; version=0.0.4; charset=utf-8",
                     metrics.scrape().getBytes(StandardCharsets.UTF_8));
             return;
         }
         if (path.equals("/models") || path.equals("/models/")) {
             requireMethod(method, "GET");
-            boolean local = "local".equals(query(exchange).get("scope"));
-            sendJson(exchange, 200, local ? localModels() : allModels(exchange));
+            boolean local = "local".equals(exchange.query("scope"));
+            exchange.json(200, local ? localModels() : allModels(exchange));
             return;
         }
         if (path.startsWith("/models/")) {
-            String[] segments = path.substring("/models/".length()).split("/", -1);
-            String key = URLDecoder.decode(segments[0], StandardCharsets.UTF_8);
-            String action = segments.length == 1 ? "" : segments[1];
-            if (key.isEmpty() || segments.length > 2 || !List.of("", "predict", "history").contains(action)) {
-                throw new ApiError(404, "no such resource: " + path);
-            }
-            requireMethod(method, action.equals("predict") ? "POST" : "GET");
-            if (!ownedHere(exchange, key)) {
-                return;
-            }
-            switch (action) {
-                case "" -> sendJson(exchange, 200, model(key, !"false".equals(query(exchange).get("weights"))));
-                case "history" -> sendJson(exchange, 200, history(key));
-                default -> sendJson(exchange, 200, predict(key, readBody(exchange)));
-            }
+            modelRequest(exchange, path);
             return;
         }
         throw new ApiError(404, "no such resource: " + path);
     }
 
-    private void authorize(HttpExchange exchange) {
+    /** {@code /models/{key}[/action]}: checked, its body read, then answered here or by the owner of the key. */
+    private void modelRequest(ApiExchange exchange, String path) {
+        int start = "/models/".length();
+        int slash = path.indexOf('/', start);
+        String action = slash < 0 ? "" : path.substring(slash + 1);
+        ModelAction handler = action.indexOf('/') >= 0 ? null : MODEL_ACTIONS.get(action);
+        if (handler == null) {
+            throw new ApiError(404, "no such resource: " + path);
+        }
+        String key;
+        try {
+            String encoded = slash < 0 ? path.substring(start) : path.substring(start, slash);
+            key = encoded.indexOf('%') < 0 && encoded.indexOf('+') < 0 ? encoded
+                    : URLDecoder.decode(encoded, StandardCharsets.UTF_8);
+        } catch (IllegalArgumentException e) {
+            throw new ApiError(400, "model key is not percent-encoded UTF-8: " + e.getMessage());
+        }
+        if (key.isEmpty()) {
+            throw new ApiError(404, "no such resource: " + path);
+        }
+        requireMethod(exchange.method(), handler.method);
+        if (handler.method.equals("POST")) {
+            exchange.readBody(config.httpMaxBodyBytes(), () -> run(exchange, () -> modelAction(exchange, key,
+                    action)));
+        } else {
+            modelAction(exchange, key, action);
+        }
+    }
+
+    /** What a model request may do: its method; the model's owner answers it. */
+    private record ModelAction(String method) {
+    }
+
+    /** The actions on one model; later ones (outcomes, explanations) go here. */
+    private static final Map<String, ModelAction> MODEL_ACTIONS = Map.of(
+            "", new ModelAction("GET"),
+            "predict", new ModelAction("POST"),
+            "history", new ModelAction("GET"));
+
+    private void modelAction(ApiExchange exchange, String key, String action) {
+        Owners.Owner owner = owners.of(key);
+        if (owner == null) {
+            throw ApiError.unavailable("no instance owns model '" + key + "' right now (rebalancing); retry shortly");
+        }
+        boolean whole = action.isEmpty() && !"false".equals(exchange.query("weights"));
+        if (!owner.host().equals(self)) {
+            if (exchange.hasHeader(Forwarder.FORWARDED)) {
+                // Passed here by an instance that thought this one owns it: the assignment is moving.
+                owners.forget(owner.partition());
+                throw ApiError.unavailable("model '" + key + "' is moving between instances; retry shortly");
+            }
+            forwarder.forward(exchange, owner.host(), whole, () -> owners.forget(owner.partition()));
+            return;
+        }
+        int partition = owner.partition();
+        try {
+            switch (action) {
+                case "predict" -> predict(exchange, key, partition);
+                case "history" -> exchange.json(200, history(key, partition));
+                default -> {
+                    if (whole) {
+                        wholeModel(exchange, key, partition);
+                    } else {
+                        ModelJson.Header header = reader.header(key, partition);
+                        if (header == null) {
+                            throw noModel(key);
+                        }
+                        exchange.bytes(200, ApiExchange.JSON_TYPE, json.header(header));
+                    }
+                }
+            }
+        } catch (InvalidStateStoreException e) {
+            // The task of the partition is not (or no longer) here: ask Kafka Streams again next time.
+            owners.forget(partition);
+            throw e;
+        }
+    }
+
+    private void predict(ApiExchange exchange, String key, int partition) {
+        Predictions.Request request = predictions.parse(exchange.body());
+        Predictions.Scores scores = reader.withWeights(key, partition, view -> predictions.score(view, request));
+        if (scores == null) {
+            throw noModel(key);
+        }
+        exchange.bytes(200, ApiExchange.JSON_TYPE, predictions.answer(key, request, scores));
+    }
+
+    /**
+     * The model whole, streamed. A model of more than {@value #LARGE_MODEL_WEIGHTS} weights held in memory is copied for
+     * the request (the learner waits for the copy, not for the client), so at most {@value #WHOLE_MODEL_READS} such
+     * requests run at a time; another gets 503 with {@code Retry-After}.
+     */
+    private void wholeModel(ApiExchange exchange, String key, int partition) {
+        Integer weights = reader.withWeights(key, partition, view -> view.model().coordinateCount());
+        if (weights == null) {
+            throw noModel(key);
+        }
+        boolean large = weights > LARGE_MODEL_WEIGHTS;
+        if (large && !wholeModelReads.tryAcquire()) {
+            throw ApiError.unavailable(WHOLE_MODEL_READS + " whole large models are being sent already; retry shortly");
+        }
+        try {
+            ModelView view = reader.detached(key, partition);
+            if (view == null) {
+                throw noModel(key);
+            }
+            ModelSnapshot record = reader.record(view);
+            exchange.stream(200, ApiExchange.JSON_TYPE, out -> json.whole(out, record, view.model(),
+                    reader.learner()));
+        } finally {
+            if (large) {
+                wholeModelReads.release();
+            }
+        }
+    }
+
+    private ObjectNode history(String key, int partition) {
+        double[][] points = history.points(key);
+        if (points == null || points[0].length == 0) {
+            // Not learned by this process yet (it learned before a restart or a rebalance): its stored state.
+            ModelJson.Header header = reader.header(key, partition);
+            if (header == null) {
+                throw noModel(key);
+            }
+            points = new double[][] {{header.version()}, {header.runningLoss()}};
+        }
+        ObjectNode body = JSON.createObjectNode().put("modelKey", key);
+        ArrayNode versions = body.putArray("versions");
+        ArrayNode losses = body.putArray("runningLoss");
+        for (int i = 0; i < points[0].length; i++) {
+            versions.add((long) points[0][i]);
+            losses.add(points[1][i]);
+        }
+        return body;
+    }
+
+    private static ApiError noModel(String key) {
+        return new ApiError(404, "no model '" + key + "'");
+    }
+
+    private void authorize(ApiExchange exchange) {
         if (token == null) {
             return;
         }
-        String header = exchange.getRequestHeaders().getFirst("Authorization");
+        String header = exchange.header("Authorization");
         byte[] given = header != null && header.startsWith("Bearer ")
                 ? header.substring("Bearer ".length()).trim().getBytes(StandardCharsets.UTF_8) : new byte[0];
         // Constant time: how much of a guess matched must not show in the time the answer takes.
@@ -245,57 +425,6 @@ public final class HttpApi implements AutoCloseable {
         }
     }
 
-    /**
-     * Whether this instance owns {@code key}'s model; when another does, passes the request to it and relays its
-     * answer.
-     */
-    private boolean ownedHere(HttpExchange exchange, String key) throws IOException {
-        KeyQueryMetadata owner = streams.queryMetadataForKey(ModelStore.NAME, key, Serdes.String().serializer());
-        if (owner == null || owner.equals(KeyQueryMetadata.NOT_AVAILABLE) || owner.activeHost() == null) {
-            throw new ApiError(503, "no instance owns model '" + key + "' right now (rebalancing); retry shortly");
-        }
-        if (owner.activeHost().equals(self)) {
-            return true;
-        }
-        if (exchange.getRequestHeaders().containsKey(FORWARDED)) {
-            // Passed here by an instance that thought this one owns it: the assignment is moving.
-            throw new ApiError(503, "model '" + key + "' is moving between instances; retry shortly");
-        }
-        forward(exchange, owner.activeHost());
-        return false;
-    }
-
-    private void forward(HttpExchange exchange, HostInfo owner) throws IOException {
-        URI uri = URI.create("http://" + owner.host() + ":" + owner.port() + exchange.getRequestURI().getRawPath()
-                + (exchange.getRequestURI().getRawQuery() == null ? "" : "?" + exchange.getRequestURI().getRawQuery()));
-        HttpRequest.Builder request = HttpRequest.newBuilder(uri).timeout(FORWARD_TIMEOUT).header(FORWARDED, "1");
-        String authorization = exchange.getRequestHeaders().getFirst("Authorization");
-        if (authorization != null) {
-            request.header("Authorization", authorization);
-        }
-        if (exchange.getRequestMethod().equals("POST")) {
-            request.POST(HttpRequest.BodyPublishers.ofByteArray(readBody(exchange)))
-                    .header("Content-Type", "application/json");
-        } else {
-            request.GET();
-        }
-        HttpResponse<byte[]> response;
-        try {
-            response = client.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
-        } catch (IOException e) {
-            throw new ApiError(503, "the instance owning this model (" + owner.host() + ":" + owner.port()
-                    + ") did not answer: " + e.getMessage());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new ApiError(503, "interrupted while asking " + owner.host() + ":" + owner.port());
-        }
-        response.headers().firstValue("Retry-After").ifPresent(value ->
-                exchange.getResponseHeaders().set("Retry-After", value));
-        send(exchange, response.statusCode(),
-                response.headers().firstValue("Content-Type").orElse("application/json; charset=utf-8"),
-                response.body());
-    }
-
     /** Every model of this instance's active tasks. */
     private ObjectNode localModels() {
         ObjectNode body = JSON.createObjectNode();
@@ -305,47 +434,48 @@ public final class HttpApi implements AutoCloseable {
             return body;
         }
         for (ModelSnapshot header : reader.allHeaders()) {
-            models.add(summary(header));
+            ObjectNode model = models.addObject();
+            model.put("modelKey", header.getModelKey());
+            model.put("version", header.getVersion());
+            model.put("runningLoss", header.getRunningLoss());
+            model.put("meanLoss", header.getMetrics().getMeanLoss());
+            model.put("windowMeanLoss", header.getMetrics().getWindowMeanLoss());
+            if (header.getMetrics().getAccuracy() != null) {
+                model.put("accuracy", header.getMetrics().getAccuracy());
+            }
+            if (header.getMetrics().getMacroF1() != null) {
+                model.put("macroF1", header.getMetrics().getMacroF1());
+            }
+            model.put("halted", header.getHalted());
+            model.put("instance", instance);
         }
         return body;
     }
 
     /** Whether the instance at {@code host} has active tasks with models, as Kafka Streams' metadata says. */
     private boolean hostsModels(HostInfo host) {
-        for (StreamsMetadata instance : streams.metadataForAllStreamsClients()) {
-            if (instance.hostInfo().equals(host) && instance.stateStoreNames().contains(ModelStore.NAME)) {
+        for (StreamsMetadata metadata : streams.metadataForAllStreamsClients()) {
+            if (metadata.hostInfo().equals(host) && metadata.stateStoreNames().contains(ModelStore.NAME)) {
                 return true;
             }
         }
         return false;
     }
 
-    private ObjectNode summary(ModelSnapshot header) {
-        ObjectNode model = JSON.createObjectNode();
-        model.put("modelKey", header.getModelKey());
-        model.put("version", header.getVersion());
-        model.put("runningLoss", header.getRunningLoss());
-        model.put("meanLoss", header.getMetrics().getMeanLoss());
-        model.put("windowMeanLoss", header.getMetrics().getWindowMeanLoss());
-        model.put("halted", header.getHalted());
-        model.put("instance", self.host() + ":" + self.port());
-        return model;
-    }
-
     /** Every model of the application: this instance's, and each other instance's as it answers. */
-    private ObjectNode allModels(HttpExchange exchange) {
+    private ObjectNode allModels(ApiExchange exchange) {
         TreeMap<String, JsonNode> byKey = new TreeMap<>();
         localModels().get("models").forEach(model -> byKey.put(model.get("modelKey").asText(), model));
         ArrayNode unreachable = JSON.createArrayNode();
-        for (StreamsMetadata instance : streams.metadataForAllStreamsClients()) {
-            HostInfo host = instance.hostInfo();
-            if (host.equals(self) || host.port() <= 0 || !instance.stateStoreNames().contains(ModelStore.NAME)) {
+        for (StreamsMetadata metadata : streams.metadataForAllStreamsClients()) {
+            HostInfo host = metadata.hostInfo();
+            if (host.equals(self) || host.port() <= 0 || !metadata.stateStoreNames().contains(ModelStore.NAME)) {
                 continue;
             }
             try {
-                JsonNode theirs = fetchLocalModels(exchange, host);
+                JsonNode theirs = forwarder.fetch(host, "/models?scope=local", exchange.header("Authorization"));
                 theirs.path("models").forEach(model -> byKey.put(model.get("modelKey").asText(), model));
-            } catch (IOException | ApiError e) {
+            } catch (IOException | RuntimeException e) {
                 unreachable.add(host.host() + ":" + host.port());
             }
         }
@@ -358,209 +488,14 @@ public final class HttpApi implements AutoCloseable {
         return body;
     }
 
-    private JsonNode fetchLocalModels(HttpExchange exchange, HostInfo host) throws IOException {
-        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://" + host.host() + ":" + host.port()
-                + "/models?scope=local")).timeout(FORWARD_TIMEOUT).header(FORWARDED, "1").GET();
-        String authorization = exchange.getRequestHeaders().getFirst("Authorization");
-        if (authorization != null) {
-            request.header("Authorization", authorization);
-        }
-        try {
-            HttpResponse<byte[]> response = client.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
-            if (response.statusCode() != 200) {
-                throw new ApiError(503, host + " answered " + response.statusCode());
-            }
-            return JSON.readTree(response.body());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted", e);
-        }
-    }
-
-    /** The model of {@code key} as JSON; weights left out when {@code weights} is false. */
-    private ObjectNode model(String key, boolean weights) {
-        ModelSnapshot snapshot = weights ? reader.whole(key) : reader.header(key);
-        if (snapshot == null) {
-            throw new ApiError(404, "no model '" + key + "'");
-        }
-        ObjectNode model;
-        try {
-            model = (ObjectNode) JSON.readTree(SnapshotJson.toLine(snapshot));
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException(e);
-        }
-        if (!weights) {
-            model.remove(List.of("weights", "denseWeights", "state"));
-        }
-        model.put("optimizer", snapshot.getHyperParameters().getOptimizer());
-        model.put("instance", self.host() + ":" + self.port());
-        return model;
-    }
-
-    private ObjectNode history(String key) {
-        double[][] points = history.points(key);
-        if (points == null || points[0].length == 0) {
-            // Not learned by this process yet (it learned before a restart or a rebalance): its stored state.
-            ModelSnapshot header = reader.header(key);
-            if (header == null) {
-                throw new ApiError(404, "no model '" + key + "'");
-            }
-            points = new double[][] {{header.getVersion()}, {header.getRunningLoss()}};
-        }
-        ObjectNode body = JSON.createObjectNode().put("modelKey", key);
-        ArrayNode versions = body.putArray("versions");
-        ArrayNode losses = body.putArray("runningLoss");
-        for (int i = 0; i < points[0].length; i++) {
-            versions.add((long) points[0][i]);
-            losses.add(points[1][i]);
-        }
-        return body;
-    }
-
-    private ObjectNode predict(String key, byte[] body) {
-        JsonNode request;
-        try {
-            request = JSON.readTree(body);
-        } catch (IOException e) {
-            throw new ApiError(400, "body is not JSON: " + e.getMessage().lines().findFirst().orElse(""));
-        }
-        if (request == null || !(request.isObject() || request.isArray())) {
-            throw new ApiError(400, "body must be {\"features\": {...}} or {\"dense\": [...]}, or a list of them");
-        }
-        ModelSnapshot snapshot = reader.whole(key);
-        if (snapshot == null) {
-            throw new ApiError(404, "no model '" + key + "'");
-        }
-        LinearModel model = SnapshotCodec.toModel(snapshot);
-        ObjectNode answer = JSON.createObjectNode().put("modelKey", key).put("version", snapshot.getVersion());
-        if (request.isObject()) {
-            putPrediction(answer, model, request, -1);
-            return answer;
-        }
-        ArrayNode predictions = answer.putArray("predictions");
-        for (int i = 0; i < request.size(); i++) {
-            putPrediction(predictions.addObject(), model, request.get(i), i);
-        }
-        return answer;
-    }
-
-    private void putPrediction(ObjectNode into, LinearModel model, JsonNode features, int index) {
-        String where = index < 0 ? "" : "item " + index + ": ";
-        Example example = example(features, where, model);
-        double score = model.score(example);
-        into.put("prediction", loss.prediction(score));
-        into.put("score", score);
-    }
-
-    /** The example of one request item, hashed as the learner hashes; checked against the model's dense length. */
-    private Example example(JsonNode item, String where, LinearModel model) {
-        if (!item.isObject() || (!item.has("features") && !item.has("dense"))) {
-            throw new ApiError(400, where + "expected {\"features\": {name: number, …}} and/or {\"dense\": [numbers]}");
-        }
-        Map<String, Double> named = new TreeMap<>();
-        JsonNode features = item.path("features");
-        if (!features.isMissingNode()) {
-            if (!features.isObject()) {
-                throw new ApiError(400, where + "features must be an object of name → number");
-            }
-            for (Iterator<Map.Entry<String, JsonNode>> it = features.fields(); it.hasNext();) {
-                Map.Entry<String, JsonNode> feature = it.next();
-                named.put(feature.getKey(), number(feature.getValue(), where + "feature '" + feature.getKey() + "'"));
-            }
-        }
-        double[] dense = null;
-        JsonNode denseNode = item.path("dense");
-        if (!denseNode.isMissingNode()) {
-            if (!denseNode.isArray()) {
-                throw new ApiError(400, where + "dense must be an array of numbers");
-            }
-            dense = new double[denseNode.size()];
-            for (int i = 0; i < dense.length; i++) {
-                dense[i] = number(denseNode.get(i), where + "dense[" + i + "]");
-            }
-            if (dense.length != model.denseDimension()) {
-                throw new ApiError(400, where + "dense vector has " + dense.length + " features but the model has "
-                        + Math.max(0, model.denseDimension()));
-            }
-        }
-        try {
-            return hasher != null ? Example.hashed(dense, named, hasher, 0.0, 1.0)
-                    : Example.of(dense, named, 0.0, 1.0);
-        } catch (IllegalArgumentException e) {
-            throw new ApiError(400, where + e.getMessage());
-        }
-    }
-
-    private static double number(JsonNode value, String what) {
-        if (!value.isNumber() || !Double.isFinite(value.asDouble())) {
-            throw new ApiError(400, what + " is not a finite number");
-        }
-        return value.asDouble();
-    }
-
-    private static byte[] readBody(HttpExchange exchange) throws IOException {
-        try (InputStream in = exchange.getRequestBody()) {
-            byte[] body = in.readNBytes(MAX_BODY_BYTES + 1);
-            if (body.length > MAX_BODY_BYTES) {
-                throw new ApiError(400, "body larger than " + MAX_BODY_BYTES + " bytes");
-            }
-            return body;
-        }
-    }
-
-    private static Map<String, String> query(HttpExchange exchange) {
-        Map<String, String> parameters = new TreeMap<>();
-        String raw = exchange.getRequestURI().getRawQuery();
-        if (raw != null) {
-            for (String pair : raw.split("&")) {
-                int eq = pair.indexOf('=');
-                String name = URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8);
-                parameters.put(name, eq < 0 ? "" : URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8));
-            }
-        }
-        return parameters;
-    }
-
-    private static void sendJson(HttpExchange exchange, int status, JsonNode body) throws IOException {
-        send(exchange, status, "application/json; charset=utf-8", JSON.writeValueAsBytes(body));
-    }
-
-    private static void sendError(HttpExchange exchange, int status, String message) throws IOException {
-        sendJson(exchange, status, JSON.createObjectNode().put("error", message));
-    }
-
-    private static void sendResource(HttpExchange exchange, String resource, String type) throws IOException {
-        try (InputStream in = HttpApi.class.getClassLoader().getResourceAsStream(resource)) {
+    private static byte[] resource(String name) {
+        try (InputStream in = HttpApi.class.getClassLoader().getResourceAsStream(name)) {
             if (in == null) {
-                throw new ApiError(404, "no such resource: /" + resource);
+                throw new IllegalStateException("resource " + name + " is missing from the jar");
             }
-            send(exchange, 200, type, in.readAllBytes());
-        }
-    }
-
-    private static void send(HttpExchange exchange, int status, String type, byte[] body) throws IOException {
-        exchange.getResponseHeaders().set("Content-Type", type);
-        exchange.getResponseHeaders().set("Cache-Control", "no-store");
-        exchange.sendResponseHeaders(status, body.length == 0 ? -1 : body.length);
-        if (body.length > 0) {
-            try (OutputStream out = exchange.getResponseBody()) {
-                out.write(body);
-            }
-        }
-    }
-
-    /** The path of model {@code key}'s resource, its key encoded for a URL. */
-    static String modelPath(String key) {
-        return "/models/" + URLEncoder.encode(key, StandardCharsets.UTF_8).replace("+", "%20");
-    }
-
-    /** An answer other than 200, with the message for the client. */
-    private static final class ApiError extends RuntimeException {
-        private final int status;
-
-        ApiError(int status, String message) {
-            super(message, null, false, false);
-            this.status = status;
+            return in.readAllBytes();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 }

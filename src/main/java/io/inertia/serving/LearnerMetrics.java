@@ -13,6 +13,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.IntSupplier;
 import org.apache.kafka.streams.KafkaStreams;
 
 /**
@@ -28,7 +29,9 @@ import org.apache.kafka.streams.KafkaStreams;
  *   <li>{@code inertia_update_latency_seconds}, a histogram of the time from an event's bytes to its update;</li>
  *   <li>{@code inertia_model_version{model}} and {@code inertia_model_running_loss{model}} for the first
  *       {@code max-models} models this process learns (so that a million keys cannot explode a scrape), and
- *       {@code inertia_models{scope="seen"|"exported"}}.</li>
+ *       {@code inertia_models{scope="seen"|"exported"}};</li>
+ *   <li>the HTTP API's {@code inertia_http_connections} (open) and {@code inertia_http_threads{state="all"|"busy"}}
+ *       (its worker threads, and those running a request now).</li>
  * </ul>
  *
  * Called on the stream threads; metrics only, nothing here reaches a model.
@@ -72,6 +75,17 @@ public final class LearnerMetrics implements LearningObserver, AutoCloseable {
         Gauge.builder("inertia.models", exported, AtomicInteger::get)
                 .description("Models with their own series here (inertia.metrics.max-models)")
                 .tag("scope", "exported").register(registry);
+    }
+
+    /** Adds the HTTP API's open connections and worker threads, all and busy, as the suppliers report them. */
+    public void bindHttp(IntSupplier connections, IntSupplier threads, IntSupplier busyThreads) {
+        // Strong references: a gauge holds its object weakly, and nothing else holds these suppliers.
+        Gauge.builder("inertia.http.connections", connections, IntSupplier::getAsInt).strongReference(true)
+                .description("Open connections of the HTTP API").register(registry);
+        Gauge.builder("inertia.http.threads", threads, IntSupplier::getAsInt).strongReference(true)
+                .description("Worker threads of the HTTP API").tag("state", "all").register(registry);
+        Gauge.builder("inertia.http.threads", busyThreads, IntSupplier::getAsInt).strongReference(true)
+                .description("Worker threads of the HTTP API").tag("state", "busy").register(registry);
     }
 
     /** Adds Kafka Streams' own metrics of {@code streams}. */

@@ -1,89 +1,245 @@
 package io.inertia.serving;
 
-import io.inertia.avro.ModelCoordinate;
+import io.inertia.avro.HyperParameters;
 import io.inertia.avro.ModelSnapshot;
 import io.inertia.config.InertiaConfig;
+import io.inertia.model.OnlineLearner;
 import io.inertia.topology.ModelStore;
+import io.inertia.topology.ModelView;
 import io.inertia.topology.SnapshotCodec;
+import io.inertia.topology.WorkingModelStore;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
+import java.util.Optional;
+import java.util.function.Function;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.StoreQueryParameters;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.QueryableStoreTypes;
+import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
 
 /**
- * Reads this instance's models from the learner's durable stores by interactive queries, never from the working
- * models the stream thread mutates: RocksDB reads are safe beside the stream thread's writes. What a read returns is
- * the model as the last commit of its task wrote it (Kafka Streams 4.3's interactive queries see a store's latest
- * writes, whether or not the transaction that wrote them commits).
+ * Reads this instance's models for the API, by interactive queries on the task of the model's partition.
  *
- * <p>A model is read as the learner loads it (header, then the parts its header names). Parts of a generation never
- * change once written; only a new generation deletes the old one's, after writing the header that no longer names
- * them. A read that loses that race finds a part missing and starts again, so a reply is always a header and parts of
- * one version, never a mix.
+ * <ol>
+ *   <li>A model the task holds in memory ({@link WorkingModelStore}) is read there, under the model's read lock: the
+ *       model as of the last event the learner applied, exactly one version. The reading touches what the request
+ *       needs: a prediction the header and its features' weights, {@code ?weights=false} the header only; a whole model
+ *       is copied (arrays, under the lock) and written from the copy.</li>
+ *   <li>Otherwise (not learned since the task started, or evicted) from the durable stores: read whole once and kept
+ *       ({@link StoredModels}) as long as the task's {@linkplain WorkingModelStore#stamp stamp} for the key says the
+ *       stored state is unchanged. Parts of a generation never change once written; a new generation deletes the old
+ *       one's after writing the header that no longer names them, so a load that loses that race finds a part missing
+ *       and starts again: a reply is a header and parts of one version, never a mix.</li>
+ * </ol>
  *
  * @throws org.apache.kafka.streams.errors.InvalidStateStoreException from every method while the stores are not
- *     queryable (start-up, a rebalance)
+ *     queryable (start-up, a rebalance), or when the partition's task is not (or no longer) on this instance
  */
 final class ModelReader {
 
     private static final int ATTEMPTS = 5;
 
-    private final KafkaStreams streams;
-    private final InertiaConfig config;
+    private final TaskStores stores;
+    private final OnlineLearner learner;
+    private final HyperParameters hyperParameters;
+    private final StoredModels stored;
+    private final ModelJson json;
 
-    ModelReader(KafkaStreams streams, InertiaConfig config) {
-        this.streams = streams;
-        this.config = config;
+    ModelReader(TaskStores stores, InertiaConfig config, StoredModels stored, ModelJson json) {
+        this.stores = stores;
+        this.learner = config.learner();
+        this.hyperParameters = SnapshotCodec.hyperParameters(config);
+        this.stored = stored;
+        this.json = json;
     }
 
-    /** The header of the model of {@code key} (version, metrics, dense weights, no named weights), or null. */
-    ModelSnapshot header(String key) {
-        return headers().get(key);
+    /** The learner the models are read for (its optimizer brings weights up to date). */
+    OnlineLearner learner() {
+        return learner;
     }
 
-    /** The model of {@code key} whole, every weight brought up to its version, or null when this instance has none. */
-    ModelSnapshot whole(String key) {
-        IllegalStateException lastRace = null;
-        for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
-            ModelStore store = new ModelStore(headers(), store(ModelStore.PARTS), coordinates(), config.learner(),
-                    SnapshotCodec.hyperParameters(config), config.maxRecordBytes());
-            try {
-                return store.snapshot(key);
-            } catch (IllegalStateException e) {
-                // A new generation replaced the parts between the header and a part: read again.
-                lastRace = e;
-            }
+    /**
+     * The header of the model of {@code key} (version, bias, metrics; no weight), or null when this instance has none.
+     * O(1): never reads a weight (a model out of memory: the one read before, or its stored header).
+     */
+    ModelJson.Header header(String key, int partition) {
+        WorkingModelStore working = working(partition);
+        WorkingModelStore.Stamp stamp = working.stamp(key);
+        Optional<ModelJson.Header> live = working.read(key, json::header);
+        if (live.isPresent()) {
+            return live.get();
         }
-        throw lastRace;
+        ModelView cached = stored.get(key, stamp);
+        if (cached != null) {
+            return json.header(cached);
+        }
+        ModelSnapshot header = durable(partition).headerOf(key);
+        return header == null ? null : ModelJson.header(header);
     }
 
-    /** The header of every model of this instance's active tasks, in key order within each store. */
+    /** The header record of a model as its store would write it (dense weights and state included). */
+    ModelSnapshot record(ModelView view) {
+        ModelSnapshot header = SnapshotCodec.toHeader(view.key(), view.model(), learner, hyperParameters,
+                view.lastEventTimestamp());
+        header.setHalted(view.halted());
+        return header;
+    }
+
+    /**
+     * What {@code reading} makes of the model of {@code key} with its weights, or null when this instance has none.
+     * {@code reading} runs on the caller's thread, while the learner waits for a model in memory: it must be quick,
+     * must not change the model nor keep it.
+     */
+    <T> T withWeights(String key, int partition, Function<ModelView, T> reading) {
+        WorkingModelStore working = working(partition);
+        WorkingModelStore.Stamp stamp = working.stamp(key);
+        Optional<T> live = working.read(key, reading);
+        if (live.isPresent()) {
+            if (!stored.isEmpty()) {
+                stored.remove(key);
+            }
+            return live.get();
+        }
+        ModelView view = storedModel(key, partition, stamp);
+        return view == null ? null : reading.apply(view);
+    }
+
+    /**
+     * The model of {@code key} to read at leisure (a whole model, written out as slowly as the client reads), or null:
+     * a copy of the one in memory (O(the model) in array copies, while the learner waits), or the stored one.
+     */
+    ModelView detached(String key, int partition) {
+        WorkingModelStore working = working(partition);
+        WorkingModelStore.Stamp stamp = working.stamp(key);
+        Optional<ModelView> live = working.read(key, view -> new ModelView(view.key(),
+                view.model().copy(), view.halted(), view.lastEventTimestamp()));
+        if (live.isPresent()) {
+            return live.get();
+        }
+        return storedModel(key, partition, stamp);
+    }
+
+    /**
+     * The stored model of {@code key} whole: the one read before while {@code stamp} (taken before the model was found
+     * out of memory) holds, else read now, whole.
+     */
+    private ModelView storedModel(String key, int partition, WorkingModelStore.Stamp stamp) {
+        ModelView cached = stored.get(key, stamp);
+        if (cached != null) {
+            return cached;
+        }
+        // One read of the stores at a time, and the others turned away before they read anything: a burst of
+        // requests for a model just out of memory would otherwise each read it, and slow the one read that counts.
+        if (!stored.startRead()) {
+            throw ApiError.unavailable("model '" + key + "' is not in memory (a restart, a rebalance) and a model is "
+                    + "being read from the learner's stores; retry shortly");
+        }
+        try {
+            ModelView again = stored.get(key, stamp);
+            if (again != null) {
+                // Read by the request that held the read before this one.
+                return again;
+            }
+            ModelStore store = durable(partition);
+            IllegalStateException lastRace = null;
+            for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
+                try {
+                    ModelView loaded = store.read(key);
+                    if (loaded != null) {
+                        stored.put(loaded, stamp);
+                    }
+                    return loaded;
+                } catch (IllegalStateException e) {
+                    // A new generation replaced the parts between the header and a part: read again.
+                    lastRace = e;
+                }
+            }
+            throw ApiError.unavailable("model '" + key + "' changed under every read (" + lastRace.getMessage()
+                    + "); retry shortly");
+        } finally {
+            stored.readDone();
+        }
+    }
+
+    /** The header of every model of this instance's active tasks, in key order. */
     List<ModelSnapshot> allHeaders() {
         List<ModelSnapshot> all = new ArrayList<>();
-        try (KeyValueIterator<String, ModelSnapshot> iterator = headers().all()) {
+        try (KeyValueIterator<String, ModelSnapshot> iterator = stores.headers().all()) {
             while (iterator.hasNext()) {
                 KeyValue<String, ModelSnapshot> entry = iterator.next();
                 all.add(entry.value);
             }
         }
-        all.sort(java.util.Comparator.comparing(ModelSnapshot::getModelKey));
+        all.sort(Comparator.comparing(ModelSnapshot::getModelKey));
         return all;
     }
 
-    private KeyValueStore<String, ModelSnapshot> headers() {
-        return store(ModelStore.NAME);
+    private WorkingModelStore working(int partition) {
+        return stores.working(partition);
     }
 
-    private KeyValueStore<String, ModelCoordinate> coordinates() {
-        return store(ModelStore.COORDINATES);
+    private ModelStore durable(int partition) {
+        return stores.durable(partition, learner, hyperParameters);
     }
 
-    private <V> KeyValueStore<String, V> store(String name) {
-        return new ReadOnlyStore<>(name, streams.store(StoreQueryParameters.fromNameAndType(name,
-                QueryableStoreTypes.<String, V>keyValueStore())));
+    /** Where the models of a partition's task are: Kafka Streams' interactive queries, or a test's driver. */
+    interface TaskStores {
+        /** The working models of the active task of {@code partition}. */
+        WorkingModelStore working(int partition);
+
+        /** The durable stores of the active task of {@code partition}, read for {@code learner}. */
+        ModelStore durable(int partition, OnlineLearner learner, HyperParameters hyperParameters);
+
+        /** The header store of every active task of this instance together. */
+        KeyValueStore<String, ModelSnapshot> headers();
+    }
+
+    /**
+     * The stores of this instance's active tasks, by Kafka Streams' interactive queries. The working models' store of
+     * a partition is kept between requests while it is open: asking Kafka Streams for it takes locks the stream
+     * thread takes too. A task that moves away closes its store, and a task that comes back has a new one, so an open
+     * store is always its partition's active one; a store a rebalance leaves behind reads as empty (every model
+     * dropped), and the durable stores, asked for at each read, refuse a partition that is not active here.
+     */
+    static TaskStores of(KafkaStreams streams, int maxRecordBytes) {
+        java.util.concurrent.ConcurrentHashMap<Integer, WorkingModelStore> working =
+                new java.util.concurrent.ConcurrentHashMap<>();
+        return new TaskStores() {
+            @Override
+            public WorkingModelStore working(int partition) {
+                WorkingModelStore store = working.get(partition);
+                if (store != null && store.isOpen()) {
+                    return store;
+                }
+                store = streams.store(StoreQueryParameters.fromNameAndType(WorkingModelStore.NAME,
+                        WorkingModelStore.queryableType()).withPartition(partition));
+                working.put(partition, store);
+                return store;
+            }
+
+            @Override
+            public ModelStore durable(int partition, OnlineLearner learner, HyperParameters hyperParameters) {
+                return new ModelStore(store(ModelStore.NAME, partition), store(ModelStore.PARTS, partition),
+                        store(ModelStore.COORDINATES, partition), learner, hyperParameters, maxRecordBytes);
+            }
+
+            @Override
+            public KeyValueStore<String, ModelSnapshot> headers() {
+                return store(ModelStore.NAME, null);
+            }
+
+            private <V> KeyValueStore<String, V> store(String name, Integer partition) {
+                StoreQueryParameters<ReadOnlyKeyValueStore<String, V>> parameters =
+                        StoreQueryParameters.fromNameAndType(name, QueryableStoreTypes.keyValueStore());
+                if (partition != null) {
+                    parameters = parameters.withPartition(partition);
+                }
+                return new ReadOnlyStore<>(name, streams.store(parameters));
+            }
+        };
     }
 }

@@ -59,7 +59,7 @@ public final class DeadLetterReasons {
         if (reason.startsWith("weight")) {
             return "invalid-weight";
         }
-        if (reason.startsWith("stored model keeps")) {
+        if (reason.startsWith("stored model keeps") || reason.startsWith("stored model has")) {
             return "incompatible-model";
         }
         return OTHER;

@@ -1,9 +1,20 @@
 package io.inertia.topology;
 
+import io.inertia.config.ConfigException;
 import io.inertia.config.InertiaConfig;
+import java.util.List;
 import io.inertia.serde.EventDecoder;
 import io.inertia.serde.InertiaSerdes;
+import io.inertia.serde.EventReader;
 import io.inertia.serde.JsonEventDecoder;
+import io.inertia.registry.SchemaRegistryClient;
+import io.inertia.spec.ConfluentAvroDecoder;
+import io.inertia.spec.FeatureExtractor;
+import io.inertia.spec.FeatureSpec;
+import io.inertia.spec.JsonRecordDecoder;
+import io.inertia.spec.SchemaFileAvroDecoder;
+import io.inertia.spec.SpecEventReader;
+import java.util.function.Supplier;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.streams.Topology;
@@ -14,26 +25,43 @@ import org.apache.kafka.streams.state.StoreBuilder;
  * The one place Inertia's topology is built, used alike by {@code inertia run}, {@code inertia replay} and the tests:
  *
  * <pre>
- *   [labeled-events] → labeled-events-source → momentum-learner ⇄ inertia-working-models (in memory)
- *                                                 │                   ⇣ inside each commit
- *                                                 │          (inertia-models, inertia-model-parts)
+ *   [labeled-events] → labeled-events-source → learner ⇄ inertia-working-models (in memory)
+ *                                                 │          ⇣ inside each commit
+ *                                                 │ (inertia-models, inertia-model-parts)
  *                                                 ├→ model-snapshots-sink → [model-snapshots]
  *                                                 ├→ predictions-sink     → [predictions]
  *                                                 └→ dead-letters-sink    → [dead-letters]
  * </pre>
+ *
+ * <p>The learner node was called {@code momentum-learner} before it ran other optimizers too. A processor's name
+ * names no store, changelog or internal topic (those are named by the stores alone), so the rename changes nothing
+ * that a running application keeps.
  */
 public final class InertiaTopology {
 
     /** Name of the source node reading the input topic. */
     public static final String SOURCE = "labeled-events-source";
-    /** Name of the learner processor. */
-    public static final String LEARNER = "momentum-learner";
+    /** Name of the learner processor (every optimizer). */
+    public static final String LEARNER = "learner";
     /** Name of the sink node writing snapshots. */
     public static final String SNAPSHOT_SINK = "model-snapshots-sink";
     /** Name of the sink node writing prequential predictions. */
     public static final String PREDICTION_SINK = "predictions-sink";
     /** Name of the sink node writing rejected events. */
     public static final String DEAD_LETTER_SINK = "dead-letters-sink";
+
+    /**
+     * Why a spec whose model key is a field or a constant cannot be learned from a topic yet: each model must be
+     * learned on one partition, which needs the records re-keyed through a repartition topic first.
+     */
+    public static final String REKEYING_NOT_YET = "%s: model-key from a field or a constant needs the records "
+            + "re-keyed through a repartition topic, which is not available yet: key the input records by model key "
+            + "and use model-key: record-key (a file replay takes either)";
+
+    /** Why Avro records cannot be read through a spec without their schema. */
+    static final String AVRO_NEEDS_SCHEMA = "a feature spec over inertia.input.format=avro needs the records' "
+            + "schema in inertia.input.reader-schema (or inertia.input.format=confluent-avro with a schema registry, "
+            + "or json)";
 
     private InertiaTopology() {
     }
@@ -61,6 +89,7 @@ public final class InertiaTopology {
      */
     public static Topology build(InertiaConfig config, LearningObserver observer, int inputPartitions,
             TransactionAborts aborts) {
+        requireLearnableLive(config);
         Topology topology = new Topology();
         topology.addSource(SOURCE, new ByteArrayDeserializer(), new ByteArrayDeserializer(), config.inputTopic());
         topology.addProcessor(LEARNER, learner(config, observer, inputPartitions), SOURCE);
@@ -78,15 +107,57 @@ public final class InertiaTopology {
     }
 
     /**
+     * Refuses, in one line each, what the live topology cannot learn from yet: a feature spec whose model key is a
+     * field or a constant (it needs re-keying), or Avro records through a spec without their schema.
+     *
+     * @throws ConfigException saying what and why
+     */
+    public static void requireLearnableLive(InertiaConfig config) {
+        if (config.featureSpec() != null && !(config.featureSpec().modelKey() instanceof FeatureSpec.RecordKey)) {
+            throw new ConfigException(List.of(REKEYING_NOT_YET.formatted(config.featureSpecFile())));
+        }
+        if (config.featureSpec() != null && !config.jsonInput() && !config.confluentAvroInput()
+                && config.readerSchema() == null) {
+            throw new ConfigException(List.of(AVRO_NEEDS_SCHEMA));
+        }
+    }
+
+    /**
      * The learner node's processors, one per {@code get()}: Kafka Streams creates one per task and rebuilds them on
      * rebalance, and a driver without Kafka Streams ({@code LocalLearner}) takes one for its single task.
      */
     public static ProcessorSupplier<byte[], byte[], byte[], byte[]> learner(InertiaConfig config,
             LearningObserver observer, int inputPartitions) {
+        Supplier<EventReader> events = events(config);
         return () -> new LearnerProcessor(config.learner(), SnapshotCodec.hyperParameters(config),
                 config.snapshotEvery(), config.hashBits(), config.onDivergence(), config.maxRecordBytes(),
-                inputPartitions, config.jsonInput() ? new JsonEventDecoder() : new EventDecoder(), config.jsonOutput(),
-                observer);
+                inputPartitions, events.get(), config.jsonOutput(), observer);
+    }
+
+    /**
+     * A new reader of input records per call, as {@code inertia.input.format} and {@code inertia.feature-spec} say:
+     * Inertia's own Avro or JSON events, or users' own records through the spec (JSON, Confluent-framed Avro, or Avro
+     * with a schema file). The readers of one topology share one schema registry client, so that a process asks the
+     * registry for each schema id once.
+     */
+    public static Supplier<EventReader> events(InertiaConfig config) {
+        FeatureSpec spec = config.featureSpec();
+        if (spec == null) {
+            List<String> classNames = config.classNames();
+            return config.jsonInput() ? () -> new JsonEventDecoder(classNames) : EventDecoder::new;
+        }
+        if (config.confluentAvroInput()) {
+            SchemaRegistryClient registry = new SchemaRegistryClient(config.registry());
+            return () -> new SpecEventReader(new ConfluentAvroDecoder(registry, config.readerSchema()),
+                    new FeatureExtractor(spec, null));
+        }
+        if (!config.jsonInput() && config.readerSchema() == null) {
+            // Checked here rather than in the configuration: a file replay reads its records as JSON whatever the
+            // topic's format.
+            throw new ConfigException(List.of(AVRO_NEEDS_SCHEMA));
+        }
+        return () -> new SpecEventReader(config.jsonInput() ? new JsonRecordDecoder()
+                : new SchemaFileAvroDecoder(config.readerSchema()), new FeatureExtractor(spec, null));
     }
 
     /**

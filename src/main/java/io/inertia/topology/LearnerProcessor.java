@@ -11,6 +11,7 @@ import io.inertia.serde.EventDecoder;
 import io.inertia.serde.EventReader;
 import io.inertia.serde.JsonRecordSerde;
 import io.inertia.serde.PredictionEncoder;
+import io.inertia.serde.PrimitiveLists;
 import java.nio.charset.StandardCharsets;
 import java.util.Optional;
 import org.apache.kafka.common.errors.SerializationException;
@@ -132,7 +133,8 @@ final class LearnerProcessor implements Processor<byte[], byte[], byte[], byte[]
         String key = new String(record.key(), StandardCharsets.UTF_8);
         EventDecoder.Event event;
         try {
-            event = events.decode(topic, key, record.value());
+            event = metadata == null ? events.decode(topic, key, record.value())
+                    : events.decode(topic, metadata.partition(), metadata.offset(), key, record.value());
         } catch (SerializationException e) {
             reject(record, e.getMessage());
             return;
@@ -168,43 +170,72 @@ final class LearnerProcessor implements Processor<byte[], byte[], byte[], byte[]
             reject(record, problem.get());
             return;
         }
-        model.save(example, before);
-        long timestampBefore = working.lastEventTimestamp;
-        String positionTopicBefore = working.positionTopic;
-        int positionPartitionBefore = working.positionPartition;
-        long positionOffsetBefore = working.positionOffset;
-        LearningStep step = learner.learn(model, example);
-        Optional<String> divergence = learner.divergence(model, example, step);
-        if (divergence.isPresent()) {
-            model.rollBack(before);
-            diverged(record, working, step.version(), divergence.get());
+        LearningStep step;
+        String divergence;
+        boolean snapshotDue;
+        // Readers on other threads (the HTTP API) see the model before this event or after it, never in between, nor
+        // an update that is rolled back: everything they can see changes under the write lock, which is held for the
+        // update and the checks that may undo it, not for building the snapshot's records.
+        long stamp = working.lock.writeLock();
+        try {
+            model.save(example, before);
+            step = learner.learn(model, example);
+            divergence = learner.divergence(model, example, step).orElse(null);
+            snapshotDue = step.version() % snapshotEvery == 0;
+            if (divergence != null) {
+                model.rollBack(before);
+                halt(working);
+            } else {
+                long timestampBefore = working.lastEventTimestamp;
+                String positionTopicBefore = working.positionTopic;
+                int positionPartitionBefore = working.positionPartition;
+                long positionOffsetBefore = working.positionOffset;
+                // Before the snapshot, whose header carries them.
+                working.lastEventTimestamp = record.timestamp();
+                if (metadata != null) {
+                    working.positionTopic = metadata.topic();
+                    working.positionPartition = metadata.partition();
+                    working.positionOffset = metadata.offset();
+                }
+                if (snapshotDue) {
+                    divergence = snapshots.divergence(working, step.coordinates());
+                    if (divergence != null) {
+                        model.rollBack(before);
+                        working.lastEventTimestamp = timestampBefore;
+                        working.positionTopic = positionTopicBefore;
+                        working.positionPartition = positionPartitionBefore;
+                        working.positionOffset = positionOffsetBefore;
+                        halt(working);
+                    }
+                }
+            }
+        } finally {
+            working.lock.unlockWrite(stamp);
+        }
+        if (divergence != null) {
+            diverged(record, working, step.version(), divergence);
             return;
         }
-        working.lastEventTimestamp = record.timestamp();
-        if (metadata != null) {
-            working.positionTopic = metadata.topic();
-            working.positionPartition = metadata.partition();
-            working.positionOffset = metadata.offset();
-        }
         SnapshotEmitter.Prepared snapshot = null;
-        if (step.version() % snapshotEvery == 0) {
+        if (snapshotDue) {
+            // Reads the model only: readers may read beside it.
             snapshot = snapshots.prepare(working, step.coordinates());
             if (snapshot.divergence != null) {
-                model.rollBack(before);
-                working.lastEventTimestamp = timestampBefore;
-                working.positionTopic = positionTopicBefore;
-                working.positionPartition = positionPartitionBefore;
-                working.positionOffset = positionOffsetBefore;
-                diverged(record, working, step.version(), snapshot.divergence);
-                return;
+                throw new IllegalStateException("snapshot of '" + key + "' diverged after its check passed: "
+                        + snapshot.divergence);
             }
         }
         working.changed(step.coordinates());
+        if (snapshot != null) {
+            published(working, snapshot);
+        }
         byte[] prediction = jsonPredictions == null
                 ? predictions.encode(key, event.eventId(), step.prediction(), step.score(), event.label(), step.loss(),
-                        step.version() - 1)
+                        step.version() - 1, step.probabilities(), step.predictedClass())
                 : jsonPredictions.serialize(null, new io.inertia.avro.Prediction(key, event.eventId(),
-                        step.prediction(), step.score(), event.label(), step.loss(), step.version() - 1));
+                        step.prediction(), step.score(), event.label(), step.loss(), step.version() - 1,
+                        PrimitiveLists.ofNullable(step.probabilities()),
+                        step.predictedClass() < 0 ? null : step.predictedClass()));
         context.forward(new Record<>(record.key(), prediction, record.timestamp()), InertiaTopology.PREDICTION_SINK);
         observer.learned(key, step.version(), step.loss(), model.runningLoss());
         if (snapshot != null) {
@@ -212,7 +243,6 @@ final class LearnerProcessor implements Processor<byte[], byte[], byte[], byte[]
                 context.forward(new Record<>(part.key(), part.value(), record.timestamp()),
                         InertiaTopology.SNAPSHOT_SINK);
             }
-            snapshots.published(working, snapshot);
             observer.published(key, snapshot.records.size());
         }
         models.changed(working);
@@ -225,6 +255,7 @@ final class LearnerProcessor implements Processor<byte[], byte[], byte[], byte[]
         if (working == null) {
             return false;
         }
+        // The stream thread is the only writer: the model cannot change between the check and the records.
         models.beforeWrite();
         SnapshotEmitter.Prepared snapshot = snapshots.prepare(working, new int[0]);
         if (snapshot.divergence != null) {
@@ -232,13 +263,31 @@ final class LearnerProcessor implements Processor<byte[], byte[], byte[], byte[]
                     snapshot.divergence);
             return false;
         }
+        published(working, snapshot);
         for (SnapshotEmitter.SnapshotRecord part : snapshot.records) {
             context.forward(new Record<>(part.key(), part.value(), working.lastEventTimestamp),
                     InertiaTopology.SNAPSHOT_SINK);
         }
-        snapshots.published(working, snapshot);
         models.changed(working);
         return true;
+    }
+
+    /**
+     * Records that {@code snapshot} of {@code working} is published: a whole snapshot brings the model's weights up to
+     * the values it publishes, a change readers see, so under the write lock (at most a thousand weights); a snapshot
+     * in parts changes only what the store keeps of it.
+     */
+    private void published(WorkingModel working, SnapshotEmitter.Prepared snapshot) {
+        if (snapshot.parts != null) {
+            snapshots.published(working, snapshot);
+            return;
+        }
+        long stamp = working.lock.writeLock();
+        try {
+            snapshots.published(working, snapshot);
+        } finally {
+            working.lock.unlockWrite(stamp);
+        }
     }
 
     /** Why the record key and the event's model key cannot name a model, or empty when they can. */
@@ -283,15 +332,21 @@ final class LearnerProcessor implements Processor<byte[], byte[], byte[], byte[]
         return Example.of(event.dense(), event.names(), event.values(), event.label(), event.weight());
     }
 
-    /** Handles an update of {@code working} to {@code version} that diverged and was rolled back. */
+    /** With {@code on-divergence=halt}, marks {@code working} halted; under its write lock, as readers see it. */
+    private void halt(WorkingModel working) {
+        if (onDivergence == OnDivergence.HALT) {
+            working.halted = true;
+            working.headerDirty = true;
+        }
+    }
+
+    /** Handles an update of {@code working} to {@code version} that diverged and was rolled back (and halted). */
     private void diverged(Record<byte[], byte[]> record, WorkingModel working, long version, String reason) {
         boolean halt = onDivergence == OnDivergence.HALT;
         String outcome = halt ? "model left unchanged and halted" : "model left unchanged";
         LOG.warn("Model '{}' diverged at update {}: {}; {}{}", working.key, version, reason, outcome,
                 halt ? ", its later events go to the dead-letter topic" : "");
         if (halt) {
-            working.halted = true;
-            working.headerDirty = true;
             models.changed(working);
         }
         reject(record, reason + "; " + outcome);

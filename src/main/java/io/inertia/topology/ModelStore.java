@@ -72,7 +72,7 @@ public final class ModelStore {
         this.coordinates = coordinates;
         this.learner = learner;
         this.hyperParameters = hyperParameters;
-        this.packer = new PartPacker(learner.stateNames().size(), maxRecordBytes);
+        this.packer = new PartPacker(learner.stateNames().size(), learner.outputs(), maxRecordBytes);
     }
 
     /** Finds a key-value store by name: a processor context's or a test driver's {@code getStateStore}. */
@@ -120,9 +120,32 @@ public final class ModelStore {
      */
     WorkingModel load(String modelKey) {
         ModelSnapshot header = headers.get(modelKey);
+        return header == null ? null : load(modelKey, header);
+    }
+
+    /**
+     * The stored model of {@code modelKey} whole, for a reader on another thread (the HTTP API, through interactive
+     * queries): its parameters, each weight as of its last update, and the facts of its header; null when none is
+     * stored. O(the model's size).
+     *
+     * @throws IllegalStateException when it cannot be read, e.g. a part its header names is gone because a newer
+     *     generation replaced it meanwhile (read again)
+     */
+    public ModelView read(String modelKey) {
+        ModelSnapshot header = headers.get(modelKey);
         if (header == null) {
             return null;
         }
+        WorkingModel working = load(modelKey, header);
+        return new ModelView(modelKey, working.model, working.halted, working.lastEventTimestamp);
+    }
+
+    /** The header record of {@code modelKey} (a {@link ModelSnapshot} without named weights), or null. O(header). */
+    public ModelSnapshot headerOf(String modelKey) {
+        return headers.get(modelKey);
+    }
+
+    private WorkingModel load(String modelKey, ModelSnapshot header) {
         try {
             LinearModel model = SnapshotCodec.toModel(header);
             boolean imported = model.coordinateCount() > 0;

@@ -58,16 +58,25 @@ public final class SnapshotAssembler {
      * null for a part or a tombstone.
      */
     public ModelSnapshot take(String topic, byte[] key, byte[] value) {
+        return read(topic, key, value) instanceof ModelSnapshot header ? header : null;
+    }
+
+    /**
+     * Takes the next record like {@link #take}; returns it decoded: a {@link ModelSnapshot} (a header, or a whole
+     * snapshot), a {@link ModelSnapshotPart}, or null for a tombstone.
+     */
+    public org.apache.avro.specific.SpecificRecord read(String topic, byte[] key, byte[] value) {
         String recordKey = new String(key, StandardCharsets.UTF_8);
         String modelKey = SnapshotLayout.modelKeyOf(recordKey);
         if (SnapshotLayout.isPartKey(recordKey)) {
             if (value == null) {
                 parts.getOrDefault(modelKey, new HashMap<>()).remove(recordKey);
-            } else {
-                takePart(JsonRecordSerde.isJson(value) ? jsonParts.deserialize(topic, value)
-                        : partSerde.deserialize(topic, value));
+                return null;
             }
-            return null;
+            ModelSnapshotPart part = JsonRecordSerde.isJson(value) ? jsonParts.deserialize(topic, value)
+                    : partSerde.deserialize(topic, value);
+            takePart(part);
+            return part;
         }
         if (value == null) {
             headers.remove(modelKey);
@@ -147,6 +156,25 @@ public final class SnapshotAssembler {
         return latest;
     }
 
+    /**
+     * Parts 0..{@code count}−1 of generation {@code generation} of {@code modelKey}, as read so far, in index order.
+     *
+     * @throws IllegalStateException when one of them was not read (or was deleted since)
+     */
+    public List<ModelSnapshotPart> parts(String modelKey, long generation, int count) {
+        Map<String, ModelSnapshotPart> live = parts.getOrDefault(modelKey, Map.of());
+        List<ModelSnapshotPart> found = new java.util.ArrayList<>(count);
+        for (int index = 0; index < count; index++) {
+            ModelSnapshotPart part = live.get(SnapshotLayout.partKey(modelKey, generation, index));
+            if (part == null) {
+                throw new IllegalStateException("the snapshot of '" + modelKey + "' lacks its part " + generation + "/"
+                        + index);
+            }
+            found.add(part);
+        }
+        return found;
+    }
+
     /** The latest whole snapshot of every model read so far, by model key. */
     public SortedMap<String, ModelSnapshot> latest() {
         SortedMap<String, ModelSnapshot> latest = new TreeMap<>();
@@ -218,6 +246,12 @@ public final class SnapshotAssembler {
         settings.put(InertiaConfig.Key.CLIP_NORM.key(), Double.toString(hyper.getClipNorm()));
         settings.put(InertiaConfig.Key.LOSS_SMOOTHING.key(), Double.toString(hyper.getLossSmoothing()));
         settings.put(InertiaConfig.Key.METRICS_WINDOW.key(), Integer.toString(metricsWindow));
+        settings.put(InertiaConfig.Key.FTRL_ALPHA.key(), Double.toString(hyper.getFtrlAlpha()));
+        settings.put(InertiaConfig.Key.FTRL_BETA.key(), Double.toString(hyper.getFtrlBeta()));
+        if (hyper.getClasses() > 1) {
+            settings.put(InertiaConfig.Key.CLASSES.key(), Integer.toString(hyper.getClasses()));
+            settings.put(InertiaConfig.Key.CLASS_NAMES.key(), String.join(",", hyper.getClassNames()));
+        }
         return InertiaConfig.of(settings).learner();
     }
 }

@@ -1,5 +1,6 @@
 package io.inertia.topology;
 
+import io.inertia.avro.ClassWeights;
 import io.inertia.avro.HyperParameters;
 import io.inertia.avro.ModelCoordinate;
 import io.inertia.avro.ModelSnapshot;
@@ -9,6 +10,7 @@ import io.inertia.model.LinearModel;
 import io.inertia.model.Loss;
 import io.inertia.model.OnlineLearner;
 import io.inertia.model.PrequentialMetrics;
+import io.inertia.serde.PrimitiveLists;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -44,6 +46,10 @@ public final class SnapshotCodec {
                 .setHashBits(config.hashBits())
                 .setLossSmoothing(config.lossSmoothing())
                 .setSnapshotEvery(config.snapshotEvery())
+                .setFtrlAlpha(config.ftrlAlpha())
+                .setFtrlBeta(config.ftrlBeta())
+                .setClasses(config.classes())
+                .setClassNames(config.classNames())
                 .build();
     }
 
@@ -61,7 +67,7 @@ public final class SnapshotCodec {
      * The model's header: the snapshot without its named weights, which the coordinate store keeps one by one. Costs
      * O(dense dimension), whatever the number of named weights.
      */
-    static ModelSnapshot toHeader(String modelKey, LinearModel model, OnlineLearner learner,
+    public static ModelSnapshot toHeader(String modelKey, LinearModel model, OnlineLearner learner,
             HyperParameters hyperParameters, long lastEventTimestamp) {
         return toRecord(modelKey, model, learner, hyperParameters, lastEventTimestamp, false);
     }
@@ -83,41 +89,78 @@ public final class SnapshotCodec {
                 }
             }
         }
+        int outputs = model.outputs();
         Map<String, Double> namedWeights = new TreeMap<>();
+        Map<String, List<Double>> classNamedWeights = new TreeMap<>();
         Map<String, List<Double>> namedState = new TreeMap<>();
         if (withNamed) {
             for (Map.Entry<String, double[]> parameter : model.namedSlots().entrySet()) {
-                namedWeights.put(parameter.getKey(), parameter.getValue()[0]);
-                namedState.put(parameter.getKey(), state(parameter.getValue()));
+                if (outputs == 1) {
+                    namedWeights.put(parameter.getKey(), parameter.getValue()[0]);
+                } else {
+                    classNamedWeights.put(parameter.getKey(), weights(parameter.getValue(), width));
+                }
+                namedState.put(parameter.getKey(), state(parameter.getValue(), width));
             }
         }
+        ClassWeights classWeights = outputs == 1 ? null
+                : new ClassWeights(weights(model.biasSlots(), width), classNamedWeights);
         return ModelSnapshot.newBuilder()
                 .setModelKey(modelKey)
                 .setVersion(model.version())
                 .setDenseWeights(denseWeights)
                 .setNamedWeights(namedWeights)
-                .setBias(model.bias())
+                .setClassWeights(classWeights)
+                .setBias(outputs == 1 ? model.bias() : 0.0)
                 .setOptimizerState(OptimizerState.newBuilder()
                         .setStateNames(stateNames)
                         .setDenseState(denseState)
                         .setNamedState(namedState)
-                        .setBiasState(state(model.biasSlots()))
+                        .setBiasState(state(model.biasSlots(), width))
                         .build())
                 .setL1Total(model.l1Total())
-                .setHyperParameters(hyperParameters)
+                .setHyperParameters(describing(hyperParameters, outputs))
                 .setMetrics(metrics(model.metrics(), learner.loss()))
                 .setRunningLoss(model.runningLoss())
                 .setLastEventTimestamp(lastEventTimestamp)
                 .build();
     }
 
+    /**
+     * {@code hyperParameters}, with the classes of a model of {@code outputs} outputs: a record must describe the
+     * model it holds, also a stored model of another shape than the learner's (which is refused per event and kept
+     * as it was, but may be written back unchanged).
+     */
+    private static HyperParameters describing(HyperParameters hyperParameters, int outputs) {
+        if (hyperParameters.getClasses() == outputs) {
+            return hyperParameters;
+        }
+        HyperParameters copy = HyperParameters.newBuilder(hyperParameters).setClasses(outputs).build();
+        if (copy.getClassNames().size() != outputs) {
+            copy.setClassNames(List.of());
+        }
+        return copy;
+    }
+
     private static io.inertia.avro.PrequentialMetrics metrics(PrequentialMetrics metrics, Loss loss) {
         boolean classification = loss.classification();
+        boolean classes = metrics.classes() > 0;
         List<Double> recent = new ArrayList<>();
         for (double value : metrics.recentLosses()) {
             recent.add(value);
         }
+        long[][] counts = metrics.classCounts();
+        int[] recentLabels = metrics.recentLabels();
+        int[] recentPredictions = metrics.recentPredictions();
         return io.inertia.avro.PrequentialMetrics.newBuilder()
+                .setMacroF1(classes ? metrics.macroF1() : null)
+                .setWindowAccuracy(classes ? metrics.windowAccuracy() : null)
+                .setWindowMacroF1(classes ? metrics.windowMacroF1() : null)
+                .setLabeledCounts(PrimitiveLists.of(counts[0], counts[0].length))
+                .setPredictedCounts(PrimitiveLists.of(counts[1], counts[1].length))
+                .setTruePositives(PrimitiveLists.of(counts[2], counts[2].length))
+                .setRecentLabels(PrimitiveLists.of(recentLabels, recentLabels.length))
+                .setRecentPredictions(PrimitiveLists.of(recentPredictions, recentPredictions.length))
                 .setCount(metrics.count())
                 .setMeanLoss(metrics.meanLoss())
                 .setWindowSize(metrics.windowSize())
@@ -125,7 +168,7 @@ public final class SnapshotCodec {
                 .setRmse(classification ? null : metrics.rmse())
                 .setMae(classification ? null : metrics.mae())
                 .setAccuracy(classification ? metrics.accuracy() : null)
-                .setLogLoss(loss.name().equals("logistic") ? metrics.meanLoss() : null)
+                .setLogLoss(loss.name().equals("logistic") || classes ? metrics.meanLoss() : null)
                 .setRecentLosses(recent)
                 .setWindowLossSum(metrics.windowSum())
                 .setLossSum(metrics.lossSum())
@@ -135,13 +178,37 @@ public final class SnapshotCodec {
                 .build();
     }
 
-    private static PrequentialMetrics metrics(io.inertia.avro.PrequentialMetrics stored) {
+    private static PrequentialMetrics metrics(io.inertia.avro.PrequentialMetrics stored, int outputs) {
         double[] recent = new double[stored.getRecentLosses().size()];
         for (int i = 0; i < recent.length; i++) {
             recent[i] = stored.getRecentLosses().get(i);
         }
-        return PrequentialMetrics.restore(stored.getWindowSize(), recent, stored.getWindowLossSum(), stored.getCount(),
-                stored.getLossSum(), stored.getSquaredErrorSum(), stored.getAbsoluteErrorSum(), stored.getCorrect());
+        if (outputs == 1) {
+            return PrequentialMetrics.restore(stored.getWindowSize(), recent, stored.getWindowLossSum(),
+                    stored.getCount(), stored.getLossSum(), stored.getSquaredErrorSum(), stored.getAbsoluteErrorSum(),
+                    stored.getCorrect());
+        }
+        long[][] counts = {longs(stored.getLabeledCounts()), longs(stored.getPredictedCounts()),
+            longs(stored.getTruePositives())};
+        return PrequentialMetrics.restore(stored.getWindowSize(), outputs, recent, stored.getWindowLossSum(),
+                stored.getCount(), stored.getLossSum(), stored.getCorrect(), counts, ints(stored.getRecentLabels()),
+                ints(stored.getRecentPredictions()));
+    }
+
+    private static long[] longs(List<Long> values) {
+        long[] array = new long[values.size()];
+        for (int i = 0; i < array.length; i++) {
+            array[i] = values.get(i);
+        }
+        return array;
+    }
+
+    private static int[] ints(List<Integer> values) {
+        int[] array = new int[values.size()];
+        for (int i = 0; i < array.length; i++) {
+            array[i] = values.get(i);
+        }
+        return array;
     }
 
     /**
@@ -153,14 +220,20 @@ public final class SnapshotCodec {
         OptimizerState state = snapshot.getOptimizerState();
         int stateSize = state.getStateNames().size();
         int width = 1 + stateSize;
+        int outputs = outputs(snapshot);
         double[] dense = null;
         List<Double> denseWeights = snapshot.getDenseWeights();
         if (denseWeights != null) {
             List<Double> denseState = state.getDenseState();
+            if (denseWeights.size() % outputs != 0) {
+                throw new IllegalArgumentException("snapshot of '" + snapshot.getModelKey() + "' has "
+                        + denseWeights.size() + " dense weights, not " + outputs + " per feature");
+            }
             if (denseState == null || denseState.size() != denseWeights.size() * stateSize) {
                 throw new IllegalArgumentException("snapshot of '" + snapshot.getModelKey()
                         + "' has dense weights without " + stateSize + " state values each");
             }
+            // Parameter j (feature j / K, class j % K) has its slot at j·width in either layout.
             dense = new double[denseWeights.size() * width];
             for (int i = 0; i < denseWeights.size(); i++) {
                 dense[i * width] = denseWeights.get(i);
@@ -170,15 +243,46 @@ public final class SnapshotCodec {
             }
         }
         SortedMap<String, double[]> named = new TreeMap<>();
-        for (Map.Entry<String, Double> weight : snapshot.getNamedWeights().entrySet()) {
-            named.put(weight.getKey(), slots(snapshot, weight.getKey(), weight.getValue(),
-                    state.getNamedState().get(weight.getKey()), stateSize));
+        double[] bias;
+        if (outputs == 1) {
+            for (Map.Entry<String, Double> weight : snapshot.getNamedWeights().entrySet()) {
+                named.put(weight.getKey(), slots(snapshot, weight.getKey(), List.of(weight.getValue()),
+                        state.getNamedState().get(weight.getKey()), stateSize));
+            }
+            bias = slots(snapshot, "bias", List.of(snapshot.getBias()), state.getBiasState(), stateSize);
+        } else {
+            ClassWeights classes = snapshot.getClassWeights();
+            if (!snapshot.getNamedWeights().isEmpty()) {
+                throw new IllegalArgumentException("snapshot of '" + snapshot.getModelKey() + "' of " + outputs
+                        + " classes has single-output named weights");
+            }
+            for (Map.Entry<String, List<Double>> weights : classes.getNamedWeights().entrySet()) {
+                named.put(weights.getKey(), slots(snapshot, weights.getKey(), weights.getValue(),
+                        state.getNamedState().get(weights.getKey()), stateSize));
+            }
+            bias = slots(snapshot, "bias", classes.getBiases(), state.getBiasState(), stateSize);
         }
-        LinearModel model = LinearModel.restore(stateSize, dense, named,
-                slots(snapshot, "bias", snapshot.getBias(), state.getBiasState(), stateSize), snapshot.getVersion(),
-                snapshot.getRunningLoss(), metrics(snapshot.getMetrics()));
+        LinearModel model = LinearModel.restore(stateSize, outputs, dense, named, bias, snapshot.getVersion(),
+                snapshot.getRunningLoss(), metrics(snapshot.getMetrics(), outputs));
         model.restoreL1Total(snapshot.getL1Total());
         return model;
+    }
+
+    /**
+     * K, the outputs of the model {@code snapshot} holds: its hyper-parameters' classes (1 for a snapshot written
+     * before they existed), which its class weights must agree with.
+     *
+     * @throws IllegalArgumentException when they do not
+     */
+    public static int outputs(ModelSnapshot snapshot) {
+        int outputs = snapshot.getHyperParameters().getClasses();
+        ClassWeights classes = snapshot.getClassWeights();
+        if (outputs < 1 || (outputs == 1) != (classes == null)
+                || (classes != null && classes.getBiases().size() != outputs)) {
+            throw new IllegalArgumentException("snapshot of '" + snapshot.getModelKey() + "' says " + outputs
+                    + " classes but holds " + (classes == null ? "no" : classes.getBiases().size()) + " class biases");
+        }
+        return outputs;
     }
 
     /** Coordinate {@code i} of {@code model} as stored in the coordinate store. */
@@ -187,7 +291,7 @@ public final class SnapshotCodec {
         return new ModelCoordinate(model.coordinateSlot(i, 0), state(model, i), model.lastStep(i));
     }
 
-    /** The optimizer state values of coordinate {@code i} of {@code model}. */
+    /** The optimizer state values of coordinate {@code i} of a single-output {@code model}. */
     static List<Double> state(LinearModel model, int i) {
         int width = model.slotWidth();
         List<Double> values = new ArrayList<>(width - 1);
@@ -212,24 +316,41 @@ public final class SnapshotCodec {
         model.putNamed(name, slots, coordinate.getLastStep());
     }
 
-    private static List<Double> state(double[] slots) {
-        List<Double> values = new ArrayList<>(slots.length - 1);
-        for (int k = 1; k < slots.length; k++) {
-            values.add(slots[k]);
+    /** The state values of a block's K slots of {@code width}, class by class. */
+    private static List<Double> state(double[] block, int width) {
+        List<Double> values = new ArrayList<>(block.length / width * (width - 1));
+        for (int at = 0; at < block.length; at += width) {
+            for (int k = 1; k < width; k++) {
+                values.add(block[at + k]);
+            }
         }
         return values;
     }
 
-    private static double[] slots(ModelSnapshot snapshot, String parameter, double value, List<Double> state,
-            int stateSize) {
-        if (state == null || state.size() != stateSize) {
-            throw new IllegalArgumentException("snapshot of '" + snapshot.getModelKey() + "' has no " + stateSize
-                    + " state values for '" + parameter + "'");
+    /** The weights of a block's K slots of {@code width}, class by class. */
+    private static List<Double> weights(double[] block, int width) {
+        List<Double> values = new ArrayList<>(block.length / width);
+        for (int at = 0; at < block.length; at += width) {
+            values.add(block[at]);
         }
-        double[] slots = new double[1 + stateSize];
-        slots[0] = value;
-        for (int k = 0; k < stateSize; k++) {
-            slots[1 + k] = state.get(k);
+        return values;
+    }
+
+    /** The block of a parameter's K values and their K·S state values. */
+    private static double[] slots(ModelSnapshot snapshot, String parameter, List<Double> values, List<Double> state,
+            int stateSize) {
+        int outputs = values.size();
+        if (state == null || state.size() != outputs * stateSize) {
+            throw new IllegalArgumentException("snapshot of '" + snapshot.getModelKey() + "' has no "
+                    + outputs * stateSize + " state values for '" + parameter + "'");
+        }
+        int width = 1 + stateSize;
+        double[] slots = new double[outputs * width];
+        for (int c = 0; c < outputs; c++) {
+            slots[c * width] = values.get(c);
+            for (int k = 0; k < stateSize; k++) {
+                slots[c * width + 1 + k] = state.get(c * stateSize + k);
+            }
         }
         return slots;
     }

@@ -42,7 +42,12 @@ final class SnapshotEmitter {
      */
     private final int budget;
     private final ModelStore store;
-    private final int slotWidth;
+    /** The doubles of one feature's K parameters with their state (K·(1 + S)). */
+    private final int blockWidth;
+    /** K. */
+    private final int outputs;
+    /** An upper bound of the class names' bytes in the hyper-parameters. */
+    private final long classNameBytes;
     private final PartPacker packer;
     /** How far JSON text can grow over Avro's binary encoding, at most, for the size bounds. */
     static final int JSON_EXPANSION = 6;
@@ -65,8 +70,11 @@ final class SnapshotEmitter {
         this.hyperParameters = hyperParameters;
         this.maxRecordBytes = maxRecordBytes;
         this.store = store;
-        this.slotWidth = 1 + learner.stateNames().size();
-        this.packer = new PartPacker(slotWidth - 1, budget);
+        // A feature's K weights with their state: the unit every size bound below counts in.
+        this.blockWidth = (1 + learner.stateNames().size()) * learner.outputs();
+        this.outputs = learner.outputs();
+        this.classNameBytes = hyperParameters.getClassNames().stream().mapToLong(name -> 5 + 3L * name.length()).sum();
+        this.packer = new PartPacker(learner.stateNames().size(), outputs, budget);
     }
 
     /**
@@ -75,17 +83,19 @@ final class SnapshotEmitter {
      */
     int maxDenseDimension(int keyLength) {
         long fixed = headerBytesWithoutDense(keyLength);
-        return (int) Math.max(0, (budget - RECORD_RESERVE - 3L * keyLength - fixed) / (9L * slotWidth() + 2));
+        return (int) Math.max(0, (budget - RECORD_RESERVE - 3L * keyLength - fixed) / (9L * blockWidth() + 2));
     }
 
-    private int slotWidth() {
-        return slotWidth;
+    private int blockWidth() {
+        return blockWidth;
     }
 
     /** An upper bound of a header's encoded size without its dense weights. */
     private long headerBytesWithoutDense(int keyLength) {
-        // Hyper-parameters and scalar fields stay well under 1 KiB; the loss window is 8 bytes per loss.
-        return 1024 + 3L * keyLength + 9L * learner.metricsWindow() + 9L * slotWidth();
+        // Hyper-parameters and scalar fields stay well under 1 KiB; the loss window is 8 bytes per loss; a K-class
+        // model adds its class names, three counts per class (varints ≤ 10 bytes) and two classes per window event.
+        long classes = outputs == 1 ? 0 : classNameBytes + 30L * outputs + 10L * learner.metricsWindow();
+        return 1024 + 3L * keyLength + 9L * learner.metricsWindow() + 9L * blockWidth() + classes;
     }
 
     /**
@@ -95,21 +105,41 @@ final class SnapshotEmitter {
      * @param eventCoordinates the coordinates the last event updated, not yet recorded as changed in {@code working}
      */
     Prepared prepare(WorkingModel working, int[] eventCoordinates) {
-        LinearModel model = working.model;
-        if (working.parts == null && model.coordinateCount() <= SnapshotLayout.INLINE_WEIGHTS
-                && inlineBytes(working) <= budget - RECORD_RESERVE) {
+        if (isInline(working)) {
             return inline(working);
         }
         return inParts(working, eventCoordinates);
     }
 
+    /**
+     * Why {@code working}'s snapshot at its current version cannot be published (a weight that would not be a finite
+     * number once brought up to date), or null: the check of {@link #prepare} without building the records. O(the
+     * weights the snapshot publishes) in closed forms, so that the learner can make it while readers wait and build
+     * the records (packing and serializing, the larger cost) after they may read again. Changes nothing.
+     */
+    String divergence(WorkingModel working, int[] eventCoordinates) {
+        if (isInline(working)) {
+            LinearModel whole = working.model.copy();
+            learner.catchUp(whole);
+            return whole.firstNonFinite(whole.namedSlots().keySet()).map(SnapshotEmitter::diverged).orElse(null);
+        }
+        return firstNonFinite(working.model, partCoordinates(working, eventCoordinates));
+    }
+
+    /** Whether the snapshot of {@code working} is one whole record (see the class documentation). */
+    boolean isInline(WorkingModel working) {
+        return working.parts == null
+                && (long) working.model.coordinateCount() * outputs <= SnapshotLayout.INLINE_WEIGHTS
+                && inlineBytes(working) <= budget - RECORD_RESERVE;
+    }
+
     private long inlineBytes(WorkingModel working) {
         LinearModel model = working.model;
         long bytes = headerBytesWithoutDense(working.key.length())
-                + Math.max(0, model.denseDimension()) * (9L * slotWidth() + 2);
+                + Math.max(0, model.denseDimension()) * (9L * blockWidth() + 2);
         for (int i = 0, n = model.coordinateCount(); i < n; i++) {
-            // name twice (weights and state maps), the weight, the state array
-            bytes += 2 * (5 + 3L * model.coordinateName(i).length()) + 8 + 6 + 8L * (slotWidth() - 1);
+            // name twice (weights and state maps), the K weights, the state array (and for K > 1 the weights' array)
+            bytes += 2 * (5 + 3L * model.coordinateName(i).length()) + 6 + 8L * blockWidth() + (outputs == 1 ? 0 : 6);
         }
         return bytes;
     }
@@ -129,37 +159,54 @@ final class SnapshotEmitter {
         return new Prepared(records, null, null);
     }
 
-    private Prepared inParts(WorkingModel working, int[] eventCoordinates) {
+    /** The coordinates the next snapshot in parts publishes, in listing order. */
+    private int[] partCoordinates(WorkingModel working, int[] eventCoordinates) {
         LinearModel model = working.model;
-        PartGeneration next = PartGeneration.after(working.parts);
-        int[] coordinates;
-        if (next.base()) {
-            coordinates = model.sortedCoordinates();
-        } else {
-            WorkingModel.ChangeSet changed = working.snapshotChanges();
-            java.util.BitSet seen = new java.util.BitSet();
-            int[] union = new int[changed.size() + eventCoordinates.length];
-            int n = 0;
-            for (int j = 0; j < changed.size(); j++) {
-                seen.set(changed.get(j));
-                union[n++] = changed.get(j);
-            }
-            for (int i : eventCoordinates) {
-                if (!seen.get(i)) {
-                    seen.set(i);
-                    union[n++] = i;
-                }
-            }
-            coordinates = model.sortCoordinates(java.util.Arrays.copyOf(union, n));
+        if (PartGeneration.after(working.parts).base()) {
+            return model.sortedCoordinates();
         }
-        double[] current = new double[slotWidth()];
+        WorkingModel.ChangeSet changed = working.snapshotChanges();
+        java.util.BitSet seen = new java.util.BitSet();
+        int[] union = new int[changed.size() + eventCoordinates.length];
+        int n = 0;
+        for (int j = 0; j < changed.size(); j++) {
+            seen.set(changed.get(j));
+            union[n++] = changed.get(j);
+        }
+        for (int i : eventCoordinates) {
+            if (!seen.get(i)) {
+                seen.set(i);
+                union[n++] = i;
+            }
+        }
+        return model.sortCoordinates(java.util.Arrays.copyOf(union, n));
+    }
+
+    /** The divergence reason for the first of {@code coordinates} not finite once brought up to date, or null. */
+    private String firstNonFinite(LinearModel model, int[] coordinates) {
+        double[] current = new double[blockWidth()];
         for (int i : coordinates) {
             learner.currentSlots(model, i, current);
             for (double value : current) {
                 if (!Double.isFinite(value)) {
-                    return Prepared.diverged("weight '" + model.coordinateName(i) + "'");
+                    return diverged("weight '" + model.coordinateName(i) + "'");
                 }
             }
+        }
+        return null;
+    }
+
+    private static String diverged(String parameter) {
+        return "update would make " + parameter + " non-finite once brought up to date (divergence)";
+    }
+
+    private Prepared inParts(WorkingModel working, int[] eventCoordinates) {
+        LinearModel model = working.model;
+        PartGeneration next = PartGeneration.after(working.parts);
+        int[] coordinates = partCoordinates(working, eventCoordinates);
+        String divergence = firstNonFinite(model, coordinates);
+        if (divergence != null) {
+            return Prepared.divergedBecause(divergence);
         }
         List<SnapshotRecord> records = new ArrayList<>();
         int index = packParts(working, coordinates, next.generation(), next.firstIndex(), records);
@@ -239,8 +286,11 @@ final class SnapshotEmitter {
         }
 
         static Prepared diverged(String parameter) {
-            return new Prepared(List.of(), null,
-                    "update would make " + parameter + " non-finite once brought up to date (divergence)");
+            return divergedBecause(SnapshotEmitter.diverged(parameter));
+        }
+
+        static Prepared divergedBecause(String reason) {
+            return new Prepared(List.of(), null, reason);
         }
     }
 }

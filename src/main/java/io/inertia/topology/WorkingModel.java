@@ -3,6 +3,7 @@ package io.inertia.topology;
 import io.inertia.avro.SnapshotParts;
 import io.inertia.model.LinearModel;
 import java.util.Arrays;
+import java.util.concurrent.locks.StampedLock;
 
 /**
  * One model as its task holds it in memory between commits: the {@link LinearModel} (primitive arrays), the facts of
@@ -12,11 +13,18 @@ import java.util.Arrays;
  * <p>Both change sets list coordinates, each at most once, so that writing them costs O(what changed). The snapshot
  * set is derived from stored facts alone (the coordinates whose last step is after the last snapshot), so a model
  * reloaded from the store after an eviction or a crash publishes exactly the snapshots it would have published.
+ *
+ * <p>The stream thread is the only writer. It holds {@link #lock} for writing while it changes what a reader sees (the
+ * model's parameters and counters, {@link #halted}, {@link #lastEventTimestamp}): from an event's update to its
+ * snapshot, rollbacks included. Readers on other threads (the HTTP API, see {@link WorkingModelStore#read}) hold it
+ * for reading, so that what they read is the model at exactly one version, never an update half applied.
  */
 final class WorkingModel {
 
     final String key;
     final LinearModel model;
+    /** Written by the stream thread around each change readers can see; read by the HTTP API's threads. */
+    final StampedLock lock = new StampedLock();
     boolean halted;
     long lastEventTimestamp;
     /** The input position of the last event applied (see {@link #inputPosition()}); offset −1 while unknown. */

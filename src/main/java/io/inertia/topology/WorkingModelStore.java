@@ -6,13 +6,20 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.function.Function;
+import org.apache.kafka.streams.errors.InvalidStateStoreException;
 import org.apache.kafka.streams.errors.TaskMigratedException;
 import org.apache.kafka.streams.processor.StateStore;
 import org.apache.kafka.streams.processor.StateStoreContext;
+import org.apache.kafka.streams.state.QueryableStoreType;
 import org.apache.kafka.streams.state.StoreBuilder;
 import org.apache.kafka.streams.state.internals.CacheFlushListener;
 import org.apache.kafka.streams.state.internals.CachedStateStore;
+import org.apache.kafka.streams.state.internals.StateStoreProvider;
 
 /**
  * The task's active models in memory ({@link WorkingModel}), written to the {@link ModelStore} <em>inside</em> each
@@ -43,6 +50,13 @@ import org.apache.kafka.streams.state.internals.CachedStateStore;
  * <p>Memory: the models of every task of one topology share a budget in bytes; past it, a task evicts its least
  * recently used models (a changed one is written first) and reloads them from the store on their next event, which
  * changes nothing in the results.
+ *
+ * <p>Reading from other threads: the HTTP API reaches a task's store by an interactive query
+ * ({@link #queryableType()}) and {@linkplain #read reads} a model in memory under the model's read lock, while the
+ * stream thread, the only writer, changes it under the write lock ({@link WorkingModel}). A read sees the model as of
+ * exactly one update, the latest the task applied, committed or not (as Kafka Streams' own interactive queries see a
+ * store's latest writes). A read that overlaps the store's close, a rebalance or an abort (every model dropped) fails
+ * instead of answering from a task that is gone.
  */
 public final class WorkingModelStore implements StateStore, CachedStateStore<Object, Object> {
 
@@ -50,6 +64,8 @@ public final class WorkingModelStore implements StateStore, CachedStateStore<Obj
 
     /** Name of this store; it has no changelog of its own. */
     public static final String NAME = "inertia-working-models";
+    private static final int RESIDENCY_SLOTS = 1024;
+    private static final AtomicLong SERIALS = new AtomicLong();
 
     /** Marks that no write happened since the last flush. */
     private static final long NOT_WRITTEN = -1;
@@ -58,12 +74,23 @@ public final class WorkingModelStore implements StateStore, CachedStateStore<Obj
     private final TransactionAborts aborts;
     /** The thread producer's abort count at this task's first write since its last flush, or NOT_WRITTEN. */
     private long abortsAtFirstWrite = NOT_WRITTEN;
-    /** In access order, least recently used first. */
+    /** In access order, least recently used first; the stream thread's alone (a lookup reorders it). */
     private final LinkedHashMap<String, WorkingModel> models = new LinkedHashMap<>(16, 0.75f, true);
+    /** The same models by key, for readers on other threads; never iterated, so its order reaches nothing. */
+    private final ConcurrentHashMap<String, WorkingModel> resident = new ConcurrentHashMap<>();
     /** Models changed since the last flush, in the order they changed. */
     private final List<WorkingModel> dirty = new ArrayList<>();
     private ModelStore store;
-    private boolean open;
+    private volatile boolean open;
+    /** Counts the times every model was dropped: a read that spans one read a model of a task that is gone. */
+    private volatile long incarnation;
+    /** Tells this store from every other (of another task, or of this task before it moved away and back). */
+    private final long serial = SERIALS.incrementAndGet();
+    /**
+     * Per slot of model keys (by hash), how many times a model of the slot was taken into memory or every model was
+     * dropped: while a key's count stands still, its stored state has not changed (see {@link #stamp}).
+     */
+    private final AtomicLongArray residency = new AtomicLongArray(RESIDENCY_SLOTS);
     private boolean warnedOverBudget;
 
     WorkingModelStore(MemoryBudget budget, TransactionAborts aborts) {
@@ -132,7 +159,10 @@ public final class WorkingModelStore implements StateStore, CachedStateStore<Obj
     }
 
     private void add(WorkingModel working) {
+        // Before it can be read here: a reader that saw the old count read the stores before this.
+        residency.incrementAndGet(slot(working.key));
         models.put(working.key, working);
+        resident.put(working.key, working);
         if (working.dirty()) {
             markDirty(working);
         }
@@ -183,6 +213,7 @@ public final class WorkingModelStore implements StateStore, CachedStateStore<Obj
                 store.write(working);
             }
             eldest.remove();
+            resident.remove(working.key, working);
             forget(working);
         }
         if (budget.exceeded() && !warnedOverBudget) {
@@ -251,12 +282,101 @@ public final class WorkingModelStore implements StateStore, CachedStateStore<Obj
     }
 
     private void dropAll() {
+        // First: a reader that finds a model after this must see that its task is gone.
+        incarnation++;
+        for (int slot = 0; slot < RESIDENCY_SLOTS; slot++) {
+            // The stores may be restored to another state (an abort): nothing read from them before holds.
+            residency.incrementAndGet(slot);
+        }
+        resident.clear();
         for (WorkingModel working : models.values()) {
             forget(working);
         }
         models.clear();
         dirty.clear();
         abortsAtFirstWrite = NOT_WRITTEN;
+    }
+
+    /**
+     * Applies {@code reading} to the model of {@code key} as it is in memory, on the caller's thread, under the model's
+     * read lock: what it sees is the model at exactly one update, which the stream thread waits for. Empty when the
+     * model is not in memory (not learned since the task started, or evicted): it is then in the {@link ModelStore}.
+     * {@code reading} must be quick (the learner waits while it runs), must not change the model and must not keep it
+     * (copy what it needs, e.g. {@link LinearModel#copy()}).
+     *
+     * @throws InvalidStateStoreException when the store is closed, or was closed or reset (a rebalance, an aborted
+     *     transaction) while the model was read
+     */
+    public <T> Optional<T> read(String key, Function<ModelView, T> reading) {
+        long seen = incarnation;
+        if (!open) {
+            throw new InvalidStateStoreException(NAME + " is closed: its task is moving or restarting");
+        }
+        WorkingModel working = resident.get(key);
+        if (working == null) {
+            return Optional.empty();
+        }
+        T result;
+        long stamp = working.lock.readLock();
+        try {
+            result = reading.apply(new ModelView(working.key, working.model, working.halted,
+                    working.lastEventTimestamp));
+        } finally {
+            working.lock.unlockRead(stamp);
+        }
+        if (!open || incarnation != seen) {
+            throw new InvalidStateStoreException(NAME + " was closed while model '" + key + "' was read");
+        }
+        return Optional.ofNullable(result);
+    }
+
+    /**
+     * A stamp of what the durable stores hold of the model of {@code key} while it is not in memory: take it before a
+     * {@link #read} that finds the model not in memory, then read the stores; what was read stays the stored state
+     * as long as the stamp taken later is equal. The stores change a model only while it is in memory (each commit),
+     * when it leaves memory (eviction writes it) or when they are restored (a rebalance, an abort); the first two
+     * begin by taking it into memory and the third by dropping every model, and both change the stamp. Keys share
+     * {@value #RESIDENCY_SLOTS} counters by hash, so a stamp may also change for another key's sake: a reread, never
+     * a stale answer.
+     */
+    public Stamp stamp(String key) {
+        return new Stamp(serial, residency.get(slot(key)));
+    }
+
+    /** See {@link #stamp}. */
+    public record Stamp(long store, long count) {
+    }
+
+    private static int slot(String key) {
+        return key.hashCode() & (RESIDENCY_SLOTS - 1);
+    }
+
+    /**
+     * The type of interactive query that finds this store: {@code streams.store(StoreQueryParameters
+     * .fromNameAndType(NAME, queryableType()).withPartition(p))} is the store of partition p's active task.
+     */
+    public static QueryableStoreType<WorkingModelStore> queryableType() {
+        return QueryableWorkingModels.INSTANCE;
+    }
+
+    /** Finds a task's store itself: its reads are already safe beside the stream thread (see {@link #read}). */
+    private static final class QueryableWorkingModels implements QueryableStoreType<WorkingModelStore> {
+        static final QueryableWorkingModels INSTANCE = new QueryableWorkingModels();
+
+        @Override
+        public boolean accepts(StateStore stateStore) {
+            return stateStore instanceof WorkingModelStore;
+        }
+
+        @Override
+        public WorkingModelStore create(StateStoreProvider storeProvider, String storeName) {
+            List<WorkingModelStore> stores = storeProvider.stores(storeName, this);
+            if (stores.size() != 1) {
+                throw new InvalidStateStoreException("query " + storeName + " by partition: " + stores.size()
+                        + " tasks hold one");
+            }
+            return stores.get(0);
+        }
     }
 
     @Override

@@ -148,7 +148,7 @@ class InertiaCommandTest {
     }
 
     @Test
-    void shouldStartAReplayFromTheAvroSnapshotsOfAnEarlierOneAndEndWhereTheUninterruptedOneEnds() throws Exception {
+    void shouldStartAReplayFromTheSnapshotsOfAnEarlierOneAndEndWhereTheUninterruptedOneEnds() throws Exception {
         List<String> rows = Files.readAllLines(Path.of("examples/linear.csv"), StandardCharsets.UTF_8);
         // The same file name in two folders: the first holds the header and the first 2,000 events.
         Path firstPart = Files.createDirectories(dir.resolve("first")).resolve("linear.csv");
@@ -171,13 +171,24 @@ class InertiaCommandTest {
         // Snapshots 2,500 … 5,000 of the uninterrupted replay, the same records.
         assertEquals(expected.subList(4, 10), records(warm, io.inertia.avro.ModelSnapshot.class));
 
+        // The JSON Lines output of the same first replay holds the same state: the same records, byte for byte.
         Path lines = dir.resolve("saved.jsonl");
-        Files.writeString(lines, "{}\n", StandardCharsets.UTF_8);
+        assertEquals(0, run("replay", "--input", firstPart.toString(), "--label", "y", "--output", lines.toString(),
+                "--snapshot-every", "500"), err.toString());
+        Path warmFromLines = dir.resolve("warm-from-lines.avro");
+        assertEquals(0, run("replay", "--input", whole.toString(), "--label", "y", "--output",
+                warmFromLines.toString(), "--snapshot-every", "500", "--initial-snapshots", lines.toString()),
+                err.toString());
+        assertEquals(-1L, Files.mismatch(warm, warmFromLines), "warm start from JSON Lines vs from Avro");
+
+        // Lines of the release before held every weight brought up to date, not the learner's state: refused.
+        Path older = Path.of(InertiaCommandTest.class.getResource("/whole-lines/wide-snapshots.jsonl").toURI());
         err.getBuffer().setLength(0);
         assertEquals(1, run("replay", "--input", whole.toString(), "--label", "y", "--output", warm.toString(),
-                "--initial-snapshots", lines.toString()));
-        assertEquals(1, errLines().size(), err.toString());
-        assertTrue(errLines().get(0).contains("must be an .avro output"), errLines().get(0));
+                "--initial-snapshots", older.toString()));
+        assertEquals(List.of("inertia replay: " + older + ":1: lacks metrics.recentLosses, part of the learner's "
+                + "state: a line of an older release, every weight brought up to date; start from an .avro output or "
+                + "the snapshot topic instead"), errLines());
         assertEquals(2, run("replay", "--input", whole.toString(), "--label", "y", "--output", warm.toString(),
                 "--initial-snapshots", saved.toString(), "--initial-snapshots-topic", "model-snapshots"));
     }
@@ -217,6 +228,73 @@ class InertiaCommandTest {
     }
 
     @Test
+    void shouldGenerateTheSameClickEventsForTheSameSeedWithTheirClicksCounted() throws Exception {
+        Path first = dir.resolve("clicks-1.jsonl");
+        Path second = dir.resolve("clicks-2.jsonl");
+        Path truth = dir.resolve("clicks-truth.json");
+        assertEquals(0, run("generate", "--clicks", "--events", "2000", "--seed", "5", "--output", first.toString(),
+                "--truth", truth.toString()), err.toString());
+        assertEquals(0, run("generate", "--clicks", "--events", "2000", "--seed", "5", "--output", second.toString(),
+                "--truth", dir.resolve("again.json").toString()), err.toString());
+        assertEquals(Files.readString(first), Files.readString(second), "a seed gives the same bytes");
+        ObjectMapper json = new ObjectMapper();
+        int clicks = 0;
+        List<String> lines = Files.readAllLines(first);
+        assertEquals(2000, lines.size());
+        for (String line : lines) {
+            JsonNode event = json.readTree(line);
+            assertEquals("clicks", event.get("key").asText());
+            List<String> fields = new java.util.ArrayList<>();
+            event.get("features").properties().forEach(feature -> {
+                assertEquals(1.0, feature.getValue().asDouble());
+                fields.add(feature.getKey().substring(0, feature.getKey().indexOf('=')));
+            });
+            assertEquals(List.of("site", "ad", "device", "hour", "segment"), fields);
+            clicks += event.get("label").asInt();
+        }
+        assertEquals(clicks, json.readTree(truth.toFile()).get("clicks").asInt());
+        assertTrue(clicks > 300 && clicks < 800, clicks + " clicks in 2,000 events: about one in four");
+        // A replay learns from it as it is.
+        assertEquals(0, run("replay", "--input", first.toString(), "--loss", "logistic", "--optimizer", "ftrl",
+                "--hash-bits", "12", "--output", dir.resolve("clicks-ftrl.jsonl").toString()), err.toString());
+    }
+
+    @Test
+    void shouldRankSoftmaxRunsByLogLossAndCompareEveryClassesWeights() throws Exception {
+        // Two events x = 2 of class 1, K = 2, momentum β = 0.9. Event 1 from zero: p = [½, ½], L = log 2,
+        // g = [½, −½]: v_w = η·g·2, w = −v_w = [−η, η], b = [−η/2, η/2]. Event 2: z = [−2.5η, 2.5η],
+        // L = log(1 + e^(−5η)); g = [σ(−5η), −σ(−5η)]; v_w1 = 0.9·(−η) − η·σ(−5η)·2, w_1 = η − v_w1.
+        Path classes = dir.resolve("classes.csv");
+        Files.writeString(classes, "x,y\n2.0,1\n2.0,1\n", StandardCharsets.UTF_8);
+        Path fast = dir.resolve("fast.jsonl");
+        Path slow = dir.resolve("slow.jsonl");
+        for (Object[] run : new Object[][] {{fast, "0.1"}, {slow, "0.05"}}) {
+            assertEquals(0, run("replay", "--input", classes.toString(), "--label", "y", "--loss", "softmax",
+                    "--classes", "2", "--learning-rate", (String) run[1], "--output", run[0].toString()),
+                    err.toString());
+        }
+        Path json = dir.resolve("classes.json");
+        out.getBuffer().setLength(0);
+        // The slower run first: the base, ranked 2 by its higher log loss.
+        assertEquals(0, run("compare", slow.toString(), fast.toString(), "--json", json.toString()), err.toString());
+        JsonNode models = new ObjectMapper().readTree(json.toFile()).get("models");
+        assertEquals(2, models.get(0).get("rank").asInt());
+        assertEquals(1, models.get(1).get("rank").asInt());
+        java.util.function.DoubleUnaryOperator meanLoss = eta -> (Math.log(2) + Math.log(1 + Math.exp(-5 * eta))) / 2;
+        assertEquals(meanLoss.applyAsDouble(0.1), models.get(1).get("meanLoss").asDouble(), 1e-12);
+        assertEquals(meanLoss.applyAsDouble(0.1), models.get(1).get("metrics").get("logLoss").asDouble(), 1e-12);
+        assertEquals(0.5, models.get(1).get("metrics").get("accuracy").asDouble(), 1e-12,
+                "event 1: a tie, class 0; event 2: class 1");
+        java.util.function.DoubleUnaryOperator weight = eta -> {
+            double velocity = 0.9 * -eta - eta / (1 + Math.exp(5 * eta)) * 2;
+            return eta - velocity;
+        };
+        assertEquals(weight.applyAsDouble(0.1) - weight.applyAsDouble(0.05),
+                models.get(1).get("largestWeightDifference").asDouble(), 1e-12, "the largest gap: class 1's x");
+        assertTrue(out.toString().contains("macroF1="), out.toString());
+    }
+
+    @Test
     void shouldCompareTwoReplaysAndGateOnTheMeanPrequentialLoss() throws Exception {
         Path base = dir.resolve("base.jsonl");
         Path slower = dir.resolve("slower.jsonl");
@@ -244,9 +322,13 @@ class InertiaCommandTest {
         assertEquals(100 * (0.2794010416666667 - 0.215) / 0.215, candidate.get("meanLossChangePercent").asDouble(),
                 1e-9);
         assertEquals(0.692 - 0.44725, candidate.get("largestWeightDifference").asDouble(), 1e-12);
+        assertEquals(1, comparison.get("models").get(0).get("rank").asInt(), "the base has the lower mean loss");
+        assertEquals(2, candidate.get("rank").asInt());
         List<String> table = Arrays.asList(out.toString().split("\\R"));
         assertEquals(3, table.size(), out.toString());
         assertTrue(table.get(2).contains("+29.95%"), table.get(2));
+        assertTrue(table.get(0).contains(" rank "), table.get(0));
+        assertTrue(table.get(1).matches("default\\s+base\\.jsonl\\s+1\\s+3\\s.*"), table.get(1));
 
         err.getBuffer().setLength(0);
         assertEquals(0, run("compare", base.toString(), slower.toString(), "--fail-if-worse", "35"), err.toString());

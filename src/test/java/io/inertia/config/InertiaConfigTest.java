@@ -38,9 +38,18 @@ class InertiaConfigTest {
                 Arguments.of("inertia.snapshot-every", "0", "inertia.snapshot-every: must be >= 1, got 0"),
                 Arguments.of("inertia.snapshot-every", "1.5", "inertia.snapshot-every: '1.5' is not a whole number"),
                 Arguments.of("inertia.loss", "cubic", "inertia.loss: unknown loss 'cubic', expected one of "
-                        + "squared, absolute, huber, quantile, logistic, hinge, poisson"),
+                        + "squared, absolute, huber, quantile, logistic, hinge, poisson, softmax"),
                 Arguments.of("inertia.optimizer", "rmsprop", "inertia.optimizer: unknown value 'rmsprop', expected one "
-                        + "of momentum, ema-momentum, nesterov, sgd, adagrad, adam"),
+                        + "of momentum, ema-momentum, nesterov, sgd, adagrad, adam, ftrl"),
+                Arguments.of("inertia.loss", "softmax", "inertia.loss=softmax needs K >= 2 classes: set "
+                        + "inertia.classes or inertia.class-names"),
+                Arguments.of("inertia.classes", "3", "inertia.classes: only the softmax loss has classes "
+                        + "(inertia.loss=softmax), not squared"),
+                Arguments.of("inertia.class-names", "a,b", "inertia.class-names: only the softmax loss has classes "
+                        + "(inertia.loss=softmax), not squared"),
+                Arguments.of("inertia.classes", "-1", "inertia.classes: must be between 0 and 10000, got -1"),
+                Arguments.of("inertia.ftrl.alpha", "0", "inertia.ftrl.alpha: must be > 0, got 0"),
+                Arguments.of("inertia.ftrl.beta", "-1", "inertia.ftrl.beta: must be >= 0, got -1"),
                 Arguments.of("inertia.schedule", "cosine",
                         "inertia.schedule: unknown value 'cosine', expected one of constant, invscaling, optimal"),
                 Arguments.of("inertia.l2", "-1", "inertia.l2: must be >= 0, got -1"),
@@ -72,6 +81,44 @@ class InertiaConfigTest {
         ConfigException e = assertThrows(ConfigException.class, () -> InertiaConfig.of(Map.of(key, value)));
         assertEquals(List.of(message), e.problems());
         assertEquals(message, e.getMessage());
+    }
+
+    @Test
+    void shouldTakeTheClassCountFromTheClassNamesOrFromClasses() {
+        InertiaConfig named = InertiaConfig.of(Map.of("inertia.loss", "softmax", "inertia.class-names", " a, b ,c"));
+        assertEquals(3, named.classes());
+        assertEquals(List.of("a", "b", "c"), named.classNames());
+        assertEquals(3, named.learner().outputs());
+        InertiaConfig counted = InertiaConfig.of(Map.of("inertia.loss", "softmax", "inertia.classes", "10"));
+        assertEquals(10, counted.classes());
+        assertEquals(List.of(), counted.classNames());
+        assertEquals(1, InertiaConfig.defaults().classes(), "a single-output loss");
+    }
+
+    @Test
+    void shouldRefuseClassNamesThatDisagreeWithClassesOrRepeatAName() {
+        ConfigException mismatch = assertThrows(ConfigException.class, () -> InertiaConfig.of(Map.of(
+                "inertia.loss", "softmax", "inertia.classes", "4", "inertia.class-names", "a,b,c")));
+        assertEquals(List.of("inertia.class-names: names 3 classes but inertia.classes is 4"), mismatch.problems());
+        ConfigException twice = assertThrows(ConfigException.class, () -> InertiaConfig.of(Map.of(
+                "inertia.loss", "softmax", "inertia.class-names", "a,b,a")));
+        assertEquals(List.of("inertia.class-names: 'a' is named twice",
+                "inertia.loss=softmax needs K >= 2 classes: set inertia.classes or inertia.class-names"),
+                twice.problems());
+    }
+
+    @Test
+    void shouldRefuseAScheduleWithFtrlWhichSetsItsOwnRates() {
+        ConfigException e = assertThrows(ConfigException.class, () -> InertiaConfig.of(Map.of(
+                "inertia.optimizer", "ftrl", "inertia.schedule", "invscaling")));
+        assertEquals(List.of("inertia.schedule: ftrl sets each coordinate's own rate α/(β + √n) (inertia.ftrl.alpha, "
+                + "inertia.ftrl.beta); leave the schedule constant, got invscaling"), e.problems());
+        InertiaConfig ftrl = InertiaConfig.of(Map.of("inertia.optimizer", "ftrl", "inertia.ftrl.alpha", "0.1",
+                "inertia.ftrl.beta", "0.5", "inertia.l1", "0.2"));
+        assertEquals("ftrl", ftrl.optimizer().name());
+        assertEquals(0.1, ftrl.ftrlAlpha());
+        assertEquals(0.5, ftrl.ftrlBeta());
+        assertEquals(List.of("z", "n"), ftrl.learner().stateNames(), "FTRL's L1 needs no l1Applied state");
     }
 
     @Test

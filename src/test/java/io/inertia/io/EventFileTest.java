@@ -108,6 +108,27 @@ class EventFileTest {
     }
 
     @Test
+    void shouldReadALabelGivenAsAClassNameInCsvAndJsonLines() throws Exception {
+        EventFile.Layout named = UNKEYED.withClassNames(List.of("cat", "dog", "bird"));
+        Path csv = write("classes.csv", "x,y\n1,dog\n2,bird\n3,0\n");
+        List<EventFile.Row> rows = readAll(csv, named);
+        assertEquals(List.of(1.0, 2.0, 0.0), rows.stream().map(row -> row.event().getLabel()).toList());
+        Path jsonl = write("classes.jsonl", "{\"x\": 1, \"y\": \"cat\"}\n{\"x\": 2, \"y\": 2}\n");
+        assertEquals(List.of(0.0, 2.0), readAll(jsonl, named).stream().map(row -> row.event().getLabel()).toList());
+
+        Path unknownCsv = write("unknown.csv", "x,y\n1,dog\n2,fish\n");
+        InputFileException csvError = assertThrows(InputFileException.class, () -> readAll(unknownCsv, named));
+        assertEquals(unknownCsv + ":3: column 'y' is 'fish', not a class name (expected one of cat, dog, bird) or a "
+                + "number", csvError.getMessage());
+        Path unknownJson = write("unknown.jsonl", "{\"x\": 1, \"y\": \"fish\"}\n");
+        InputFileException jsonError = assertThrows(InputFileException.class, () -> readAll(unknownJson, named));
+        assertEquals(unknownJson + ":1: field 'y' is 'fish', not a class name (expected one of cat, dog, bird)",
+                jsonError.getMessage());
+        // Without class names, a name is no label.
+        assertThrows(InputFileException.class, () -> readAll(csv, UNKEYED));
+    }
+
+    @Test
     void shouldNameTheLineOfAnEmptyModelKey() throws Exception {
         Path file = write("keys.csv", "model,x,y\na,1,2\n,1,2\n");
         InputFileException e = assertThrows(InputFileException.class, () -> readAll(file, KEYED));

@@ -50,7 +50,9 @@ import org.junit.jupiter.api.io.TempDir;
  * The HTTP API of two learner instances of one application (same application id, each its own state directory and
  * {@code application.server}), on the in-process broker: every endpoint and each error from either instance, a model
  * owned by the other instance answered by both, {@code /ready} false while starting, the bearer token, the metrics
- * parsed as Prometheus text, and the dashboard in a real headless Chromium.
+ * parsed as Prometheus text, and the dashboard in a real headless Chromium. A third application hashes its features;
+ * a fourth learns a 3-class softmax model from JSON events that name their classes, and answers with the class
+ * probabilities.
  */
 @Tag("integration")
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -69,6 +71,9 @@ class HttpApiIT {
     private static final int LARGE_FEATURES_PER_EVENT = 60;
     /** A third application, hashing its features, for predictions hashed as the learner hashes. */
     private static final String HASHED = "http-hashed";
+    /** A fourth application: a softmax model of three named classes, from JSON events. */
+    private static final String CLASSES = "http-classes";
+    private static final List<String> CLASS_NAMES = List.of("red", "green", "blue");
 
     /** A temporary folder for the whole class (state directories, the browser's profile and screenshot). */
     private Path work;
@@ -83,6 +88,7 @@ class HttpApiIT {
     private final List<Integer> modelsWhileStarting = new ArrayList<>();
     private final List<String> retryAfterWhileStarting = new ArrayList<>();
     private String hashedBase;
+    private String classesBase;
 
     @BeforeAll
     @Timeout(value = 180, unit = TimeUnit.SECONDS)
@@ -122,10 +128,27 @@ class HttpApiIT {
         hashed.start();
         instances.add(hashed);
         hashedBase = "http://127.0.0.1:" + hashedPort;
+        int classesPort = freePort();
+        LearnerApplication classes = new LearnerApplication(InertiaConfig.of(kafka.settings(Map.ofEntries(
+                Map.entry("inertia.topic.input", CLASSES + "-events"),
+                Map.entry("inertia.topic.snapshots", CLASSES + "-snapshots"),
+                Map.entry("inertia.topic.predictions", CLASSES + "-predictions"),
+                Map.entry("inertia.topic.dead-letters", CLASSES + "-dead-letters"),
+                Map.entry("inertia.loss", "softmax"), Map.entry("inertia.class-names", String.join(",", CLASS_NAMES)),
+                Map.entry("inertia.learning-rate", "0.05"), Map.entry("inertia.input.format", "json"),
+                Map.entry("inertia.http.port", Integer.toString(classesPort)),
+                Map.entry(StreamsConfig.APPLICATION_ID_CONFIG, CLASSES),
+                Map.entry(StreamsConfig.STATE_DIR_CONFIG, work.resolve(CLASSES).toString()),
+                Map.entry(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, "100")))));
+        classes.start();
+        instances.add(classes);
+        classesBase = "http://127.0.0.1:" + classesPort;
         for (String base : bases) {
             EmbeddedKafka.await(PHASE, base + " ready", () -> get(base + "/ready", null).statusCode() == 200);
         }
         EmbeddedKafka.await(PHASE, "hashed ready", () -> get(hashedBase + "/ready", null).statusCode() == 200);
+        EmbeddedKafka.await(PHASE, "classes ready", () -> get(classesBase + "/ready", null).statusCode() == 200);
+        sendClassEvents();
         List<TrainingEvents.Event> events = new ArrayList<>(TrainingEvents.generate(7L, models, PER_MODEL,
                 1_000_000L, "labeled-events"));
         events.addAll(largeModelEvents());
@@ -136,6 +159,8 @@ class HttpApiIT {
                 TrainingEvents.generate(8L, List.of("h"), PER_MODEL, 1_000_000L, HASHED + "-events"), 1000)) {
             feeder.sendAll();
         }
+        EmbeddedKafka.await(PHASE, "the softmax model at version " + PER_MODEL, () -> json(get(classesBase
+                + "/models/c?weights=false", null)).path("version").asLong() == PER_MODEL);
         EmbeddedKafka.await(PHASE, "the hashed model at version " + PER_MODEL,
                 () -> json(get(hashedBase + "/models/h?weights=false", null)).path("version").asLong() == PER_MODEL);
         EmbeddedKafka.await(PHASE, "the large model at version " + LARGE_EVENTS, () -> json(get(bases.get(0)
@@ -339,6 +364,62 @@ class HttpApiIT {
         assertEquals(PER_MODEL, learned.getModelVersion());
         assertEquals(learned.getScore(), answer.get("score").asDouble(), 1e-12);
         assertEquals(learned.getPrediction(), answer.get("prediction").asDouble(), 1e-12);
+    }
+
+    /**
+     * JSON events for model c of the softmax application: x, y uniform in [−1, 1], the class by name: red when
+     * x + y &lt; −0.5, else green when x − y &lt; 0.3, else blue.
+     */
+    private void sendClassEvents() throws Exception {
+        java.util.SplittableRandom random = new java.util.SplittableRandom(31);
+        try (KafkaProducer<String, String> producer = new KafkaProducer<>(Map.of(
+                CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
+                ProducerConfig.ACKS_CONFIG, "all", ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, "1"),
+                new StringSerializer(), new StringSerializer())) {
+            for (int i = 0; i < PER_MODEL; i++) {
+                double x = random.nextDouble(-1, 1);
+                double y = random.nextDouble(-1, 1);
+                String label = CLASS_NAMES.get(x + y < -0.5 ? 0 : x - y < 0.3 ? 1 : 2);
+                producer.send(new ProducerRecord<>(CLASSES + "-events", "c", String.format(java.util.Locale.ROOT,
+                        "{\"features\": {\"x\": %s, \"y\": %s}, \"label\": \"%s\"}", x, y, label))).get();
+            }
+        }
+    }
+
+    @Test
+    void shouldAnswerASoftmaxModelsClassProbabilitiesFromItsRows() {
+        JsonNode model = json(get(classesBase + "/models/c", null));
+        JsonNode rows = model.get("classes");
+        assertEquals(3, rows.size());
+        double[] scores = new double[3];
+        for (int k = 0; k < 3; k++) {
+            JsonNode row = rows.get(k);
+            assertEquals(CLASS_NAMES.get(k), row.get("name").asText());
+            // The scores by hand from the model's own rows: w_k·x + b_k for x = 0.8, y = −0.6.
+            scores[k] = row.get("weights").get("x").asDouble() * 0.8 + row.get("weights").get("y").asDouble() * -0.6
+                    + row.get("bias").asDouble();
+        }
+        double sum = 0;
+        for (double score : scores) {
+            sum += Math.exp(score);
+        }
+        JsonNode answer = json(post(classesBase + "/models/c/predict", "{\"features\": {\"x\": 0.8, \"y\": -0.6}}",
+                null));
+        assertEquals(PER_MODEL, answer.get("version").asLong());
+        JsonNode probabilities = answer.get("probabilities");
+        for (int k = 0; k < 3; k++) {
+            assertEquals(Math.exp(scores[k]) / sum, probabilities.get(k).asDouble(), 1e-12, "p of class " + k);
+        }
+        // x − y = 1.4 ≥ 0.3 and x + y ≥ −0.5: blue, which 300 events teach a linear model.
+        assertEquals(2, answer.get("predictedClass").asInt());
+        assertEquals("blue", answer.get("className").asText());
+        assertEquals(scores[2], answer.get("score").asDouble(), 1e-12);
+        JsonNode summary = json(get(classesBase + "/models", null)).get("models").get(0);
+        assertTrue(summary.get("accuracy").asDouble() > 0.6, summary.toString());
+        assertTrue(summary.get("macroF1").asDouble() > 0.6, summary.toString());
+        JsonNode light = json(get(classesBase + "/models/c?weights=false", null));
+        assertEquals(rows.get(1).get("bias"), light.get("classes").get(1).get("bias"));
+        assertFalse(light.get("classes").get(1).has("weights"));
     }
 
     @Test

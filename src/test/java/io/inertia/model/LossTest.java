@@ -151,8 +151,10 @@ class LossTest {
     }
 
     @Test
-    void shouldListTheSevenLossNames() {
-        assertEquals(List.of("squared", "absolute", "huber", "quantile", "logistic", "hinge", "poisson"), Loss.names());
+    void shouldListTheEightLossNames() {
+        assertEquals(List.of("squared", "absolute", "huber", "quantile", "logistic", "hinge", "poisson", "softmax"),
+                Loss.names());
+        assertEquals(Optional.empty(), Loss.byName("softmax"), "softmax needs its K: Loss.softmax(K)");
     }
 
     @ParameterizedTest
@@ -233,10 +235,10 @@ class LossTest {
     }
 
     @Test
-    void shouldCallOnlyLogisticAndHingeClassification() {
+    void shouldCallOnlyLogisticHingeAndSoftmaxClassification() {
         for (String name : Loss.names()) {
-            Loss loss = Loss.byName(name).orElseThrow();
-            boolean expected = name.equals("logistic") || name.equals("hinge");
+            Loss loss = name.equals("softmax") ? Loss.softmax(3) : Loss.byName(name).orElseThrow();
+            boolean expected = name.equals("logistic") || name.equals("hinge") || name.equals("softmax");
             assertEquals(expected, loss.classification(), name);
         }
     }

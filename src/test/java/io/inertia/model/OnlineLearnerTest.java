@@ -116,6 +116,30 @@ class OnlineLearnerTest {
     }
 
     @Test
+    void shouldScoreWithEveryWeightBroughtUpToDateWithoutChangingTheModel() {
+        // The model of the test above after events {a:1} and {b:1}: w_a = 0.1 stored as of update 1, current value
+        // 0.19 (v_a = 0.9·(−0.1) = −0.09 applied once more); w_b = 0.09; bias 0.28. Example {a:2, b:1, c:5} (c unknown,
+        // weight 0): z = 2·0.19 + 1·0.09 + 0.28 = 0.75.
+        OnlineLearner learner = new OnlineLearner(Loss.squared(), Optimizer.momentum(0.9),
+                LearningRateSchedule.constant(0.1), 0.0, 0.01);
+        LinearModel model = learner.newModel();
+        learner.learn(model, Example.of(null, Map.of("a", 1.0), 1.0, 1.0));
+        learner.learn(model, Example.of(null, Map.of("b", 1.0), 1.0, 1.0));
+        Example example = Example.of(null, Map.of("a", 2.0, "b", 1.0, "c", 5.0), 1.0, 1.0);
+
+        double score = learner.currentScore(model, example, new double[model.slotWidth()]);
+
+        assertEquals(0.75, score, EXACT);
+        // Read only: a is still stored as of update 1, and c was not added.
+        assertEquals(1, model.lastStep("a"));
+        assertSlots(model, "a", 0.1, -0.1);
+        assertEquals(-1, model.lastStep("c"));
+        assertEquals(2, model.version());
+        // Exactly the score the learner itself gives the same example next.
+        assertEquals(learner.learn(model.copy(), example).score(), score, 0.0);
+    }
+
+    @Test
     void shouldKeepMovingDenseWeightsWhenAnEventHasNoDenseFeatures() {
         // η = 0.1, β = 0.9, squared loss, label 1.
         OnlineLearner learner = new OnlineLearner(Loss.squared(), Optimizer.momentum(0.9), LearningRateSchedule.constant(0.1), 0.0, 0.01);

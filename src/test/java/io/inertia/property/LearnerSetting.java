@@ -58,9 +58,15 @@ record LearnerSetting(String optimizer, double beta, String schedule, double eta
 
     /** A squared-loss learner with these settings. */
     OnlineLearner learner() {
-        Optimizer rule = Optimizer.byName(optimizer, beta, Optimizer.DEFAULT_BETA2, Optimizer.DEFAULT_EPSILON)
-                .orElseThrow();
-        return new OnlineLearner(Loss.squared(), rule, rates(), Regularization.l2Only(l2),
+        return learner(Loss.squared());
+    }
+
+    /** A learner of {@code loss} with these settings. */
+    OnlineLearner learner(Loss loss) {
+        // FTRL takes λ₂ into its own formula (α = 10·η, so that it learns at the scale of the others).
+        Optimizer rule = Optimizer.byName(optimizer, beta, Optimizer.DEFAULT_BETA2, Optimizer.DEFAULT_EPSILON,
+                10 * eta, Optimizer.DEFAULT_FTRL_BETA, 0, l2).orElseThrow();
+        return new OnlineLearner(loss, rule, rates(), Regularization.l2Only(l2),
                 OnlineLearner.DEFAULT_LOSS_SMOOTHING, OnlineLearner.DEFAULT_METRICS_WINDOW);
     }
 }

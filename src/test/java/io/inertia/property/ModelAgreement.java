@@ -25,10 +25,9 @@ final class ModelAgreement {
         if (!extra.isEmpty()) {
             throw new AssertionError("unexpected named weights " + extra);
         }
-        int width = withState ? expected.slotWidth() : 1;
-        assertSlots("bias", expected.biasSlots(), actual.biasSlots(), width, tolerance);
+        assertSlots("bias", expected.biasSlots(), actual.biasSlots(), expected.slotWidth(), withState, tolerance);
         for (String name : names) {
-            assertSlots(name, slots(expected, name), slots(actual, name), width, tolerance);
+            assertSlots(name, slots(expected, name), slots(actual, name), expected.slotWidth(), withState, tolerance);
         }
     }
 
@@ -42,13 +41,19 @@ final class ModelAgreement {
 
     private static double[] slots(LinearModel model, String name) {
         double[] slots = model.namedSlots().get(name);
-        return slots == null ? new double[model.slotWidth()] : slots;
+        return slots == null ? new double[model.blockWidth()] : slots;
     }
 
+    /** Every output's parameter (k·width) and, when {@code withState}, its state values. */
     private static void assertSlots(String parameter, double[] expected, double[] actual, int width,
-            double tolerance) {
-        for (int k = 0; k < width; k++) {
-            assertClose(parameter + (k == 0 ? "" : " state " + k), expected[k], actual[k], tolerance);
+            boolean withState, double tolerance) {
+        for (int k = 0; k < expected.length; k++) {
+            int value = k % width;
+            if (value == 0 || withState) {
+                String output = expected.length == width ? "" : " of output " + k / width;
+                assertClose(parameter + output + (value == 0 ? "" : " state " + value), expected[k], actual[k],
+                        tolerance);
+            }
         }
     }
 }

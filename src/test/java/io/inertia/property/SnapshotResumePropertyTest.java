@@ -186,16 +186,26 @@ class SnapshotResumePropertyTest {
                 penalties,
                 Arbitraries.of(0, 4, 20),
                 Arbitraries.integers().between(1, 10))
-                .as((optimizer, loss, schedule, eta, beta, l2AndL1, hashBits, window) -> new TreeMap<>(Map.of(
-                        "inertia.optimizer", optimizer,
-                        "inertia.loss", loss,
-                        "inertia.schedule", schedule,
-                        "inertia.learning-rate", Double.toString(eta),
-                        "inertia.momentum", Double.toString(beta),
-                        "inertia.l2", Double.toString(l2AndL1.get(0)),
-                        "inertia.l1", Double.toString(l2AndL1.get(1)),
-                        "inertia.hash-bits", Integer.toString(hashBits),
-                        "inertia.metrics-window", Integer.toString(window))));
+                .as((optimizer, loss, schedule, eta, beta, l2AndL1, hashBits, window) -> {
+                    Map<String, String> settings = new TreeMap<>(Map.of(
+                            "inertia.optimizer", optimizer,
+                            "inertia.loss", loss,
+                            // FTRL sets its own rates: it refuses any other schedule.
+                            "inertia.schedule", optimizer.equals("ftrl") ? "constant" : schedule,
+                            "inertia.learning-rate", Double.toString(eta),
+                            "inertia.momentum", Double.toString(beta),
+                            "inertia.l2", Double.toString(l2AndL1.get(0)),
+                            "inertia.l1", Double.toString(l2AndL1.get(1)),
+                            "inertia.hash-bits", Integer.toString(hashBits),
+                            "inertia.metrics-window", Integer.toString(window)));
+                    if (loss.equals("softmax")) {
+                        settings.put("inertia.classes", Integer.toString(SparseStream.SOFTMAX_CLASSES));
+                    }
+                    if (optimizer.equals("ftrl")) {
+                        settings.put("inertia.ftrl.alpha", Double.toString(10 * eta));
+                    }
+                    return settings;
+                });
         return choices;
     }
 

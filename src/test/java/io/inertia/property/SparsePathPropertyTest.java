@@ -2,6 +2,7 @@ package io.inertia.property;
 
 import io.inertia.model.LearningRateSchedule;
 import io.inertia.model.LinearModel;
+import io.inertia.model.Loss;
 import io.inertia.model.OnlineLearner;
 import io.inertia.model.OnlineLearner.LearningStep;
 import io.inertia.model.Optimizer;
@@ -79,6 +80,30 @@ class SparsePathPropertyTest {
         assertSparseEqualsDense(stream, withL1(setting, l1));
     }
 
+    /**
+     * A softmax model of {@value SparseStream#SOFTMAX_CLASSES} classes keeps K weights per feature, each with its own
+     * state, caught up per class: every optimizer and schedule, with and without L2.
+     */
+    @Property(seed = "1123581", tries = 100)
+    void shouldMatchTheDensePathForSoftmaxModels(@ForAll("streams") SparseStream stream,
+            @ForAll("anyWithOrWithoutL2") LearnerSetting setting) {
+        OnlineLearner learner = setting.learner(Loss.softmax(SparseStream.SOFTMAX_CLASSES));
+        LinearModel sparse = learner.newModel();
+        LinearModel dense = learner.newModel();
+        for (int i = 0; i < stream.size(); i++) {
+            LearningStep expected = learner.learn(dense, stream.dense(i, "softmax"));
+            LearningStep actual = learner.learn(sparse, stream.sparse(i, "softmax"));
+            ModelAgreement.assertClose("loss of event " + i, expected.loss(), actual.loss(), TOLERANCE);
+            for (int k = 0; k < SparseStream.SOFTMAX_CLASSES; k++) {
+                ModelAgreement.assertClose("p_" + k + " of event " + i, expected.probabilities()[k],
+                        actual.probabilities()[k], TOLERANCE);
+            }
+        }
+        learner.catchUp(sparse);
+        ModelAgreement.assertAgree(dense, sparse, stream.vocabulary(), true, TOLERANCE);
+        ModelAgreement.assertClose("running loss", dense.runningLoss(), sparse.runningLoss(), TOLERANCE);
+    }
+
     private static OnlineLearner withL1(LearnerSetting setting, double l1) {
         OnlineLearner plain = setting.learner();
         return new OnlineLearner(plain.loss(), plain.optimizer(), plain.schedule(),
@@ -134,6 +159,12 @@ class SparsePathPropertyTest {
     @Provide
     Arbitrary<Double> l1() {
         return Arbitraries.doubles().between(0.0001, 0.01).ofScale(4);
+    }
+
+    @Provide
+    Arbitrary<LearnerSetting> anyWithOrWithoutL2() {
+        return LearnerSetting.settings(Optimizer.names(), LearningRateSchedule.names(),
+                Arbitraries.oneOf(Arbitraries.just(0.0), LearnerSetting.positiveL2()));
     }
 
     @Provide

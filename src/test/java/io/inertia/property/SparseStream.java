@@ -35,6 +35,9 @@ import net.jqwik.api.RandomDistribution;
  */
 record SparseStream(List<String> vocabulary, Map<String, Double> truth, double truthBias, List<Event> events) {
 
+    /** The classes of a softmax stream's labels. */
+    static final int SOFTMAX_CLASSES = 3;
+
     /** Most features one event carries. */
     static final int MAX_EVENT_FEATURES = 6;
 
@@ -109,13 +112,15 @@ record SparseStream(List<String> vocabulary, Map<String, Double> truth, double t
 
     /**
      * The label of event {@code i} in the domain of loss {@code loss} (a name of {@code Loss.names()}): the score plus
-     * noise for regression losses, its sign as 1/0 (logistic) or 1/−1 (hinge), a count for poisson.
+     * noise for regression losses, its sign as 1/0 (logistic) or 1/−1 (hinge), a count for poisson, one of
+     * {@value #SOFTMAX_CLASSES} classes by where it falls (below −0.5, up to 0.5, above) for softmax.
      */
     double label(int i, String loss) {
         double noisy = score(i) + events.get(i).noise();
         return switch (loss) {
             case "logistic" -> noisy > 0 ? 1.0 : 0.0;
             case "hinge" -> noisy > 0 ? 1.0 : -1.0;
+            case "softmax" -> noisy < -0.5 ? 0.0 : noisy < 0.5 ? 1.0 : 2.0;
             case "poisson" -> Math.floor(Math.exp(0.5 * score(i)) + events.get(i).noise() + 0.5);
             default -> noisy;
         };
@@ -123,7 +128,12 @@ record SparseStream(List<String> vocabulary, Map<String, Double> truth, double t
 
     /** Event {@code i} as it is: only the features it carries, squared-loss label. */
     Example sparse(int i) {
-        return Example.of(null, events.get(i).features(), label(i, "squared"), 1.0);
+        return sparse(i, "squared");
+    }
+
+    /** Event {@code i} as it is, with its label for loss {@code loss}. */
+    Example sparse(int i, String loss) {
+        return Example.of(null, events.get(i).features(), label(i, loss), 1.0);
     }
 
     /**
@@ -131,10 +141,15 @@ record SparseStream(List<String> vocabulary, Map<String, Double> truth, double t
      * weight takes its step (with zero loss gradient) on every event: the dense semantics.
      */
     Example dense(int i) {
+        return dense(i, "squared");
+    }
+
+    /** As {@link #dense(int)}, with its label for loss {@code loss}. */
+    Example dense(int i, String loss) {
         Map<String, Double> padded = new HashMap<>();
         vocabulary.forEach(name -> padded.put(name, 0.0));
         padded.putAll(events.get(i).features());
-        return Example.of(null, padded, label(i, "squared"), 1.0);
+        return Example.of(null, padded, label(i, loss), 1.0);
     }
 
     /**

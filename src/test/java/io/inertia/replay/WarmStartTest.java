@@ -3,14 +3,14 @@ package io.inertia.replay;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.inertia.avro.ModelSnapshot;
 import io.inertia.avro.ModelSnapshotPart;
 import io.inertia.config.InertiaConfig;
 import io.inertia.io.EventFile;
-import io.inertia.io.InputFileException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -23,6 +23,8 @@ import java.util.Map;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * A replay started from saved models ({@link InitialModels}) goes on exactly as the replay that never stopped: the
@@ -32,6 +34,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class WarmStartTest {
 
+    private static final ObjectMapper JSON = new ObjectMapper();
     private static final int EVENTS = 300;
     /** Where the first replay stops: a multiple of the snapshot interval, so it ends on a regular snapshot. */
     private static final int HALF = 120;
@@ -39,26 +42,61 @@ class WarmStartTest {
     @TempDir
     Path dir;
 
-    @Test
-    void shouldContinueFromItsOwnOutputAsTheUninterruptedReplayForAModelPublishedWhole() throws Exception {
-        assertWarmStartContinuesExactly(config(Map.of()), 40, false);
+    @ParameterizedTest(name = "from its {0} output")
+    @ValueSource(strings = {"avro", "jsonl"})
+    void shouldContinueFromItsOwnOutputAsTheUninterruptedReplayForAModelPublishedWhole(String form) throws Exception {
+        assertWarmStartContinuesExactly(config(Map.of()), 40, false, form);
     }
 
-    @Test
-    void shouldContinueFromItsOwnOutputAsTheUninterruptedReplayForAModelPublishedInParts() throws Exception {
+    @ParameterizedTest(name = "from its {0} output")
+    @ValueSource(strings = {"avro", "jsonl"})
+    void shouldContinueFromItsOwnOutputAsTheUninterruptedReplayForAModelPublishedInParts(String form)
+            throws Exception {
         // Hashed into 2^14 buckets from 3,000 names: about 2,700 weights, more than a whole snapshot holds (1,024).
-        assertWarmStartContinuesExactly(config(Map.of("inertia.hash-bits", "14")), 3000, true);
+        assertWarmStartContinuesExactly(config(Map.of("inertia.hash-bits", "14")), 3000, true, form);
     }
 
-    private void assertWarmStartContinuesExactly(InertiaConfig config, int names, boolean inParts) throws Exception {
-        List<String> lines = events(names);
+    @Test
+    void shouldContinueExactlyForASoftmaxModelPublishedInParts() throws Exception {
+        // Five classes by where the score falls; 3,000 names: each of about 2,700 buckets holds 5 weights. A K-class
+        // line in parts is not read back: the Avro output.
+        assertWarmStartContinuesExactly(config(Map.of("inertia.hash-bits", "14", "inertia.loss", "softmax",
+                "inertia.classes", "5")), 3000, true, "avro", WarmStartTest::fiveClasses);
+    }
+
+    @ParameterizedTest(name = "from its {0} output")
+    @ValueSource(strings = {"avro", "jsonl"})
+    void shouldContinueExactlyForASoftmaxModelPublishedWhole(String form) throws Exception {
+        assertWarmStartContinuesExactly(config(Map.of("inertia.loss", "softmax", "inertia.classes", "5")), 40, false,
+                form, WarmStartTest::fiveClasses);
+    }
+
+    @ParameterizedTest(name = "from its {0} output")
+    @ValueSource(strings = {"avro", "jsonl"})
+    void shouldContinueExactlyForAnFtrlModelPublishedInParts(String form) throws Exception {
+        assertWarmStartContinuesExactly(config(Map.of("inertia.hash-bits", "14", "inertia.loss", "logistic",
+                "inertia.optimizer", "ftrl", "inertia.l1", "0.5")), 3000, true, form, score -> score > 0 ? 1.0 : 0.0);
+    }
+
+    private static double fiveClasses(double score) {
+        return Math.max(0, Math.min(4, Math.floor(score / 2) + 2));
+    }
+
+    private void assertWarmStartContinuesExactly(InertiaConfig config, int names, boolean inParts, String form)
+            throws Exception {
+        assertWarmStartContinuesExactly(config, names, inParts, form, score -> Math.round(score * 1000) / 1000.0);
+    }
+
+    private void assertWarmStartContinuesExactly(InertiaConfig config, int names, boolean inParts, String form,
+            java.util.function.DoubleUnaryOperator label) throws Exception {
+        List<String> lines = events(names, label);
         // The same name in two folders: a file's events are at positions of "file:events.jsonl" in both.
         Path firstPart = write(dir.resolve("first/events.jsonl"), lines.subList(0, HALF));
         Path whole = write(dir.resolve("whole/events.jsonl"), lines);
 
         Path uninterrupted = dir.resolve("uninterrupted.avro");
         replay(whole, uninterrupted, config, InitialModels.none());
-        Path saved = dir.resolve("saved.avro");
+        Path saved = dir.resolve("saved." + form);
         replay(firstPart, saved, config, InitialModels.none());
         InitialModels initial = InitialModels.fromFile(saved);
         assertEquals(1, initial.size());
@@ -74,7 +112,14 @@ class WarmStartTest {
         assertEquals(HALF, summary.skipped(), "events already in the initial snapshot");
 
         List<Object> expected = records(uninterrupted);
-        List<Object> afterStart = expected.subList(indexOfHeader(expected, HALF) + 1, expected.size());
+        List<Object> afterStart = new ArrayList<>(expected.subList(indexOfHeader(expected, HALF) + 1,
+                expected.size()));
+        ModelSnapshot next = (ModelSnapshot) afterStart.stream().filter(ModelSnapshot.class::isInstance).findFirst()
+                .orElseThrow();
+        if (inParts && next.getParts().getGeneration() == start.header().getParts().getGeneration()) {
+            // The next snapshot continues the initial one's generation: the file first holds its earlier parts.
+            afterStart.addAll(0, start.parts());
+        }
         List<Object> actual = records(warm);
         assertEquals(afterStart.size(), actual.size(), "records after version " + HALF);
         assertEquals(afterStart, actual);
@@ -99,13 +144,42 @@ class WarmStartTest {
                 written.get(written.size() - 1));
     }
 
-    @Test
-    void shouldRefuseJsonLinesSnapshotsAsAStartingPoint() throws Exception {
-        Path lines = dir.resolve("snapshots.jsonl");
-        replay(write(dir.resolve("events.jsonl"), events(40).subList(0, 50)), lines, config(Map.of()),
+    @ParameterizedTest(name = "as {0}")
+    @ValueSource(strings = {"avro", "jsonl"})
+    void shouldWriteAWarmStartedModelInPartsThatHoldsItsWholeStateWithoutTheInitialFile(String form)
+            throws Exception {
+        InertiaConfig config = config(Map.of("inertia.hash-bits", "14"));
+        List<String> lines = events(3000);
+        Path whole = write(dir.resolve("whole/events.jsonl"), lines);
+        Path uninterrupted = dir.resolve("uninterrupted.jsonl");
+        replay(whole, uninterrupted, config, InitialModels.none());
+        Path saved = dir.resolve("saved.avro");
+        replay(write(dir.resolve("first/events.jsonl"), lines.subList(0, HALF + 10)), saved, config,
                 InitialModels.none());
-        InputFileException refused = assertThrows(InputFileException.class, () -> InitialModels.fromFile(lines));
-        assertTrue(refused.getMessage().contains(".avro"), refused.getMessage());
+
+        // Version 160 continues the generation of the saved snapshot at 130 (its parts are in saved.avro only).
+        Path warm = dir.resolve("warm." + form);
+        InitialModels initial = InitialModels.fromFile(saved);
+        replay(whole, warm, config, initial);
+
+        long generation = initial.snapshots().iterator().next().header().getParts().getGeneration();
+        if (form.equals("jsonl")) {
+            JsonNode first = JSON.readTree(Files.readAllLines(warm).get(0));
+            assertEquals(160, first.get("version").asLong());
+            assertEquals(generation, first.get("parts").get("generation").asLong());
+            assertTrue(first.get("parts").get("base").asBoolean(), "the first line of the model holds every weight");
+            assertTrue(first.get("parts").get("parts").asInt() > first.get("parts").get("baseParts").asInt(),
+                    "in the middle of its generation: " + first.get("parts"));
+        } else {
+            ModelSnapshotPart first = (ModelSnapshotPart) records(warm).get(0);
+            assertEquals(generation, first.getGeneration());
+            assertEquals(0, first.getIndex(), "the generation's parts from its first");
+        }
+        // Read on its own, the file ends with the uninterrupted replay's final model: no weight differs.
+        Comparison comparison = Comparison.of(List.of(uninterrupted, warm));
+        assertEquals(0.0, comparison.rows().get(1).largestWeightDifference());
+        assertEquals(EVENTS, comparison.rows().get(1).entry().version());
+        assertEquals(comparison.rows().get(0).entry().meanLoss(), comparison.rows().get(1).entry().meanLoss());
     }
 
     @Test
@@ -152,6 +226,85 @@ class WarmStartTest {
         assertTrue(appended >= 2, appended + " snapshots appended to a generation");
     }
 
+    @Test
+    void shouldWriteAModelInPartsAsJsonLinesOfTheWeightsUpdatedSinceTheModelsLineBefore() throws Exception {
+        Path output = dir.resolve("parts.jsonl");
+        replay(write(dir.resolve("events.jsonl"), events(3000)), output, config(Map.of("inertia.hash-bits", "14")),
+                InitialModels.none());
+        List<JsonNode> lines = new ArrayList<>();
+        for (String line : Files.readAllLines(output)) {
+            lines.add(JSON.readTree(line));
+        }
+        assertEquals(List.of(40L, 80L, 120L, 160L, 200L, 240L, 280L, 300L),
+                lines.stream().map(line -> line.get("version").asLong()).toList());
+        int appended = 0;
+        long generation = -1;
+        JsonNode previous = null;
+        for (JsonNode line : lines) {
+            JsonNode parts = line.get("parts");
+            int weights = line.get("weights").size();
+            if (parts == null) {
+                // Whole while the model fits in one record: 1,024 weights at most, none as of an older version.
+                assertTrue(weights <= 1024, weights + " weights");
+                assertTrue(line.get("steps") == null, "a whole line's weights are current");
+            } else {
+                assertEquals(weights, line.get("steps").size(), "a step per weight");
+                assertEquals(weights, line.get("state").get("weights").size(), "a state per weight");
+                // A base exactly when a generation starts, and then every weight the model has.
+                assertEquals(parts.get("generation").asLong() != generation, parts.get("base").asBoolean(),
+                        "base at version " + line.get("version"));
+                if (!parts.get("base").asBoolean()) {
+                    // Only the weights the events since the model's line before updated, 12 per event at most.
+                    long bound = 12 * (line.get("version").asLong() - previous.get("version").asLong());
+                    assertTrue(weights <= bound, weights + " weights at version " + line.get("version")
+                            + ", more than " + bound);
+                    appended++;
+                }
+                line.get("steps").forEach(step -> assertTrue(step.asLong() <= line.get("version").asLong()));
+                generation = parts.get("generation").asLong();
+            }
+            previous = line;
+        }
+        assertTrue(appended >= 2, appended + " lines appended to a generation");
+    }
+
+    @Test
+    void shouldRebuildEverySnapshotFromTheJsonLinesAsFromTheAvroRecordsBitForBit() throws Exception {
+        InertiaConfig config = config(Map.of("inertia.hash-bits", "14"));
+        Path events = write(dir.resolve("events.jsonl"), events(3000));
+        Path avro = dir.resolve("out.avro");
+        Path lines = dir.resolve("out.jsonl");
+        replay(events, avro, config, InitialModels.none());
+        replay(events, lines, config, InitialModels.none());
+
+        List<byte[]> fromAvro = wholeSnapshots(avro);
+        List<byte[]> fromLines = wholeSnapshots(lines);
+        assertEquals(8, fromAvro.size());
+        assertEquals(fromAvro.size(), fromLines.size());
+        for (int i = 0; i < fromAvro.size(); i++) {
+            org.junit.jupiter.api.Assertions.assertArrayEquals(fromAvro.get(i), fromLines.get(i), "snapshot " + i);
+        }
+    }
+
+    /** Every snapshot of a replay's output put back together whole, as Avro bytes with its maps in name order. */
+    private static List<byte[]> wholeSnapshots(Path file) {
+        io.inertia.topology.SnapshotAssembler assembler = new io.inertia.topology.SnapshotAssembler();
+        List<byte[]> wholes = new ArrayList<>();
+        SnapshotFile.read(file, true, record -> {
+            if (record instanceof ModelSnapshotPart part) {
+                assembler.takePart(part);
+                return;
+            }
+            ModelSnapshot whole = assembler.acceptHeader((ModelSnapshot) record);
+            ModelSnapshot sorted = ModelSnapshot.newBuilder(whole).build();
+            sorted.setNamedWeights(new java.util.TreeMap<>(whole.getNamedWeights()));
+            sorted.getOptimizerState().setNamedState(new java.util.TreeMap<>(whole.getOptimizerState()
+                    .getNamedState()));
+            wholes.add(io.inertia.serde.InertiaSerdes.modelSnapshot().serialize("test", sorted));
+        });
+        return wholes;
+    }
+
     private static Replay.Summary replay(Path input, Path output, InertiaConfig config, InitialModels initial) {
         return Replay.run(new Replay.Request(input, new EventFile.Layout("label", null, null), 1, output, config),
                 Replay.Extras.none(), initial);
@@ -167,6 +320,11 @@ class WarmStartTest {
 
     /** {@value #EVENTS} JSON lines of model m, each with 12 of {@code names} features, seeded. */
     private static List<String> events(int names) {
+        return events(names, score -> Math.round(score * 1000) / 1000.0);
+    }
+
+    /** As {@link #events(int)}, each labeled by {@code label} of its score. */
+    private static List<String> events(int names, java.util.function.DoubleUnaryOperator label) {
         Random random = new Random(97);
         List<String> lines = new ArrayList<>();
         for (int i = 0; i < EVENTS; i++) {
@@ -179,7 +337,7 @@ class WarmStartTest {
                 features.append(j == 0 ? "" : ", ").append(String.format(Locale.ROOT, "\"f%d\": %s", name, x));
             }
             lines.add(String.format(Locale.ROOT, "{\"key\": \"m\", \"features\": {%s}, \"label\": %s}",
-                    features, Math.round(score * 1000) / 1000.0));
+                    features, label.applyAsDouble(score)));
         }
         return lines;
     }
@@ -192,7 +350,7 @@ class WarmStartTest {
     /** Every record of a replay's Avro output, decoded: headers and parts, in order. */
     private static List<Object> records(Path file) {
         List<Object> records = new ArrayList<>();
-        SnapshotFile.read(file, records::add);
+        SnapshotFile.read(file, false, records::add);
         return records;
     }
 

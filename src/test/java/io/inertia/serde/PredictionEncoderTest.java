@@ -31,10 +31,35 @@ class PredictionEncoderTest {
             long version = n < versions.length ? versions[n] : random.nextLong(0, 1L << 40);
 
             byte[] expected = serde.serialize("predictions",
-                    new Prediction(key, eventId, prediction, score, label, loss, version));
+                    new Prediction(key, eventId, prediction, score, label, loss, version, null, null));
 
             assertArrayEquals(expected, encoder.encode(key, eventId, prediction, score, label, loss, version),
                     "prediction " + n);
+        }
+    }
+
+    @Test
+    void shouldWriteTheSerdesBytesForClassProbabilities() {
+        SplittableRandom random = new SplittableRandom(19);
+        // K up to 200: the array's block count needs two varint bytes from 64 on.
+        for (int n = 0; n < 500; n++) {
+            int classes = n < 5 ? new int[] {2, 3, 63, 64, 200}[n] : random.nextInt(2, 100);
+            double[] probabilities = new double[classes];
+            java.util.List<Double> boxed = new java.util.ArrayList<>();
+            for (int k = 0; k < classes; k++) {
+                probabilities[k] = k == 0 && n == 1 ? -0.0 : random.nextDouble();
+                boxed.add(probabilities[k]);
+            }
+            int predicted = n < 3 ? new int[] {0, 63, 64}[n] % classes : random.nextInt(classes);
+            String eventId = n % 2 == 0 ? null : "e" + n;
+            long version = random.nextLong(0, 1L << 40);
+            double label = random.nextInt(classes);
+
+            byte[] expected = serde.serialize("predictions", new Prediction("m" + n, eventId, (double) predicted,
+                    probabilities[predicted], label, 0.25, version, boxed, predicted));
+
+            assertArrayEquals(expected, encoder.encode("m" + n, eventId, predicted, probabilities[predicted], label,
+                    0.25, version, probabilities, predicted), "prediction " + n);
         }
     }
 }

@@ -26,6 +26,21 @@ class LearnerMetricsTest {
     }
 
     @Test
+    void shouldExportTheHttpServersConnectionsAndThreadsAfterAGarbageCollection() {
+        try (LearnerMetrics metrics = new LearnerMetrics(2)) {
+            int[] open = {3};
+            metrics.bindHttp(() -> open[0], () -> 8, () -> 1);
+            // Only the registry holds the suppliers: a gauge that kept them weakly would read NaN after this.
+            System.gc();
+            open[0] = 5;
+            String text = metrics.scrape();
+            assertTrue(text.contains("inertia_http_connections 5.0"), text);
+            assertTrue(text.contains("inertia_http_threads{state=\"all\"} 8.0"), text);
+            assertTrue(text.contains("inertia_http_threads{state=\"busy\"} 1.0"), text);
+        }
+    }
+
+    @Test
     void shouldCountDeadLettersByTheCategoryOfTheirReason() {
         try (LearnerMetrics metrics = new LearnerMetrics(10)) {
             metrics.rejected("record key 'a' differs from event modelKey 'b'");

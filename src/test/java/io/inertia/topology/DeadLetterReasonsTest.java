@@ -25,6 +25,10 @@ class DeadLetterReasonsTest {
         assertEquals("invalid-weight", DeadLetterReasons.category("weight -1.0 must be a finite number >= 0"));
         assertEquals("incompatible-model", DeadLetterReasons.category(
                 "stored model keeps 2 state values per parameter but this learner needs 1 [velocity]"));
+        assertEquals("incompatible-model", DeadLetterReasons.category(
+                "stored model has 1 output but this learner's loss needs 3"));
+        assertEquals("invalid-label", DeadLetterReasons.category(
+                "label 3.0 is not a class of the softmax loss: expected an integer in 0..2"));
         assertEquals("other", DeadLetterReasons.category("anything else"));
     }
 }

@@ -131,6 +131,55 @@ class JsonOutputTopologyTest {
         assertEquals(fromAvro.latest().get("wide"), whole);
     }
 
+    @Test
+    void shouldPublishASoftmaxModelAsJsonInPartsWithinTheLimitAndItsPredictionsWithTheirProbabilities()
+            throws Exception {
+        // K = 5 classes: each part's feature carries 5 weights and 5 velocities, all within the JSON bound.
+        Map<String, String> settings = new HashMap<>(Map.of("inertia.snapshot-every", "20",
+                "inertia.max-record-bytes", "65536", "inertia.loss", "softmax", "inertia.classes", "5"));
+        TopologyHarness avro = harness(settings);
+        settings.put("inertia.output.format", "json");
+        TopologyHarness json = harness(settings);
+        Random random = new Random(5);
+        for (int i = 0; i < 60; i++) {
+            Map<String, Double> features = new TreeMap<>();
+            for (int j = 0; j < 30; j++) {
+                features.put("\u0001\u0002\u0003" + (i * 30 + j), random.nextGaussian());
+            }
+            LabeledEvent event = LabeledEvent.newBuilder().setModelKey("k").setNamedFeatures(features)
+                    .setLabel(i % 5).build();
+            avro.send("k", event, i);
+            json.send("k", event, i);
+        }
+        SnapshotAssembler fromJson = new SnapshotAssembler();
+        int parts = 0;
+        for (TestRecord<String, byte[]> record : raw(json, json.config.snapshotTopic()).readRecordsToList()) {
+            byte[] key = record.key().getBytes(StandardCharsets.UTF_8);
+            assertTrue(key.length + (record.value() == null ? 0 : record.value().length) <= 65536);
+            parts += SnapshotLayout.isPartKey(record.key()) && record.value() != null ? 1 : 0;
+            fromJson.take(json.config.snapshotTopic(), key, record.value());
+        }
+        assertTrue(parts > 3, parts + " parts");
+        SnapshotAssembler fromAvro = new SnapshotAssembler();
+        for (TestRecord<String, byte[]> record : raw(avro, avro.config.snapshotTopic()).readRecordsToList()) {
+            fromAvro.take(avro.config.snapshotTopic(), record.key().getBytes(StandardCharsets.UTF_8), record.value());
+        }
+        ModelSnapshot whole = fromJson.latest().get("k");
+        assertEquals(1800, whole.getClassWeights().getNamedWeights().size());
+        assertEquals(fromAvro.latest().get("k"), whole);
+
+        List<Prediction> expected = avro.predictions.readValuesToList();
+        List<TestRecord<String, byte[]>> predictions = raw(json, json.config.predictionTopic()).readRecordsToList();
+        JsonRecordSerde<Prediction> serde = new JsonRecordSerde<>(Prediction.getClassSchema());
+        for (int i = 0; i < 60; i++) {
+            assertEquals(expected.get(i), serde.deserialize("t", predictions.get(i).value()));
+        }
+        JsonNode last = JSON.readTree(predictions.get(59).value());
+        assertEquals(5, last.get("probabilities").get("array").size());
+        assertEquals(expected.get(59).getPredictedClass(), last.get("predictedClass").get("int").asInt());
+        assertEquals(4.0, last.get("label").get("double").asDouble());
+    }
+
     private TopologyHarness harness(Map<String, String> settings) throws Exception {
         TopologyHarness harness = TopologyHarness.of(InertiaConfig.of(settings), stateDirs);
         harnesses.add(harness);

@@ -58,14 +58,19 @@ class OptimizerLossMatrixTest {
     @ParameterizedTest(name = "{0} × {1}")
     @MethodSource("combinations")
     void shouldTrainAndResumeExactlyFromItsOwnSnapshot(String optimizer, String loss) throws Exception {
-        InertiaConfig config = InertiaConfig.of(Map.of(
+        Map<String, String> settings = new java.util.HashMap<>(Map.of(
                 "inertia.optimizer", optimizer,
                 "inertia.loss", loss,
                 "inertia.learning-rate", "0.05",
-                "inertia.schedule", "invscaling",
+                // FTRL sets its own per-coordinate rates and refuses another schedule.
+                "inertia.schedule", optimizer.equals("ftrl") ? "constant" : "invscaling",
                 "inertia.l2", "0.01",
                 "inertia.metrics-window", "7",
                 "inertia.snapshot-every", Integer.toString(HALF)));
+        if (loss.equals("softmax")) {
+            settings.put("inertia.classes", "3");
+        }
+        InertiaConfig config = InertiaConfig.of(settings);
         List<LabeledEvent> events = events(loss);
 
         ModelSnapshot halfway;
@@ -81,8 +86,14 @@ class OptimizerLossMatrixTest {
         assertEquals(HALF, halfway.getVersion());
         assertEquals(EVENTS, uninterrupted.getVersion());
         assertTrue(Double.isFinite(uninterrupted.getBias()), "finite bias");
-        uninterrupted.getNamedWeights().values().forEach(w -> assertTrue(Double.isFinite(w), "finite weights"));
-        assertNotEquals(0.0, uninterrupted.getNamedWeights().get("x1"), "the model learned");
+        if (loss.equals("softmax")) {
+            List<Double> x1 = uninterrupted.getClassWeights().getNamedWeights().get("x1");
+            x1.forEach(w -> assertTrue(Double.isFinite(w), "finite weights"));
+            assertNotEquals(0.0, x1.get(0), "the model learned");
+        } else {
+            uninterrupted.getNamedWeights().values().forEach(w -> assertTrue(Double.isFinite(w), "finite weights"));
+            assertNotEquals(0.0, uninterrupted.getNamedWeights().get("x1"), "the model learned");
+        }
         assertEquals(EVENTS, uninterrupted.getMetrics().getCount());
 
         try (TopologyTestDriver resumed = driver(config, "resumed")) {
@@ -99,7 +110,7 @@ class OptimizerLossMatrixTest {
         }
     }
 
-    /** Seeded events with labels in the loss's domain: classes for classifiers, counts for poisson. */
+    /** Seeded events with labels in the loss's domain: classes for classifiers (three for softmax), counts for poisson. */
     private static List<LabeledEvent> events(String loss) {
         Random random = new Random(31);
         List<LabeledEvent> events = new ArrayList<>();
@@ -109,6 +120,10 @@ class OptimizerLossMatrixTest {
             double score = 0.8 * x1 - 0.4 * x2 + 0.2;
             double label = switch (loss) {
                 case "logistic", "hinge" -> score + 0.3 * random.nextGaussian() > 0 ? 1.0 : (i % 2 == 0 ? 0.0 : -1.0);
+                case "softmax" -> {
+                    double noisy = score + 0.3 * random.nextGaussian();
+                    yield noisy < -0.3 ? 0.0 : noisy < 0.5 ? 1.0 : 2.0;
+                }
                 case "poisson" -> Math.floor(Math.exp(0.5 * score) + random.nextDouble());
                 default -> score + 0.1 * random.nextGaussian();
             };

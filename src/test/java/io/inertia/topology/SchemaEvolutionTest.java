@@ -241,6 +241,41 @@ class SchemaEvolutionTest {
     }
 
     @Test
+    void shouldResumeFromAVersion4SnapshotOfTheReleaseBeforeClassesExactlyAsAnUninterruptedRun() throws Exception {
+        // Written before ModelSnapshot v5 added classWeights, class metrics and the ftrl/classes hyper-parameters:
+        // their defaults make it a single-output momentum model.
+        ModelSnapshot v4 = InertiaSerdes.modelSnapshot().deserialize("model-snapshots", sample("model-snapshot-v4.bin"));
+        assertNull(v4.getClassWeights());
+        assertEquals(1, v4.getHyperParameters().getClasses());
+        assertEquals(List.of(), v4.getMetrics().getLabeledCounts());
+        assertNull(v4.getMetrics().getMacroF1());
+        TopologyHarness resumed = harness();
+        resumed.headerStore().put("m", v4);
+        resumed.send("m", event(2), SchemaSampleWriter.TIMESTAMPS.get(2));
+
+        TopologyHarness uninterrupted = harness();
+        for (int i = 0; i < 3; i++) {
+            uninterrupted.send("m", event(i), SchemaSampleWriter.TIMESTAMPS.get(i));
+        }
+        List<ModelSnapshot> published = resumed.publishedSnapshots();
+        assertEquals(List.of(InputPositions.without(uninterrupted.publishedSnapshots().get(2))),
+                InputPositions.without(published));
+        assertEvent3ByHand(published.get(0));
+    }
+
+    @Test
+    void shouldReadAVersion1PredictionWithTheCurrentSerde() {
+        Prediction prediction = InertiaSerdes.prediction().deserialize("predictions", sample("prediction-v1.bin"));
+        assertEquals("m", prediction.getModelKey());
+        assertEquals(SchemaSampleWriter.PREDICTION_3, prediction.getPrediction());
+        assertEquals(1.0, prediction.getLabel(), "a double read into the nullable label");
+        assertEquals(0.322003125, prediction.getLoss());
+        assertEquals(2L, prediction.getModelVersion());
+        assertNull(prediction.getProbabilities());
+        assertNull(prediction.getPredictedClass());
+    }
+
+    @Test
     void shouldResumeFromAModelStoredByRelease01ExactlyAsAnUninterruptedRun() throws Exception {
         // Release 0.1 kept a model as a ModelSnapshot v2 header plus one ModelCoordinate v1 per named weight.
         TopologyHarness resumed = harness();

@@ -40,6 +40,10 @@ import org.apache.avro.specific.SpecificDatumWriter;
  *   <li>{@code model-header-v2.bin} and {@code model-coordinate-v1.bin}: the same model as release 0.1 stored it in
  *       its two stores: the header (ModelSnapshot v2 without named weights) and the coordinate of x (ModelCoordinate
  *       v1, current to update 2).</li>
+ *   <li>{@code model-snapshot-v4.bin}: the same model in ModelSnapshot v4, the last version before softmax models and
+ *       FTRL (release 0.4's snapshots and stored headers).</li>
+ *   <li>{@code prediction-v1.bin}: the prediction of event 3 by that model in Prediction v1 (label and loss not yet
+ *       nullable, no class probabilities).</li>
  * </ul>
  *
  * Each is written with Avro's {@link GenericRecord} and the writer schema of its version, never with the generated
@@ -92,7 +96,17 @@ final class SchemaSampleWriter {
         Files.write(folder.resolve("model-coordinate-v1.bin"), encode(coordinateV1, new GenericRecordBuilder(
                 coordinateV1).set("weight", whole.getNamedWeights().get("x"))
                 .set("state", whole.getOptimizerState().getNamedState().get("x")).set("lastStep", 2L).build()));
+        Schema snapshotV4 = releasedSchema("ModelSnapshot-v4.avsc");
+        Files.write(folder.resolve("model-snapshot-v4.bin"), encode(snapshotV4, asVersion(snapshotV4, snapshot())));
+        Schema predictionV1 = releasedSchema("Prediction-v1.avsc");
+        Files.write(folder.resolve("prediction-v1.bin"), encode(predictionV1, new GenericRecordBuilder(predictionV1)
+                .set("modelKey", "m").set("eventId", "e3").set("prediction", PREDICTION_3)
+                .set("score", PREDICTION_3).set("label", 1.0).set("loss", 0.322003125).set("modelVersion", 2L)
+                .build()));
     }
+
+    /** Event 3's score before its update: 0.1825 − 0.16 + 0.175 (see SchemaEvolutionTest). */
+    static final double PREDICTION_3 = 0.1975;
 
     /** Event {@code i} (0-based) of model m, as a record of {@code schema}. */
     static GenericRecordBuilder event(Schema schema, int i) {

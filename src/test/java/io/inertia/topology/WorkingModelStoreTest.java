@@ -1,6 +1,8 @@
 package io.inertia.topology;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.inertia.avro.LabeledEvent;
@@ -11,6 +13,10 @@ import io.inertia.serde.InertiaSerdes;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.streams.errors.InvalidStateStoreException;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.streams.TestOutputTopic;
 import org.apache.kafka.streams.test.TestRecord;
@@ -80,6 +86,76 @@ class WorkingModelStoreTest {
         assertEquals("m\u00000\u00001", second.get(0).key());
         assertEquals(List.of("b"), second.get(0).value().getNamed().getNames());
         assertEquals(0.0198, second.get(0).value().getNamed().getWeights().get(0), 1e-15);
+    }
+
+    @Test
+    void shouldReadTheModelInMemoryAsTheLastEventLeftItWithItsWeightsBroughtUpToDate() throws Exception {
+        harness = TopologyHarness.of(InertiaConfig.defaults(), stateDirs);
+        WorkingModelStore store = workingModels();
+        assertEquals(Optional.empty(), store.read("m", view -> view.model().version()), "nothing learned yet");
+
+        harness.send("m", event(Map.of("a", 1.0), 1.0), 1L);
+        harness.send("m", event(Map.of("b", 2.0), 1.0), 2L);
+
+        // After event 2 (see the class comment): w_a is stored as of update 1 (0.01, velocity −0.01); brought up to
+        // update 2 it is 0.01 + 0.9·0.01 = 0.019. Score of {a: 1, b: 1}: 0.019 + 0.0198 + 0.0289 = 0.0677.
+        double score = store.read("m", view -> view.model().version() == 2 && view.lastEventTimestamp() == 2L
+                ? harness.config.learner().currentScore(view.model(),
+                        io.inertia.model.Example.of(null, Map.of("a", 1.0, "b", 1.0), 0.0, 1.0), new double[2])
+                : Double.NaN).orElseThrow();
+        assertEquals(0.0677, score, 1e-15);
+        assertEquals(Optional.empty(), store.read("other", view -> view.model().version()));
+    }
+
+    @Test
+    void shouldMakeAReaderWaitWhileTheLearnerChangesTheModel() throws Exception {
+        harness = TopologyHarness.of(InertiaConfig.defaults(), stateDirs);
+        harness.send("m", event(Map.of("a", 1.0), 1.0), 1L);
+        WorkingModelStore store = workingModels();
+        WorkingModel working = store.get("m");
+
+        long stamp = working.lock.writeLock();
+        CompletableFuture<Long> read = CompletableFuture.supplyAsync(() ->
+                store.read("m", view -> view.model().version()).orElseThrow());
+        try {
+            // Held for writing, as during an update: the read has not happened, however long it is given.
+            assertThrows(java.util.concurrent.TimeoutException.class, () -> read.get(200, TimeUnit.MILLISECONDS));
+        } finally {
+            working.lock.unlockWrite(stamp);
+        }
+        assertEquals(1L, read.get(30, TimeUnit.SECONDS));
+    }
+
+    @Test
+    void shouldRefuseToReadFromAClosedStore() throws Exception {
+        harness = TopologyHarness.of(InertiaConfig.defaults(), stateDirs);
+        harness.send("m", event(Map.of("a", 1.0), 1.0), 1L);
+        WorkingModelStore store = workingModels();
+        assertTrue(store.read("m", view -> view.model().version()).isPresent());
+
+        harness.close();
+        harness = null;
+
+        assertFalse(store.isOpen());
+        assertThrows(InvalidStateStoreException.class, () -> store.read("m", view -> view.model().version()));
+    }
+
+    @Test
+    void shouldFailAReadDuringWhichTheStoreWasReset() throws Exception {
+        harness = TopologyHarness.of(InertiaConfig.defaults(), stateDirs);
+        harness.send("m", event(Map.of("a", 1.0), 1.0), 1L);
+        WorkingModelStore store = workingModels();
+
+        // Every model dropped while a reader holds one (a rebalance, or an abort that closes the task dirty).
+        assertThrows(InvalidStateStoreException.class, () -> store.read("m", view -> {
+            store.clearCache();
+            return view.model().version();
+        }));
+        assertEquals(Optional.empty(), store.read("m", view -> view.model().version()), "read from the stores now");
+    }
+
+    private WorkingModelStore workingModels() {
+        return (WorkingModelStore) harness.driver.getStateStore(WorkingModelStore.NAME);
     }
 
     private static LabeledEvent event(Map<String, Double> features, double label) {

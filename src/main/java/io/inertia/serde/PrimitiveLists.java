@@ -1,4 +1,4 @@
-package io.inertia.topology;
+package io.inertia.serde;
 
 import java.util.AbstractList;
 import java.util.Iterator;
@@ -12,23 +12,28 @@ import java.util.RandomAccess;
  * iterate the lists, and {@link AbstractList}'s shared iterator would make that call site see every list type, so the
  * JIT could neither inline it nor drop the boxes it creates.
  */
-final class PrimitiveLists {
+public final class PrimitiveLists {
 
     private PrimitiveLists() {
     }
 
     /** The first {@code size} values of {@code values}. */
-    static List<Double> of(double[] values, int size) {
+    public static List<Double> of(double[] values, int size) {
         return new Doubles(values, size);
     }
 
+    /** Every value of {@code values}, or null when it is null. */
+    public static List<Double> ofNullable(double[] values) {
+        return values == null ? null : new Doubles(values, values.length);
+    }
+
     /** The first {@code size} values of {@code values}. */
-    static List<Long> of(long[] values, int size) {
+    public static List<Long> of(long[] values, int size) {
         return new Longs(values, size);
     }
 
     /** The first {@code size} values of {@code values}. */
-    static List<Integer> of(int[] values, int size) {
+    public static List<Integer> of(int[] values, int size) {
         return new Ints(values, size);
     }
 
