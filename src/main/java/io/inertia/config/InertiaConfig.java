@@ -46,6 +46,9 @@ public final class InertiaConfig {
                 "Topic that receives every event that cannot be learned from, with the reason in headers."),
         PREDICTION_TOPIC("inertia.topic.predictions", "predictions",
                 "Topic of the Prediction records: each event scored before the model learns from it."),
+        REKEYED_TOPIC("inertia.topic.rekeyed", "",
+                "Topic `run` re-keys the input records through when a feature spec takes the model key from a field "
+                        + "or a constant, created with the input's partitions; empty: <application.id>-inertia-rekeyed."),
         SNAPSHOT_HISTORY_MS("inertia.topic.snapshot-history-ms", "86400000",
                 "How long every snapshot version stays readable on the snapshot topic that `run` creates (ms since "
                         + "it was published; the topic's min.compaction.lag.ms); after that, compaction may keep only "
@@ -200,6 +203,7 @@ public final class InertiaConfig {
     private final String snapshotTopic;
     private final String deadLetterTopic;
     private final String predictionTopic;
+    private final String rekeyedTopic;
     private final int metricsWindow;
     private final int topicPartitions;
     private final short topicReplicationFactor;
@@ -255,6 +259,10 @@ public final class InertiaConfig {
         snapshotTopic = p.topic(Key.SNAPSHOT_TOPIC);
         deadLetterTopic = p.topic(Key.DEAD_LETTER_TOPIC);
         predictionTopic = p.topic(Key.PREDICTION_TOPIC);
+        // Kafka Streams' application.id defaults to inertia (LearnerApplication): one re-keyed topic per application.
+        rekeyedTopic = p.raw(Key.REKEYED_TOPIC).isEmpty()
+                ? p.settings.getOrDefault("application.id", "inertia").trim() + "-inertia-rekeyed"
+                : p.raw(Key.REKEYED_TOPIC);
         metricsWindow = p.integer(Key.METRICS_WINDOW, 1, Integer.MAX_VALUE);
         topicPartitions = p.integer(Key.TOPIC_PARTITIONS, 1, Integer.MAX_VALUE);
         topicReplicationFactor = (short) p.integer(Key.TOPIC_REPLICATION_FACTOR, 1, Short.MAX_VALUE);
@@ -397,6 +405,8 @@ public final class InertiaConfig {
         all.put(Key.SNAPSHOT_TOPIC.key(), snapshotTopic);
         all.put(Key.DEAD_LETTER_TOPIC.key(), deadLetterTopic);
         all.put(Key.PREDICTION_TOPIC.key(), predictionTopic);
+        // As given: its default follows application.id, which a later layer may change.
+        all.put(Key.REKEYED_TOPIC.key(), settings.getOrDefault(Key.REKEYED_TOPIC.key(), ""));
         all.put(Key.METRICS_WINDOW.key(), Integer.toString(metricsWindow));
         all.put(Key.TOPIC_PARTITIONS.key(), Integer.toString(topicPartitions));
         all.put(Key.TOPIC_REPLICATION_FACTOR.key(), Short.toString(topicReplicationFactor));
@@ -468,6 +478,22 @@ public final class InertiaConfig {
     /** Topic of the prequential predictions. */
     public String predictionTopic() {
         return predictionTopic;
+    }
+
+    /**
+     * Topic the input records are re-keyed through when the feature spec's model key is a field or a constant (see
+     * {@link #rekeys()}).
+     */
+    public String rekeyedTopic() {
+        return rekeyedTopic;
+    }
+
+    /**
+     * Whether the live learner reads the input re-keyed by model key: a feature spec whose model key is a field or a
+     * constant, so that each model is still learned on one partition.
+     */
+    public boolean rekeys() {
+        return featureSpec() != null && !(featureSpec().modelKey() instanceof FeatureSpec.RecordKey);
     }
 
     /** Number W of recent events of the windowed mean loss. */

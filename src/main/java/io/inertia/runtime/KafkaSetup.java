@@ -58,7 +58,9 @@ public final class KafkaSetup {
     /**
      * Waits up to the configured startup timeout for the cluster to answer, then creates the input, snapshot,
      * dead-letter and prediction topics that do not exist yet: the snapshot topic compacted, so the latest snapshot of every model is
-     * always retained. Returns the number of partitions of the input topic.
+     * always retained; and, when a feature spec's model key is a field or a constant, the re-keyed topic with as many
+     * partitions as the input. Returns the number of partitions of the topic the learner reads (the input, or the
+     * re-keyed topic).
      *
      * @throws ClusterUnavailableException when the cluster does not answer in time, refuses the request, or refuses
      *     the client (authentication, TLS or authorization)
@@ -85,7 +87,10 @@ public final class KafkaSetup {
             }
             Set<String> existing = admin.listTopics().names().get(config.startupTimeoutMs(), TimeUnit.MILLISECONDS);
             List<NewTopic> missing = new ArrayList<>();
-            for (NewTopic topic : topics(config)) {
+            // The re-keyed topic has as many partitions as the input, which may be created in the same round.
+            int inputCount = config.rekeys() && existing.contains(config.inputTopic())
+                    ? partitions(admin, config, config.inputTopic()) : config.topicPartitions();
+            for (NewTopic topic : topics(config, inputCount)) {
                 if (!existing.contains(topic.name())) {
                     missing.add(topic);
                 }
@@ -94,7 +99,7 @@ public final class KafkaSetup {
                 warnOnSnapshotTopicConfig(admin, config);
             }
             if (missing.isEmpty()) {
-                return inputPartitions(admin, config);
+                return learnerPartitions(admin, config);
             }
             for (var result : admin.createTopics(missing).values().entrySet()) {
                 try {
@@ -113,7 +118,7 @@ public final class KafkaSetup {
                 }
             }
             awaitWritable(admin, missing, config.startupTimeoutMs());
-            return inputPartitions(admin, config);
+            return learnerPartitions(admin, config);
         } catch (ExecutionException e) {
             ClusterUnavailableException security = securityFailure(config, e);
             if (security != null) {
@@ -163,11 +168,19 @@ public final class KafkaSetup {
         }
     }
 
-    /** The number of partitions of the input topic, which the learner checks each event's partition against. */
-    private static int inputPartitions(Admin admin, InertiaConfig config)
+    /**
+     * The number of partitions of the topic the learner reads (the input, or the re-keyed topic when the input is
+     * re-keyed), which it checks each event's partition against.
+     */
+    private static int learnerPartitions(Admin admin, InertiaConfig config)
             throws ExecutionException, InterruptedException, TimeoutException {
-        return admin.describeTopics(List.of(config.inputTopic())).allTopicNames()
-                .get(config.startupTimeoutMs(), TimeUnit.MILLISECONDS).get(config.inputTopic()).partitions().size();
+        return partitions(admin, config, config.rekeys() ? config.rekeyedTopic() : config.inputTopic());
+    }
+
+    private static int partitions(Admin admin, InertiaConfig config, String topic)
+            throws ExecutionException, InterruptedException, TimeoutException {
+        return admin.describeTopics(List.of(topic)).allTopicNames()
+                .get(config.startupTimeoutMs(), TimeUnit.MILLISECONDS).get(topic).partitions().size();
     }
 
     /**
@@ -267,13 +280,18 @@ public final class KafkaSetup {
         return settings;
     }
 
-    private static List<NewTopic> topics(InertiaConfig config) {
+    /** Inertia's topics; the re-keyed one, when the input is re-keyed, with {@code inputPartitions} partitions. */
+    private static List<NewTopic> topics(InertiaConfig config, int inputPartitions) {
         Map<String, String> compacted = snapshotTopicConfig(config);
-        return List.of(
+        List<NewTopic> topics = new ArrayList<>(List.of(
                 new NewTopic(config.inputTopic(), config.topicPartitions(), config.topicReplicationFactor()),
                 new NewTopic(config.snapshotTopic(), config.topicPartitions(), config.topicReplicationFactor())
                         .configs(compacted),
                 new NewTopic(config.deadLetterTopic(), config.topicPartitions(), config.topicReplicationFactor()),
-                new NewTopic(config.predictionTopic(), config.topicPartitions(), config.topicReplicationFactor()));
+                new NewTopic(config.predictionTopic(), config.topicPartitions(), config.topicReplicationFactor())));
+        if (config.rekeys()) {
+            topics.add(new NewTopic(config.rekeyedTopic(), inputPartitions, config.topicReplicationFactor()));
+        }
+        return topics;
     }
 }

@@ -33,6 +33,15 @@ import org.apache.kafka.streams.state.StoreBuilder;
  *                                                 └→ dead-letters-sink    → [dead-letters]
  * </pre>
  *
+ * <p>With a feature spec whose model key is a field or a constant, the input is re-keyed first, so that each model is
+ * still learned on one partition (see {@link RekeyProcessor}); the learner then reads the re-keyed topic:
+ *
+ * <pre>
+ *   [labeled-events] → labeled-events-source → spec-rekey → rekeyed-sink → [&lt;application.id&gt;-inertia-rekeyed]
+ *                                                  └→ spec-rekey-dead-letters-sink → [dead-letters]
+ *   [&lt;application.id&gt;-inertia-rekeyed] → rekeyed-source → learner → …as above
+ * </pre>
+ *
  * <p>The learner node was called {@code momentum-learner} before it ran other optimizers too. A processor's name
  * names no store, changelog or internal topic (those are named by the stores alone), so the rename changes nothing
  * that a running application keeps.
@@ -49,14 +58,17 @@ public final class InertiaTopology {
     public static final String PREDICTION_SINK = "predictions-sink";
     /** Name of the sink node writing rejected events. */
     public static final String DEAD_LETTER_SINK = "dead-letters-sink";
-
+    /** Name of the processor re-keying input records by the model key a feature spec takes from a field. */
+    public static final String REKEY = "spec-rekey";
+    /** Name of the sink node writing re-keyed records. */
+    public static final String REKEYED_SINK = "rekeyed-sink";
+    /** Name of the source node reading re-keyed records, which the learner then reads. */
+    public static final String REKEYED_SOURCE = "rekeyed-source";
     /**
-     * Why a spec whose model key is a field or a constant cannot be learned from a topic yet: each model must be
-     * learned on one partition, which needs the records re-keyed through a repartition topic first.
+     * Name of the sink node writing the records the re-keying step rejects: its own, so that re-keying and learning
+     * stay two sub-topologies, whose tasks each read one topic.
      */
-    public static final String REKEYING_NOT_YET = "%s: model-key from a field or a constant needs the records "
-            + "re-keyed through a repartition topic, which is not available yet: key the input records by model key "
-            + "and use model-key: record-key (a file replay takes either)";
+    public static final String REKEY_DEAD_LETTER_SINK = "spec-rekey-dead-letters-sink";
 
     /** Why Avro records cannot be read through a spec without their schema. */
     static final String AVRO_NEEDS_SCHEMA = "a feature spec over inertia.input.format=avro needs the records' "
@@ -92,7 +104,8 @@ public final class InertiaTopology {
         requireLearnableLive(config);
         Topology topology = new Topology();
         topology.addSource(SOURCE, new ByteArrayDeserializer(), new ByteArrayDeserializer(), config.inputTopic());
-        topology.addProcessor(LEARNER, learner(config, observer, inputPartitions), SOURCE);
+        String learnerSource = config.rekeys() ? addRekeying(topology, config, observer) : SOURCE;
+        topology.addProcessor(LEARNER, learner(config, observer, inputPartitions), learnerSource);
         topology.addStateStore(ModelStore.headerStore(), LEARNER);
         topology.addStateStore(ModelStore.partStore(), LEARNER);
         topology.addStateStore(ModelStore.coordinateStore(), LEARNER);
@@ -107,15 +120,36 @@ public final class InertiaTopology {
     }
 
     /**
-     * Refuses, in one line each, what the live topology cannot learn from yet: a feature spec whose model key is a
-     * field or a constant (it needs re-keying), or Avro records through a spec without their schema.
+     * Adds the re-keying step after {@link #SOURCE}: {@link #REKEY} forwards each record under its model key to the
+     * re-keyed topic through {@link #REKEYED_SINK}, partitioned by Kafka's default partitioner (no partitioner given),
+     * and {@link #REKEYED_SOURCE} reads it back. The sink and the source are two sub-topologies of one application,
+     * so under exactly-once a record's re-keyed copy and its input offset commit in one transaction, and the learner's
+     * outputs with the re-keyed offset in another. Returns the node the learner reads from.
+     */
+    private static String addRekeying(Topology topology, InertiaConfig config, LearningObserver observer) {
+        Supplier<SpecEventReader> keys = specReaders(config, KEYS_ONLY);
+        topology.addProcessor(REKEY, () -> new RekeyProcessor(keys.get(), config.maxRecordBytes(), observer), SOURCE);
+        topology.addSink(REKEYED_SINK, config.rekeyedTopic(), new ByteArraySerializer(), new ByteArraySerializer(),
+                REKEY);
+        topology.addSink(REKEY_DEAD_LETTER_SINK, config.deadLetterTopic(), new ByteArraySerializer(),
+                new ByteArraySerializer(), REKEY);
+        topology.addSource(REKEYED_SOURCE, new ByteArrayDeserializer(), new ByteArrayDeserializer(),
+                config.rekeyedTopic());
+        return REKEYED_SOURCE;
+    }
+
+    /** The re-keying step reads model keys only: it never standardizes, which is the learner's, per model. */
+    private static final FeatureExtractor.Standardizer KEYS_ONLY = (modelKey, feature, x) -> {
+        throw new IllegalStateException("the re-keying step reads model keys only");
+    };
+
+    /**
+     * Refuses, in one line, what the live topology cannot learn from yet: Avro records through a spec without their
+     * schema.
      *
      * @throws ConfigException saying what and why
      */
     public static void requireLearnableLive(InertiaConfig config) {
-        if (config.featureSpec() != null && !(config.featureSpec().modelKey() instanceof FeatureSpec.RecordKey)) {
-            throw new ConfigException(List.of(REKEYING_NOT_YET.formatted(config.featureSpecFile())));
-        }
         if (config.featureSpec() != null && !config.jsonInput() && !config.confluentAvroInput()
                 && config.readerSchema() == null) {
             throw new ConfigException(List.of(AVRO_NEEDS_SCHEMA));
@@ -146,10 +180,21 @@ public final class InertiaTopology {
             List<String> classNames = config.classNames();
             return config.jsonInput() ? () -> new JsonEventDecoder(classNames) : EventDecoder::new;
         }
+        Supplier<SpecEventReader> readers = specReaders(config, null);
+        return readers::get;
+    }
+
+    /**
+     * A new reader of users' records through the spec per call, standardizing with {@code standardizer}: JSON,
+     * Confluent-framed Avro (the readers of one call sharing one registry client) or Avro with a schema file.
+     */
+    private static Supplier<SpecEventReader> specReaders(InertiaConfig config,
+            FeatureExtractor.Standardizer standardizer) {
+        FeatureSpec spec = config.featureSpec();
         if (config.confluentAvroInput()) {
             SchemaRegistryClient registry = new SchemaRegistryClient(config.registry());
             return () -> new SpecEventReader(new ConfluentAvroDecoder(registry, config.readerSchema()),
-                    new FeatureExtractor(spec, null));
+                    new FeatureExtractor(spec, standardizer));
         }
         if (!config.jsonInput() && config.readerSchema() == null) {
             // Checked here rather than in the configuration: a file replay reads its records as JSON whatever the
@@ -157,7 +202,7 @@ public final class InertiaTopology {
             throw new ConfigException(List.of(AVRO_NEEDS_SCHEMA));
         }
         return () -> new SpecEventReader(config.jsonInput() ? new JsonRecordDecoder()
-                : new SchemaFileAvroDecoder(config.readerSchema()), new FeatureExtractor(spec, null));
+                : new SchemaFileAvroDecoder(config.readerSchema()), new FeatureExtractor(spec, standardizer));
     }
 
     /**
