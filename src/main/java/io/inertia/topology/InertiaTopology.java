@@ -104,8 +104,10 @@ public final class InertiaTopology {
         requireLearnableLive(config);
         Topology topology = new Topology();
         topology.addSource(SOURCE, new ByteArrayDeserializer(), new ByteArrayDeserializer(), config.inputTopic());
-        String learnerSource = config.rekeys() ? addRekeying(topology, config, observer) : SOURCE;
-        topology.addProcessor(LEARNER, learner(config, observer, inputPartitions), learnerSource);
+        // One registry client for the topology's readers, re-keying and learning alike: each schema id asked once.
+        SchemaRegistryClient registry = registry(config);
+        String learnerSource = config.rekeys() ? addRekeying(topology, config, observer, registry) : SOURCE;
+        topology.addProcessor(LEARNER, learner(config, observer, inputPartitions, registry), learnerSource);
         topology.addStateStore(ModelStore.headerStore(), LEARNER);
         topology.addStateStore(ModelStore.partStore(), LEARNER);
         topology.addStateStore(ModelStore.coordinateStore(), LEARNER);
@@ -126,8 +128,9 @@ public final class InertiaTopology {
      * so under exactly-once a record's re-keyed copy and its input offset commit in one transaction, and the learner's
      * outputs with the re-keyed offset in another. Returns the node the learner reads from.
      */
-    private static String addRekeying(Topology topology, InertiaConfig config, LearningObserver observer) {
-        Supplier<SpecEventReader> keys = specReaders(config, KEYS_ONLY);
+    private static String addRekeying(Topology topology, InertiaConfig config, LearningObserver observer,
+            SchemaRegistryClient registry) {
+        Supplier<SpecEventReader> keys = specReaders(config, KEYS_ONLY, registry);
         topology.addProcessor(REKEY, () -> new RekeyProcessor(keys.get(), config.maxRecordBytes(), observer), SOURCE);
         topology.addSink(REKEYED_SINK, config.rekeyedTopic(), new ByteArraySerializer(), new ByteArraySerializer(),
                 REKEY);
@@ -162,7 +165,12 @@ public final class InertiaTopology {
      */
     public static ProcessorSupplier<byte[], byte[], byte[], byte[]> learner(InertiaConfig config,
             LearningObserver observer, int inputPartitions) {
-        Supplier<EventReader> events = events(config);
+        return learner(config, observer, inputPartitions, registry(config));
+    }
+
+    private static ProcessorSupplier<byte[], byte[], byte[], byte[]> learner(InertiaConfig config,
+            LearningObserver observer, int inputPartitions, SchemaRegistryClient registry) {
+        Supplier<EventReader> events = events(config, registry);
         return () -> new LearnerProcessor(config.learner(), SnapshotCodec.hyperParameters(config),
                 config.snapshotEvery(), config.hashBits(), config.onDivergence(), config.maxRecordBytes(),
                 inputPartitions, events.get(), config.jsonOutput(), observer);
@@ -175,24 +183,27 @@ public final class InertiaTopology {
      * registry for each schema id once.
      */
     public static Supplier<EventReader> events(InertiaConfig config) {
+        return events(config, registry(config));
+    }
+
+    private static Supplier<EventReader> events(InertiaConfig config, SchemaRegistryClient registry) {
         FeatureSpec spec = config.featureSpec();
         if (spec == null) {
             List<String> classNames = config.classNames();
             return config.jsonInput() ? () -> new JsonEventDecoder(classNames) : EventDecoder::new;
         }
-        Supplier<SpecEventReader> readers = specReaders(config, null);
+        Supplier<SpecEventReader> readers = specReaders(config, null, registry);
         return readers::get;
     }
 
     /**
      * A new reader of users' records through the spec per call, standardizing with {@code standardizer}: JSON,
-     * Confluent-framed Avro (the readers of one call sharing one registry client) or Avro with a schema file.
+     * Confluent-framed Avro (asking {@code registry} for writer schemas) or Avro with a schema file.
      */
     private static Supplier<SpecEventReader> specReaders(InertiaConfig config,
-            FeatureExtractor.Standardizer standardizer) {
+            FeatureExtractor.Standardizer standardizer, SchemaRegistryClient registry) {
         FeatureSpec spec = config.featureSpec();
         if (config.confluentAvroInput()) {
-            SchemaRegistryClient registry = new SchemaRegistryClient(config.registry());
             return () -> new SpecEventReader(new ConfluentAvroDecoder(registry, config.readerSchema()),
                     new FeatureExtractor(spec, standardizer));
         }
@@ -203,6 +214,12 @@ public final class InertiaTopology {
         }
         return () -> new SpecEventReader(config.jsonInput() ? new JsonRecordDecoder()
                 : new SchemaFileAvroDecoder(config.readerSchema()), new FeatureExtractor(spec, standardizer));
+    }
+
+    /** The schema registry client of users' Confluent-framed Avro records through a spec; null for other inputs. */
+    private static SchemaRegistryClient registry(InertiaConfig config) {
+        return config.featureSpec() != null && config.confluentAvroInput()
+                ? new SchemaRegistryClient(config.registry()) : null;
     }
 
     /**
