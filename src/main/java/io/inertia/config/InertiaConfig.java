@@ -53,6 +53,9 @@ public final class InertiaConfig {
                 "Topic of everything the learner applies, in its order: events with their label as they arrived, "
                         + "and the outcome joiner's decisions (LearnLogEntry); created with the input's partition count "
                         + "when missing."),
+        REKEYED_TOPIC("inertia.topic.rekeyed", "",
+                "Topic `run` re-keys the input records through when a feature spec takes the model key from a field "
+                        + "or a constant, created with the input's partitions; empty: <application.id>-inertia-rekeyed."),
         SNAPSHOT_HISTORY_MS("inertia.topic.snapshot-history-ms", "86400000",
                 "How long every snapshot version stays readable on the snapshot topic that `run` creates (ms since "
                         + "it was published; the topic's min.compaction.lag.ms); after that, compaction may keep only "
@@ -231,6 +234,7 @@ public final class InertiaConfig {
     private final Double outcomeDefaultLabel;
     private final double outcomeDefaultWeight;
     private final long outcomeHeartbeatMs;
+    private final String rekeyedTopic;
     private final int metricsWindow;
     private final int topicPartitions;
     private final short topicReplicationFactor;
@@ -293,6 +297,10 @@ public final class InertiaConfig {
         outcomeWindowMs = p.integer(Key.OUTCOME_WINDOW_MS, 1, 366L * 24 * 3600 * 1000);
         outcomeDefaultWeight = p.number(Key.OUTCOME_DEFAULT_WEIGHT, v -> v >= 0 ? null : "must be >= 0");
         outcomeHeartbeatMs = p.integer(Key.OUTCOME_HEARTBEAT_MS, 0, Long.MAX_VALUE);
+        // Kafka Streams' application.id defaults to inertia (LearnerApplication): one re-keyed topic per application.
+        rekeyedTopic = p.raw(Key.REKEYED_TOPIC).isEmpty()
+                ? p.settings.getOrDefault("application.id", "inertia").trim() + "-inertia-rekeyed"
+                : p.raw(Key.REKEYED_TOPIC);
         metricsWindow = p.integer(Key.METRICS_WINDOW, 1, Integer.MAX_VALUE);
         topicPartitions = p.integer(Key.TOPIC_PARTITIONS, 1, Integer.MAX_VALUE);
         topicReplicationFactor = (short) p.integer(Key.TOPIC_REPLICATION_FACTOR, 1, Short.MAX_VALUE);
@@ -456,6 +464,8 @@ public final class InertiaConfig {
         all.put(Key.OUTCOME_DEFAULT_LABEL.key(), outcomeDefaultLabel == null ? "" : outcomeDefaultLabel.toString());
         all.put(Key.OUTCOME_DEFAULT_WEIGHT.key(), Double.toString(outcomeDefaultWeight));
         all.put(Key.OUTCOME_HEARTBEAT_MS.key(), Long.toString(outcomeHeartbeatMs));
+        // As given: its default follows application.id, which a later layer may change.
+        all.put(Key.REKEYED_TOPIC.key(), settings.getOrDefault(Key.REKEYED_TOPIC.key(), ""));
         all.put(Key.METRICS_WINDOW.key(), Integer.toString(metricsWindow));
         all.put(Key.TOPIC_PARTITIONS.key(), Integer.toString(topicPartitions));
         all.put(Key.TOPIC_REPLICATION_FACTOR.key(), Short.toString(topicReplicationFactor));
@@ -566,6 +576,22 @@ public final class InertiaConfig {
     /** Interval of the heartbeats {@code run} writes to the outcome partitions, ms; 0 when off. */
     public long outcomeHeartbeatMs() {
         return outcomeHeartbeatMs;
+    }
+
+    /**
+     * Topic the input records are re-keyed through when the feature spec's model key is a field or a constant (see
+     * {@link #rekeys()}).
+     */
+    public String rekeyedTopic() {
+        return rekeyedTopic;
+    }
+
+    /**
+     * Whether the live learner reads the input re-keyed by model key: a feature spec whose model key is a field or a
+     * constant, so that each model is still learned on one partition.
+     */
+    public boolean rekeys() {
+        return featureSpec() != null && !(featureSpec().modelKey() instanceof FeatureSpec.RecordKey);
     }
 
     /** Number W of recent events of the windowed mean loss. */

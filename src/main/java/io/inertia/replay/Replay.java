@@ -102,6 +102,14 @@ public final class Replay {
     public record Summary(long events, long snapshots, int models, long rejected, long skipped) {
     }
 
+    /**
+     * Why a topic replay through a spec whose model key is a field or a constant reads the re-keyed topic rather than
+     * the input: the file, the re-keyed topic, the topic asked for.
+     */
+    public static final String REPLAY_THE_REKEYED_TOPIC = "%s: model-key from a field or a constant: the live "
+            + "learner reads the records re-keyed, so replay the re-keyed topic --topic %s (inertia.topic.rekeyed), "
+            + "not %s";
+
     private Replay() {
     }
 
@@ -257,11 +265,11 @@ public final class Replay {
      * of its snapshot are skipped, so that it continues exactly after it.
      */
     public static Summary run(TopicRequest request, Extras extras, InitialModels initial) {
-        FeatureSpec spec = request.config().featureSpec();
-        if (spec != null && !(spec.modelKey() instanceof FeatureSpec.RecordKey)) {
-            // Live, such records would reach the learner re-keyed, in another order than the topic's.
-            throw new ConfigException(List.of(InertiaTopology.REKEYING_NOT_YET.formatted(
-                    request.config().featureSpecFile())));
+        if (request.config().rekeys() && !request.topic().equals(request.config().rekeyedTopic())) {
+            // Live, the learner reads the records re-keyed, each model's in the order of the re-keyed topic, which
+            // interleaves the input's partitions as they arrived: only that topic replays what run learned.
+            throw new ConfigException(List.of(REPLAY_THE_REKEYED_TOPIC.formatted(request.config().featureSpecFile(),
+                    request.config().rekeyedTopic(), request.topic())));
         }
         try (TopicRange range = new TopicRange(request.config(), request.topic(), request.from(), request.to());
                 Progress progress = Progress.of("replay " + request.topic(), range.size())) {

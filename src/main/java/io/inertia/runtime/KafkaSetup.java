@@ -68,7 +68,9 @@ public final class KafkaSetup {
     /**
      * Waits up to the configured startup timeout for the cluster to answer, then creates the input, snapshot,
      * dead-letter and prediction topics that do not exist yet: the snapshot topic compacted, so the latest snapshot of
-     * every model is always retained. Returns the number of partitions of the input topic.
+     * every model is always retained; and, when a feature spec's model key is a field or a constant, the re-keyed topic
+     * with as many partitions as the input. Returns the number of partitions of the topic the learner reads (the input,
+     * or the re-keyed topic).
      *
      * @throws ClusterUnavailableException when the cluster does not answer in time, refuses the request, or refuses
      *     the client (authentication, TLS or authorization)
@@ -124,7 +126,7 @@ public final class KafkaSetup {
                 warnOnSnapshotTopicConfig(admin, config);
             }
             if (missing.isEmpty()) {
-                return inputPartitions(admin, config);
+                return learnerPartitions(admin, config);
             }
             List<NewTopic> created = new ArrayList<>();
             Set<String> createdMeanwhile = new java.util.HashSet<>();
@@ -150,7 +152,7 @@ public final class KafkaSetup {
             }
             // Described once served: a topic just created may not be known to every broker before.
             awaitWritable(admin, created, config.startupTimeoutMs());
-            int partitions = inputPartitions(admin, config);
+            int partitions = learnerPartitions(admin, config);
             if (join) {
                 checkCopartitioned(admin, config, createdMeanwhile, partitions);
             }
@@ -204,10 +206,13 @@ public final class KafkaSetup {
         }
     }
 
-    /** The number of partitions of the input topic, which the learner checks each event's partition against. */
-    private static int inputPartitions(Admin admin, InertiaConfig config)
+    /**
+     * The number of partitions of the topic the learner reads (the input, or the re-keyed topic when the input is
+     * re-keyed), which it checks each event's partition against.
+     */
+    private static int learnerPartitions(Admin admin, InertiaConfig config)
             throws ExecutionException, InterruptedException, TimeoutException {
-        return partitions(admin, config, config.inputTopic());
+        return partitions(admin, config, config.rekeys() ? config.rekeyedTopic() : config.inputTopic());
     }
 
     private static int partitions(Admin admin, InertiaConfig config, String topic)
@@ -338,6 +343,10 @@ public final class KafkaSetup {
         return settings;
     }
 
+    /**
+     * Inertia's topics; with {@code join} the outcome and learn-log topics, and the re-keyed one when the input is
+     * re-keyed, each with {@code inputPartitions} partitions.
+     */
     private static List<NewTopic> topics(InertiaConfig config, int inputPartitions, boolean join) {
         Map<String, String> compacted = snapshotTopicConfig(config);
         List<NewTopic> topics = new ArrayList<>(List.of(
@@ -349,6 +358,9 @@ public final class KafkaSetup {
         if (join) {
             topics.add(new NewTopic(config.outcomeTopic(), inputPartitions, config.topicReplicationFactor()));
             topics.add(new NewTopic(config.learnLogTopic(), inputPartitions, config.topicReplicationFactor()));
+        }
+        if (config.rekeys()) {
+            topics.add(new NewTopic(config.rekeyedTopic(), inputPartitions, config.topicReplicationFactor()));
         }
         return topics;
     }

@@ -49,6 +49,15 @@ import org.apache.kafka.streams.state.StoreBuilder;
  *                                                      └→ learner (as above: the same records as the log)
  * </pre>
  *
+ * <p>With a feature spec whose model key is a field or a constant, the input is re-keyed first, so that each model is
+ * still learned on one partition (see {@link RekeyProcessor}); the learner then reads the re-keyed topic:
+ *
+ * <pre>
+ *   [labeled-events] → labeled-events-source → spec-rekey → rekeyed-sink → [&lt;application.id&gt;-inertia-rekeyed]
+ *                                                  └→ spec-rekey-dead-letters-sink → [dead-letters]
+ *   [&lt;application.id&gt;-inertia-rekeyed] → rekeyed-source → learner → …as above
+ * </pre>
+ *
  * <p>The learner node was called {@code momentum-learner} before it ran other optimizers too. A processor's name
  * names no store, changelog or internal topic (those are named by the stores alone), so the rename changes nothing
  * that a running application keeps.
@@ -65,14 +74,17 @@ public final class InertiaTopology {
     public static final String PREDICTION_SINK = "predictions-sink";
     /** Name of the sink node writing rejected events. */
     public static final String DEAD_LETTER_SINK = "dead-letters-sink";
-
+    /** Name of the processor re-keying input records by the model key a feature spec takes from a field. */
+    public static final String REKEY = "spec-rekey";
+    /** Name of the sink node writing re-keyed records. */
+    public static final String REKEYED_SINK = "rekeyed-sink";
+    /** Name of the source node reading re-keyed records, which the learner then reads. */
+    public static final String REKEYED_SOURCE = "rekeyed-source";
     /**
-     * Why a spec whose model key is a field or a constant cannot be learned from a topic yet: each model must be
-     * learned on one partition, which needs the records re-keyed through a repartition topic first.
+     * Name of the sink node writing the records the re-keying step rejects: its own, so that re-keying and learning
+     * stay two sub-topologies, whose tasks each read one topic.
      */
-    public static final String REKEYING_NOT_YET = "%s: model-key from a field or a constant needs the records "
-            + "re-keyed through a repartition topic, which is not available yet: key the input records by model key "
-            + "and use model-key: record-key (a file replay takes either)";
+    public static final String REKEY_DEAD_LETTER_SINK = "spec-rekey-dead-letters-sink";
 
     /** Why the outcome joiner cannot read users' own records yet. */
     static final String JOIN_NEEDS_EVENTS = "inertia.outcome.join=true reads Inertia's own LabeledEvent records "
@@ -112,15 +124,18 @@ public final class InertiaTopology {
         requireLearnableLive(config);
         Topology topology = new Topology();
         topology.addSource(SOURCE, new ByteArrayDeserializer(), new ByteArrayDeserializer(), config.inputTopic());
+        // One registry client for the topology's readers, re-keying and learning alike: each schema id asked once.
+        SchemaRegistryClient registry = registry(config);
         String[] writers = {LEARNER};
         if (config.outcomeJoin()) {
             // The joiner decides what the learner applies; it scores events without label with the learner's models,
             // read-only, on the same thread, between the learner's updates.
             OutcomeJoiner.addTo(topology, config, inputPartitions, SOURCE, scorers(config), LEARNER, observer);
-            topology.addProcessor(LEARNER, learner(config, observer, inputPartitions), OutcomeJoiner.NAME);
+            topology.addProcessor(LEARNER, learner(config, observer, inputPartitions, registry), OutcomeJoiner.NAME);
             writers = new String[] {LEARNER, OutcomeJoiner.NAME};
         } else {
-            topology.addProcessor(LEARNER, learner(config, observer, inputPartitions), SOURCE);
+            String learnerSource = config.rekeys() ? addRekeying(topology, config, observer, registry) : SOURCE;
+            topology.addProcessor(LEARNER, learner(config, observer, inputPartitions, registry), learnerSource);
         }
         topology.addStateStore(ModelStore.headerStore(), LEARNER);
         topology.addStateStore(ModelStore.partStore(), LEARNER);
@@ -144,15 +159,37 @@ public final class InertiaTopology {
     }
 
     /**
-     * Refuses, in one line each, what the live topology cannot learn from yet: a feature spec whose model key is a
-     * field or a constant (it needs re-keying), or Avro records through a spec without their schema.
+     * Adds the re-keying step after {@link #SOURCE}: {@link #REKEY} forwards each record under its model key to the
+     * re-keyed topic through {@link #REKEYED_SINK}, partitioned by Kafka's default partitioner (no partitioner given),
+     * and {@link #REKEYED_SOURCE} reads it back. The sink and the source are two sub-topologies of one application,
+     * so under exactly-once a record's re-keyed copy and its input offset commit in one transaction, and the learner's
+     * outputs with the re-keyed offset in another. Returns the node the learner reads from.
+     */
+    private static String addRekeying(Topology topology, InertiaConfig config, LearningObserver observer,
+            SchemaRegistryClient registry) {
+        Supplier<SpecEventReader> keys = specReaders(config, KEYS_ONLY, registry);
+        topology.addProcessor(REKEY, () -> new RekeyProcessor(keys.get(), config.maxRecordBytes(), observer), SOURCE);
+        topology.addSink(REKEYED_SINK, config.rekeyedTopic(), new ByteArraySerializer(), new ByteArraySerializer(),
+                REKEY);
+        topology.addSink(REKEY_DEAD_LETTER_SINK, config.deadLetterTopic(), new ByteArraySerializer(),
+                new ByteArraySerializer(), REKEY);
+        topology.addSource(REKEYED_SOURCE, new ByteArrayDeserializer(), new ByteArrayDeserializer(),
+                config.rekeyedTopic());
+        return REKEYED_SOURCE;
+    }
+
+    /** The re-keying step reads model keys only: it never standardizes, which is the learner's, per model. */
+    private static final FeatureExtractor.Standardizer KEYS_ONLY = (modelKey, feature, x) -> {
+        throw new IllegalStateException("the re-keying step reads model keys only");
+    };
+
+    /**
+     * Refuses, in one line, what the live topology cannot learn from yet: Avro records through a spec without their
+     * schema, and the outcome joiner with a spec.
      *
      * @throws ConfigException saying what and why
      */
     public static void requireLearnableLive(InertiaConfig config) {
-        if (config.featureSpec() != null && !(config.featureSpec().modelKey() instanceof FeatureSpec.RecordKey)) {
-            throw new ConfigException(List.of(REKEYING_NOT_YET.formatted(config.featureSpecFile())));
-        }
         if (config.featureSpec() != null && config.outcomeJoin()) {
             throw new ConfigException(List.of(JOIN_NEEDS_EVENTS));
         }
@@ -168,7 +205,12 @@ public final class InertiaTopology {
      */
     public static ProcessorSupplier<byte[], byte[], byte[], byte[]> learner(InertiaConfig config,
             LearningObserver observer, int inputPartitions) {
-        Supplier<EventReader> events = events(config);
+        return learner(config, observer, inputPartitions, registry(config));
+    }
+
+    private static ProcessorSupplier<byte[], byte[], byte[], byte[]> learner(InertiaConfig config,
+            LearningObserver observer, int inputPartitions, SchemaRegistryClient registry) {
+        Supplier<EventReader> events = events(config, registry);
         return () -> new LearnerProcessor(config.learner(), SnapshotCodec.hyperParameters(config),
                 config.snapshotEvery(), config.hashBits(), config.onDivergence(), config.maxRecordBytes(),
                 inputPartitions, events.get(), config.jsonOutput(), observer);
@@ -181,15 +223,29 @@ public final class InertiaTopology {
      * registry for each schema id once.
      */
     public static Supplier<EventReader> events(InertiaConfig config) {
+        return events(config, registry(config));
+    }
+
+    private static Supplier<EventReader> events(InertiaConfig config, SchemaRegistryClient registry) {
         FeatureSpec spec = config.featureSpec();
         if (spec == null) {
             List<String> classNames = config.classNames();
             return config.jsonInput() ? () -> new JsonEventDecoder(classNames) : EventDecoder::new;
         }
+        Supplier<SpecEventReader> readers = specReaders(config, null, registry);
+        return readers::get;
+    }
+
+    /**
+     * A new reader of users' records through the spec per call, standardizing with {@code standardizer}: JSON,
+     * Confluent-framed Avro (asking {@code registry} for writer schemas) or Avro with a schema file.
+     */
+    private static Supplier<SpecEventReader> specReaders(InertiaConfig config,
+            FeatureExtractor.Standardizer standardizer, SchemaRegistryClient registry) {
+        FeatureSpec spec = config.featureSpec();
         if (config.confluentAvroInput()) {
-            SchemaRegistryClient registry = new SchemaRegistryClient(config.registry());
             return () -> new SpecEventReader(new ConfluentAvroDecoder(registry, config.readerSchema()),
-                    new FeatureExtractor(spec, null));
+                    new FeatureExtractor(spec, standardizer));
         }
         if (!config.jsonInput() && config.readerSchema() == null) {
             // Checked here rather than in the configuration: a file replay reads its records as JSON whatever the
@@ -197,7 +253,13 @@ public final class InertiaTopology {
             throw new ConfigException(List.of(AVRO_NEEDS_SCHEMA));
         }
         return () -> new SpecEventReader(config.jsonInput() ? new JsonRecordDecoder()
-                : new SchemaFileAvroDecoder(config.readerSchema()), new FeatureExtractor(spec, null));
+                : new SchemaFileAvroDecoder(config.readerSchema()), new FeatureExtractor(spec, standardizer));
+    }
+
+    /** The schema registry client of users' Confluent-framed Avro records through a spec; null for other inputs. */
+    private static SchemaRegistryClient registry(InertiaConfig config) {
+        return config.featureSpec() != null && config.confluentAvroInput()
+                ? new SchemaRegistryClient(config.registry()) : null;
     }
 
     /**

@@ -126,15 +126,16 @@ class FeatureSpecCommandTest {
     }
 
     @Test
-    void shouldRefuseToRunASpecThatNeedsReKeyingBeforeContactingTheCluster() throws Exception {
+    void shouldRefuseToReplayTheInputTopicOfASpecThatReKeysBeforeContactingTheCluster() throws Exception {
         Path spec = Files.writeString(dir.resolve("keyed.yaml"), Files.readString(Path.of("examples/clicks.spec.yaml"))
                 .replace("transform: standardize", "transform: log1p"));
         // Nothing listens on port 1: the refusal comes before any attempt to reach it.
-        assertEquals(2, run("run", "--bootstrap-servers", "127.0.0.1:1", "--feature-spec", spec.toString(),
-                "-p", "inertia.input.format=json"));
-        assertEquals(List.of("inertia run: " + spec + ": model-key from a field or a constant needs the records "
-                + "re-keyed through a repartition topic, which is not available yet: key the input records by model "
-                + "key and use model-key: record-key (a file replay takes either)"), lines(err));
+        assertEquals(2, run("replay", "--bootstrap-servers", "127.0.0.1:1", "--topic", "clicks", "--feature-spec",
+                spec.toString(), "--output", dir.resolve("out.jsonl").toString(), "-p", "inertia.input.format=json",
+                "-p", "application.id=ads"));
+        assertEquals(List.of("inertia replay: " + spec + ": model-key from a field or a constant: the live learner "
+                + "reads the records re-keyed, so replay the re-keyed topic --topic ads-inertia-rekeyed "
+                + "(inertia.topic.rekeyed), not clicks"), lines(err));
     }
 
     @Test

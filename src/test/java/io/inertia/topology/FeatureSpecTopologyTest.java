@@ -101,21 +101,14 @@ class FeatureSpecTopologyTest {
     }
 
     @Test
-    void shouldRefuseToLearnLiveWithAModelKeyThatNeedsReKeying() throws Exception {
+    void shouldRefuseAvroRecordsThroughASpecWithoutTheirSchema() throws Exception {
         Path file = Files.writeString(work.resolve("keyed.yaml"), """
                 model-key: {field: ad.campaign}
                 label: clicked
                 categorical: [ad.id]
                 """);
-        InertiaConfig config = InertiaConfig.of(Map.of("inertia.input.format", "json",
-                "inertia.feature-spec", file.toString()));
-        ConfigException e = assertThrows(ConfigException.class,
-                () -> InertiaTopology.build(config, LearningObserver.NONE, 1));
         ConfigException avro = assertThrows(ConfigException.class, () -> InertiaTopology.learner(InertiaConfig.of(
                 Map.of("inertia.feature-spec", file.toString())), LearningObserver.NONE, 1));
         assertEquals(List.of(InertiaTopology.AVRO_NEEDS_SCHEMA), avro.problems());
-        assertEquals(List.of(file + ": model-key from a field or a constant needs the records re-keyed through a "
-                + "repartition topic, which is not available yet: key the input records by model key and use "
-                + "model-key: record-key (a file replay takes either)"), e.problems());
     }
 }
