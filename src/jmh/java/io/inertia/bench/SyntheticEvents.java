@@ -134,7 +134,7 @@ final class SyntheticEvents {
                     bestScore = score;
                 }
             }
-            return event.setLabel(best).build();
+            return event.setLabel((double) best).build();
         }
         if (denseTruth != null) {
             double[] weights = denseTruth[k];
