@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.inertia.avro.ModelSnapshot;
 import io.inertia.config.InertiaConfig;
 import io.inertia.runtime.AbortCountingClientSupplier;
+import io.inertia.runtime.ForwardingProducer;
 import io.inertia.runtime.KafkaSetup;
 import io.inertia.runtime.LearnerApplication;
 import io.inertia.serde.InertiaSerdes;
@@ -25,7 +26,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.Consumer;
-import org.apache.kafka.clients.consumer.ConsumerGroupMetadata;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.Callback;
 import org.apache.kafka.clients.producer.Producer;
@@ -33,11 +33,6 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.clients.producer.internals.BuiltInPartitioner;
 import org.apache.kafka.common.Metric;
-import org.apache.kafka.common.MetricName;
-import org.apache.kafka.common.PartitionInfo;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.Uuid;
-import org.apache.kafka.common.metrics.KafkaMetric;
 import org.apache.kafka.streams.KafkaClientSupplier;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
@@ -232,91 +227,6 @@ class AbortedTransactionIT {
         @Override
         public Consumer<byte[], byte[]> getGlobalConsumer(Map<String, Object> config) {
             return production.getGlobalConsumer(config);
-        }
-    }
-
-    /** A producer that does what its delegate does. */
-    private static class ForwardingProducer implements Producer<byte[], byte[]> {
-        private final Producer<byte[], byte[]> delegate;
-
-        ForwardingProducer(Producer<byte[], byte[]> delegate) {
-            this.delegate = delegate;
-        }
-
-        @Override
-        public void initTransactions() {
-            delegate.initTransactions();
-        }
-
-        @Override
-        public void beginTransaction() {
-            delegate.beginTransaction();
-        }
-
-        @Override
-        public void sendOffsetsToTransaction(Map<TopicPartition, OffsetAndMetadata> offsets,
-                ConsumerGroupMetadata groupMetadata) {
-            delegate.sendOffsetsToTransaction(offsets, groupMetadata);
-        }
-
-        @Override
-        public void commitTransaction() {
-            delegate.commitTransaction();
-        }
-
-        @Override
-        public void abortTransaction() {
-            delegate.abortTransaction();
-        }
-
-        @Override
-        public void registerMetricForSubscription(KafkaMetric metric) {
-            delegate.registerMetricForSubscription(metric);
-        }
-
-        @Override
-        public void unregisterMetricFromSubscription(KafkaMetric metric) {
-            delegate.unregisterMetricFromSubscription(metric);
-        }
-
-        @Override
-        public Future<RecordMetadata> send(ProducerRecord<byte[], byte[]> record) {
-            return send(record, null);
-        }
-
-        @Override
-        public Future<RecordMetadata> send(ProducerRecord<byte[], byte[]> record, Callback callback) {
-            return delegate.send(record, callback);
-        }
-
-        @Override
-        public void flush() {
-            delegate.flush();
-        }
-
-        @Override
-        public List<PartitionInfo> partitionsFor(String topic) {
-            return delegate.partitionsFor(topic);
-        }
-
-        @Override
-        public Map<MetricName, ? extends Metric> metrics() {
-            return delegate.metrics();
-        }
-
-        @Override
-        public Uuid clientInstanceId(Duration timeout) {
-            return delegate.clientInstanceId(timeout);
-        }
-
-        @Override
-        public void close() {
-            delegate.close();
-        }
-
-        @Override
-        public void close(Duration timeout) {
-            delegate.close(timeout);
         }
     }
 }
