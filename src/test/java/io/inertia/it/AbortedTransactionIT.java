@@ -26,21 +26,18 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.Consumer;
-import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.Callback;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.clients.producer.internals.BuiltInPartitioner;
-import org.apache.kafka.common.Metric;
 import org.apache.kafka.streams.KafkaClientSupplier;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -69,27 +66,13 @@ class AbortedTransactionIT {
     private static final long ABORTED_VERSION = 150;
     private static final Duration PHASE = Duration.ofSeconds(120);
 
+    @RegisterExtension
+    final KafkaFixture cluster = KafkaFixture.brokers(1);
+
     @TempDir
     Path work;
 
-    private EmbeddedKafka kafka;
     private KafkaStreams streams;
-
-    @BeforeEach
-    @Timeout(value = 120, unit = TimeUnit.SECONDS)
-    void startKafka() throws Exception {
-        kafka = EmbeddedKafka.start(1);
-    }
-
-    @AfterEach
-    void stop() throws Exception {
-        if (streams != null) {
-            streams.close(Duration.ofSeconds(30));
-        }
-        if (kafka != null) {
-            kafka.close();
-        }
-    }
 
     @Test
     void shouldPublishEverySnapshotOnceWhenTheTransactionOfADueSnapshotIsAbortedUnderItsTask() throws Exception {
@@ -97,7 +80,7 @@ class AbortedTransactionIT {
         List<TrainingEvents.Event> events = TrainingEvents.generate(16L, models, PER_MODEL, 1_000_000L, INPUT);
         InertiaConfig config = config();
         KafkaSetup.ensureTopics(config);
-        try (EventFeeder feeder = new EventFeeder(kafka.bootstrapServers(), INPUT, events, events.size())) {
+        try (EventFeeder feeder = new EventFeeder(cluster.bootstrapServers(), INPUT, events, events.size())) {
             feeder.sendAll();
         }
 
@@ -108,15 +91,12 @@ class AbortedTransactionIT {
         streams = new KafkaStreams(InertiaTopology.build(config, LearningObserver.NONE, PARTITIONS, aborts),
                 properties, injector);
         streams.start();
-        try (Admin admin = Admin.create(kafka.clientProperties())) {
-            EmbeddedKafka.await(PHASE, "every event learned and committed", () ->
-                    committed(admin, "aborted") == events.size());
-        }
+        EmbeddedKafka.await(PHASE, "every event learned and committed", () -> committed("aborted") == events.size());
         assertEquals(1, injector.injected.get(), "the transaction was aborted once, after snapshot "
                 + ABORTED_VERSION + " of " + models.get(0));
 
         Map<String, List<byte[]>> reference = LocalReference.snapshotsByModel(config, events.size());
-        try (SnapshotLog log = new SnapshotLog(kafka.bootstrapServers(), config.snapshotTopic(), true)) {
+        try (SnapshotLog log = new SnapshotLog(cluster.bootstrapServers(), config.snapshotTopic(), true)) {
             EmbeddedKafka.await(PHASE, "every snapshot committed", () -> log.catchUp().reached(models, PER_MODEL));
             Map<String, List<SnapshotLog.Entry>> live = log.byModel();
             for (String model : models) {
@@ -142,13 +122,13 @@ class AbortedTransactionIT {
         settings.put(StreamsConfig.STATE_DIR_CONFIG, work.resolve("state").toString());
         // Several snapshots per transaction, so that the aborted one carries others' outputs too.
         settings.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, "1000");
-        return InertiaConfig.of(kafka.settings(settings));
+        return cluster.config(settings);
     }
 
     /** Events of group {@code application} committed on the input topic (the sum of its offsets). */
-    private static long committed(Admin admin, String application) {
+    private long committed(String application) {
         try {
-            return admin.listConsumerGroupOffsets(application).partitionsToOffsetAndMetadata()
+            return cluster.admin().listConsumerGroupOffsets(application).partitionsToOffsetAndMetadata()
                     .get(10, TimeUnit.SECONDS).entrySet().stream()
                     .filter(entry -> entry.getKey().topic().equals(INPUT) && entry.getValue() != null)
                     .mapToLong(entry -> entry.getValue().offset()).sum();

@@ -8,9 +8,7 @@ import io.inertia.runtime.LearnerApplication;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
@@ -20,21 +18,17 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BooleanSupplier;
 import java.util.stream.Collectors;
 import java.util.stream.LongStream;
-import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.KafkaFuture;
 import org.apache.kafka.common.Node;
 import org.apache.kafka.common.TopicPartitionInfo;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.streams.StreamsConfig;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The learner on a three-node cluster (replication factor 3, {@code min.insync.replicas=2} for its topics and its
@@ -51,8 +45,6 @@ import org.slf4j.LoggerFactory;
 @Timeout(value = 175, unit = TimeUnit.SECONDS)
 class BrokerFailureIT {
 
-    private static final Logger LOG = LoggerFactory.getLogger(BrokerFailureIT.class);
-
     private static final long SEED = Long.getLong("inertia.it.seed", 31_337L);
     private static final List<String> MODELS = List.of("alpha", "beta", "gamma");
     private static final int PER_MODEL = 7000;
@@ -64,33 +56,14 @@ class BrokerFailureIT {
     private static final String FAILOVER = "failover-learner";
     private static final String REFERENCE = "failover-reference";
 
+    @RegisterExtension
+    final KafkaFixture cluster = KafkaFixture.brokers(3, Map.of(
+            "min.insync.replicas", "2",
+            "default.replication.factor", "3",
+            "transaction.state.log.min.isr", "2"));
+
     @TempDir
     Path work;
-
-    private EmbeddedKafka kafka;
-    private Admin admin;
-    private long started;
-
-    @BeforeEach
-    @Timeout(value = 120, unit = TimeUnit.SECONDS)
-    void startKafka() throws Exception {
-        started = System.nanoTime();
-        kafka = EmbeddedKafka.start(3, Map.of(
-                "min.insync.replicas", "2",
-                "default.replication.factor", "3",
-                "transaction.state.log.min.isr", "2"));
-        admin = Admin.create(kafka.clientProperties());
-    }
-
-    @AfterEach
-    void stopKafka() throws Exception {
-        if (admin != null) {
-            admin.close();
-        }
-        if (kafka != null) {
-            kafka.close();
-        }
-    }
 
     @Test
     void shouldKeepLearningWhileABrokerIsDownAndEqualAHealthyRun() throws Exception {
@@ -98,7 +71,7 @@ class BrokerFailureIT {
                 System.currentTimeMillis(), INPUT);
         InertiaConfig failover = config(FAILOVER);
         Map<String, List<SnapshotLog.Entry>> survived;
-        try (EventFeeder feeder = new EventFeeder(kafka.bootstrapServers(), INPUT, events, WINDOW);
+        try (EventFeeder feeder = new EventFeeder(cluster.bootstrapServers(), INPUT, events, WINDOW);
                 LearnerApplication learner = new LearnerApplication(failover)) {
             learner.start();
             AtomicReference<Throwable> stopped = watch(learner);
@@ -106,43 +79,43 @@ class BrokerFailureIT {
             List<String> topics = learnerTopics(failover);
             assertReplicated(topics);
 
-            int victim = get(admin.describeConsumerGroups(List.of(FAILOVER)).describedGroups().get(FAILOVER))
+            int victim = get(cluster.admin().describeConsumerGroups(List.of(FAILOVER)).describedGroups().get(FAILOVER))
                     .coordinator().id();
             String led = ledBy(victim, topics);
             assertFalse(led.isEmpty(), "broker " + victim + " leads partitions the learner uses");
-            log("stopping broker %d (coordinator of %s; leads %s)", victim, FAILOVER, led);
-            kafka.stopBroker(victim);
+            cluster.log("stopping broker %d (coordinator of %s; leads %s)", victim, FAILOVER, led);
+            cluster.kafka().stopBroker(victim);
             EmbeddedKafka.await(PHASE, "broker " + victim + " leaving the cluster",
                     () -> !brokerIds().contains(victim));
             long committedAtStop = feeder.committed(FAILOVER);
-            log("broker %d stopped at %d committed events", victim, committedAtStop);
+            cluster.log("broker %d stopped at %d committed events", victim, committedAtStop);
 
             // A quarter of the input learned and committed after the broker was gone: many transactions, each
             // writing to partitions whose leader moved, through a group coordinator that moved.
             long outageGoal = Math.min(EVENTS - WINDOW, committedAtStop + EVENTS / 4);
             drive(stopped, outageGoal + " events committed with broker " + victim + " down",
                     () -> feeder.topUp(FAILOVER) >= outageGoal);
-            log("learned %d more events with broker %d down; restarting it", feeder.committed(FAILOVER)
+            cluster.log("learned %d more events with broker %d down; restarting it", feeder.committed(FAILOVER)
                     - committedAtStop, victim);
-            kafka.restartBroker(victim);
+            cluster.kafka().restartBroker(victim);
             drive(stopped, "broker " + victim + " back in the in-sync replicas of " + topics,
                     () -> {
                         feeder.topUp(FAILOVER);
                         return inSyncEverywhere(victim, topics);
                     });
-            log("broker %d back in sync at %d committed events", victim, feeder.committed(FAILOVER));
+            cluster.log("broker %d back in sync at %d committed events", victim, feeder.committed(FAILOVER));
 
-            try (SnapshotLog log = new SnapshotLog(kafka.bootstrapServers(), failover.snapshotTopic(), true)) {
+            try (SnapshotLog log = new SnapshotLog(cluster.bootstrapServers(), failover.snapshotTopic(), true)) {
                 drive(stopped, "every event committed and every model at version " + PER_MODEL,
                         () -> feeder.topUp(FAILOVER) == EVENTS && log.catchUp().reached(MODELS, PER_MODEL));
                 survived = log.byModel();
             }
             assertEquals(null, stopped.get(), "the learner never stopped");
         }
-        log("the run through the broker failure is complete");
+        cluster.log("the run through the broker failure is complete");
 
         Map<String, List<SnapshotLog.Entry>> healthy = healthyRun();
-        log("the healthy run is complete");
+        cluster.log("the healthy run is complete");
         for (String model : MODELS) {
             assertEquals(LongStream.rangeClosed(1, PER_MODEL / SNAPSHOT_EVERY).map(i -> i * SNAPSHOT_EVERY).boxed()
                             .toList(),
@@ -158,7 +131,7 @@ class BrokerFailureIT {
         InertiaConfig reference = config(REFERENCE);
         try (LearnerApplication learner = new LearnerApplication(reference)) {
             learner.start();
-            try (SnapshotLog log = new SnapshotLog(kafka.bootstrapServers(), reference.snapshotTopic(), true)) {
+            try (SnapshotLog log = new SnapshotLog(cluster.bootstrapServers(), reference.snapshotTopic(), true)) {
                 EmbeddedKafka.await(PHASE, "the healthy run reaching version " + PER_MODEL,
                         () -> log.catchUp().reached(MODELS, PER_MODEL));
                 return log.byModel();
@@ -168,12 +141,12 @@ class BrokerFailureIT {
 
     /** Every partition of the learner's topics has three replicas and the topics require two in sync. */
     private void assertReplicated(List<String> topics) {
-        for (TopicDescription topic : get(admin.describeTopics(topics).allTopicNames()).values()) {
+        for (TopicDescription topic : get(cluster.admin().describeTopics(topics).allTopicNames()).values()) {
             for (TopicPartitionInfo partition : topic.partitions()) {
                 assertEquals(3, partition.replicas().size(), topic.name() + "-" + partition.partition() + " replicas");
             }
             ConfigResource resource = new ConfigResource(ConfigResource.Type.TOPIC, topic.name());
-            String minInSync = get(admin.describeConfigs(List.of(resource)).all()).get(resource)
+            String minInSync = get(cluster.admin().describeConfigs(List.of(resource)).all()).get(resource)
                     .get("min.insync.replicas").value();
             assertEquals("2", minInSync, topic.name() + " min.insync.replicas");
         }
@@ -183,7 +156,7 @@ class BrokerFailureIT {
     private List<String> learnerTopics(InertiaConfig config) {
         List<String> topics = new ArrayList<>(List.of(config.inputTopic(), config.snapshotTopic(),
                 config.predictionTopic(), config.deadLetterTopic()));
-        get(admin.listTopics().names()).stream().filter(name -> name.startsWith(FAILOVER + "-")
+        get(cluster.admin().listTopics().names()).stream().filter(name -> name.startsWith(FAILOVER + "-")
                 && name.endsWith("-changelog")).sorted().forEach(topics::add);
         // Headers, parts, and release 0.1's coordinates (read for the models it stored).
         assertEquals(7, topics.size(), "the learner's topics, with its three changelogs: " + topics);
@@ -191,11 +164,11 @@ class BrokerFailureIT {
     }
 
     private Set<Integer> brokerIds() {
-        return get(admin.describeCluster().nodes()).stream().map(Node::id).collect(Collectors.toSet());
+        return get(cluster.admin().describeCluster().nodes()).stream().map(Node::id).collect(Collectors.toSet());
     }
 
     private String ledBy(int broker, List<String> topics) {
-        return get(admin.describeTopics(topics).allTopicNames()).values().stream()
+        return get(cluster.admin().describeTopics(topics).allTopicNames()).values().stream()
                 .flatMap(topic -> topic.partitions().stream()
                         .filter(partition -> partition.leader() != null && partition.leader().id() == broker)
                         .map(partition -> topic.name() + "-" + partition.partition()))
@@ -203,7 +176,7 @@ class BrokerFailureIT {
     }
 
     private boolean inSyncEverywhere(int broker, List<String> topics) {
-        return get(admin.describeTopics(topics).allTopicNames()).values().stream()
+        return get(cluster.admin().describeTopics(topics).allTopicNames()).values().stream()
                 .flatMap(topic -> topic.partitions().stream())
                 .allMatch(partition -> partition.isr().stream().anyMatch(node -> node.id() == broker));
     }
@@ -236,19 +209,14 @@ class BrokerFailureIT {
     }
 
     private InertiaConfig config(String applicationId) {
-        Map<String, String> settings = new LinkedHashMap<>();
+        Map<String, String> settings = KafkaFixture.application(applicationId, work);
         settings.put("inertia.topic.input", INPUT);
         settings.put("inertia.topic.partitions", "3");
         settings.put("inertia.topic.replication-factor", "3");
         settings.put("inertia.snapshot-every", Integer.toString(SNAPSHOT_EVERY));
-        settings.put("inertia.topic.snapshots", applicationId + "-snapshots");
-        settings.put("inertia.topic.predictions", applicationId + "-predictions");
-        settings.put("inertia.topic.dead-letters", applicationId + "-dead-letters");
-        settings.put(StreamsConfig.APPLICATION_ID_CONFIG, applicationId);
-        settings.put(StreamsConfig.STATE_DIR_CONFIG, work.resolve(applicationId).toString());
         // Kafka Streams' own changelog topics: replicated like the rest.
         settings.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, "3");
-        return InertiaConfig.of(kafka.settings(settings));
+        return cluster.config(settings);
     }
 
     private static <T> T get(KafkaFuture<T> future) {
@@ -262,8 +230,4 @@ class BrokerFailureIT {
         }
     }
 
-    private void log(String format, Object... arguments) {
-        LOG.info("[{} s] {}", String.format(Locale.ROOT, "%.1f", (System.nanoTime() - started) / 1e9),
-                String.format(Locale.ROOT, format, arguments));
-    }
 }

@@ -9,7 +9,6 @@ import io.inertia.replay.InitialModels;
 import io.inertia.replay.Replay;
 import io.inertia.runtime.LearnerApplication;
 import io.inertia.runtime.TopicRange;
-import io.inertia.serde.InertiaSerdes;
 import java.io.ByteArrayInputStream;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
@@ -19,7 +18,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.LongStream;
@@ -28,21 +26,17 @@ import org.apache.avro.io.BinaryDecoder;
 import org.apache.avro.io.DecoderFactory;
 import org.apache.avro.specific.SpecificDatumReader;
 import java.util.Properties;
-import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.streams.StreamsConfig;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Replaying a topic rebuilds the same models: a second learner with a new application id, reading the same input
@@ -59,8 +53,6 @@ import org.slf4j.LoggerFactory;
 @Timeout(value = 175, unit = TimeUnit.SECONDS)
 class DeterministicReplayIT {
 
-    private static final Logger LOG = LoggerFactory.getLogger(DeterministicReplayIT.class);
-
     private static final long SEED = Long.getLong("inertia.it.seed", 4_242L);
     private static final List<String> MODELS = List.of("alpha", "beta", "gamma");
     private static final int PER_MODEL = 6000;
@@ -73,25 +65,11 @@ class DeterministicReplayIT {
     private static final String LIVE = "replay-live";
     private static final String REPLAY = "replay-again";
 
+    @RegisterExtension
+    final KafkaFixture cluster = KafkaFixture.brokers(1);
+
     @TempDir
     Path work;
-
-    private EmbeddedKafka kafka;
-    private long started;
-
-    @BeforeEach
-    @Timeout(value = 120, unit = TimeUnit.SECONDS)
-    void startKafka() throws Exception {
-        started = System.nanoTime();
-        kafka = EmbeddedKafka.start(1);
-    }
-
-    @AfterEach
-    void stopKafka() throws Exception {
-        if (kafka != null) {
-            kafka.close();
-        }
-    }
 
     @Test
     void shouldRepublishTheSameSnapshotSequencesWhenANewApplicationOrAnOfflineReplayReplaysTheTopic() throws Exception {
@@ -100,16 +78,16 @@ class DeterministicReplayIT {
 
         InertiaConfig live = config(LIVE, Map.of());
         Map<String, List<SnapshotLog.Entry>> first;
-        try (EventFeeder feeder = new EventFeeder(kafka.bootstrapServers(), INPUT, events, WINDOW);
+        try (EventFeeder feeder = new EventFeeder(cluster.bootstrapServers(), INPUT, events, WINDOW);
                 LearnerApplication learner = new LearnerApplication(live)) {
             learner.start();
-            try (SnapshotLog log = new SnapshotLog(kafka.bootstrapServers(), live.snapshotTopic(), true)) {
+            try (SnapshotLog log = new SnapshotLog(cluster.bootstrapServers(), live.snapshotTopic(), true)) {
                 EmbeddedKafka.await(PHASE, "the live learner through every event",
                         () -> feeder.topUp(LIVE) == EVENTS && log.catchUp().reached(MODELS, PER_MODEL));
                 first = log.byModel();
             }
         }
-        log("the live learner is done");
+        cluster.log("the live learner is done");
 
         InertiaConfig replay = config(REPLAY, Map.of(
                 StreamsConfig.NUM_STREAM_THREADS_CONFIG, "2",
@@ -118,20 +96,20 @@ class DeterministicReplayIT {
         Map<String, List<SnapshotLog.Entry>> second;
         try (LearnerApplication learner = new LearnerApplication(replay)) {
             learner.start();
-            try (SnapshotLog log = new SnapshotLog(kafka.bootstrapServers(), replay.snapshotTopic(), true)) {
+            try (SnapshotLog log = new SnapshotLog(cluster.bootstrapServers(), replay.snapshotTopic(), true)) {
                 EmbeddedKafka.await(PHASE, "the replaying learner through every event",
                         () -> log.catchUp().reached(MODELS, PER_MODEL));
                 second = log.byModel();
             }
         }
-        log("the replaying learner is done");
+        cluster.log("the replaying learner is done");
 
         // And offline: `inertia replay --topic` over the same input, without Kafka Streams, in this process.
         // Written as an Avro container file: its records are the snapshots' Avro bodies, byte for byte comparable.
         Path offline = work.resolve("replayed.avro");
         Replay.Summary summary = Replay.run(new Replay.TopicRequest(INPUT, TopicRange.Bound.unbounded(),
                 TopicRange.Bound.unbounded(), offline, config("replay-offline", Map.of())));
-        log("the offline replay is done: %s", summary);
+        cluster.log("the offline replay is done: %s", summary);
         assertEquals(EVENTS, summary.events());
         assertEquals(0, summary.rejected());
         Map<String, List<byte[]>> replayed = avroBodiesByModel(offline);
@@ -164,7 +142,7 @@ class DeterministicReplayIT {
         Path warm = work.resolve("warm.avro");
         Replay.Summary warmSummary = Replay.run(new Replay.TopicRequest(INPUT, TopicRange.Bound.unbounded(),
                 TopicRange.Bound.unbounded(), warm, offlineConfig), Replay.Extras.none(), initial);
-        log("the warm-started replay is done: %s", warmSummary);
+        cluster.log("the warm-started replay is done: %s", warmSummary);
         Map<String, List<byte[]>> warmReplayed = avroBodiesByModel(warm);
         // A model at version v has learned its first v events, no more and no fewer: those are the ones skipped.
         assertEquals(initial.snapshots().stream().mapToLong(start -> start.header().getVersion()).sum(),
@@ -190,10 +168,8 @@ class DeterministicReplayIT {
         Map<Integer, List<SnapshotLog.Entry>> byPartition = new java.util.TreeMap<>();
         byModel.values().forEach(entries -> entries.forEach(entry ->
                 byPartition.computeIfAbsent(entry.partition(), p -> new ArrayList<>()).add(entry)));
-        try (Admin admin = Admin.create(kafka.clientProperties())) {
-            admin.createTopics(List.of(new NewTopic(topic, 3, (short) 1))).all().get(30, TimeUnit.SECONDS);
-        }
-        Properties properties = kafka.clientProperties();
+        cluster.admin().createTopics(List.of(new NewTopic(topic, 3, (short) 1))).all().get(30, TimeUnit.SECONDS);
+        Properties properties = cluster.kafka().clientProperties();
         // Not idempotent: a brand-new partition can lose an idempotent producer's first batch (KAFKA-15591).
         properties.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "false");
         properties.put(ProducerConfig.ACKS_CONFIG, "all");
@@ -210,7 +186,7 @@ class DeterministicReplayIT {
                 }
             }
         }
-        log("copied %d snapshot records to %s", copied, topic);
+        cluster.log("copied %d snapshot records to %s", copied, topic);
     }
 
     /**
@@ -244,23 +220,14 @@ class DeterministicReplayIT {
 
     /** Nesterov momentum with L2 over sparse named features, so that the lazy catch-up is part of what must agree. */
     private InertiaConfig config(String applicationId, Map<String, String> runtime) {
-        Map<String, String> settings = new LinkedHashMap<>();
+        Map<String, String> settings = KafkaFixture.application(applicationId, work);
         settings.put("inertia.topic.input", INPUT);
         settings.put("inertia.topic.partitions", "3");
         settings.put("inertia.snapshot-every", Integer.toString(SNAPSHOT_EVERY));
         settings.put("inertia.optimizer", "nesterov");
         settings.put("inertia.l2", "0.001");
-        settings.put("inertia.topic.snapshots", applicationId + "-snapshots");
-        settings.put("inertia.topic.predictions", applicationId + "-predictions");
-        settings.put("inertia.topic.dead-letters", applicationId + "-dead-letters");
-        settings.put(StreamsConfig.APPLICATION_ID_CONFIG, applicationId);
-        settings.put(StreamsConfig.STATE_DIR_CONFIG, work.resolve(applicationId).toString());
         settings.putAll(runtime);
-        return InertiaConfig.of(kafka.settings(settings));
+        return cluster.config(settings);
     }
 
-    private void log(String format, Object... arguments) {
-        LOG.info("[{} s] {}", String.format(Locale.ROOT, "%.1f", (System.nanoTime() - started) / 1e9),
-                String.format(Locale.ROOT, format, arguments));
-    }
 }

@@ -26,7 +26,6 @@ import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Random;
@@ -35,23 +34,17 @@ import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 import java.util.stream.Collectors;
-import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.streams.StreamsConfig;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * A hashed open-vocabulary model with more than a million weights, learned by {@code inertia run} in a child JVM that
@@ -69,8 +62,6 @@ import org.slf4j.LoggerFactory;
 @Tag("integration")
 @Timeout(value = 290, unit = TimeUnit.SECONDS)
 class LargeModelIT {
-
-    private static final Logger LOG = LoggerFactory.getLogger(LargeModelIT.class);
 
     /** Replay a run with {@code -Dinertia.it.seed=N}: the events and the kill moment. */
     private static final long SEED = Long.getLong("inertia.it.seed", 20_261_201L);
@@ -91,36 +82,20 @@ class LargeModelIT {
     private static final String CRASHED = "large-crashed";
     private static final String REFERENCE = "large-reference";
 
+    @RegisterExtension
+    final KafkaFixture cluster = KafkaFixture.brokers(1);
+
     @TempDir
     Path work;
 
-    private EmbeddedKafka kafka;
-    private final List<ChildLearner> learners = new ArrayList<>();
-    private long started;
-
-    @BeforeEach
-    @Timeout(value = 120, unit = TimeUnit.SECONDS)
-    void startKafka() throws Exception {
-        started = System.nanoTime();
-        kafka = EmbeddedKafka.start(1);
-    }
-
-    @AfterEach
-    void stopEverything() throws Exception {
-        for (ChildLearner learner : learners) {
-            learner.close();
-        }
-        if (kafka != null) {
-            kafka.close();
-        }
-    }
+    private int learnersStarted;
 
     @Test
     void shouldPublishAMillionWeightModelInPartsWithinTheRecordLimitThroughAKill() throws Exception {
         LargeVocabularyEvents.Generated generated = LargeVocabularyEvents.generate(SEED, MODEL, EVENTS,
                 FEATURES_PER_EVENT, VOCABULARY, HASH_BITS, System.currentTimeMillis(), INPUT);
         BitSet touched = generated.touchedBuckets();
-        log("%d events touch %d of %d buckets", EVENTS, touched.cardinality(), 1 << HASH_BITS);
+        cluster.log("%d events touch %d of %d buckets", EVENTS, touched.cardinality(), 1 << HASH_BITS);
         assertTrue(touched.cardinality() > MIN_WEIGHTS, "the stream touches only " + touched.cardinality()
                 + " buckets; the test needs more than " + MIN_WEIGHTS);
 
@@ -129,33 +104,33 @@ class LargeModelIT {
         KafkaSetup.ensureTopics(crashed);
         long killAt = SNAPSHOT_EVERY + Math.round((EVENTS / 2.0 - SNAPSHOT_EVERY) * new Random(SEED).nextDouble())
                 + WINDOW / 2;
-        log("seed %d: SIGKILL once at least %d events are committed", SEED, killAt);
+        cluster.log("seed %d: SIGKILL once at least %d events are committed", SEED, killAt);
 
         // The reference, an in-process learner with its own application id that is never interrupted, learns the
         // same input alongside, as the feeder sends it.
-        try (EventFeeder feeder = new EventFeeder(kafka.bootstrapServers(), INPUT, generated.events(), WINDOW);
+        try (EventFeeder feeder = new EventFeeder(cluster.bootstrapServers(), INPUT, generated.events(), WINDOW);
                 LearnerApplication uninterrupted = new LearnerApplication(reference)) {
             uninterrupted.start();
             ChildLearner first = startLearner();
-            drive(first, "at least " + killAt + " committed events", () -> feeder.topUp(CRASHED) >= killAt);
+            first.await(PHASE, "at least " + killAt + " committed events", () -> feeder.topUp(CRASHED) >= killAt);
             assertEquals(ChildLearner.KILLED, first.kill(), first + " ends by SIGKILL (exit 128 + 9)");
             long committedAtKill = feeder.committed(CRASHED);
-            log("SIGKILLed %s with %d events committed, %d sent", first, committedAtKill, feeder.sent());
+            cluster.log("SIGKILLed %s with %d events committed, %d sent", first, committedAtKill, feeder.sent());
             assertTrue(committedAtKill < EVENTS, "killed mid-stream, not after the last event");
 
             ChildLearner second = startLearner();
-            drive(second, "every event committed", () -> feeder.topUp(CRASHED) == EVENTS);
+            second.await(PHASE, "every event committed", () -> feeder.topUp(CRASHED) == EVENTS);
             assertEquals(0, second.stop(), second + " closes cleanly on SIGTERM\n" + second.logTail());
-            log("the restarted learner committed every event and stopped");
+            cluster.log("the restarted learner committed every event and stopped");
 
             EmbeddedKafka.await(PHASE, () -> "the uninterrupted run through every event; committed "
                     + feeder.committed(REFERENCE), () -> feeder.committed(REFERENCE) == EVENTS);
-            log("the uninterrupted run committed every event");
+            cluster.log("the uninterrupted run committed every event");
         }
 
         ModelSnapshot expected = latestAt(reference, EVENTS);
         ModelSnapshot actual = latestAt(crashed, EVENTS);
-        log("final snapshots read: %d named weights", actual.getNamedWeights().size());
+        cluster.log("final snapshots read: %d named weights", actual.getNamedWeights().size());
 
         // Complete: one snapshot of the one model, at the version of the last event, with a weight (and its state)
         // for exactly the buckets the events touched, each named #<bucket>.
@@ -179,11 +154,11 @@ class LargeModelIT {
         int status;
         try (PrintWriter outWriter = new PrintWriter(out, true); PrintWriter errWriter = new PrintWriter(err, true)) {
             status = InertiaCommand.execute(outWriter, errWriter, "snapshots", "--bootstrap-servers",
-                    kafka.bootstrapServers(), "--model-key", MODEL, "-p",
+                    cluster.bootstrapServers(), "--model-key", MODEL, "-p",
                     "inertia.topic.snapshots=" + crashed.snapshotTopic());
         }
         assertEquals(0, status, "inertia snapshots: " + err);
-        log("inertia snapshots printed %d characters", out.getBuffer().length());
+        cluster.log("inertia snapshots printed %d characters", out.getBuffer().length());
         List<String> lines = out.toString().lines().toList();
         assertEquals(1, lines.size(), "inertia snapshots prints one line for one model");
         // The line holds every weight as of its last update, with its step: brought up to date as a reader of the
@@ -208,7 +183,7 @@ class LargeModelIT {
         for (int i = 0; i < EVENTS; i++) {
             assertArrayEquals(referencePredictions.get(i), crashedPredictions.get(i), "prediction #" + (i + 1));
         }
-        log("%d predictions of each run compared", EVENTS);
+        cluster.log("%d predictions of each run compared", EVENTS);
         assertEquals(0, committedValues(crashed.deadLetterTopic()).size(), "dead letters of the crashed run");
         assertEquals(0, committedValues(reference.deadLetterTopic()).size(), "dead letters of the uninterrupted run");
 
@@ -221,7 +196,7 @@ class LargeModelIT {
 
         // No record on any of Inertia's topics of either run is larger than the limit.
         assertNoRecordOverTheLimit();
-        log("done");
+        cluster.log("done");
     }
 
     /**
@@ -267,8 +242,8 @@ class LargeModelIT {
         SnapshotParts parts = last.getParts();
         assertTrue(parts != null && before.getParts() != null, "the last two snapshots' headers name parts");
         assertEquals(List.of(), sinceHeader, "no part after the last header");
-        log("final snapshot: generation %d, %d parts (%d base), %d of them published with it", parts.getGeneration(),
-                parts.getParts(), parts.getBaseParts(), publishedByLast.size());
+        cluster.log("final snapshot: generation %d, %d parts (%d base), %d of them published with it",
+                parts.getGeneration(), parts.getParts(), parts.getBaseParts(), publishedByLast.size());
         assertTrue(parts.getParts() > 1, "the final snapshot has " + parts.getParts() + " part(s)");
         int first = parts.getGeneration() == before.getParts().getGeneration() ? before.getParts().getParts() : 0;
         List<String> expected = new ArrayList<>();
@@ -290,7 +265,7 @@ class LargeModelIT {
     private void assertSameSnapshotRecords(InertiaConfig expected, InertiaConfig actual) {
         List<String> expectedDigests = digests(expected.snapshotTopic());
         List<String> actualDigests = digests(actual.snapshotTopic());
-        log("snapshot topics: %d and %d committed records", expectedDigests.size(), actualDigests.size());
+        cluster.log("snapshot topics: %d and %d committed records", expectedDigests.size(), actualDigests.size());
         for (int i = 0; i < Math.min(expectedDigests.size(), actualDigests.size()); i++) {
             assertEquals(expectedDigests.get(i), actualDigests.get(i), "snapshot record #" + (i + 1)
                     + " of the crashed run differs from the uninterrupted run's");
@@ -319,12 +294,9 @@ class LargeModelIT {
 
     /** Every topic of either run (all are named after its application id, changelogs included) within the limit. */
     private void assertNoRecordOverTheLimit() throws Exception {
-        Set<String> topics;
-        try (Admin admin = Admin.create(kafka.clientProperties())) {
-            topics = admin.listTopics().names().get(30, TimeUnit.SECONDS).stream()
-                    .filter(topic -> topic.startsWith(CRASHED) || topic.startsWith(REFERENCE))
-                    .collect(Collectors.toCollection(TreeSet::new));
-        }
+        Set<String> topics = cluster.admin().listTopics().names().get(30, TimeUnit.SECONDS).stream()
+                .filter(topic -> topic.startsWith(CRASHED) || topic.startsWith(REFERENCE))
+                .collect(Collectors.toCollection(TreeSet::new));
         for (String application : List.of(CRASHED, REFERENCE)) {
             InertiaConfig config = config(application);
             for (String topic : List.of(config.snapshotTopic(), config.predictionTopic(), config.deadLetterTopic(),
@@ -332,10 +304,10 @@ class LargeModelIT {
                 assertTrue(topics.contains(topic), topic + " is among the topics scanned: " + topics);
             }
         }
-        SortedMap<String, RecordSizeScan.TopicSizes> sizes = RecordSizeScan.scan(kafka.bootstrapServers(), topics,
+        SortedMap<String, RecordSizeScan.TopicSizes> sizes = RecordSizeScan.scan(cluster.bootstrapServers(), topics,
                 MAX_RECORD_BYTES);
-        sizes.forEach((topic, measured) -> log("%s: %d records, largest %d bytes at %s", topic, measured.records(),
-                measured.largest(), measured.largestAt()));
+        sizes.forEach((topic, measured) -> cluster.log("%s: %d records, largest %d bytes at %s", topic,
+                measured.records(), measured.largest(), measured.largestAt()));
         for (String application : List.of(CRASHED, REFERENCE)) {
             for (String changelog : List.of(application + "-inertia-models-changelog",
                     application + "-inertia-model-parts-changelog")) {
@@ -434,7 +406,7 @@ class LargeModelIT {
 
     /** Every committed record of {@code topic}, partition by partition in offset order, up to its last stable offset. */
     private void readCommitted(String topic, java.util.function.Consumer<ConsumerRecord<byte[], byte[]>> sink) {
-        Properties properties = kafka.clientProperties();
+        Properties properties = cluster.kafka().clientProperties();
         properties.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         properties.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
         properties.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
@@ -460,8 +432,8 @@ class LargeModelIT {
     }
 
     private ChildLearner startLearner() throws Exception {
-        int incarnation = learners.size() + 1;
-        List<String> arguments = new ArrayList<>(List.of("--bootstrap-servers", kafka.bootstrapServers(),
+        int incarnation = learnersStarted + 1;
+        List<String> arguments = new ArrayList<>(List.of("--bootstrap-servers", cluster.bootstrapServers(),
                 "--application-id", CRASHED, "--state-dir", work.resolve(CRASHED).toString(),
                 "--hash-bits", Integer.toString(HASH_BITS), "--snapshot-every", Integer.toString(SNAPSHOT_EVERY)));
         Map<String, String> properties = new LinkedHashMap<>(topicSettings(CRASHED));
@@ -476,23 +448,10 @@ class LargeModelIT {
         });
         ChildLearner learner = ChildLearner.start("incarnation " + incarnation,
                 work.resolve("incarnation-" + incarnation + ".log"), arguments, CHILD_HEAP);
-        learners.add(learner);
-        log("started %s", learner);
+        cluster.closeAfterTest(learner);
+        learnersStarted++;
+        cluster.log("started %s", learner);
         return learner;
-    }
-
-    /** Polls {@code goal} (which also feeds input) until it holds; fails when the learner exits or time runs out. */
-    private static void drive(ChildLearner learner, String what, BooleanSupplier goal) throws InterruptedException {
-        try {
-            EmbeddedKafka.await(PHASE, what, () -> {
-                if (!learner.isAlive()) {
-                    throw new AssertionError(learner + " exited while waiting for " + what);
-                }
-                return goal.getAsBoolean();
-            });
-        } catch (AssertionError e) {
-            throw new AssertionError(e.getMessage() + "\n" + learner.logTail(), e);
-        }
     }
 
     /** The topics of one run, all named after its application id, and the shared input. */
@@ -507,17 +466,11 @@ class LargeModelIT {
 
     /** The configuration of a run: the same learning settings as the child learner's command line. */
     private InertiaConfig config(String applicationId) {
-        Map<String, String> settings = topicSettings(applicationId);
+        Map<String, String> settings = KafkaFixture.application(applicationId, work);
+        settings.put("inertia.topic.input", INPUT);
         settings.put("inertia.hash-bits", Integer.toString(HASH_BITS));
         settings.put("inertia.snapshot-every", Integer.toString(SNAPSHOT_EVERY));
         settings.put("inertia.max-record-bytes", Integer.toString(MAX_RECORD_BYTES));
-        settings.put(StreamsConfig.APPLICATION_ID_CONFIG, applicationId);
-        settings.put(StreamsConfig.STATE_DIR_CONFIG, work.resolve(applicationId).toString());
-        return InertiaConfig.of(kafka.settings(settings));
-    }
-
-    private void log(String format, Object... arguments) {
-        LOG.info("[{} s] {}", String.format(Locale.ROOT, "%.1f", (System.nanoTime() - started) / 1e9),
-                String.format(Locale.ROOT, format, arguments));
+        return cluster.config(settings);
     }
 }

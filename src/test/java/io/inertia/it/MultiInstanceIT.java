@@ -11,25 +11,20 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
-import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ConsumerGroupDescription;
 import org.apache.kafka.clients.admin.MemberDescription;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.internals.BuiltInPartitioner;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.streams.StreamsConfig;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Several {@code inertia run} processes (separate JVMs, so that one can be SIGKILLed) with one application id share
@@ -41,7 +36,6 @@ import org.slf4j.LoggerFactory;
 @Timeout(value = 300, unit = TimeUnit.SECONDS)
 class MultiInstanceIT {
 
-    private static final Logger LOG = LoggerFactory.getLogger(MultiInstanceIT.class);
     private static final String INPUT = "labeled-events";
     private static final int PARTITIONS = 4;
     private static final int PER_MODEL = 1500;
@@ -50,34 +44,13 @@ class MultiInstanceIT {
     private static final Duration SESSION_TIMEOUT = Duration.ofSeconds(10);
     private static final Duration PHASE = Duration.ofSeconds(120);
 
+    @RegisterExtension
+    final KafkaFixture cluster = KafkaFixture.brokers(1);
+
     @TempDir
     Path work;
 
-    private EmbeddedKafka kafka;
-    private Admin admin;
-    private final List<ChildLearner> learners = new ArrayList<>();
-    private long started;
-
-    @BeforeEach
-    @Timeout(value = 120, unit = TimeUnit.SECONDS)
-    void startKafka() throws Exception {
-        started = System.nanoTime();
-        kafka = EmbeddedKafka.start(1);
-        admin = Admin.create(kafka.clientProperties());
-    }
-
-    @AfterEach
-    void stopAll() throws Exception {
-        for (ChildLearner learner : learners) {
-            learner.close();
-        }
-        if (admin != null) {
-            admin.close();
-        }
-        if (kafka != null) {
-            kafka.close();
-        }
-    }
+    private int learnersStarted;
 
     @Test
     void shouldHandAKilledInstancesModelsToTheSurvivorAndEndBitIdenticalToAnUninterruptedRun() throws Exception {
@@ -86,19 +59,19 @@ class MultiInstanceIT {
         List<TrainingEvents.Event> events = TrainingEvents.generate(11L, models, PER_MODEL, 1_000_000L, INPUT);
         InertiaConfig config = config(application, Map.of());
         KafkaSetup.ensureTopics(config);
-        try (EventFeeder feeder = new EventFeeder(kafka.bootstrapServers(), INPUT, events, 600)) {
+        try (EventFeeder feeder = new EventFeeder(cluster.bootstrapServers(), INPUT, events, 600)) {
             ChildLearner first = start("first", application, Map.of());
             ChildLearner second = start("second", application, Map.of());
             EmbeddedKafka.await(PHASE, "both instances learning from their partitions", () ->
                     feeder.topUp(application) >= events.size() / 4 && assignments(application).size() == 2
                             && assignments(application).values().stream().noneMatch(List::isEmpty));
             Map<String, List<Integer>> before = assignments(application);
-            log("assignment with two instances: %s", before);
+            cluster.log("assignment with two instances: %s", before);
 
             assertEquals(ChildLearner.KILLED, first.kill());
             long killedAt = System.nanoTime();
             Map<TopicPartition, Long> atKill = committed(application);
-            log("SIGKILLed %s at committed offsets %s", first, atKill);
+            cluster.log("SIGKILLed %s at committed offsets %s", first, atKill);
             // The survivor takes over when every partition commits again past where it stood.
             EmbeddedKafka.await(PHASE, "every partition learned from again", () -> {
                 feeder.topUp(application);
@@ -107,7 +80,8 @@ class MultiInstanceIT {
                         || now.get(partition) >= endOffset(partition));
             });
             double takeover = (System.nanoTime() - killedAt) / 1e9;
-            log("the survivor took over in %.1f s (session timeout %d s)", takeover, SESSION_TIMEOUT.toSeconds());
+            cluster.log("the survivor took over in %.1f s (session timeout %d s)", takeover,
+                    SESSION_TIMEOUT.toSeconds());
             assertTrue(takeover < 2 * SESSION_TIMEOUT.toSeconds(), "takeover in " + takeover + " s, not before "
                     + "twice the session timeout");
             assertTrue(second.isAlive());
@@ -118,12 +92,12 @@ class MultiInstanceIT {
                 Map<String, List<Integer>> now = assignments(application);
                 return now.size() == 2 && now.values().stream().noneMatch(List::isEmpty);
             });
-            log("assignment after the restart: %s", assignments(application));
+            cluster.log("assignment after the restart: %s", assignments(application));
             EmbeddedKafka.await(PHASE, "every event learned", () -> feeder.topUp(application) == events.size());
             assertTrue(back.isAlive() && second.isAlive());
         }
         Map<String, List<byte[]>> reference = LocalReference.snapshotsByModel(config, events.size());
-        try (SnapshotLog log = new SnapshotLog(kafka.bootstrapServers(), config.snapshotTopic(), true)) {
+        try (SnapshotLog log = new SnapshotLog(cluster.bootstrapServers(), config.snapshotTopic(), true)) {
             EmbeddedKafka.await(PHASE, "every snapshot committed", () -> log.catchUp().reached(models, PER_MODEL));
             Map<String, List<SnapshotLog.Entry>> live = log.byModel();
             for (String model : models) {
@@ -141,7 +115,7 @@ class MultiInstanceIT {
         List<String> models = keysCoveringEveryPartition(1);
         List<TrainingEvents.Event> events = TrainingEvents.generate(12L, models, PER_MODEL, 1_000_000L, INPUT);
         KafkaSetup.ensureTopics(config(application, slowSession));
-        try (EventFeeder feeder = new EventFeeder(kafka.bootstrapServers(), INPUT, events, 600)) {
+        try (EventFeeder feeder = new EventFeeder(cluster.bootstrapServers(), INPUT, events, 600)) {
             ChildLearner learner = start("learner", application, slowSession);
             EmbeddedKafka.await(PHASE, "learning", () -> feeder.topUp(application) >= events.size() / 4);
             assertEquals(ChildLearner.KILLED, learner.kill());
@@ -150,13 +124,13 @@ class MultiInstanceIT {
             start("learner restarted", application, slowSession);
             EmbeddedKafka.await(PHASE, "learning again", () -> feeder.topUp(application) > atKill);
             double back = (System.nanoTime() - restartedAt) / 1e9;
-            log("the restarted instance learned again %.1f s after its start (session timeout 60 s)", back);
+            cluster.log("the restarted instance learned again %.1f s after its start (session timeout 60 s)", back);
             assertTrue(back < 30, "learned again " + back + " s after the restart, not within 30 s");
         }
     }
 
     private ChildLearner start(String name, String application, Map<String, String> extra) throws Exception {
-        List<String> arguments = new ArrayList<>(List.of("--bootstrap-servers", kafka.bootstrapServers(),
+        List<String> arguments = new ArrayList<>(List.of("--bootstrap-servers", cluster.bootstrapServers(),
                 "--application-id", application, "--state-dir", work.resolve(application + "-" + name.split(" ")[0])
                         .toString()));
         Map<String, String> properties = new LinkedHashMap<>(Map.of("inertia.topic.partitions",
@@ -167,10 +141,11 @@ class MultiInstanceIT {
             arguments.add("-p");
             arguments.add(key + "=" + value);
         });
-        ChildLearner learner = ChildLearner.start(name, work.resolve(application + "-" + learners.size() + ".log"),
+        ChildLearner learner = ChildLearner.start(name, work.resolve(application + "-" + learnersStarted + ".log"),
                 arguments);
-        learners.add(learner);
-        log("started %s", learner);
+        cluster.closeAfterTest(learner);
+        learnersStarted++;
+        cluster.log("started %s", learner);
         return learner;
     }
 
@@ -179,13 +154,13 @@ class MultiInstanceIT {
                 Integer.toString(PARTITIONS), "inertia.snapshot-every", Integer.toString(SNAPSHOT_EVERY),
                 StreamsConfig.APPLICATION_ID_CONFIG, application));
         settings.putAll(extra);
-        return InertiaConfig.of(kafka.settings(settings));
+        return cluster.config(settings);
     }
 
     /** The input partitions each member of the group holds, by member client id. */
     private Map<String, List<Integer>> assignments(String application) {
         try {
-            ConsumerGroupDescription group = admin.describeConsumerGroups(List.of(application)).all()
+            ConsumerGroupDescription group = cluster.admin().describeConsumerGroups(List.of(application)).all()
                     .get(10, TimeUnit.SECONDS).get(application);
             Map<String, List<Integer>> byMember = new TreeMap<>();
             for (MemberDescription member : group.members()) {
@@ -206,7 +181,7 @@ class MultiInstanceIT {
             offsets.put(new TopicPartition(INPUT, p), 0L);
         }
         try {
-            Map<TopicPartition, OffsetAndMetadata> given = admin.listConsumerGroupOffsets(application)
+            Map<TopicPartition, OffsetAndMetadata> given = cluster.admin().listConsumerGroupOffsets(application)
                     .partitionsToOffsetAndMetadata().get(10, TimeUnit.SECONDS);
             given.forEach((partition, offset) -> {
                 if (offset != null && partition.topic().equals(INPUT)) {
@@ -221,7 +196,7 @@ class MultiInstanceIT {
 
     private long endOffset(TopicPartition partition) {
         try {
-            return kafka.endOffsets(List.of(partition)).get(partition);
+            return cluster.kafka().endOffsets(List.of(partition)).get(partition);
         } catch (Exception e) {
             return Long.MAX_VALUE;
         }
@@ -241,8 +216,4 @@ class MultiInstanceIT {
         return byPartition.values().stream().flatMap(List::stream).sorted().toList();
     }
 
-    private void log(String format, Object... arguments) {
-        LOG.info("[{} s] {}", String.format(Locale.ROOT, "%.1f", (System.nanoTime() - started) / 1e9),
-                String.format(Locale.ROOT, format, arguments));
-    }
 }

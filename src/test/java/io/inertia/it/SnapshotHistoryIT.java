@@ -8,19 +8,16 @@ import io.inertia.runtime.LearnerApplication;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.streams.StreamsConfig;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -43,40 +40,26 @@ class SnapshotHistoryIT {
     private static final String MODEL = "model-0";
     private static final Duration PHASE = Duration.ofSeconds(90);
 
+    @RegisterExtension
+    final KafkaFixture cluster = KafkaFixture.brokers(1, Map.of("log.cleaner.backoff.ms", "200"));
+
     @TempDir
     Path work;
-
-    private EmbeddedKafka kafka;
-
-    @BeforeEach
-    @Timeout(value = 120, unit = TimeUnit.SECONDS)
-    void startKafka() throws Exception {
-        kafka = EmbeddedKafka.start(1, Map.of("log.cleaner.backoff.ms", "200"));
-    }
-
-    @AfterEach
-    void stopKafka() throws Exception {
-        if (kafka != null) {
-            kafka.close();
-        }
-    }
 
     @Test
     void shouldKeepEverySnapshotVersionOfEventsFromLongAgoReadable() throws Exception {
         InertiaConfig before = config("before-the-fix");
         InertiaConfig now = config("as-created-now");
-        try (Admin admin = Admin.create(kafka.clientProperties())) {
-            // As release 0.4 created it: compacted, with the timestamps of the records as produced.
-            admin.createTopics(List.of(new NewTopic(before.snapshotTopic(), 1, (short) 1)
-                    .configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT))))
-                    .all().get(30, TimeUnit.SECONDS);
-        }
+        // As release 0.4 created it: compacted, with the timestamps of the records as produced.
+        cluster.admin().createTopics(List.of(new NewTopic(before.snapshotTopic(), 1, (short) 1)
+                .configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT))))
+                .all().get(30, TimeUnit.SECONDS);
         KafkaSetup.ensureTopics(before);
         KafkaSetup.ensureTopics(now);
         // Timestamps from 1,000,000 ms on: 1970, as far in the past as any replay of history.
         List<TrainingEvents.Event> events = TrainingEvents.generate(3L, List.of(MODEL), EVENTS, 1_000_000L,
                 before.inputTopic());
-        try (EventFeeder feeder = new EventFeeder(kafka.bootstrapServers(), before.inputTopic(), events,
+        try (EventFeeder feeder = new EventFeeder(cluster.bootstrapServers(), before.inputTopic(), events,
                 events.size())) {
             feeder.sendAll();
         }
@@ -88,16 +71,16 @@ class SnapshotHistoryIT {
                 LearnerApplication second = new LearnerApplication(now)) {
             first.start();
             second.start();
-            try (SnapshotLog old = new SnapshotLog(kafka.bootstrapServers(), before.snapshotTopic(), true)) {
+            try (SnapshotLog old = new SnapshotLog(cluster.bootstrapServers(), before.snapshotTopic(), true)) {
                 EmbeddedKafka.await(PHASE, "the last snapshot on the old topic", () ->
                         old.catchUp().reached(List.of(MODEL), EVENTS));
             }
             EmbeddedKafka.await(PHASE, "the log cleaner compacting the old topic", () -> {
-                try (SnapshotLog fresh = new SnapshotLog(kafka.bootstrapServers(), before.snapshotTopic(), true)) {
+                try (SnapshotLog fresh = new SnapshotLog(cluster.bootstrapServers(), before.snapshotTopic(), true)) {
                     return fresh.catchUp().entries().size() < EVENTS;
                 }
             });
-            try (SnapshotLog kept = new SnapshotLog(kafka.bootstrapServers(), now.snapshotTopic(), true)) {
+            try (SnapshotLog kept = new SnapshotLog(cluster.bootstrapServers(), now.snapshotTopic(), true)) {
                 EmbeddedKafka.await(PHASE, "the last snapshot", () -> kept.catchUp().reached(List.of(MODEL), EVENTS));
                 assertEquals(every, kept.entries().stream().map(SnapshotLog.Entry::version).toList(),
                         "every version, once, in order, after the cleaner compacted the topic of the old layout");
@@ -106,15 +89,10 @@ class SnapshotHistoryIT {
     }
 
     private InertiaConfig config(String application) {
-        Map<String, String> settings = new LinkedHashMap<>();
+        Map<String, String> settings = KafkaFixture.application(application, work);
         settings.put("inertia.snapshot-every", "1");
-        settings.put("inertia.topic.snapshots", application + "-snapshots");
-        settings.put("inertia.topic.predictions", application + "-predictions");
-        settings.put("inertia.topic.dead-letters", application + "-dead-letters");
-        settings.put(StreamsConfig.APPLICATION_ID_CONFIG, application);
-        settings.put(StreamsConfig.STATE_DIR_CONFIG, work.resolve(application).toString());
         // One transaction for all the events, so that the first segment holds many versions of the model.
         settings.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, "5000");
-        return InertiaConfig.of(kafka.settings(settings));
+        return cluster.config(settings);
     }
 }

@@ -1,6 +1,5 @@
 package io.inertia.it;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -33,18 +32,16 @@ import java.util.Properties;
 import java.util.Random;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
-import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -66,23 +63,11 @@ class SnapshotsCommandIT {
     private static final int SNAPSHOT_EVERY = 40;
     private static final Duration PHASE = Duration.ofSeconds(60);
 
+    @RegisterExtension
+    final KafkaFixture cluster = KafkaFixture.brokers(1);
+
     @TempDir
     Path work;
-
-    private EmbeddedKafka kafka;
-
-    @BeforeEach
-    @Timeout(value = 120, unit = TimeUnit.SECONDS)
-    void startKafka() throws Exception {
-        kafka = EmbeddedKafka.start(1);
-    }
-
-    @AfterEach
-    void stopKafka() throws Exception {
-        if (kafka != null) {
-            kafka.close();
-        }
-    }
 
     @Test
     void shouldFollowAModelInPartsFromTheMiddleOfAGenerationWithItsWeightsOnceAndThenWhatChanged()
@@ -103,16 +88,14 @@ class SnapshotsCommandIT {
         List<byte[][]> compacted = compacted(published.subList(0, cut + 1));
         List<byte[][]> later = published.subList(cut + 1, published.size());
 
-        try (Admin admin = Admin.create(kafka.clientProperties())) {
-            admin.createTopics(List.of(new NewTopic(TOPIC, 1, (short) 1))).all().get(30, TimeUnit.SECONDS);
-        }
+        cluster.admin().createTopics(List.of(new NewTopic(TOPIC, 1, (short) 1))).all().get(30, TimeUnit.SECONDS);
         produce(compacted);
         ClosableWriter output = new ClosableWriter();
         StringWriter errors = new StringWriter();
         int[] status = {-1};
         Thread follow = new Thread(() -> status[0] = InertiaCommand.execute(new PrintWriter(output, true),
                 new PrintWriter(errors, true), "snapshots", "--follow", "--bootstrap-servers",
-                kafka.bootstrapServers(), "-p", "inertia.topic.snapshots=" + TOPIC), "snapshots-follow");
+                cluster.bootstrapServers(), "-p", "inertia.topic.snapshots=" + TOPIC), "snapshots-follow");
         follow.start();
         EmbeddedKafka.await(PHASE, "the line of version " + cutVersion, () -> output.lines().size() == 1);
         produce(later);
@@ -150,7 +133,7 @@ class SnapshotsCommandIT {
         // Without --follow: the latest snapshot, one line with every weight, which reads back as that snapshot.
         StringWriter latest = new StringWriter();
         assertEquals(0, InertiaCommand.execute(new PrintWriter(latest, true), new PrintWriter(errors, true),
-                "snapshots", "--bootstrap-servers", kafka.bootstrapServers(), "-p",
+                "snapshots", "--bootstrap-servers", cluster.bootstrapServers(), "-p",
                 "inertia.topic.snapshots=" + TOPIC), errors.toString());
         List<String> latestLines = latest.toString().lines().toList();
         assertEquals(1, latestLines.size());
@@ -215,7 +198,7 @@ class SnapshotsCommandIT {
     }
 
     private void produce(List<byte[][]> records) throws Exception {
-        Properties properties = kafka.clientProperties();
+        Properties properties = cluster.kafka().clientProperties();
         // Not idempotent: a brand-new partition can lose an idempotent producer's first batch (KAFKA-15591).
         properties.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "false");
         properties.put(ProducerConfig.ACKS_CONFIG, "all");
