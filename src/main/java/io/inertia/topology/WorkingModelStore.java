@@ -337,8 +337,14 @@ public final class WorkingModelStore implements StateStore, CachedStateStore<Obj
         for (int attempt = 0; attempt < OPTIMISTIC_ATTEMPTS; attempt++) {
             long stamp = working.lock.tryOptimisticRead();
             if (stamp == 0) {
-                // The learner is in an update (a few microseconds): try again rather than queue behind it.
-                Thread.onSpinWait();
+                // The learner is in an update: a few microseconds while it runs, a scheduler's slice when it was
+                // descheduled holding the lock (two cores shared with the HTTP threads). Spin once, then give it the
+                // CPU rather than queue behind it.
+                if (attempt == 0) {
+                    Thread.onSpinWait();
+                } else {
+                    Thread.yield();
+                }
                 continue;
             }
             T result;
