@@ -13,6 +13,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * An open-loop HTTP/1.1 load generator: requests are due at a fixed rate (request k at t₀ + k/rate), whatever the
@@ -142,11 +143,18 @@ final class OpenLoopLoad {
                     errors += busy;
                     break;
                 }
+                // Never spin: a generator that polls while it waits takes a core from the server it measures, most
+                // of all once it is behind, which kept it behind (seconds of latency, the learner starved).
                 long waitNanos = due < end ? Math.max(0, due - System.nanoTime()) : 1_000_000L;
-                if (waitNanos < 50_000) {
-                    selector.selectNow();
-                } else {
-                    selector.select(Math.max(1, waitNanos / 1_000_000));
+                if (waitHead != waitTail) {
+                    // Requests due and every connection busy: until an answer frees one.
+                    selector.select(1);
+                } else if (waitNanos >= 1_000_000L) {
+                    selector.select(waitNanos / 1_000_000);
+                } else if (selector.selectNow() == 0 && waitNanos > 0) {
+                    // Sleeps to the next due time (under a millisecond): an answer arriving meanwhile is read after
+                    // it, which adds that much to its latency at most, never less.
+                    LockSupport.parkNanos(waitNanos);
                 }
                 for (SelectionKey key : selector.selectedKeys()) {
                     Connection connection = (Connection) key.attachment();

@@ -161,7 +161,7 @@ public final class ServingBenchmark {
             cluster.createTopics(List.of(new NewTopic(input, 1, (short) 1)));
             Workload workload = hashed ? Workload.hashed() : Workload.dense();
             // The learner works through a backlog for the whole run: every window must find events left to learn.
-            double windows = 8 * options.seconds + 6 * WARM_UP_SECONDS + 40;
+            double windows = 10 * options.seconds + 7 * WARM_UP_SECONDS + 40;
             long events = (long) (workload.expectedRate * windows);
             result.preloaded = preload(workload, input, events);
             int[] ports = {freePort(), freePort()};
@@ -197,10 +197,15 @@ public final class ServingBenchmark {
             result.unloadedBefore = learnerAlone(application, input);
             result.windows.add(atRate("owner", "POST predict", predictRequests, roles[0], application, input));
             result.windows.add(atRate("owner", "GET ?weights=false", getRequests, roles[0], application, input));
+            // The floor: the same load on the API's cheapest answer, which reads no model. What this window costs
+            // the learner and the latencies it gets are those of the HTTP load itself on this machine.
+            result.windows.add(atRate("owner", "GET /health", List.of(OpenLoopLoad.request("GET", "/health", null)),
+                    roles[0], application, input));
             result.windows.add(window("owner", "POST predict", predictScript, roles[0], predictPath, application,
                     input));
             result.windows.add(window("owner", "GET ?weights=false", getScript, roles[0], getPath, application,
                     input));
+            result.windows.add(window("owner", "GET /health", getScript, roles[0], "/health", application, input));
             result.windows.add(window("forwarded", "POST predict", predictScript, roles[1], predictPath,
                     application, input));
             result.windows.add(window("forwarded", "GET ?weights=false", getScript, roles[1], getPath, application,
@@ -565,7 +570,9 @@ public final class ServingBenchmark {
         }
         out.append(String.format(Locale.ROOT, "%nload: \"wrk\" sends as fast as the server answers (64 kept-alive "
                 + "connections), the server's capacity, taking the CPU it can; \"N/s\" sends N requests/s open loop "
-                + "on 64 kept-alive connections, latency counted from when each request was due.%n"));
+                + "on 64 kept-alive connections, latency counted from when each request was due. GET /health reads "
+                + "no model: the floor of the same load on this machine (load generator, HTTP server, learner and "
+                + "broker on the same cores).%n"));
         out.append(String.format("%nNotes:%n"));
         notes.forEach(note -> out.append("  ").append(note).append(System.lineSeparator()));
         return out.toString();

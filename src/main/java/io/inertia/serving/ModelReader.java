@@ -25,10 +25,11 @@ import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
  * Reads this instance's models for the API, by interactive queries on the task of the model's partition.
  *
  * <ol>
- *   <li>A model the task holds in memory ({@link WorkingModelStore}) is read there, under the model's read lock: the
- *       model as of the last event the learner applied, exactly one version. The reading touches what the request
- *       needs: a prediction the header and its features' weights, {@code ?weights=false} the header only; a whole model
- *       is copied (arrays, under the lock) and written from the copy.</li>
+ *   <li>A model the task holds in memory ({@link WorkingModelStore}) is read there by an optimistic read of the
+ *       model's lock, kept only when no update began meanwhile ({@link WorkingModelStore#read}): the model as of the
+ *       last event the learner applied, exactly one version, and the learner never waits for a reader. The reading
+ *       touches what the request needs: a prediction the header and its features' weights, {@code ?weights=false} the
+ *       header only; a whole model is copied (arrays, under the read lock) and written from the copy.</li>
  *   <li>Otherwise (not learned since the task started, or evicted) from the durable stores: read whole once and kept
  *       ({@link StoredModels}) as long as the task's {@linkplain WorkingModelStore#stamp stamp} for the key says the
  *       stored state is unchanged. Parts of a generation never change once written; a new generation deletes the old
@@ -91,8 +92,9 @@ final class ModelReader {
 
     /**
      * What {@code reading} makes of the model of {@code key} with its weights, or null when this instance has none.
-     * {@code reading} runs on the caller's thread, while the learner waits for a model in memory: it must be quick,
-     * must not change the model nor keep it.
+     * {@code reading} runs on the caller's thread, on a model in memory maybe more than once (see
+     * {@link WorkingModelStore#read}): it must be quick, must not change the model nor keep it, and must be safe on a
+     * model changing under it.
      */
     <T> T withWeights(String key, int partition, Function<ModelView, T> reading) {
         WorkingModelStore working = working(partition);
@@ -115,7 +117,7 @@ final class ModelReader {
     ModelView detached(String key, int partition) {
         WorkingModelStore working = working(partition);
         WorkingModelStore.Stamp stamp = working.stamp(key);
-        Optional<ModelView> live = working.read(key, view -> new ModelView(view.key(),
+        Optional<ModelView> live = working.readLocked(key, view -> new ModelView(view.key(),
                 view.model().copy(), view.halted(), view.lastEventTimestamp()));
         if (live.isPresent()) {
             return live.get();

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.StreamReadFeature;
 import io.inertia.config.InertiaConfig;
 import io.inertia.model.Example;
 import io.inertia.model.FeatureHasher;
@@ -39,10 +40,14 @@ final class Predictions {
 
     /**
      * Field names are not canonicalized: feature names are open-ended (a million names hashed into buckets), and a
-     * symbol table of every name ever seen cost a hashed prediction more than its parsing otherwise does.
+     * symbol table of every name ever seen cost a hashed prediction more than its parsing otherwise does. Numbers are
+     * parsed by Jackson's fast double parser (correctly rounded, the same doubles as {@link Double#parseDouble}): the
+     * JDK's slow path (big-integer arithmetic for numbers of 17 significant digits) took a tenth of the HTTP threads'
+     * samples in a profile of dense predictions under load.
      */
     private static final JsonFactory FACTORY = JsonFactory.builder()
-            .disable(JsonFactory.Feature.CANONICALIZE_FIELD_NAMES).build();
+            .disable(JsonFactory.Feature.CANONICALIZE_FIELD_NAMES)
+            .enable(StreamReadFeature.USE_FAST_DOUBLE_PARSER).build();
     private static final String EXPECTED = "expected {\"features\": {name: number, …}} and/or {\"dense\": [numbers]}";
 
     private final FeatureHasher hasher;

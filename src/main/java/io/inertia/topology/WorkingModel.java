@@ -17,8 +17,9 @@ import java.util.concurrent.locks.StampedLock;
  *
  * <p>The stream thread is the only writer. It holds {@link #lock} for writing while it changes what a reader sees (the
  * model's parameters and counters, {@link #halted}, {@link #lastEventTimestamp}): from an event's update to its
- * snapshot, rollbacks included. Readers on other threads (the HTTP API, see {@link WorkingModelStore#read}) hold it
- * for reading, so that what they read is the model at exactly one version, never an update half applied.
+ * snapshot, rollbacks included. Readers on other threads (the HTTP API, see {@link WorkingModelStore#read}) read it
+ * optimistically and keep what they read only when no write began meanwhile (else they read again, at last under the
+ * read lock), so that what they read is the model at exactly one version, never an update half applied.
  */
 final class WorkingModel {
 

@@ -16,6 +16,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.streams.errors.InvalidStateStoreException;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.streams.TestOutputTopic;
@@ -124,6 +126,118 @@ class WorkingModelStoreTest {
             working.lock.unlockWrite(stamp);
         }
         assertEquals(1L, read.get(30, TimeUnit.SECONDS));
+    }
+
+    @Test
+    void shouldDropAReadThatAnUpdateOverlappedAndReadAgain() throws Exception {
+        harness = TopologyHarness.of(InertiaConfig.defaults(), stateDirs);
+        harness.send("m", event(Map.of("a", 1.0), 1.0), 1L);
+        WorkingModelStore store = workingModels();
+        AtomicInteger calls = new AtomicInteger();
+
+        long seen = store.read("m", view -> {
+            if (calls.incrementAndGet() == 1) {
+                // The learner applies event 2 (timestamp 2) while this read is under way.
+                harness.send("m", event(Map.of("b", 2.0), 1.0), 2L);
+            }
+            // The first attempt sees version 2 but the timestamp of version 1: a mix that must never be answered.
+            return view.model().version() * 10 + view.lastEventTimestamp();
+        }).orElseThrow();
+
+        assertEquals(22L, seen, "version 2 with its own timestamp");
+        assertEquals(2, calls.get());
+    }
+
+    @Test
+    void shouldThrowOnlyWhatAReadThatNoUpdateOverlappedThrew() throws Exception {
+        harness = TopologyHarness.of(InertiaConfig.defaults(), stateDirs);
+        harness.send("m", event(Map.of("a", 1.0), 1.0), 1L);
+        WorkingModelStore store = workingModels();
+        AtomicInteger calls = new AtomicInteger();
+
+        long version = store.read("m", view -> {
+            if (calls.incrementAndGet() == 1) {
+                harness.send("m", event(Map.of("b", 2.0), 1.0), 2L);
+                // What a reading may do on a model half changed (an index past an array the learner just replaced).
+                throw new ArrayIndexOutOfBoundsException("torn read");
+            }
+            return view.model().version();
+        }).orElseThrow();
+        assertEquals(2L, version);
+
+        IllegalArgumentException refused = assertThrows(IllegalArgumentException.class, () -> store.read("m", view -> {
+            throw new IllegalArgumentException("dense vector has 3 features but the model has 0");
+        }));
+        assertEquals("dense vector has 3 features but the model has 0", refused.getMessage());
+    }
+
+    @Test
+    void shouldReadUnderTheReadLockWhenUpdatesOverlapEveryOptimisticRead() throws Exception {
+        harness = TopologyHarness.of(InertiaConfig.defaults(), stateDirs);
+        harness.send("m", event(Map.of("a", 1.0), 1.0), 1L);
+        WorkingModelStore store = workingModels();
+        WorkingModel working = store.get("m");
+        AtomicInteger calls = new AtomicInteger();
+        AtomicInteger locked = new AtomicInteger();
+
+        long timestamp = store.read("m", view -> {
+            calls.incrementAndGet();
+            long stamp = working.lock.tryWriteLock();
+            if (stamp == 0) {
+                // Only a read that holds the read lock keeps a writer out.
+                locked.incrementAndGet();
+            } else {
+                working.lastEventTimestamp++;
+                working.lock.unlockWrite(stamp);
+            }
+            return view.lastEventTimestamp();
+        }).orElseThrow();
+
+        assertEquals(WorkingModelStore.OPTIMISTIC_ATTEMPTS + 1, calls.get());
+        assertEquals(1, locked.get());
+        assertEquals(1L + WorkingModelStore.OPTIMISTIC_ATTEMPTS, timestamp, "as the last write left it");
+    }
+
+    @Test
+    void shouldNeverAnswerAModelHalfUpdatedWhileTheLearnerWritesOnAnotherThread() throws Exception {
+        harness = TopologyHarness.of(InertiaConfig.defaults(), stateDirs);
+        harness.send("m", event(Map.of("a", 1.0), 1.0), 1L);
+        WorkingModelStore store = workingModels();
+        WorkingModel working = store.get("m");
+        working.lastEventTimestamp = working.model.version();
+        io.inertia.model.OnlineLearner learner = harness.config.learner();
+        io.inertia.model.Example example = io.inertia.model.Example.of(null, Map.of("a", 1.0, "b", 2.0), 1.0, 1.0);
+        AtomicBoolean stop = new AtomicBoolean();
+        // As the stream thread does: an update and the header facts that go with it, under the write lock.
+        Thread writer = new Thread(() -> {
+            while (!stop.get()) {
+                long stamp = working.lock.writeLock();
+                try {
+                    learner.learn(working.model, example);
+                    working.lastEventTimestamp = working.model.version();
+                } finally {
+                    working.lock.unlockWrite(stamp);
+                }
+            }
+        });
+        writer.start();
+        long mixed = 0;
+        long reads = 0;
+        try {
+            long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(500);
+            while (System.nanoTime() < until) {
+                // The view's timestamp is read before the reading runs, the version in it: equal at one version.
+                if (!store.read("m", view -> view.lastEventTimestamp() == view.model().version()).orElseThrow()) {
+                    mixed++;
+                }
+                reads++;
+            }
+        } finally {
+            stop.set(true);
+            writer.join();
+        }
+        assertEquals(0, mixed, "reads that mixed two versions, of " + reads);
+        assertTrue(working.model.version() > 100, "the writer ran: version " + working.model.version());
     }
 
     @Test
