@@ -15,9 +15,14 @@ import java.io.UncheckedIOException;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
+import java.time.Duration;
 import java.util.Map;
+import java.util.Properties;
 import java.util.TreeMap;
 import java.util.concurrent.Semaphore;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsMetadata;
 import org.apache.kafka.streams.errors.InvalidStateStoreException;
@@ -50,6 +55,10 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code GET /models/{key}/history}: its running loss against its version, for the dashboard.</li>
  *   <li>{@code POST /models/{key}/predict} with {@code {"features": {…}}} and/or {@code {"dense": […]}}, or a list of
  *       them: the prediction(s), score(s) and the model version used; see {@link Predictions}.</li>
+ *   <li>With the outcome joiner ({@code inertia.outcome.join=true}), an item of {@code predict} with an
+ *       {@code "eventId"} is recorded as an event without label that carries the prediction served, and
+ *       {@code POST /models/{key}/outcomes} with {@code {"eventId", "label"[, "weight"]}} (or a list) records its
+ *       outcome; see {@link LearningLoop}.</li>
  *   <li>{@code GET /metrics}: Prometheus text.</li>
  * </ul>
  *
@@ -92,6 +101,11 @@ public final class HttpApi implements AutoCloseable {
     private final Semaphore wholeModelReads = new Semaphore(WHOLE_MODEL_READS);
     private final Owners owners;
     private Forwarder forwarder;
+    /** Records predictions with an event id and outcomes; null without the outcome joiner. */
+    private LearningLoop loop;
+    private KafkaProducer<byte[], byte[]> loopProducer;
+    /** The settings of the loop's producer, given before {@link #start()}; null: no loop. */
+    private Properties loopProducerSettings;
     private Server server;
     private ServerConnector connector;
 
@@ -152,6 +166,11 @@ public final class HttpApi implements AutoCloseable {
         try {
             server.start();
             forwarder.start();
+            if (loopProducerSettings != null) {
+                loopProducer = new KafkaProducer<>(loopProducerSettings, new ByteArraySerializer(),
+                        new ByteArraySerializer());
+                loop = new LearningLoop(config, loopProducer, threads);
+            }
         } catch (Exception e) {
             close();
             throw new UncheckedIOException("cannot serve HTTP on " + config.httpHost() + ":" + config.httpPort()
@@ -168,8 +187,26 @@ public final class HttpApi implements AutoCloseable {
         return connector.getLocalPort();
     }
 
+    /**
+     * Serves the learning loop ({@link LearningLoop}: predict with an event id, outcomes) with a producer of
+     * {@code producerSettings} (an idempotent one, {@code acks=all}), which gives up on a record after
+     * {@link LearningLoop#PRODUCER_TIMEOUT_MS}; call before {@link #start()}, with the outcome joiner on.
+     */
+    public void recordLoop(Properties producerSettings) {
+        Properties properties = new Properties();
+        properties.putAll(producerSettings);
+        int timeout = LearningLoop.PRODUCER_TIMEOUT_MS;
+        properties.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, Integer.toString(timeout / 2));
+        properties.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, Integer.toString(timeout / 2));
+        properties.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, Integer.toString(timeout));
+        loopProducerSettings = properties;
+    }
+
     @Override
     public void close() {
+        if (loopProducer != null) {
+            loopProducer.close(Duration.ofSeconds(5));
+        }
         try {
             if (forwarder != null) {
                 forwarder.close();
@@ -302,6 +339,7 @@ public final class HttpApi implements AutoCloseable {
     private static final Map<String, ModelAction> MODEL_ACTIONS = Map.of(
             "", new ModelAction("GET"),
             "predict", new ModelAction("POST"),
+            "outcomes", new ModelAction("POST"),
             "history", new ModelAction("GET"));
 
     private void modelAction(ApiExchange exchange, String key, String action) {
@@ -323,6 +361,7 @@ public final class HttpApi implements AutoCloseable {
         try {
             switch (action) {
                 case "predict" -> predict(exchange, key, partition);
+                case "outcomes" -> requireLoop("outcomes").outcomes(exchange, key);
                 case "history" -> exchange.json(200, history(key, partition));
                 default -> {
                     if (whole) {
@@ -345,11 +384,30 @@ public final class HttpApi implements AutoCloseable {
 
     private void predict(ApiExchange exchange, String key, int partition) {
         Predictions.Request request = predictions.parse(exchange.body());
+        boolean recorded = request.items().stream().anyMatch(item -> item.eventId() != null);
+        LearningLoop recording = recorded ? requireLoop("predict with an eventId") : null;
         Predictions.Scores scores = reader.withWeights(key, partition, view -> predictions.score(view, request));
+        if (scores == null && recorded) {
+            // As the outcome joiner scores an event of a model it does not have yet: with a new model.
+            scores = predictions.score(new ModelView(key, reader.learner().newModel(), false, 0L), request);
+        }
         if (scores == null) {
             throw noModel(key);
         }
+        if (recorded) {
+            recording.predict(exchange, key, request, scores);
+            return;
+        }
         exchange.bytes(200, ApiExchange.JSON_TYPE, predictions.answer(key, request, scores));
+    }
+
+    /** The learning loop, for {@code what}; 400 without the outcome joiner, which would never learn from it. */
+    private LearningLoop requireLoop(String what) {
+        if (loop == null) {
+            throw new ApiError(400, what + " needs inertia.outcome.join=true (the outcome joiner learns the event "
+                    + "when its outcome comes)");
+        }
+        return loop;
     }
 
     /**

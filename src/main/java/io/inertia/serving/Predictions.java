@@ -174,9 +174,11 @@ final class Predictions {
         List<String> names = null;
         double[] values = null;
         double[] dense = null;
+        String eventId = null;
         for (String field = json.nextFieldName(); field != null; field = json.nextFieldName()) {
             JsonToken token = json.nextToken();
             switch (field) {
+                case "eventId" -> eventId = eventId(json, token, where);
                 case "features" -> {
                     if (token != JsonToken.START_OBJECT) {
                         throw new ApiError(400, where + "features must be an object of name → number");
@@ -217,7 +219,7 @@ final class Predictions {
             double[] givenValues = names == null ? null : Arrays.copyOf(values, given.length);
             Example example = hasher != null ? Example.hashed(dense, given, givenValues, hasher, 0.0, 1.0)
                     : Example.of(dense, given, givenValues, 0.0, 1.0);
-            return new Item(example, where);
+            return new Item(example, where, eventId, dense, given, givenValues);
         } catch (IllegalArgumentException e) {
             throw new ApiError(400, where + e.getMessage());
         }
@@ -241,6 +243,17 @@ final class Predictions {
         }
     }
 
+    /** An item's {@code eventId}: a non-empty string, or null (absent or JSON null); else 400. */
+    private static String eventId(JsonParser json, JsonToken token, String where) throws IOException {
+        if (token == JsonToken.VALUE_NULL) {
+            return null;
+        }
+        if (token != JsonToken.VALUE_STRING || json.getText().isEmpty()) {
+            throw new ApiError(400, where + "eventId must be a non-empty string");
+        }
+        return json.getText();
+    }
+
     /** The number at {@code token}: finite, else 400 naming {@code what}. */
     private static double number(JsonParser json, JsonToken token, String what) throws IOException {
         if (token == JsonToken.VALUE_NUMBER_INT || token == JsonToken.VALUE_NUMBER_FLOAT) {
@@ -260,8 +273,11 @@ final class Predictions {
     record Request(List<Item> items, boolean list) {
     }
 
-    /** One item: its example, and where it is in the request (for messages). */
-    record Item(Example example, String where) {
+    /**
+     * One item: its example, where it is in the request (for messages), and what an event recorded for it carries: its
+     * {@code eventId} (or null) and its features as given, before hashing (each null when absent).
+     */
+    record Item(Example example, String where, String eventId, double[] dense, String[] names, double[] values) {
     }
 
     /** The K scores of each of a request's items, and the model version that gave them. */
