@@ -153,8 +153,7 @@ final class LearningLoop {
     }
 
     private Write outcome(String key, OutcomeItem item) {
-        byte[] value = json ? outcomeJson(key, item) : outcomes.serialize(outcomeTopic,
-                new Outcome(key, item.eventId(), item.label(), item.weight()));
+        byte[] value = outcomeBytes(key, item);
         byte[] identity = digest(ByteBuffer.allocate(16).putDouble(item.label()).putDouble(item.weight()).array());
         return new Write("outcome", outcomeTopic, key, item.eventId(), item.where(), value, identity, null,
                 "label or weight");
@@ -233,7 +232,8 @@ final class LearningLoop {
         entry.written().completeExceptionally(failure);
     }
 
-    private byte[] eventBytes(String key, Predictions.Item item, EventDecoder.Served served) {
+    /** The value of the event recorded for {@code item} of model {@code key}, with {@code served} (or none). */
+    byte[] eventBytes(String key, Predictions.Item item, EventDecoder.Served served) {
         if (!json) {
             return events.encode(key, item.dense(), item.names(), item.values(), null, 1.0, item.eventId(), served);
         }
@@ -268,6 +268,12 @@ final class LearningLoop {
             throw new UncheckedIOException(e);
         }
         return out.toByteArray();
+    }
+
+    /** The value of the outcome recorded for {@code item} of model {@code key}. */
+    byte[] outcomeBytes(String key, OutcomeItem item) {
+        return json ? outcomeJson(key, item) : outcomes.serialize(outcomeTopic,
+                new Outcome(key, item.eventId(), item.label(), item.weight()));
     }
 
     private static byte[] outcomeJson(String key, OutcomeItem item) {
