@@ -42,14 +42,14 @@ import org.apache.kafka.clients.producer.ProducerRecord;
  * {@code Retry-After}.
  *
  * <p><b>Retries.</b> The model's owner, which answers every request of the model (another instance passes them on),
- * remembers the ids it recorded lately (the last {@value #REMEMBERED_IDS} events and outcomes): a request whose event id was
- * recorded with the same features (an outcome: the same label and weight) is answered as the first one was, with the
- * prediction first served, and records nothing; with other features or another label it is refused (409), since one
- * id is one event. A request still in flight with that id is waited for. An id recorded before a restart of the
- * owner, a move of the model to another instance, or longer ago is recorded again, and the joiner then dead-letters
- * the second event ({@code DUPLICATE_EVENT}) or outcome ({@code DUPLICATE_OUTCOME}): counted, never learned twice.
- * After a 503 the record may still have been written (the producer gave up waiting, not necessarily writing): the
- * retry is recorded again, with the same result.
+ * remembers the ids it recorded lately (the last {@value #REMEMBERED_IDS} events and outcomes): a request whose event
+ * id was recorded with the same features (an outcome: the same label and weight) is answered as the first one was, with
+ * the prediction first served, and records nothing; with other features or another label it is refused (409), since one
+ * id is one event. A request still in flight with that id is waited for. An id recorded before a restart of the owner,
+ * a move of the model to another instance, or longer ago is recorded again, and the joiner then dead-letters the second
+ * event ({@code DUPLICATE_EVENT}) or outcome ({@code DUPLICATE_OUTCOME}): counted, never learned twice. After a 503 the
+ * record may still have been written (the producer gave up waiting, not necessarily writing): the retry is recorded
+ * again, with the same result.
  */
 final class LearningLoop {
 

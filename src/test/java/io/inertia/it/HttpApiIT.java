@@ -6,14 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.inertia.config.InertiaConfig;
 import io.inertia.runtime.LearnerApplication;
 import java.io.IOException;
-import java.net.ServerSocket;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -59,7 +54,6 @@ import org.junit.jupiter.api.io.TempDir;
 @Timeout(value = 240, unit = TimeUnit.SECONDS)
 class HttpApiIT {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
     private static final String APPLICATION = "http-api";
     private static final String TOKEN = "s3cret-token";
     private static final int PARTITIONS = 4;
@@ -81,7 +75,7 @@ class HttpApiIT {
     private EmbeddedKafka kafka;
     private final List<LearnerApplication> instances = new ArrayList<>();
     private final List<String> bases = new ArrayList<>();
-    private final HttpClient http = HttpClient.newHttpClient();
+    private final ApiClient http = new ApiClient();
     private List<String> models;
     /** What /ready answered right after each instance started, before Kafka Streams was RUNNING. */
     private final List<Integer> readyWhileStarting = new ArrayList<>();
@@ -279,6 +273,12 @@ class HttpApiIT {
             assertError(post(base + "/models/" + key + "/predict", "{\"features\": {\"f0\": \"x\"}}", TOKEN), 400,
                     "feature 'f0' is not a finite number");
             assertError(post(base + "/models/" + key + "/predict", "{\"label\": 1}", TOKEN), 400, "expected");
+            // Without the outcome joiner nothing would ever learn from a recorded event or outcome.
+            assertError(post(base + "/models/" + key + "/predict",
+                    "{\"features\": {\"f0\": 1}, \"eventId\": \"e1\"}", TOKEN), 400,
+                    "predict with an eventId needs inertia.outcome.join=true");
+            assertError(post(base + "/models/" + key + "/outcomes", "{\"eventId\": \"e1\", \"label\": 1}", TOKEN),
+                    400, "outcomes needs inertia.outcome.join=true");
             assertError(get(base + "/models/" + key, null), 401, "missing bearer token");
             assertError(get(base + "/models/" + key, "wrong"), 401, "wrong bearer token");
             assertError(get(base + "/metrics", null), 401, "missing bearer token");
@@ -566,39 +566,18 @@ class HttpApiIT {
     }
 
     private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
+        return ApiClient.freePort();
     }
 
     private HttpResponse<String> get(String uri, String token) {
-        return send(HttpRequest.newBuilder(URI.create(uri)).GET(), token);
+        return http.get(uri, token);
     }
 
     private HttpResponse<String> post(String uri, String body, String token) {
-        return send(HttpRequest.newBuilder(URI.create(uri)).POST(HttpRequest.BodyPublishers.ofString(body))
-                .header("Content-Type", "application/json"), token);
-    }
-
-    private HttpResponse<String> send(HttpRequest.Builder request, String token) {
-        if (token != null) {
-            request.header("Authorization", "Bearer " + token);
-        }
-        try {
-            return http.send(request.timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
-        } catch (IOException e) {
-            throw new AssertionError("HTTP request failed: " + e.getMessage(), e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AssertionError(e);
-        }
+        return http.post(uri, body, token);
     }
 
     private static JsonNode json(HttpResponse<String> response) {
-        try {
-            return JSON.readTree(response.body());
-        } catch (IOException e) {
-            throw new AssertionError("not JSON: " + response.body(), e);
-        }
+        return ApiClient.json(response);
     }
 }
