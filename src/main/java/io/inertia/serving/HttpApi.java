@@ -5,7 +5,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.inertia.avro.ModelSnapshot;
+import io.inertia.avro.OutcomeMetrics;
 import io.inertia.config.InertiaConfig;
+import io.inertia.io.SnapshotJson;
 import io.inertia.topology.ModelStore;
 import io.inertia.topology.SnapshotCodec;
 import io.inertia.topology.ModelView;
@@ -49,7 +51,8 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code GET /health}: 200 while the process is up. {@code GET /ready}: 200 only while Kafka Streams is
  *       RUNNING, else 503. Neither needs the token, nor does the dashboard's page {@code GET /} (it holds no data and
  *       reads the API with the token given after {@code #token=} in its address).</li>
- *   <li>{@code GET /models}: every model of the application, with version and losses.</li>
+ *   <li>{@code GET /models}: every model of the application, with version and losses (and {@code outcomes} for a
+ *       model the outcome joiner decided about).</li>
  *   <li>{@code GET /models/{key}[?weights=false]}: the model as JSON, every weight current (as {@code inertia
  *       snapshots} prints it), with its optimizer and prequential metrics; streamed as it is written.</li>
  *   <li>{@code GET /models/{key}/history}: its running loss against its version, for the dashboard.</li>
@@ -371,7 +374,7 @@ public final class HttpApi implements AutoCloseable {
                         if (header == null) {
                             throw noModel(key);
                         }
-                        exchange.bytes(200, ApiExchange.JSON_TYPE, json.header(header));
+                        exchange.bytes(200, ApiExchange.JSON_TYPE, json.header(header, reader.outcomes(key)));
                     }
                 }
             }
@@ -505,9 +508,26 @@ public final class HttpApi implements AutoCloseable {
                 model.put("macroF1", header.getMetrics().getMacroF1());
             }
             model.put("halted", header.getHalted());
+            if (header.getOutcomes() != null) {
+                model.set("outcomes", outcomesJson(header.getOutcomes()));
+            }
             model.put("instance", instance);
         }
         return body;
+    }
+
+    /** A model's outcomes as {@link SnapshotJson#writeOutcomes} writes them, for the list of models. */
+    private static JsonNode outcomesJson(OutcomeMetrics outcomes) {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(256);
+        try (com.fasterxml.jackson.core.JsonGenerator generator = JSON.getFactory().createGenerator(out)) {
+            generator.writeStartObject();
+            SnapshotJson.writeOutcomes(generator, outcomes);
+            generator.writeEndObject();
+            generator.flush();
+            return JSON.readTree(out.toByteArray()).get("outcomes");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     /** Whether the instance at {@code host} has active tasks with models, as Kafka Streams' metadata says. */

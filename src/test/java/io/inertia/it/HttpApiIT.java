@@ -11,7 +11,6 @@ import io.inertia.runtime.LearnerApplication;
 import java.io.IOException;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -33,7 +32,6 @@ import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.common.utils.Utils;
 import org.apache.kafka.streams.StreamsConfig;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -424,26 +422,15 @@ class HttpApiIT {
 
     @Test
     void shouldShowTheModelsAndTheirLossCurveOnTheDashboardInAHeadlessBrowser() throws Exception {
-        Process ensure = new ProcessBuilder("scripts/ensure-chromium.sh").redirectErrorStream(false).start();
-        String chromium = new String(ensure.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
-        String why = new String(ensure.getErrorStream().readAllBytes(), StandardCharsets.UTF_8).trim();
-        Assumptions.assumeTrue(ensure.waitFor() == 0 && !chromium.isEmpty(),
-                "dashboard browser test skipped: " + why);
+        HeadlessChromium chromium = HeadlessChromium.orSkip(work);
         String page = bases.get(1) + "/#token=" + TOKEN;
         Path shot = work.resolve("dashboard.png");
-        List<String> common = List.of(chromium, "--headless=new", "--no-sandbox", "--disable-gpu",
-                "--disable-dev-shm-usage", "--user-data-dir=" + work.resolve("chromium-profile"),
-                "--window-size=1200,900", "--virtual-time-budget=8000");
-        List<String> dump = new ArrayList<>(common);
-        dump.addAll(List.of("--dump-dom", page));
-        String dom = run(dump, work.resolve("dom.log"));
+        String dom = chromium.dumpDom(page);
         for (String key : models) {
             assertTrue(dom.contains(">" + key + "<"), "the dashboard lists " + key);
         }
         assertTrue(dom.contains("Running prequential loss of '"), "a model's chart is drawn");
-        List<String> screenshot = new ArrayList<>(common);
-        screenshot.addAll(List.of("--screenshot=" + shot, page));
-        run(screenshot, work.resolve("screenshot.log"));
+        chromium.screenshot(page, shot);
         java.awt.image.BufferedImage image = javax.imageio.ImageIO.read(shot.toFile());
         assertNotNull(image, "a PNG screenshot");
         assertEquals(1200, image.getWidth());
@@ -462,14 +449,6 @@ class HttpApiIT {
         }
         assertTrue(colours.size() > 20, "not blank: " + colours.size() + " colours");
         assertTrue(curve > 20, "the loss curve is drawn: " + curve + " pixels of its colour");
-    }
-
-    private static String run(List<String> command, Path log) throws Exception {
-        Process process = new ProcessBuilder(command).redirectError(log.toFile()).start();
-        String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(process.waitFor(60, TimeUnit.SECONDS), "chromium did not finish");
-        assertEquals(0, process.exitValue(), "chromium failed: " + Files.readString(log));
-        return out;
     }
 
     /** One sample of a Prometheus text scrape. */

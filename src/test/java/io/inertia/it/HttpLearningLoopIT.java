@@ -181,7 +181,8 @@ class HttpLearningLoopIT {
                     }
                 }
                 ModelSnapshot live = awaitVersion(config, EVENTS);
-                assertReference(config, live, served);
+                double[] sums = assertReference(config, live, served);
+                assertCountsWhereUsersLook(port, sums);
 
                 Map<String, Integer> decisions = new TreeMap<>();
                 for (ConsumerRecord<byte[], byte[]> record : DelayedOutcomesIT.readAll(kafka,
@@ -206,6 +207,8 @@ class HttpLearningLoopIT {
                 kafka.restartBroker(0);
                 EmbeddedKafka.await(PHASE, "the retried request recorded once Kafka is back",
                         () -> http.post(base + "/predict", item(90), TOKEN).statusCode() == 200);
+                // Last, as it is skipped where there is no browser.
+                assertDashboardShowsOutcomes(port, sums);
             }
         }
     }
@@ -224,7 +227,7 @@ class HttpLearningLoopIT {
      * event order with the default label 0 and weight 1. The served-prediction losses are those of the predictions
      * the client got, against the label learned, summed in the same order.
      */
-    private static void assertReference(InertiaConfig config, ModelSnapshot live, JsonNode[] served) {
+    private static double[] assertReference(InertiaConfig config, ModelSnapshot live, JsonNode[] served) {
         OnlineLearner learner = config.learner();
         Loss loss = config.loss();
         LinearModel model = learner.newModel();
@@ -254,6 +257,51 @@ class HttpLearningLoopIT {
                 live.getOutcomes().getCounts(), "scored, joined, defaulted; no duplicate, late or unmatched");
         assertEquals(List.of(sums[0], sums[1], sums[2], sums[3]), live.getOutcomes().getLossSums(),
                 "served losses of what the client got, learned losses of the reference");
+        return sums;
+    }
+
+    /**
+     * The model's outcomes over HTTP (the model, the list of models) and on the dashboard in a headless browser: the
+     * counts, and both mean losses from the reference's sums ({@code sums}: served, then learned, of joined and
+     * defaulted events).
+     */
+    private void assertCountsWhereUsersLook(int port, double[] sums) throws Exception {
+        int joined = joinedCount();
+        EmbeddedKafka.await(PHASE, "the last decisions in the model's stored header", () -> ApiClient.json(
+                http.get(base + "?weights=false", TOKEN)).path("outcomes").path("defaulted").asLong()
+                == EVENTS - joined);
+        for (JsonNode outcomes : List.of(ApiClient.json(http.get(base, TOKEN)).get("outcomes"),
+                ApiClient.json(http.get("http://127.0.0.1:" + port + "/models", TOKEN)).get("models").get(0)
+                        .get("outcomes"))) {
+            assertEquals(EVENTS, outcomes.get("scored").asLong(), outcomes.toString());
+            assertEquals(joined, outcomes.get("joined").asLong());
+            assertEquals(0, outcomes.get("duplicateEvent").asLong());
+            assertEquals(sums[0] / joined, outcomes.get("servedMeanLoss").get("joined").asDouble());
+            assertEquals(sums[1] / (EVENTS - joined), outcomes.get("servedMeanLoss").get("defaulted").asDouble());
+            assertEquals(sums[2] / joined, outcomes.get("learnedMeanLoss").get("joined").asDouble());
+            assertTrue(outcomes.get("delayP99Ms").asLong() >= outcomes.get("delayP50Ms").asLong());
+        }
+    }
+
+    /** The dashboard in a headless browser shows the counts and both losses ({@code sums} as above). */
+    private void assertDashboardShowsOutcomes(int port, double[] sums) throws Exception {
+        int joined = joinedCount();
+        String dom = HeadlessChromium.orSkip(work).dumpDom("http://127.0.0.1:" + port + "/#token=" + TOKEN);
+        assertTrue(dom.contains("Delayed outcomes of '" + MODEL + "'"), "the outcomes are shown");
+        assertTrue(dom.contains("id=\"count-joined\">" + joined + "<"), "joined count shown");
+        assertTrue(dom.contains("id=\"count-defaulted\">" + (EVENTS - joined) + "<"), "defaulted count shown");
+        assertTrue(dom.contains("id=\"served-joined\">" + fivePlaces(sums[0] / joined) + "<"),
+                "served loss of joined events: " + fivePlaces(sums[0] / joined));
+        assertTrue(dom.contains("id=\"learned-joined\">" + fivePlaces(sums[2] / joined) + "<"),
+                "learned loss of joined events");
+        assertTrue(dom.contains("id=\"served-defaulted\">" + fivePlaces(sums[1] / (EVENTS - joined)) + "<"),
+                "served loss of defaulted events");
+    }
+
+    /** {@code x} to five significant digits, as JavaScript's {@code toPrecision(5)} writes it (half up, exactly). */
+    private static String fivePlaces(double x) {
+        return new java.math.BigDecimal(x).round(new java.math.MathContext(5, java.math.RoundingMode.HALF_UP))
+                .toPlainString();
     }
 
     private static JsonNode ok(HttpResponse<String> response, int status) {
