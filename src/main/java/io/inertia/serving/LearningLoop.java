@@ -27,6 +27,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
+import java.util.function.LongSupplier;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 
@@ -42,7 +43,8 @@ import org.apache.kafka.clients.producer.ProducerRecord;
  * {@code Retry-After}.
  *
  * <p><b>Retries.</b> The model's owner, which answers every request of the model (another instance passes them on),
- * remembers the ids it recorded lately (the last {@value #REMEMBERED_IDS} events and outcomes): a request whose event
+ * remembers the ids it recorded lately (within the last outcome window, and the last {@value #REMEMBERED_IDS} events
+ * and outcomes): a request whose event
  * id was recorded with the same features (an outcome: the same label and weight) is answered as the first one was, with
  * the prediction first served, and records nothing; with other features or another label it is refused (409), since one
  * id is one event. A request still in flight with that id is waited for. An id recorded before a restart of the owner,
@@ -53,7 +55,7 @@ import org.apache.kafka.clients.producer.ProducerRecord;
  */
 final class LearningLoop {
 
-    /** Ids of events and outcomes the owner remembers, together (about 200 bytes each). */
+    /** Ids of events and outcomes the owner remembers, together (a few hundred bytes each). */
     static final int REMEMBERED_IDS = 100_000;
     /** How long a request waits for Kafka's acknowledgement at most (the producer's delivery timeout). */
     static final int PRODUCER_TIMEOUT_MS = 5_000;
@@ -66,6 +68,9 @@ final class LearningLoop {
     private final boolean json;
     private final int maxRecordBytes;
     private final Loss loss;
+    /** How long an id is remembered: the outcome window ({@code inertia.outcome.window.ms}). */
+    private final long rememberMs;
+    private final LongSupplier clock;
     private final LabeledEventEncoder events = new LabeledEventEncoder();
     private final SingleObjectAvroSerde<Outcome> outcomes = InertiaSerdes.outcome();
     private final Map<String, Recorded> recent = new LinkedHashMap<>(1024, 0.75f, false) {
@@ -80,6 +85,13 @@ final class LearningLoop {
      * (the server's workers, not the producer's I/O thread).
      */
     LearningLoop(InertiaConfig config, Producer<byte[], byte[]> producer, Executor answers) {
+        this(config, producer, answers, System::currentTimeMillis);
+    }
+
+    /** As above, telling the time (ms) by {@code clock}: it decides only how long an id is remembered. */
+    LearningLoop(InertiaConfig config, Producer<byte[], byte[]> producer, Executor answers, LongSupplier clock) {
+        this.clock = clock;
+        this.rememberMs = config.outcomeWindowMs();
         this.producer = producer;
         this.answers = answers;
         this.inputTopic = config.inputTopic();
@@ -126,17 +138,7 @@ final class LearningLoop {
     /** Records the outcomes of {@code exchange}'s body for model {@code key}, then answers 202. */
     void outcomes(ApiExchange exchange, String key) {
         OutcomeRequest request = parseOutcomes(exchange.body());
-        List<Write> writes = new ArrayList<>();
-        for (OutcomeItem item : request.items()) {
-            Optional<String> problem = loss.checkLabel(item.label());
-            if (problem.isPresent()) {
-                throw new ApiError(400, item.where() + "label " + item.label() + ": " + problem.get());
-            }
-        }
-        for (OutcomeItem item : request.items()) {
-            writes.add(outcome(key, item));
-        }
-        List<CompletableFuture<EventDecoder.Served>> written = record(writes);
+        List<CompletableFuture<EventDecoder.Served>> written = recordOutcomes(key, request);
         CompletableFuture.allOf(written.toArray(CompletableFuture[]::new)).whenCompleteAsync((done, failure) -> {
             if (failure != null) {
                 exchange.error(unavailable(failure));
@@ -144,6 +146,24 @@ final class LearningLoop {
             }
             exchange.bytes(202, ApiExchange.JSON_TYPE, outcomeAnswer(key, request));
         }, answers);
+    }
+
+    /**
+     * Writes the outcomes of {@code request} for model {@code key}, each once per id (see {@link #record}): the
+     * futures of their acknowledgements.
+     *
+     * @throws ApiError 400 for a label outside the loss's domain, and as {@link #record} refuses
+     */
+    List<CompletableFuture<EventDecoder.Served>> recordOutcomes(String key, OutcomeRequest request) {
+        List<Write> writes = new ArrayList<>();
+        for (OutcomeItem item : request.items()) {
+            Optional<String> problem = loss.checkLabel(item.label());
+            if (problem.isPresent()) {
+                throw new ApiError(400, item.where() + "label " + item.label() + ": " + problem.get());
+            }
+            writes.add(outcome(key, item));
+        }
+        return record(writes);
     }
 
     private Write event(String key, Predictions.Item item, EventDecoder.Served served) {
@@ -182,9 +202,15 @@ final class LearningLoop {
         List<CompletableFuture<EventDecoder.Served>> written = new ArrayList<>(writes.size());
         List<Write> fresh = new ArrayList<>();
         List<Recorded> entries = new ArrayList<>();
+        long now = clock.getAsLong();
         synchronized (recent) {
             for (Write write : writes) {
                 Recorded earlier = recent.get(write.remembered());
+                if (earlier != null && now - earlier.atMs() > rememberMs) {
+                    // Older than the window: a new event under an old id, as the joiner too will see it.
+                    recent.remove(write.remembered());
+                    earlier = null;
+                }
                 if (earlier != null && !MessageDigest.isEqual(earlier.identity(), write.identity())) {
                     throw new ApiError(409, write.where() + write.kind() + " of eventId '" + write.id()
                             + "' was recorded already with another " + write.what() + "; one id is one "
@@ -197,7 +223,7 @@ final class LearningLoop {
                     written.add(earlier.written());
                     continue;
                 }
-                Recorded entry = new Recorded(write.identity(), new CompletableFuture<>());
+                Recorded entry = new Recorded(write.identity(), now, new CompletableFuture<>());
                 recent.put(write.remembered(), entry);
                 written.add(entry.written());
                 fresh.add(write);
@@ -370,6 +396,7 @@ final class LearningLoop {
      *     number, a weight that is not a finite number ≥ 0
      */
     static OutcomeRequest parseOutcomes(byte[] body) {
+        Predictions.requireUtf8(body);
         try (JsonParser json = FACTORY.createParser(body)) {
             JsonToken first = json.nextToken();
             OutcomeRequest request;
@@ -396,9 +423,9 @@ final class LearningLoop {
             }
             return request;
         } catch (JsonProcessingException e) {
-            throw new ApiError(400, "body is not JSON: " + firstLine(e.getOriginalMessage()));
+            throw new ApiError(400, "body is not JSON: " + Predictions.firstLine(e.getOriginalMessage()));
         } catch (IOException e) {
-            throw new ApiError(400, "body is not JSON: " + firstLine(e.getMessage()));
+            throw new ApiError(400, "body is not JSON: " + Predictions.firstLine(e.getMessage()));
         }
     }
 
@@ -409,15 +436,10 @@ final class LearningLoop {
         for (String field = json.nextFieldName(); field != null; field = json.nextFieldName()) {
             JsonToken token = json.nextToken();
             switch (field) {
-                case "eventId" -> {
-                    if (token != JsonToken.VALUE_STRING || json.getText().isEmpty()) {
-                        throw new ApiError(400, where + "eventId must be a non-empty string");
-                    }
-                    id = json.getText();
-                }
-                case "label" -> label = finite(json, token, where + "label");
+                case "eventId" -> id = Predictions.eventId(json, token, where);
+                case "label" -> label = Predictions.number(json, token, where + "label");
                 case "weight" -> {
-                    weight = finite(json, token, where + "weight");
+                    weight = Predictions.number(json, token, where + "weight");
                     if (weight < 0) {
                         throw new ApiError(400, where + "weight " + weight + " is negative");
                     }
@@ -433,20 +455,6 @@ final class LearningLoop {
             throw new ApiError(400, where + "label is missing");
         }
         return new OutcomeItem(id, label, weight, where);
-    }
-
-    private static double finite(JsonParser json, JsonToken token, String what) throws IOException {
-        if (token == JsonToken.VALUE_NUMBER_INT || token == JsonToken.VALUE_NUMBER_FLOAT) {
-            double value = json.getDoubleValue();
-            if (Double.isFinite(value)) {
-                return value;
-            }
-        }
-        throw new ApiError(400, what + " is not a finite number");
-    }
-
-    private static String firstLine(String message) {
-        return message == null ? "" : message.lines().findFirst().orElse("");
     }
 
     /** The outcomes of one request, and whether they came as a list. */
@@ -470,7 +478,10 @@ final class LearningLoop {
         }
     }
 
-    /** A record written (or being written) for an id: a digest of what it says, and its acknowledgement. */
-    private record Recorded(byte[] identity, CompletableFuture<EventDecoder.Served> written) {
+    /**
+     * A record written (or being written) for an id: a digest of what it says, when it was first asked for (ms), and
+     * its acknowledgement.
+     */
+    private record Recorded(byte[] identity, long atMs, CompletableFuture<EventDecoder.Served> written) {
     }
 }

@@ -229,7 +229,7 @@ final class Predictions {
      * Refuses a body that is not UTF-8 (RFC 8259 8.1). Checked here because the parser, without a symbol table of
      * field names, decodes a malformed name leniently instead of failing; an ASCII body, the usual one, costs a scan.
      */
-    private static void requireUtf8(byte[] body) {
+    static void requireUtf8(byte[] body) {
         for (byte b : body) {
             if (b < 0) {
                 try {
@@ -244,7 +244,7 @@ final class Predictions {
     }
 
     /** An item's {@code eventId}: a non-empty string, or null (absent or JSON null); else 400. */
-    private static String eventId(JsonParser json, JsonToken token, String where) throws IOException {
+    static String eventId(JsonParser json, JsonToken token, String where) throws IOException {
         if (token == JsonToken.VALUE_NULL) {
             return null;
         }
@@ -255,7 +255,7 @@ final class Predictions {
     }
 
     /** The number at {@code token}: finite, else 400 naming {@code what}. */
-    private static double number(JsonParser json, JsonToken token, String what) throws IOException {
+    static double number(JsonParser json, JsonToken token, String what) throws IOException {
         if (token == JsonToken.VALUE_NUMBER_INT || token == JsonToken.VALUE_NUMBER_FLOAT) {
             double value = json.getDoubleValue();
             if (Double.isFinite(value)) {
@@ -265,7 +265,7 @@ final class Predictions {
         throw new ApiError(400, what + " is not a finite number");
     }
 
-    private static String firstLine(String message) {
+    static String firstLine(String message) {
         return message == null ? "" : message.lines().findFirst().orElse("");
     }
 

@@ -16,6 +16,10 @@ import io.inertia.serde.OutcomeReader;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.kafka.clients.producer.MockProducer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.Test;
 
 /** The bodies of the learning loop's requests, and the records it writes for them, read back as the joiner reads. */
@@ -109,5 +113,56 @@ class LearningLoopTest {
                     loop.outcomeBytes("m/1", new LearningLoop.OutcomeItem("e-1", 0.0, 2.5, "")));
             assertEquals(new OutcomeReader.ReceivedOutcome("m/1", "e-1", 0.0, 2.5), outcome, format);
         }
+    }
+
+    /**
+     * The owner's memory of recorded ids, over Kafka's in-memory {@link MockProducer}: a retry with the same body
+     * writes nothing and gets the first acknowledgement; another body under the id is refused; an id is forgotten
+     * when its write fails (so that the retry writes it) and once it is older than the window.
+     */
+    @Test
+    void shouldWriteAnOutcomeOncePerIdWithinTheWindowAndAgainAfterAFailure() {
+        InertiaConfig config = InertiaConfig.of(Map.of("inertia.outcome.window.ms", "1000",
+                "inertia.loss", "logistic"));
+        MockProducer<byte[], byte[]> producer = new MockProducer<>(false, null, new ByteArraySerializer(),
+                new ByteArraySerializer());
+        AtomicLong now = new AtomicLong(50_000);
+        LearningLoop loop = new LearningLoop(config, producer, Runnable::run, now::get);
+        LearningLoop.OutcomeRequest e1 = LearningLoop.parseOutcomes(utf8("{\"eventId\": \"e1\", \"label\": 1}"));
+
+        CompletableFuture<?> first = loop.recordOutcomes("m", e1).get(0);
+        CompletableFuture<?> retry = loop.recordOutcomes("m", e1).get(0);
+        assertEquals(1, producer.history().size(), "a retry in flight is waited for, not written");
+        assertTrue(first == retry);
+        assertEquals("outcomes", producer.history().get(0).topic());
+        assertArrayEquals(utf8("m"), producer.history().get(0).key(), "keyed by model key");
+        producer.errorNext(new org.apache.kafka.common.errors.TimeoutException("broker down"));
+        assertTrue(first.isCompletedExceptionally(), "not acknowledged: the answer will be 503");
+
+        CompletableFuture<?> afterFailure = loop.recordOutcomes("m", e1).get(0);
+        assertEquals(2, producer.history().size(), "a failed write is forgotten: its retry writes again");
+        producer.completeNext();
+        assertTrue(afterFailure.isDone() && !afterFailure.isCompletedExceptionally());
+        assertTrue(loop.recordOutcomes("m", e1).get(0).isDone(), "acknowledged already");
+        assertEquals(2, producer.history().size());
+        loop.recordOutcomes("other-model", e1);
+        assertEquals(3, producer.history().size(), "an id is per model");
+
+        ApiError conflict = assertThrows(ApiError.class, () -> loop.recordOutcomes("m",
+                LearningLoop.parseOutcomes(utf8("{\"eventId\": \"e1\", \"label\": 0}"))));
+        assertEquals(409, conflict.status());
+        assertEquals("outcome of eventId 'e1' was recorded already with another label or weight; one id is one "
+                + "outcome", conflict.getMessage());
+        ApiError twice = assertThrows(ApiError.class, () -> loop.recordOutcomes("m", LearningLoop.parseOutcomes(
+                utf8("[{\"eventId\": \"e2\", \"label\": 1}, {\"eventId\": \"e2\", \"label\": 1}]"))));
+        assertEquals(400, twice.status());
+        ApiError label = assertThrows(ApiError.class, () -> loop.recordOutcomes("m", LearningLoop.parseOutcomes(
+                utf8("{\"eventId\": \"e3\", \"label\": 0.5}"))));
+        assertEquals(400, label.status(), "logistic labels are 0 or 1: " + label.getMessage());
+        assertEquals(3, producer.history().size(), "nothing written for a refused request");
+
+        now.addAndGet(1001);
+        loop.recordOutcomes("m", e1);
+        assertEquals(4, producer.history().size(), "older than the window: a new outcome under an old id");
     }
 }
