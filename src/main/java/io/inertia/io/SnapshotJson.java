@@ -16,8 +16,10 @@ import io.inertia.avro.ModelSnapshot;
 import io.inertia.avro.ModelSnapshotPart;
 import io.inertia.avro.NamedWeights;
 import io.inertia.avro.OptimizerState;
+import io.inertia.avro.OutcomeMetrics;
 import io.inertia.avro.PrequentialMetrics;
 import io.inertia.avro.SnapshotParts;
+import io.inertia.model.DelayedOutcomeMetrics;
 import io.inertia.model.Example;
 import io.inertia.serde.PrimitiveLists;
 import java.io.Closeable;
@@ -431,6 +433,9 @@ public final class SnapshotJson {
                 writeIntegers("recentPredictions", metrics.getRecentPredictions());
             }
             json.writeEndObject();
+            if (snapshot.getOutcomes() != null) {
+                writeOutcomes(json, snapshot.getOutcomes());
+            }
             json.writeNumberField("lastEventTimestamp", snapshot.getLastEventTimestamp());
             if (snapshot.getHalted()) {
                 // Only when set, so that the lines of models that learn normally keep their form.
@@ -509,6 +514,66 @@ public final class SnapshotJson {
         }
     }
 
+    /** The field name of the count of each decision, in {@link DelayedOutcomeMetrics.Decision} order. */
+    private static final List<String> DECISION_FIELDS = List.of("scored", "joined", "defaulted", "expired",
+            "duplicateOutcome", "lateOutcome", "unmatchedOutcome", "duplicateEvent");
+
+    /**
+     * Writes a model's {@code outcomes} (ModelSnapshot v6) as the field {@code "outcomes"} of the object being
+     * written: the count of each decision ({@code scored}, {@code joined}, {@code defaulted}, {@code expired},
+     * {@code duplicateOutcome}, {@code lateOutcome}, {@code unmatchedOutcome}, {@code duplicateEvent}); for JOINED and
+     * DEFAULTED each when there was one, the mean loss of the predictions served against the label learned
+     * ({@code servedMeanLoss}) and the mean loss at learning time ({@code learnedMeanLoss}); once an event was joined
+     * the outcome delay's {@code delayP50Ms} and {@code delayP99Ms} (from the stored histogram: at most 1/8 above the
+     * true quantile); then what these are computed from, which a reader of the line takes back: {@code lossSums},
+     * {@code delayBuckets} and {@code delayCounts}, as the schema has them.
+     */
+    public static void writeOutcomes(JsonGenerator json, OutcomeMetrics outcomes) throws IOException {
+        // The means and quantiles as the learner computes them, from the stored counts, sums and histogram.
+        DelayedOutcomeMetrics metrics = DelayedOutcomeMetrics.restore(new DelayedOutcomeMetrics.State(
+                outcomes.getCounts().stream().mapToLong(Long::longValue).toArray(),
+                outcomes.getLossSums().stream().mapToDouble(Double::doubleValue).toArray(),
+                outcomes.getDelayBuckets().stream().mapToInt(Integer::intValue).toArray(),
+                outcomes.getDelayCounts().stream().mapToLong(Long::longValue).toArray()));
+        json.writeObjectFieldStart("outcomes");
+        DelayedOutcomeMetrics.Decision[] decisions = DelayedOutcomeMetrics.Decision.values();
+        for (int i = 0; i < decisions.length; i++) {
+            json.writeNumberField(DECISION_FIELDS.get(i), metrics.count(decisions[i]));
+        }
+        List<DelayedOutcomeMetrics.Decision> learned = List.of(DelayedOutcomeMetrics.Decision.JOINED,
+                DelayedOutcomeMetrics.Decision.DEFAULTED);
+        for (String field : List.of("servedMeanLoss", "learnedMeanLoss")) {
+            json.writeObjectFieldStart(field);
+            for (DelayedOutcomeMetrics.Decision decision : learned) {
+                if (metrics.count(decision) > 0) {
+                    json.writeNumberField(DECISION_FIELDS.get(decision.ordinal()), field.startsWith("served")
+                            ? metrics.meanServedLoss(decision) : metrics.meanLearnedLoss(decision));
+                }
+            }
+            json.writeEndObject();
+        }
+        if (metrics.count(DelayedOutcomeMetrics.Decision.JOINED) > 0) {
+            json.writeNumberField("delayP50Ms", metrics.delayQuantile(0.5));
+            json.writeNumberField("delayP99Ms", metrics.delayQuantile(0.99));
+        }
+        json.writeArrayFieldStart("lossSums");
+        for (double sum : outcomes.getLossSums()) {
+            json.writeNumber(sum);
+        }
+        json.writeEndArray();
+        json.writeArrayFieldStart("delayBuckets");
+        for (int bucket : outcomes.getDelayBuckets()) {
+            json.writeNumber(bucket);
+        }
+        json.writeEndArray();
+        json.writeArrayFieldStart("delayCounts");
+        for (long count : outcomes.getDelayCounts()) {
+            json.writeNumber(count);
+        }
+        json.writeEndArray();
+        json.writeEndObject();
+    }
+
     /**
      * Reads one line from {@code text}.
      *
@@ -561,6 +626,7 @@ public final class SnapshotJson {
         private long lastEventTimestamp;
         private boolean halted;
         private final PrequentialMetrics.Builder metrics = PrequentialMetrics.newBuilder();
+        private OutcomeMetrics outcomes;
         private final Map<String, Object> hyper = new HashMap<>();
         private Map<String, Number> layout;
         private Boolean base;
@@ -591,6 +657,7 @@ public final class SnapshotJson {
                     case "state" -> state();
                     case "runningLoss" -> runningLoss = number(field);
                     case "metrics" -> metrics();
+                    case "outcomes" -> outcomes = outcomes();
                     case "lastEventTimestamp" -> lastEventTimestamp = integer(field);
                     case "halted" -> halted = bool(field);
                     case "hyperParameters" -> hyperParameters();
@@ -630,6 +697,7 @@ public final class SnapshotJson {
                     .setLastEventTimestamp(lastEventTimestamp)
                     .setHalted(halted)
                     .setInputPosition(inputPosition)
+                    .setOutcomes(outcomes)
                     .build();
             if (layout == null && classRows != null) {
                 classWeights(header);
@@ -924,6 +992,41 @@ public final class SnapshotJson {
                     default -> json.skipChildren();
                 }
             }
+        }
+
+        /** A model's {@code outcomes}: the counts by name (0 when absent) and the sums and histogram as written. */
+        private OutcomeMetrics outcomes() throws IOException {
+            expect(JsonToken.START_OBJECT, "outcomes");
+            Long[] counts = new Long[DECISION_FIELDS.size()];
+            java.util.Arrays.fill(counts, 0L);
+            List<Double> lossSums = null;
+            List<Integer> buckets = List.of();
+            List<Long> delays = List.of();
+            while (json.nextToken() == JsonToken.FIELD_NAME) {
+                String field = json.currentName();
+                String path = "outcomes." + field;
+                json.nextToken();
+                int decision = DECISION_FIELDS.indexOf(field);
+                if (decision >= 0) {
+                    counts[decision] = integer(path);
+                    continue;
+                }
+                switch (field) {
+                    case "lossSums" -> lossSums = array(path);
+                    case "delayBuckets" -> buckets = ints(path);
+                    case "delayCounts" -> delays = longs(path);
+                    // servedMeanLoss, learnedMeanLoss, delayP50Ms, delayP99Ms: computed from the fields above.
+                    default -> json.skipChildren();
+                }
+            }
+            if (lossSums == null || lossSums.size() != 4) {
+                throw new IllegalArgumentException("outcomes.lossSums: 4 numbers expected (served, then learned, "
+                        + "loss sums of joined and defaulted events)");
+            }
+            if (buckets.size() != delays.size()) {
+                throw new IllegalArgumentException("outcomes.delayBuckets and outcomes.delayCounts differ in length");
+            }
+            return new OutcomeMetrics(List.of(counts), lossSums, buckets, delays);
         }
 
         private void hyperParameters() throws IOException {

@@ -18,6 +18,7 @@ import org.apache.kafka.clients.admin.Config;
 import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.ConfigResource;
@@ -62,6 +63,22 @@ public final class KafkaSetup {
     public static Properties clientProperties(InertiaConfig config) {
         Properties properties = new Properties();
         properties.putAll(config.kafka());
+        return properties;
+    }
+
+    /**
+     * The settings of a producer of Inertia's own records ({@code clientId}): the cluster's client settings, an
+     * idempotent producer with {@code acks=all} that sends at once ({@code linger.ms=0}), without the Kafka Streams
+     * settings of the same configuration, which are not the producer's (it would warn of each).
+     */
+    public static Properties producerProperties(InertiaConfig config, String clientId) {
+        Properties properties = clientProperties(config);
+        properties.put(ProducerConfig.ACKS_CONFIG, "all");
+        properties.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
+        properties.put(ProducerConfig.LINGER_MS_CONFIG, "0");
+        properties.put(ProducerConfig.CLIENT_ID_CONFIG, clientId);
+        properties.keySet().removeIf(key -> !ProducerConfig.configNames().contains(key.toString())
+                && !key.toString().startsWith("sasl.") && !key.toString().startsWith("ssl."));
         return properties;
     }
 

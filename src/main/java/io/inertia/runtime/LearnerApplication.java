@@ -172,6 +172,9 @@ public final class LearnerApplication implements AutoCloseable {
             metrics.bind(streams);
             // Serving before Kafka Streams starts: /health answers at once, /ready says 503 until RUNNING.
             api = new HttpApi(config, streams, metrics, history, advertised(config), inputPartitions);
+            if (config.outcomeJoin()) {
+                api.recordLoop(KafkaSetup.producerProperties(config, "inertia-http-loop"));
+            }
             api.start();
         }
         streams.setUncaughtExceptionHandler(exception -> {

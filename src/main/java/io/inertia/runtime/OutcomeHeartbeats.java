@@ -10,7 +10,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.internals.RecordHeader;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -63,14 +62,7 @@ public final class OutcomeHeartbeats implements AutoCloseable {
         if (config.outcomeHeartbeatMs() == 0) {
             return null;
         }
-        Properties properties = KafkaSetup.clientProperties(config);
-        properties.put(ProducerConfig.ACKS_CONFIG, "all");
-        properties.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
-        properties.put(ProducerConfig.LINGER_MS_CONFIG, "0");
-        properties.put(ProducerConfig.CLIENT_ID_CONFIG, "inertia-outcome-heartbeats");
-        // Kafka Streams' own settings in the same configuration are not the producer's: keep the client quiet.
-        properties.keySet().removeIf(key -> !ProducerConfig.configNames().contains(key.toString())
-                && !key.toString().startsWith("sasl.") && !key.toString().startsWith("ssl."));
+        Properties properties = KafkaSetup.producerProperties(config, "inertia-outcome-heartbeats");
         OutcomeHeartbeats heartbeats = new OutcomeHeartbeats(config.outcomeTopic(), new KafkaProducer<>(properties,
                 new ByteArraySerializer(), new ByteArraySerializer()), System::currentTimeMillis);
         heartbeats.every(config.outcomeHeartbeatMs());

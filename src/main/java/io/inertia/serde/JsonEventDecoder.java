@@ -15,7 +15,10 @@ import org.apache.kafka.common.errors.SerializationException;
  *
  * One of {@code features} (name → number) and {@code dense} (array of numbers) is required; {@code label} (absent or
  * null for an event whose label comes later, as an outcome), {@code key} (the model key; the record key when absent,
- * which must then be the model key as always), {@code weight} (default 1) and {@code id} are optional. Anything else, or a value of the wrong type, refuses the event with a
+ * which must then be the model key as always), {@code weight} (default 1), {@code id} and {@code served} (the
+ * prediction a client was already given for an event without label, {@code {"prediction", "score",
+ * "modelVersion"}}, as the Avro field {@code servedPrediction}: what HTTP predict with an {@code eventId} records) are
+ * optional. Anything else, or a value of the wrong type, refuses the event with a
  * one-line reason, which the learner dead-letters like any other bad event. Fields the schema does not know are refused
  * too, so that a misspelt {@code lable} is not silently ignored. Read with Jackson's streaming parser into the same
  * arrays as {@link EventDecoder}; not thread-safe.
@@ -77,6 +80,7 @@ public final class JsonEventDecoder implements EventReader {
         Double label = null;
         double weight = 1.0;
         String id = null;
+        EventDecoder.Served served = null;
         for (JsonToken token = parser.nextToken(); token != JsonToken.END_OBJECT; token = parser.nextToken()) {
             String field = parser.currentName();
             JsonToken value = parser.nextToken();
@@ -123,8 +127,9 @@ public final class JsonEventDecoder implements EventReader {
                     names = Arrays.copyOf(readNames, n);
                     values = Arrays.copyOf(readValues, n);
                 }
+                case "served" -> served = value == JsonToken.VALUE_NULL ? null : served(parser, value);
                 default -> throw new IllegalArgumentException("unknown field '" + field + "' (expected key, "
-                        + "features, dense, label, weight, id)");
+                        + "features, dense, label, weight, id, served)");
             }
         }
         if (parser.nextToken() != null) {
@@ -132,7 +137,38 @@ public final class JsonEventDecoder implements EventReader {
         }
         String modelKey = key != null ? key : recordKey == null ? "" : recordKey;
         return new EventDecoder.Event(modelKey, dense, names, values, label == null ? Double.NaN : label, weight, id,
-                label != null, null);
+                label != null, served);
+    }
+
+    /** {@code "served": {"prediction": p, "score": z, "modelVersion": v}}, all three required. */
+    private static EventDecoder.Served served(JsonParser parser, JsonToken token) throws IOException {
+        if (token != JsonToken.START_OBJECT) {
+            throw new IllegalArgumentException("field 'served' is not an object {\"prediction\", \"score\", "
+                    + "\"modelVersion\"}");
+        }
+        Double prediction = null;
+        Double score = null;
+        Long version = null;
+        for (JsonToken item = parser.nextToken(); item != JsonToken.END_OBJECT; item = parser.nextToken()) {
+            String field = parser.currentName();
+            JsonToken value = parser.nextToken();
+            switch (field) {
+                case "prediction" -> prediction = number(parser, value, "served.prediction");
+                case "score" -> score = number(parser, value, "served.score");
+                case "modelVersion" -> {
+                    if (value != JsonToken.VALUE_NUMBER_INT) {
+                        throw new IllegalArgumentException("served.modelVersion is not an integer");
+                    }
+                    version = parser.getLongValue();
+                }
+                default -> throw new IllegalArgumentException("unknown field 'served." + field + "' (expected "
+                        + "prediction, score, modelVersion)");
+            }
+        }
+        if (prediction == null || score == null || version == null) {
+            throw new IllegalArgumentException("field 'served' needs prediction, score and modelVersion");
+        }
+        return new EventDecoder.Served(prediction, score, version);
     }
 
     /** The index of the class named {@code name}. */

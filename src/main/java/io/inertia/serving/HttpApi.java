@@ -5,7 +5,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.inertia.avro.ModelSnapshot;
+import io.inertia.avro.OutcomeMetrics;
 import io.inertia.config.InertiaConfig;
+import io.inertia.io.SnapshotJson;
 import io.inertia.topology.ModelStore;
 import io.inertia.topology.SnapshotCodec;
 import io.inertia.topology.ModelView;
@@ -15,9 +17,14 @@ import java.io.UncheckedIOException;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
+import java.time.Duration;
 import java.util.Map;
+import java.util.Properties;
 import java.util.TreeMap;
 import java.util.concurrent.Semaphore;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsMetadata;
 import org.apache.kafka.streams.errors.InvalidStateStoreException;
@@ -44,12 +51,17 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code GET /health}: 200 while the process is up. {@code GET /ready}: 200 only while Kafka Streams is
  *       RUNNING, else 503. Neither needs the token, nor does the dashboard's page {@code GET /} (it holds no data and
  *       reads the API with the token given after {@code #token=} in its address).</li>
- *   <li>{@code GET /models}: every model of the application, with version and losses.</li>
+ *   <li>{@code GET /models}: every model of the application, with version and losses (and {@code outcomes} for a
+ *       model the outcome joiner decided about).</li>
  *   <li>{@code GET /models/{key}[?weights=false]}: the model as JSON, every weight current (as {@code inertia
  *       snapshots} prints it), with its optimizer and prequential metrics; streamed as it is written.</li>
  *   <li>{@code GET /models/{key}/history}: its running loss against its version, for the dashboard.</li>
  *   <li>{@code POST /models/{key}/predict} with {@code {"features": {…}}} and/or {@code {"dense": […]}}, or a list of
  *       them: the prediction(s), score(s) and the model version used; see {@link Predictions}.</li>
+ *   <li>With the outcome joiner ({@code inertia.outcome.join=true}), an item of {@code predict} with an
+ *       {@code "eventId"} is recorded as an event without label that carries the prediction served, and
+ *       {@code POST /models/{key}/outcomes} with {@code {"eventId", "label"[, "weight"]}} (or a list) records its
+ *       outcome; see {@link LearningLoop}.</li>
  *   <li>{@code GET /metrics}: Prometheus text.</li>
  * </ul>
  *
@@ -97,6 +109,11 @@ public final class HttpApi implements AutoCloseable {
     private final Semaphore wholeModelReads = new Semaphore(WHOLE_MODEL_READS);
     private final Owners owners;
     private Forwarder forwarder;
+    /** Records predictions with an event id and outcomes; null without the outcome joiner. */
+    private LearningLoop loop;
+    private KafkaProducer<byte[], byte[]> loopProducer;
+    /** The settings of the loop's producer, given before {@link #start()}; null: no loop. */
+    private Properties loopProducerSettings;
     private Server server;
     private ServerConnector connector;
 
@@ -157,6 +174,11 @@ public final class HttpApi implements AutoCloseable {
         try {
             server.start();
             forwarder.start();
+            if (loopProducerSettings != null) {
+                loopProducer = new KafkaProducer<>(loopProducerSettings, new ByteArraySerializer(),
+                        new ByteArraySerializer());
+                loop = new LearningLoop(config, loopProducer, threads);
+            }
         } catch (Exception e) {
             close();
             throw new UncheckedIOException("cannot serve HTTP on " + config.httpHost() + ":" + config.httpPort()
@@ -173,8 +195,26 @@ public final class HttpApi implements AutoCloseable {
         return connector.getLocalPort();
     }
 
+    /**
+     * Serves the learning loop ({@link LearningLoop}: predict with an event id, outcomes) with a producer of
+     * {@code producerSettings} (an idempotent one, {@code acks=all}), which gives up on a record after
+     * {@link LearningLoop#PRODUCER_TIMEOUT_MS}; call before {@link #start()}, with the outcome joiner on.
+     */
+    public void recordLoop(Properties producerSettings) {
+        Properties properties = new Properties();
+        properties.putAll(producerSettings);
+        int timeout = LearningLoop.PRODUCER_TIMEOUT_MS;
+        properties.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, Integer.toString(timeout / 2));
+        properties.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, Integer.toString(timeout / 2));
+        properties.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, Integer.toString(timeout));
+        loopProducerSettings = properties;
+    }
+
     @Override
     public void close() {
+        if (loopProducer != null) {
+            loopProducer.close(Duration.ofSeconds(5));
+        }
         try {
             if (forwarder != null) {
                 forwarder.close();
@@ -307,6 +347,7 @@ public final class HttpApi implements AutoCloseable {
     private static final Map<String, ModelAction> MODEL_ACTIONS = Map.of(
             "", new ModelAction("GET"),
             "predict", new ModelAction("POST"),
+            "outcomes", new ModelAction("POST"),
             "history", new ModelAction("GET"));
 
     private void modelAction(ApiExchange exchange, String key, String action) {
@@ -328,6 +369,7 @@ public final class HttpApi implements AutoCloseable {
         try {
             switch (action) {
                 case "predict" -> predict(exchange, key, partition);
+                case "outcomes" -> requireLoop("outcomes").outcomes(exchange, key);
                 case "history" -> exchange.json(200, history(key, partition));
                 default -> {
                     if (whole) {
@@ -337,7 +379,7 @@ public final class HttpApi implements AutoCloseable {
                         if (header == null) {
                             throw noModel(key);
                         }
-                        exchange.bytes(200, ApiExchange.JSON_TYPE, json.header(header));
+                        exchange.bytes(200, ApiExchange.JSON_TYPE, json.header(header, reader.outcomes(key)));
                     }
                 }
             }
@@ -350,11 +392,30 @@ public final class HttpApi implements AutoCloseable {
 
     private void predict(ApiExchange exchange, String key, int partition) {
         Predictions.Request request = predictions.parse(exchange.body());
+        boolean recorded = request.items().stream().anyMatch(item -> item.eventId() != null);
+        LearningLoop recording = recorded ? requireLoop("predict with an eventId") : null;
         Predictions.Scores scores = reader.withWeights(key, partition, view -> predictions.score(view, request));
+        if (scores == null && recorded) {
+            // As the outcome joiner scores an event of a model it does not have yet: with a new model.
+            scores = predictions.score(new ModelView(key, reader.learner().newModel(), false, 0L), request);
+        }
         if (scores == null) {
             throw noModel(key);
         }
+        if (recorded) {
+            recording.predict(exchange, key, request, scores);
+            return;
+        }
         exchange.bytes(200, ApiExchange.JSON_TYPE, predictions.answer(key, request, scores));
+    }
+
+    /** The learning loop, for {@code what}; 400 without the outcome joiner, which would never learn from it. */
+    private LearningLoop requireLoop(String what) {
+        if (loop == null) {
+            throw new ApiError(400, what + " needs inertia.outcome.join=true (the outcome joiner learns the event "
+                    + "when its outcome comes)");
+        }
+        return loop;
     }
 
     /**
@@ -452,9 +513,26 @@ public final class HttpApi implements AutoCloseable {
                 model.put("macroF1", header.getMetrics().getMacroF1());
             }
             model.put("halted", header.getHalted());
+            if (header.getOutcomes() != null) {
+                model.set("outcomes", outcomesJson(header.getOutcomes()));
+            }
             model.put("instance", instance);
         }
         return body;
+    }
+
+    /** A model's outcomes as {@link SnapshotJson#writeOutcomes} writes them, for the list of models. */
+    private static JsonNode outcomesJson(OutcomeMetrics outcomes) {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(256);
+        try (com.fasterxml.jackson.core.JsonGenerator generator = JSON.getFactory().createGenerator(out)) {
+            generator.writeStartObject();
+            SnapshotJson.writeOutcomes(generator, outcomes);
+            generator.writeEndObject();
+            generator.flush();
+            return JSON.readTree(out.toByteArray()).get("outcomes");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     /** Whether the instance at {@code host} has active tasks with models, as Kafka Streams' metadata says. */

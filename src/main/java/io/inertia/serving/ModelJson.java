@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import io.inertia.avro.HyperParameters;
 import io.inertia.avro.ModelSnapshot;
+import io.inertia.avro.OutcomeMetrics;
 import io.inertia.avro.PrequentialMetrics;
 import io.inertia.io.SnapshotJson;
 import io.inertia.model.LinearModel;
@@ -20,7 +21,8 @@ import java.util.List;
 /**
  * A model as the API's JSON, written field by field as it goes, never built as a tree: the fields of
  * {@code inertia snapshots} ({@code modelKey}, {@code version}, {@code weights}, {@code denseWeights}, {@code bias},
- * {@code state}, {@code runningLoss}, {@code metrics}, {@code lastEventTimestamp}, {@code halted} when halted,
+ * {@code state}, {@code runningLoss}, {@code metrics}, {@code outcomes} with the outcome joiner's decisions about the
+ * model (see {@link SnapshotJson#writeOutcomes}), {@code lastEventTimestamp}, {@code halted} when halted,
  * {@code hyperParameters}) in that order, then {@code optimizer} and {@code instance}. Without weights, the same less
  * {@code weights}, {@code denseWeights} and {@code state}.
  *
@@ -103,6 +105,11 @@ final class ModelJson {
 
     /** The model's JSON without weights, as bytes (a few hundred). */
     byte[] header(Header header) {
+        return header(header, null);
+    }
+
+    /** As {@link #header(Header)}, with the model's {@code outcomes} when not null. */
+    byte[] header(Header header, OutcomeMetrics outcomes) {
         ByteArrayOutputStream out = new ByteArrayOutputStream(1024);
         boolean ownSettings = !header.hyperParameters().equals(hyperParameters);
         try (JsonGenerator json = FACTORY.createGenerator(out)) {
@@ -130,6 +137,9 @@ final class ModelJson {
             }
             json.writeNumberField("runningLoss", header.runningLoss());
             metrics(json, header);
+            if (outcomes != null) {
+                SnapshotJson.writeOutcomes(json, outcomes);
+            }
             json.writeNumberField("lastEventTimestamp", header.lastEventTimestamp());
             if (header.halted()) {
                 json.writeBooleanField("halted", true);
@@ -195,6 +205,9 @@ final class ModelJson {
             json.writeEndObject();
             json.writeNumberField("runningLoss", header.getRunningLoss());
             metrics(json, header(header));
+            if (header.getOutcomes() != null) {
+                SnapshotJson.writeOutcomes(json, header.getOutcomes());
+            }
             json.writeNumberField("lastEventTimestamp", header.getLastEventTimestamp());
             if (header.getHalted()) {
                 json.writeBooleanField("halted", true);

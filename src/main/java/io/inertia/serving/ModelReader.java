@@ -2,6 +2,7 @@ package io.inertia.serving;
 
 import io.inertia.avro.HyperParameters;
 import io.inertia.avro.ModelSnapshot;
+import io.inertia.avro.OutcomeMetrics;
 import io.inertia.config.InertiaConfig;
 import io.inertia.model.OnlineLearner;
 import io.inertia.topology.ModelStore;
@@ -82,12 +83,26 @@ final class ModelReader {
         return header == null ? null : ModelJson.header(header);
     }
 
-    /** The header record of a model as its store would write it (dense weights and state included). */
+    /**
+     * The header record of a model as its store would write it (dense weights and state included), with its
+     * {@link #outcomes}.
+     */
     ModelSnapshot record(ModelView view) {
         ModelSnapshot header = SnapshotCodec.toHeader(view.key(), view.model(), learner, hyperParameters,
                 view.lastEventTimestamp());
         header.setHalted(view.halted());
+        header.setOutcomes(outcomes(view.key()));
         return header;
+    }
+
+    /**
+     * What the outcome joiner's decisions made of the model of {@code key} ({@code outcomes}, ModelSnapshot v6), as its
+     * header store holds them: as of the task's last commit (at most {@code commit.interval.ms} behind the model in
+     * memory); null when there is none.
+     */
+    OutcomeMetrics outcomes(String key) {
+        ModelSnapshot stored = stores.headers().get(key);
+        return stored == null ? null : stored.getOutcomes();
     }
 
     /**

@@ -179,9 +179,11 @@ final class Predictions {
         List<String> names = null;
         double[] values = null;
         double[] dense = null;
+        String eventId = null;
         for (String field = json.nextFieldName(); field != null; field = json.nextFieldName()) {
             JsonToken token = json.nextToken();
             switch (field) {
+                case "eventId" -> eventId = eventId(json, token, where);
                 case "features" -> {
                     if (token != JsonToken.START_OBJECT) {
                         throw new ApiError(400, where + "features must be an object of name → number");
@@ -222,7 +224,7 @@ final class Predictions {
             double[] givenValues = names == null ? null : Arrays.copyOf(values, given.length);
             Example example = hasher != null ? Example.hashed(dense, given, givenValues, hasher, 0.0, 1.0)
                     : Example.of(dense, given, givenValues, 0.0, 1.0);
-            return new Item(example, where);
+            return new Item(example, where, eventId, dense, given, givenValues);
         } catch (IllegalArgumentException e) {
             throw new ApiError(400, where + e.getMessage());
         }
@@ -232,7 +234,7 @@ final class Predictions {
      * Refuses a body that is not UTF-8 (RFC 8259 8.1). Checked here because the parser, without a symbol table of
      * field names, decodes a malformed name leniently instead of failing; an ASCII body, the usual one, costs a scan.
      */
-    private static void requireUtf8(byte[] body) {
+    static void requireUtf8(byte[] body) {
         for (byte b : body) {
             if (b < 0) {
                 try {
@@ -246,8 +248,19 @@ final class Predictions {
         }
     }
 
+    /** An item's {@code eventId}: a non-empty string, or null (absent or JSON null); else 400. */
+    static String eventId(JsonParser json, JsonToken token, String where) throws IOException {
+        if (token == JsonToken.VALUE_NULL) {
+            return null;
+        }
+        if (token != JsonToken.VALUE_STRING || json.getText().isEmpty()) {
+            throw new ApiError(400, where + "eventId must be a non-empty string");
+        }
+        return json.getText();
+    }
+
     /** The number at {@code token}: finite, else 400 naming {@code what}. */
-    private static double number(JsonParser json, JsonToken token, String what) throws IOException {
+    static double number(JsonParser json, JsonToken token, String what) throws IOException {
         if (token == JsonToken.VALUE_NUMBER_INT || token == JsonToken.VALUE_NUMBER_FLOAT) {
             double value = json.getDoubleValue();
             if (Double.isFinite(value)) {
@@ -257,7 +270,7 @@ final class Predictions {
         throw new ApiError(400, what + " is not a finite number");
     }
 
-    private static String firstLine(String message) {
+    static String firstLine(String message) {
         return message == null ? "" : message.lines().findFirst().orElse("");
     }
 
@@ -265,8 +278,11 @@ final class Predictions {
     record Request(List<Item> items, boolean list) {
     }
 
-    /** One item: its example, and where it is in the request (for messages). */
-    record Item(Example example, String where) {
+    /**
+     * One item: its example, where it is in the request (for messages), and what an event recorded for it carries: its
+     * {@code eventId} (or null) and its features as given, before hashing (each null when absent).
+     */
+    record Item(Example example, String where, String eventId, double[] dense, String[] names, double[] values) {
     }
 
     /** The K scores of each of a request's items, and the model version that gave them. */

@@ -16,6 +16,7 @@ import io.inertia.avro.ModelSnapshot;
 import io.inertia.avro.ModelSnapshotPart;
 import io.inertia.avro.NamedWeights;
 import io.inertia.avro.OptimizerState;
+import io.inertia.avro.OutcomeMetrics;
 import io.inertia.avro.PrequentialMetrics;
 import io.inertia.avro.SnapshotParts;
 import io.inertia.serde.InertiaSerdes;
@@ -136,6 +137,48 @@ class SnapshotJsonTest {
         assertEquals(10, line.get("version").asLong());
     }
 
+    /**
+     * Two joins (delays 1000 and 3000 ms; served losses 0.5 and 0.7, learned 0.25 and 0.35), one default (0.1, 0.2),
+     * three events scored and one duplicate event. Delays 1000 and 3000 fall in buckets [960, 1024) = 8 + 6·8 + 7 = 63
+     * and [2816, 3072) = 8 + 8·8 + 3 = 75; p50 is the first of the two by nearest rank (⌈0.5·2⌉ = 1), p99 the second
+     * (⌈0.99·2⌉ = 2), each reported as the largest delay of its bucket.
+     */
+    @Test
+    void shouldShowAModelsOutcomeCountsBothLossesAndDelayQuantilesAndReadThemBack() throws Exception {
+        OutcomeMetrics outcomes = new OutcomeMetrics(List.of(3L, 2L, 1L, 0L, 0L, 0L, 0L, 1L),
+                List.of(0.5 + 0.7, 0.1, 0.25 + 0.35, 0.2), List.of(63, 75), List.of(1L, 1L));
+        ModelSnapshot expected = wholeSnapshot(new SplittableRandom(18));
+        expected.setOutcomes(outcomes);
+        String text = SnapshotJson.toLine(expected);
+        JsonNode shown = JSON.readTree(text).get("outcomes");
+        assertEquals(3, shown.get("scored").asLong());
+        assertEquals(2, shown.get("joined").asLong());
+        assertEquals(1, shown.get("defaulted").asLong());
+        assertEquals(0, shown.get("expired").asLong());
+        assertEquals(0, shown.get("duplicateOutcome").asLong());
+        assertEquals(0, shown.get("lateOutcome").asLong());
+        assertEquals(0, shown.get("unmatchedOutcome").asLong());
+        assertEquals(1, shown.get("duplicateEvent").asLong());
+        assertEquals(0.6, shown.get("servedMeanLoss").get("joined").asDouble(), 1e-15);
+        assertEquals(0.1, shown.get("servedMeanLoss").get("defaulted").asDouble(), 1e-15);
+        assertEquals(0.3, shown.get("learnedMeanLoss").get("joined").asDouble(), 1e-15);
+        assertEquals(0.2, shown.get("learnedMeanLoss").get("defaulted").asDouble(), 1e-15);
+        assertEquals(1023, shown.get("delayP50Ms").asLong());
+        assertEquals(3071, shown.get("delayP99Ms").asLong());
+
+        SnapshotJson.Line line = SnapshotJson.parse(text);
+        assertEquals(outcomes, line.header().getOutcomes());
+        assertArrayEquals(bytes(expected), bytes(line.header()), "the whole header, outcomes included");
+
+        // Scored only: no mean and no delay to show (no NaN in JSON), and still read back.
+        expected.setOutcomes(new OutcomeMetrics(List.of(5L, 0L, 0L, 0L, 0L, 0L, 0L, 0L), List.of(0.0, 0.0, 0.0, 0.0),
+                List.of(), List.of()));
+        JsonNode scored = JSON.readTree(SnapshotJson.toLine(expected)).get("outcomes");
+        assertEquals(0, scored.get("servedMeanLoss").size());
+        assertFalse(scored.has("delayP50Ms"));
+        assertEquals(expected.getOutcomes(), SnapshotJson.parse(SnapshotJson.toLine(expected)).header().getOutcomes());
+    }
+
     @Test
     void shouldReadALineOfAnOlderReleaseAndNameWhatItLacksOfTheLearnersState() throws Exception {
         Path old = Path.of(SnapshotJsonTest.class.getResource("/whole-lines/wide-snapshots.jsonl").toURI());
@@ -150,6 +193,7 @@ class SnapshotJsonTest {
         assertEquals(node.get("bias").asDouble(), line.header().getBias());
         assertEquals(node.get("metrics").get("meanLoss").asDouble(), line.header().getMetrics().getMeanLoss());
         assertEquals("momentum", line.header().getHyperParameters().getOptimizer());
+        assertNull(line.header().getOutcomes(), "a line from before the outcome joiner has no outcomes");
         String name = node.get("weights").fieldNames().next();
         assertEquals(node.get("weights").get(name).asDouble(), line.header().getNamedWeights().get(name));
     }

@@ -6,17 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.inertia.config.InertiaConfig;
 import io.inertia.runtime.LearnerApplication;
 import java.io.IOException;
-import java.net.ServerSocket;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -38,7 +32,6 @@ import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.common.utils.Utils;
 import org.apache.kafka.streams.StreamsConfig;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -59,7 +52,6 @@ import org.junit.jupiter.api.io.TempDir;
 @Timeout(value = 240, unit = TimeUnit.SECONDS)
 class HttpApiIT {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
     private static final String APPLICATION = "http-api";
     private static final String TOKEN = "s3cret-token";
     private static final int PARTITIONS = 4;
@@ -81,7 +73,7 @@ class HttpApiIT {
     private EmbeddedKafka kafka;
     private final List<LearnerApplication> instances = new ArrayList<>();
     private final List<String> bases = new ArrayList<>();
-    private final HttpClient http = HttpClient.newHttpClient();
+    private final ApiClient http = new ApiClient();
     private List<String> models;
     /** What /ready answered right after each instance started, before Kafka Streams was RUNNING. */
     private final List<Integer> readyWhileStarting = new ArrayList<>();
@@ -279,6 +271,12 @@ class HttpApiIT {
             assertError(post(base + "/models/" + key + "/predict", "{\"features\": {\"f0\": \"x\"}}", TOKEN), 400,
                     "feature 'f0' is not a finite number");
             assertError(post(base + "/models/" + key + "/predict", "{\"label\": 1}", TOKEN), 400, "expected");
+            // Without the outcome joiner nothing would ever learn from a recorded event or outcome.
+            assertError(post(base + "/models/" + key + "/predict",
+                    "{\"features\": {\"f0\": 1}, \"eventId\": \"e1\"}", TOKEN), 400,
+                    "predict with an eventId needs inertia.outcome.join=true");
+            assertError(post(base + "/models/" + key + "/outcomes", "{\"eventId\": \"e1\", \"label\": 1}", TOKEN),
+                    400, "outcomes needs inertia.outcome.join=true");
             assertError(get(base + "/models/" + key, null), 401, "missing bearer token");
             assertError(get(base + "/models/" + key, "wrong"), 401, "wrong bearer token");
             assertError(get(base + "/metrics", null), 401, "missing bearer token");
@@ -424,26 +422,15 @@ class HttpApiIT {
 
     @Test
     void shouldShowTheModelsAndTheirLossCurveOnTheDashboardInAHeadlessBrowser() throws Exception {
-        Process ensure = new ProcessBuilder("scripts/ensure-chromium.sh").redirectErrorStream(false).start();
-        String chromium = new String(ensure.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
-        String why = new String(ensure.getErrorStream().readAllBytes(), StandardCharsets.UTF_8).trim();
-        Assumptions.assumeTrue(ensure.waitFor() == 0 && !chromium.isEmpty(),
-                "dashboard browser test skipped: " + why);
+        HeadlessChromium chromium = HeadlessChromium.orSkip(work);
         String page = bases.get(1) + "/#token=" + TOKEN;
         Path shot = work.resolve("dashboard.png");
-        List<String> common = List.of(chromium, "--headless=new", "--no-sandbox", "--disable-gpu",
-                "--disable-dev-shm-usage", "--user-data-dir=" + work.resolve("chromium-profile"),
-                "--window-size=1200,900", "--virtual-time-budget=8000");
-        List<String> dump = new ArrayList<>(common);
-        dump.addAll(List.of("--dump-dom", page));
-        String dom = run(dump, work.resolve("dom.log"));
+        String dom = chromium.dumpDom(page);
         for (String key : models) {
             assertTrue(dom.contains(">" + key + "<"), "the dashboard lists " + key);
         }
         assertTrue(dom.contains("Running prequential loss of '"), "a model's chart is drawn");
-        List<String> screenshot = new ArrayList<>(common);
-        screenshot.addAll(List.of("--screenshot=" + shot, page));
-        run(screenshot, work.resolve("screenshot.log"));
+        chromium.screenshot(page, shot);
         java.awt.image.BufferedImage image = javax.imageio.ImageIO.read(shot.toFile());
         assertNotNull(image, "a PNG screenshot");
         assertEquals(1200, image.getWidth());
@@ -462,14 +449,6 @@ class HttpApiIT {
         }
         assertTrue(colours.size() > 20, "not blank: " + colours.size() + " colours");
         assertTrue(curve > 20, "the loss curve is drawn: " + curve + " pixels of its colour");
-    }
-
-    private static String run(List<String> command, Path log) throws Exception {
-        Process process = new ProcessBuilder(command).redirectError(log.toFile()).start();
-        String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(process.waitFor(60, TimeUnit.SECONDS), "chromium did not finish");
-        assertEquals(0, process.exitValue(), "chromium failed: " + Files.readString(log));
-        return out;
     }
 
     /** One sample of a Prometheus text scrape. */
@@ -566,39 +545,18 @@ class HttpApiIT {
     }
 
     private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
+        return ApiClient.freePort();
     }
 
     private HttpResponse<String> get(String uri, String token) {
-        return send(HttpRequest.newBuilder(URI.create(uri)).GET(), token);
+        return http.get(uri, token);
     }
 
     private HttpResponse<String> post(String uri, String body, String token) {
-        return send(HttpRequest.newBuilder(URI.create(uri)).POST(HttpRequest.BodyPublishers.ofString(body))
-                .header("Content-Type", "application/json"), token);
-    }
-
-    private HttpResponse<String> send(HttpRequest.Builder request, String token) {
-        if (token != null) {
-            request.header("Authorization", "Bearer " + token);
-        }
-        try {
-            return http.send(request.timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
-        } catch (IOException e) {
-            throw new AssertionError("HTTP request failed: " + e.getMessage(), e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AssertionError(e);
-        }
+        return http.post(uri, body, token);
     }
 
     private static JsonNode json(HttpResponse<String> response) {
-        try {
-            return JSON.readTree(response.body());
-        } catch (IOException e) {
-            throw new AssertionError("not JSON: " + response.body(), e);
-        }
+        return ApiClient.json(response);
     }
 }

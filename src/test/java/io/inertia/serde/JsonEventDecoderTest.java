@@ -54,6 +54,20 @@ class JsonEventDecoderTest {
     }
 
     @Test
+    void shouldReadThePredictionServedForAnEventWithoutLabel() {
+        EventDecoder.Event event = decode("m", "{\"features\": {\"a\": 1}, \"id\": \"e1\", \"served\": "
+                + "{\"prediction\": 0.25, \"score\": -1.0986, \"modelVersion\": 7}}");
+        assertEquals(new EventDecoder.Served(0.25, -1.0986, 7), event.served());
+        assertNull(decode("m", "{\"features\": {\"a\": 1}, \"id\": \"e1\", \"served\": null}").served());
+        assertRefused("{\"features\": {\"a\": 1}, \"served\": {\"prediction\": 0.5, \"score\": 0}}",
+                "field 'served' needs prediction, score and modelVersion");
+        assertRefused("{\"features\": {\"a\": 1}, \"served\": {\"prediction\": 0.5, \"score\": 0, "
+                + "\"modelVersion\": 1.5}}", "served.modelVersion is not an integer");
+        assertRefused("{\"features\": {\"a\": 1}, \"served\": 0.5}",
+                "field 'served' is not an object {\"prediction\", \"score\", \"modelVersion\"}");
+    }
+
+    @Test
     void shouldRefuseWhatIsNotAnEventWithOneLineSayingWhy() {
         assertRefused("{\"features\": {\"a\": 1}, \"label\": \"1\"}",
                 "label '1' is not a number (labels by name need inertia.class-names)");
