@@ -86,6 +86,7 @@ final class ModelReader {
         ModelSnapshot header = SnapshotCodec.toHeader(view.key(), view.model(), learner, hyperParameters,
                 view.lastEventTimestamp());
         header.setHalted(view.halted());
+        header.setScalers(SnapshotCodec.scalers(view.scalers()));
         return header;
     }
 
@@ -116,7 +117,8 @@ final class ModelReader {
         WorkingModelStore working = working(partition);
         WorkingModelStore.Stamp stamp = working.stamp(key);
         Optional<ModelView> live = working.read(key, view -> new ModelView(view.key(),
-                view.model().copy(), view.halted(), view.lastEventTimestamp()));
+                view.model().copy(), view.halted(), view.lastEventTimestamp(),
+                view.scalers() == null ? null : view.scalers().copy()));
         if (live.isPresent()) {
             return live.get();
         }

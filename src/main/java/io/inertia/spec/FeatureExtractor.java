@@ -28,14 +28,16 @@ import org.apache.kafka.common.errors.SerializationException;
  */
 public final class FeatureExtractor {
 
-    /** Scales the value of a standardized numeric feature of a model, learning it (see OnlineStandardScaler). */
+    /** Scales the value of a standardized numeric feature with its model's statistics (see OnlineStandardScaler). */
     @FunctionalInterface
     public interface Standardizer {
         /**
          * The value {@code x} of numeric feature {@code feature} (its index in {@link FeatureSpec#numeric()}) of an
-         * event of model {@code modelKey}, scaled with that model's earlier values, which then include it.
+         * event of model {@code modelKey}, scaled with that model's statistics as they are before this event. Whether
+         * and when {@code x} is then added to them is the standardizer's: the learner adds it with the event's update
+         * (and not when the update is refused or rolled back), a prediction never; {@code inertia check} at once.
          */
-        double transformThenLearn(String modelKey, int feature, double x);
+        double standardize(String modelKey, int feature, double x);
     }
 
     private final FeatureSpec spec;
@@ -52,6 +54,16 @@ public final class FeatureExtractor {
         }
         this.spec = spec;
         this.standardizer = standardizer;
+    }
+
+    /**
+     * An extractor that only reads model keys ({@link #modelKey}), e.g. to re-key records or to key a file's records:
+     * it never standardizes, which is the learner's, per model.
+     */
+    public static FeatureExtractor keysOnly(FeatureSpec spec) {
+        return new FeatureExtractor(spec, (modelKey, feature, x) -> {
+            throw new IllegalStateException("an extractor of model keys only does not extract features");
+        });
     }
 
     /** The spec applied. */
@@ -161,7 +173,7 @@ public final class FeatureExtractor {
             }
             FeatureSpec.Numeric feature = spec.numeric().get(i);
             double x = feature.transform() == FeatureSpec.Transform.STANDARDIZE
-                    ? standardizer.transformThenLearn(modelKey, i, numericValues[i]) : numericValues[i];
+                    ? standardizer.standardize(modelKey, i, numericValues[i]) : numericValues[i];
             add(seen, names, values, feature.name(), x);
         }
         for (int c = 0; c < categories.size(); c++) {

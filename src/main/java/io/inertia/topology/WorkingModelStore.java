@@ -330,7 +330,7 @@ public final class WorkingModelStore implements StateStore, CachedStateStore<Obj
         long stamp = working.lock.readLock();
         try {
             result = reading.apply(new ModelView(working.key, working.model, working.halted,
-                    working.lastEventTimestamp));
+                    working.lastEventTimestamp, working.scalers));
         } finally {
             working.lock.unlockRead(stamp);
         }
