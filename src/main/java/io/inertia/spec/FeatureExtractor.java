@@ -106,7 +106,27 @@ public final class FeatureExtractor {
         double label = label(record);
         double weight = weight(record);
         String eventId = eventId(record, topic, partition, offset);
+        Features features = features(record, modelKey);
+        return new EventDecoder.Event(modelKey, null, features.names(), features.values(), label, weight, eventId);
+    }
 
+    /**
+     * The named features of a record and their values.
+     *
+     * @param names the feature names, in spec order
+     * @param values their values, {@code values[i]} of {@code names[i]}
+     */
+    public record Features(String[] names, double[] values) {
+    }
+
+    /**
+     * The features alone of {@code record}, of the model {@code modelKey}, as {@link #extract} gives them, whatever
+     * its label, weight and event id: what a prediction for the record reads.
+     *
+     * @throws SerializationException when a feature whose spec says {@code on-missing: dead-letter} is missing or of
+     *     the wrong type
+     */
+    public Features features(Object record, String modelKey) {
         int numericCount = spec.numeric().size();
         double[] numericValues = new double[numericCount];
         boolean[] present = new boolean[numericCount];
@@ -190,7 +210,7 @@ public final class FeatureExtractor {
         for (int i = 0; i < valueArray.length; i++) {
             valueArray[i] = values.get(i);
         }
-        return new EventDecoder.Event(modelKey, null, nameArray, valueArray, label, weight, eventId);
+        return new Features(nameArray, valueArray);
     }
 
     /** Adds every combination of the values of {@code parts} from {@code index} on to the name built so far. */
