@@ -123,21 +123,22 @@ stop_registry() {
   fi
 }
 
-# The URL of the schema registry the feature-spec cases register their click schema with: the one already answering
-# at REGISTRY_PORT, else one started by scripts/registry-local.sh (stopped at the end). Empty when none can run: those
-# cases then fail saying so, the others run.
-registry_url() {
-  local url
-  if url="$("$registry_local" status 2>/dev/null)"; then
-    echo "bench: using the schema registry already running at $url" >&2
-  elif url="$("$registry_local" start 2>/dev/null | tail -n 1)" && [ -n "$url" ]; then
+# Sets registry to the URL of the schema registry the feature-spec cases register their click schema with: the one
+# already answering at REGISTRY_PORT, else one started by scripts/registry-local.sh (stopped at the end). Empty when
+# none can run: those cases then fail saying so, the others run. Not in a subshell: started_registry must stick.
+registry=""
+find_registry() {
+  local answer
+  if answer="$("$registry_local" status 2>/dev/null)"; then
+    registry="$(grep -o 'http[^ ]*' <<<"$answer" | tail -n 1)"
+    echo "bench: using the schema registry already running at $registry" >&2
+  elif answer="$("$registry_local" start 2>/dev/null)"; then
     started_registry=1
-    echo "bench: started a schema registry at $url" >&2
+    registry="$(grep -o 'http[^ ]*' <<<"$answer" | tail -n 1)"
+    echo "bench: started a schema registry at $registry" >&2
   else
     echo "bench: no schema registry could start (scripts/registry-local.sh logs): the feature-spec cases will fail" >&2
-    url=""
   fi
-  echo "$url"
 }
 
 # True when JAR is missing or older than any file under the given sources.
@@ -188,8 +189,7 @@ run_e2e() {
     started_broker=1
     "$kafka_local" start >&2 || die "could not start the local Kafka broker (see scripts/kafka-local.sh logs)"
   fi
-  local registry
-  registry="$(registry_url)"
+  find_registry
   # In the background so that this script's traps run at once on Ctrl-C or SIGTERM (a shell runs them only after
   # a foreground command ends); cleanup() then asks the driver to stop.
   # shellcheck disable=SC2086
