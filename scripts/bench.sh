@@ -31,7 +31,10 @@
 # removed when it ends, also on Ctrl-C; the broker is stopped only if this script started it. About 20 minutes on
 # 2 cores.
 #
-# Environment: KAFKA_PORT (9092, passed to kafka-local.sh), BENCH_SCALE (multiplies every case's N, like --scale),
+# The feature-spec cases (spec-avro, spec-avro-rekeyed) need a schema registry: the one answering at REGISTRY_PORT, else
+# one started with scripts/registry-local.sh (and stopped at the end).
+#
+# Environment: KAFKA_PORT (9092, passed to kafka-local.sh), REGISTRY_PORT (8081, passed to registry-local.sh), BENCH_SCALE (multiplies every case's N, like --scale),
 # BENCH_JAVA_OPTS (JVM options of the end-to-end driver, default -Xmx1g), BENCH_LEARNER_JAVA_OPTS (extra JVM options of
 # the learner, e.g. -XX:StartFlightRecording=filename=target/bench/learner.jfr to profile it), BENCH_REPLAY_REPEAT (how
 # many times each open-vocabulary replay runs, the fastest kept; 3).
@@ -52,11 +55,13 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 kafka_local="$root/scripts/kafka-local.sh"
+registry_local="$root/scripts/registry-local.sh"
 export KAFKA_PORT="${KAFKA_PORT:-9092}"
 bootstrap="127.0.0.1:$KAFKA_PORT"
 driver_class=io.inertia.bench.EndToEndBenchmark
 
 started_broker=0
+started_registry=0
 driver_pid=""
 
 usage() {
@@ -96,6 +101,7 @@ cleanup() {
     wait "$driver_pid" 2>/dev/null || true
   fi
   stop_broker
+  stop_registry
   exit "$status"
 }
 trap cleanup EXIT
@@ -107,6 +113,32 @@ stop_broker() {
     started_broker=0
     echo "bench: stopping the local Kafka broker this script started" >&2
     "$kafka_local" stop >&2 || true
+  fi
+}
+
+stop_registry() {
+  if [ "$started_registry" = 1 ]; then
+    started_registry=0
+    echo "bench: stopping the schema registry this script started" >&2
+    "$registry_local" stop >&2 || true
+  fi
+}
+
+# Sets registry to the URL of the schema registry the feature-spec cases register their click schema with: the one
+# already answering at REGISTRY_PORT, else one started by scripts/registry-local.sh (stopped at the end). Empty when
+# none can run: those cases then fail saying so, the others run. Not in a subshell: started_registry must stick.
+registry=""
+find_registry() {
+  local answer
+  if answer="$("$registry_local" status 2>/dev/null)"; then
+    registry="$(grep -o 'http[^ ]*' <<<"$answer" | tail -n 1)"
+    echo "bench: using the schema registry already running at $registry" >&2
+  elif answer="$("$registry_local" start 2>/dev/null)"; then
+    started_registry=1
+    registry="$(grep -o 'http[^ ]*' <<<"$answer" | tail -n 1)"
+    echo "bench: started a schema registry at $registry" >&2
+  else
+    echo "bench: no schema registry could start (scripts/registry-local.sh logs): the feature-spec cases will fail" >&2
   fi
 }
 
@@ -158,17 +190,19 @@ run_e2e() {
     started_broker=1
     "$kafka_local" start >&2 || die "could not start the local Kafka broker (see scripts/kafka-local.sh logs)"
   fi
+  find_registry
   # In the background so that this script's traps run at once on Ctrl-C or SIGTERM (a shell runs them only after
   # a foreground command ends); cleanup() then asks the driver to stop.
   # shellcheck disable=SC2086
   java ${BENCH_JAVA_OPTS:--Xmx1g} -cp target/benchmarks.jar "$driver_class" --bootstrap-servers "$bootstrap" \
-    ${BENCH_SCALE:+--scale "$BENCH_SCALE"} "$@" &
+    ${BENCH_SCALE:+--scale "$BENCH_SCALE"} ${registry:+--registry-url "$registry"} "$@" &
   driver_pid=$!
   local status=0
   wait "$driver_pid" || status=$?
   driver_pid=""
   # JMH, if it follows, should have the machine to itself.
   stop_broker
+  stop_registry
   return "$status"
 }
 

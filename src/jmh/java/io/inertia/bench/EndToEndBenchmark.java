@@ -228,6 +228,9 @@ public final class EndToEndBenchmark {
     // ------------------------------------------------------------------------------------------------ one case
 
     private CaseResult runCase(EndToEndCase c) {
+        if (c.features().spec()) {
+            return runSpecCase(c);
+        }
         long events = options.events(c);
         CaseNames names = new CaseNames(runId, c, stateRoot, logRoot);
         current = names;
@@ -298,6 +301,95 @@ public final class EndToEndBenchmark {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             result.error = "interrupted";
+        } finally {
+            if (learner != null) {
+                result.peakRssKb = Math.max(result.peakRssKb, learner.samplePeakRssKb());
+                learner.stop(STOP_GRACE);
+            }
+            if (passThrough != null) {
+                passThrough.stop(STOP_GRACE);
+            }
+            if (!aborting) {
+                cleanUp(cluster, names);
+            }
+            current = null;
+        }
+        return result;
+    }
+
+    /**
+     * A feature-spec case: users' Confluent-framed Avro clicks (their schema registered with the registry of
+     * {@code --registry-url}), the pass-through, then {@code inertia run --feature-spec} over the same records, then
+     * the pass-through again. With the model key from a field, the learner's rate is that of its learning step, read
+     * from its committed offsets on the re-keyed topic, which holds the N records once the re-keying step has passed
+     * them on. No live phase, crash or replay: those are the other cases'.
+     */
+    private CaseResult runSpecCase(EndToEndCase c) {
+        long events = options.events(c);
+        CaseNames names = new CaseNames(runId, c, stateRoot, logRoot);
+        current = names;
+        boolean rekeyed = c.features() == EndToEndCase.Features.SPEC_CLICKS_REKEYED;
+        System.out.printf(Locale.ROOT, "%n== case %d %s: %s; N = %,d, %d partition(s), %d stream thread(s)%n",
+                c.number(), c.name(), c.description(), events, c.partitions(), c.streamThreads());
+        CaseResult result = new CaseResult(c, events);
+        ChildJvm passThrough = null;
+        ChildJvm learner = null;
+        try {
+            if (options.registryUrl == null) {
+                throw new BenchmarkFailure("a feature-spec case needs a schema registry: --registry-url URL");
+            }
+            cluster.createTopics(List.of(
+                    new NewTopic(names.input, c.partitions(), (short) 1).configs(Map.of(
+                            TopicConfig.MESSAGE_TIMESTAMP_TYPE_CONFIG, "LogAppendTime")),
+                    new NewTopic(names.passThroughOutput, c.partitions(), (short) 1)));
+            int schemaId = SpecClicks.register(options.registryUrl, names.input + "-value");
+            SpecClicks clicks = new SpecClicks(c, schemaId);
+            long start = System.nanoTime();
+            try (KafkaProducer<String, byte[]> producer = cluster.producer(20)) {
+                BenchCluster.SendCheck check = new BenchCluster.SendCheck();
+                for (long i = 0; i < events && !aborting; i++) {
+                    SpecClicks.Click click = clicks.next(rekeyed);
+                    check.send(producer, new ProducerRecord<>(names.input, click.key(), click.value()));
+                }
+                producer.flush();
+                check.check(events, names.input);
+            }
+            result.preloadSeconds = (System.nanoTime() - start) / 1e9;
+            System.out.printf(Locale.ROOT, "  preloaded %,d clicks in %.1f s (schema id %d)%n", events,
+                    result.preloadSeconds, schemaId);
+            long stored = cluster.endOffsetSum(names.input, c.partitions());
+            if (stored != events) {
+                throw new BenchmarkFailure(names.input + " holds " + stored + " events after preloading " + events);
+            }
+            passThrough = ChildJvm.start("pass-through", passThroughCommand(c, names, names.passThroughApplication,
+                    "pass-through"), names.log("pass-through"));
+            result.passThrough = measure(passThrough, names.passThroughApplication, names.input, events);
+            passThrough.stop(STOP_GRACE);
+
+            Path spec = names.stateDir("spec").resolve("clicks.spec.yaml");
+            Files.createDirectories(spec.getParent());
+            Files.writeString(spec, rekeyed ? SpecClicks.REKEYED_SPEC : SpecClicks.SPEC);
+            List<String> command = learnerCommand(c, names);
+            String rekeyedTopic = names.topicPrefix + "rekeyed";
+            command.addAll(List.of("--feature-spec", spec.toString(), "--loss", "logistic",
+                    "--property", "inertia.input.format=confluent-avro",
+                    "--property", "inertia.schema.registry.url=" + options.registryUrl,
+                    "--property", "inertia.topic.rekeyed=" + rekeyedTopic));
+            learner = ChildJvm.start("inertia", command, names.log("inertia"));
+            result.inertia = measure(learner, names.learnerApplication, rekeyed ? rekeyedTopic : names.input,
+                    events);
+            result.peakRssKb = Math.max(result.peakRssKb, learner.samplePeakRssKb());
+            learner.stop(STOP_GRACE);
+            passThrough = ChildJvm.start("pass-through-after", passThroughCommand(c, names,
+                    names.passThroughAfterApplication, "pass-through-after"), names.log("pass-through-after"));
+            result.passThroughAfter = measure(passThrough, names.passThroughAfterApplication, names.input, events);
+            passThrough.stop(STOP_GRACE);
+        } catch (RuntimeException e) {
+            result.error = e instanceof BenchmarkFailure ? e.getMessage() : BenchCluster.message(e);
+            System.out.println("  failed: " + result.error);
+        } catch (java.io.IOException e) {
+            result.error = "cannot write the spec: " + e.getMessage();
+            System.out.println("  failed: " + result.error);
         } finally {
             if (learner != null) {
                 result.peakRssKb = Math.max(result.peakRssKb, learner.samplePeakRssKb());
@@ -1077,6 +1169,7 @@ public final class EndToEndBenchmark {
                   --latency-seconds S            length of the live phase; 0 skips it (10)
                   --stall-seconds S              give up on an application whose offsets stop moving (120)
                   --property KEY=VALUE           an extra Kafka Streams setting for both applications; repeatable
+                  --registry-url URL             the schema registry of the feature-spec cases (none: they fail)
                   --list                         print the cases and exit
                   --help                         print this and exit
                 """;
@@ -1090,6 +1183,7 @@ public final class EndToEndBenchmark {
         int latencyRate = 2_000;
         int latencySeconds = 10;
         int stallSeconds = 120;
+        String registryUrl;
         final Map<String, String> properties = new LinkedHashMap<>();
         final List<EndToEndCase> cases = new ArrayList<>();
         boolean list;
@@ -1121,6 +1215,7 @@ public final class EndToEndBenchmark {
                     case "--latency-rate" -> options.latencyRate = (int) positive(value(args, ++i, arg), arg);
                     case "--latency-seconds" -> options.latencySeconds = (int) nonNegative(value(args, ++i, arg), arg);
                     case "--stall-seconds" -> options.stallSeconds = (int) positive(value(args, ++i, arg), arg);
+                    case "--registry-url" -> options.registryUrl = value(args, ++i, arg);
                     case "--property" -> {
                         String setting = value(args, ++i, arg);
                         int equals = setting.indexOf('=');

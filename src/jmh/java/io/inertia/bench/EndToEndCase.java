@@ -7,7 +7,7 @@ import java.util.Locale;
  * One case of {@link EndToEndBenchmark}: the shape of its seeded events, how many, on how many partitions and stream
  * threads, the learner options it needs, and the target it is judged by.
  *
- * @param number        the case's number, 1..8, also accepted instead of its name on the command line
+ * @param number        the case's number, 1..10, also accepted instead of its name on the command line
  * @param name          the case's name on the command line and in the report
  * @param description   what the case is, for the report
  * @param defaultEvents events preloaded when no {@code --events} or {@code --scale} is given
@@ -38,7 +38,19 @@ record EndToEndCase(int number, String name, String description, long defaultEve
         /** {@value #NAMES_PER_EVENT} distinct names drawn uniformly from the vocabulary. */
         UNIFORM_NAMES,
         /** {@value #NAMES_PER_EVENT} distinct names drawn with Zipf frequencies (s = {@value #ZIPF_EXPONENT}). */
-        ZIPF_NAMES
+        ZIPF_NAMES,
+        /**
+         * Users' own click records, Confluent-framed Avro, through a feature spec ({@link SpecClicks}), keyed by
+         * campaign, the model key.
+         */
+        SPEC_CLICKS,
+        /** The same clicks keyed by user, the spec taking the model key from the campaign field: re-keyed. */
+        SPEC_CLICKS_REKEYED;
+
+        /** Whether the case's records are users' own, read through a feature spec. */
+        boolean spec() {
+            return this == SPEC_CLICKS || this == SPEC_CLICKS_REKEYED;
+        }
     }
 
     /**
@@ -75,7 +87,7 @@ record EndToEndCase(int number, String name, String description, long defaultEve
         }
     }
 
-    /** The eight cases, in the order they run. */
+    /** The cases, in the order they run. */
     static List<EndToEndCase> all() {
         return List.of(
                 new EndToEndCase(1, "dense10", "dense d = 10, 1 model, 1 partition", 1_000_000, 1, 1, 1, 10,
@@ -95,7 +107,12 @@ record EndToEndCase(int number, String name, String description, long defaultEve
                         1_000_000, 4, 2, 100_000, 10, Features.DENSE, 0, 1, Target.peakRssMib(1024)),
                 // A softmax model of 10 classes over 64 dense features: 650 weights and biases step per event.
                 new EndToEndCase(8, "dense64-10classes", "10 classes (softmax), dense d = 64, 1 model, 1 partition",
-                        300_000, 1, 1, 1, 64, Features.DENSE, 0, 10, Target.none()));
+                        300_000, 1, 1, 1, 64, Features.DENSE, 0, 10, Target.none()),
+                // Users' own records: 3 standardized numbers, 4 categories, 1 cross, hashed into 2^20 buckets.
+                new EndToEndCase(9, "spec-avro", "feature spec over Confluent Avro clicks, 16 campaign models, "
+                        + "--hash-bits 20", 300_000, 1, 1, 16, 0, Features.SPEC_CLICKS, 20, 1, Target.ratio(0.5)),
+                new EndToEndCase(10, "spec-avro-rekeyed", "the same clicks keyed by user, re-keyed by campaign "
+                        + "field", 300_000, 1, 1, 16, 0, Features.SPEC_CLICKS_REKEYED, 20, 1, Target.none()));
     }
 
     /** The case called {@code nameOrNumber}. */

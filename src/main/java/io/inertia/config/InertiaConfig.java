@@ -1085,11 +1085,6 @@ public final class InertiaConfig {
                     problems.add(specFile + ": " + problem + " (in the reader schema " + readerFile + ")");
                 }
             }
-            if (spec != null && spec.standardizes()) {
-                problems.add(specFile + ": transform standardize is not available in run and replay yet (its "
-                        + "statistics are not kept in the models and snapshots yet); inertia check --feature-spec "
-                        + "shows what it does");
-            }
         }
 
         SortedMap<String, String> kafka() {

@@ -10,6 +10,7 @@ import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.core.StreamWriteFeature;
 import io.inertia.avro.BucketWeights;
 import io.inertia.avro.ClassWeights;
+import io.inertia.avro.FeatureScaler;
 import io.inertia.avro.HyperParameters;
 import io.inertia.avro.InputPosition;
 import io.inertia.avro.ModelSnapshot;
@@ -49,7 +50,8 @@ import java.util.TreeMap;
  *       {@code version}, {@code weights} name → weight, {@code denseWeights} when the model has dense features,
  *       {@code bias}, the optimizer {@code state}: its value {@code names} and per weight, dense weights and bias the
  *       list of values, {@code runningLoss}, {@code metrics}, {@code lastEventTimestamp}, {@code hyperParameters},
- *       {@code l1Total}, {@code inputPosition}, and {@code "halted": true} only for a halted model). Every weight is
+ *       {@code l1Total}, {@code inputPosition}, {@code "halted": true} only for a halted model, and for a model
+ *       that standardizes features their {@code scalers}, feature → {@code {"count", "mean", "m2"}}). Every weight is
  *       current at {@code version}, and the learner that published it held them so: the line is its state.</li>
  *   <li><b>In parts</b> (a {@code parts} field: {@code generation}, {@code base}, and the layout of the published
  *       parts, {@code baseParts}, {@code parts}, {@code baseWeights}, {@code weightsSinceBase}): the same fields, but
@@ -483,6 +485,18 @@ public final class SnapshotJson {
                 json.writeNumberField("offset", position.getOffset());
                 json.writeEndObject();
             }
+            if (snapshot.getScalers() != null) {
+                // A standardizing model's statistics, feature by feature in the header's (ascending name) order.
+                json.writeObjectFieldStart("scalers");
+                for (FeatureScaler scaler : snapshot.getScalers()) {
+                    json.writeObjectFieldStart(scaler.getFeature());
+                    json.writeNumberField("count", scaler.getCount());
+                    json.writeNumberField("mean", scaler.getMean());
+                    json.writeNumberField("m2", scaler.getM2());
+                    json.writeEndObject();
+                }
+                json.writeEndObject();
+            }
         }
 
         private void writeIntegers(String field, List<? extends Number> values) throws IOException {
@@ -631,6 +645,8 @@ public final class SnapshotJson {
         private Map<String, Number> layout;
         private Boolean base;
         private InputPosition inputPosition;
+        /** A standardizing model's statistics, as read; null when the line has none. */
+        private List<FeatureScaler> scalers;
         /** A K-class model's rows, in the order read; null for a single-output model. */
         private List<ClassRow> classRows;
         private final List<String> classNames = new ArrayList<>();
@@ -664,6 +680,7 @@ public final class SnapshotJson {
                     case "l1Total" -> l1Total = number(field);
                     case "parts" -> parts();
                     case "inputPosition" -> inputPosition();
+                    case "scalers" -> scalers();
                     case "classes" -> classes();
                     case "biases" -> throw new IllegalArgumentException("a K-class model's line in parts is not "
                             + "read back: read the model from an .avro output or a whole line");
@@ -698,6 +715,7 @@ public final class SnapshotJson {
                     .setHalted(halted)
                     .setInputPosition(inputPosition)
                     .setOutcomes(outcomes)
+                    .setScalers(scalers)
                     .build();
             if (layout == null && classRows != null) {
                 classWeights(header);
@@ -1156,6 +1174,36 @@ public final class SnapshotJson {
                 throw new IllegalArgumentException("inputPosition needs topic, partition and offset");
             }
             inputPosition = new InputPosition(topic, partition.intValue(), offset);
+        }
+
+        /** {@code "scalers": {feature: {"count", "mean", "m2"}, …}}, in ascending feature name order. */
+        private void scalers() throws IOException {
+            expect(JsonToken.START_OBJECT, "scalers");
+            java.util.SortedMap<String, FeatureScaler> read = new TreeMap<>();
+            while (json.nextToken() == JsonToken.FIELD_NAME) {
+                String feature = json.currentName();
+                String where = "scalers." + feature;
+                json.nextToken();
+                expect(JsonToken.START_OBJECT, where);
+                Long count = null;
+                Double mean = null;
+                Double m2 = null;
+                while (json.nextToken() == JsonToken.FIELD_NAME) {
+                    String field = json.currentName();
+                    json.nextToken();
+                    switch (field) {
+                        case "count" -> count = integer(where + ".count");
+                        case "mean" -> mean = number(where + ".mean");
+                        case "m2" -> m2 = number(where + ".m2");
+                        default -> json.skipChildren();
+                    }
+                }
+                if (count == null || mean == null || m2 == null) {
+                    throw new IllegalArgumentException(where + " needs count, mean and m2");
+                }
+                read.put(feature, new FeatureScaler(feature, count, mean, m2));
+            }
+            scalers = read.isEmpty() ? null : new ArrayList<>(read.values());
         }
 
         /** An object of integers, name → integer, into {@code into}. */

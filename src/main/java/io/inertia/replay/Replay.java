@@ -198,7 +198,7 @@ public final class Replay {
         InertiaConfig config = request.config().with(Map.of(InertiaConfig.Key.INPUT_FORMAT.key(), "json",
                 InertiaConfig.Key.SCHEMA_REGISTRY_URL.key(), "", InertiaConfig.Key.INPUT_READER_SCHEMA.key(), ""));
         SpecEventReader keys = new SpecEventReader(new JsonRecordDecoder(),
-                new FeatureExtractor(config.featureSpec(), null));
+                FeatureExtractor.keysOnly(config.featureSpec()));
         String topic = fileTopic(input);
         return replay(config, request.output(), extras, initial, 1, (learner, outputs) -> {
             long rows = Progress.estimatedRows(input, false);

@@ -57,7 +57,8 @@ import org.slf4j.LoggerFactory;
  *       snapshots} prints it), with its optimizer and prequential metrics; streamed as it is written.</li>
  *   <li>{@code GET /models/{key}/history}: its running loss against its version, for the dashboard.</li>
  *   <li>{@code POST /models/{key}/predict} with {@code {"features": {…}}} and/or {@code {"dense": […]}}, or a list of
- *       them: the prediction(s), score(s) and the model version used; see {@link Predictions}.</li>
+ *       them: the prediction(s), score(s) and the model version used; see {@link Predictions}. With
+ *       {@code ?raw=true}, the user's own record(s) through the feature spec instead; see {@link RawPredictions}.</li>
  *   <li>With the outcome joiner ({@code inertia.outcome.join=true}), an item of {@code predict} with an
  *       {@code "eventId"} is recorded as an event without label that carries the prediction served, and
  *       {@code POST /models/{key}/outcomes} with {@code {"eventId", "label"[, "weight"]}} (or a list) records its
@@ -104,6 +105,7 @@ public final class HttpApi implements AutoCloseable {
     private final ModelJson json;
     private final ModelReader reader;
     private final Predictions predictions;
+    private final RawPredictions rawPredictions;
     private final byte[] token;
     private final byte[] dashboard;
     private final Semaphore wholeModelReads = new Semaphore(WHOLE_MODEL_READS);
@@ -134,6 +136,7 @@ public final class HttpApi implements AutoCloseable {
         this.reader = new ModelReader(ModelReader.of(streams, config.maxRecordBytes()), config,
                 new StoredModels(config.modelCacheMaxBytes() / 4), json);
         this.predictions = new Predictions(config, reader.learner());
+        this.rawPredictions = new RawPredictions(config);
         this.token = config.httpToken().isEmpty() ? null : config.httpToken().getBytes(StandardCharsets.UTF_8);
         this.dashboard = resource("dashboard/index.html");
         this.owners = new Owners(streams, ModelStore.NAME, inputPartitions);
@@ -391,6 +394,10 @@ public final class HttpApi implements AutoCloseable {
     }
 
     private void predict(ApiExchange exchange, String key, int partition) {
+        if ("true".equals(exchange.query("raw"))) {
+            rawPredict(exchange, key, partition);
+            return;
+        }
         Predictions.Request request = predictions.parse(exchange.body());
         boolean recorded = request.items().stream().anyMatch(item -> item.eventId() != null);
         LearningLoop recording = recorded ? requireLoop("predict with an eventId") : null;
@@ -416,6 +423,20 @@ public final class HttpApi implements AutoCloseable {
                     + "when its outcome comes)");
         }
         return loop;
+    }
+
+    /** {@code predict?raw=true}: the user's own records through the feature spec (see {@link RawPredictions}). */
+    private void rawPredict(ApiExchange exchange, String key, int partition) {
+        RawPredictions.Request raw = rawPredictions.parse(key, exchange.body());
+        Predictions.Request[] request = new Predictions.Request[1];
+        Predictions.Scores scores = reader.withWeights(key, partition, view -> {
+            request[0] = rawPredictions.examples(view, raw);
+            return predictions.score(view, request[0]);
+        });
+        if (scores == null) {
+            throw noModel(key);
+        }
+        exchange.bytes(200, ApiExchange.JSON_TYPE, predictions.answer(key, request[0], scores));
     }
 
     /**

@@ -92,6 +92,7 @@ final class ModelReader {
                 view.lastEventTimestamp());
         header.setHalted(view.halted());
         header.setOutcomes(outcomes(view.key()));
+        header.setScalers(SnapshotCodec.scalers(view.scalers()));
         return header;
     }
 
@@ -133,7 +134,8 @@ final class ModelReader {
         WorkingModelStore working = working(partition);
         WorkingModelStore.Stamp stamp = working.stamp(key);
         Optional<ModelView> live = working.readLocked(key, view -> new ModelView(view.key(),
-                view.model().copy(), view.halted(), view.lastEventTimestamp()));
+                view.model().copy(), view.halted(), view.lastEventTimestamp(),
+                view.scalers() == null ? null : view.scalers().copy()));
         if (live.isPresent()) {
             return live.get();
         }

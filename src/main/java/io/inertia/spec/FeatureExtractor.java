@@ -28,14 +28,16 @@ import org.apache.kafka.common.errors.SerializationException;
  */
 public final class FeatureExtractor {
 
-    /** Scales the value of a standardized numeric feature of a model, learning it (see OnlineStandardScaler). */
+    /** Scales the value of a standardized numeric feature with its model's statistics (see OnlineStandardScaler). */
     @FunctionalInterface
     public interface Standardizer {
         /**
          * The value {@code x} of numeric feature {@code feature} (its index in {@link FeatureSpec#numeric()}) of an
-         * event of model {@code modelKey}, scaled with that model's earlier values, which then include it.
+         * event of model {@code modelKey}, scaled with that model's statistics as they are before this event. Whether
+         * and when {@code x} is then added to them is the standardizer's: the learner adds it with the event's update
+         * (and not when the update is refused or rolled back), a prediction never; {@code inertia check} at once.
          */
-        double transformThenLearn(String modelKey, int feature, double x);
+        double standardize(String modelKey, int feature, double x);
     }
 
     private final FeatureSpec spec;
@@ -52,6 +54,16 @@ public final class FeatureExtractor {
         }
         this.spec = spec;
         this.standardizer = standardizer;
+    }
+
+    /**
+     * An extractor that only reads model keys ({@link #modelKey}), e.g. to re-key records or to key a file's records:
+     * it never standardizes, which is the learner's, per model.
+     */
+    public static FeatureExtractor keysOnly(FeatureSpec spec) {
+        return new FeatureExtractor(spec, (modelKey, feature, x) -> {
+            throw new IllegalStateException("an extractor of model keys only does not extract features");
+        });
     }
 
     /** The spec applied. */
@@ -94,7 +106,27 @@ public final class FeatureExtractor {
         double label = label(record);
         double weight = weight(record);
         String eventId = eventId(record, topic, partition, offset);
+        Features features = features(record, modelKey);
+        return new EventDecoder.Event(modelKey, null, features.names(), features.values(), label, weight, eventId);
+    }
 
+    /**
+     * The named features of a record and their values.
+     *
+     * @param names the feature names, in spec order
+     * @param values their values, {@code values[i]} of {@code names[i]}
+     */
+    public record Features(String[] names, double[] values) {
+    }
+
+    /**
+     * The features alone of {@code record}, of the model {@code modelKey}, as {@link #extract} gives them, whatever
+     * its label, weight and event id: what a prediction for the record reads.
+     *
+     * @throws SerializationException when a feature whose spec says {@code on-missing: dead-letter} is missing or of
+     *     the wrong type
+     */
+    public Features features(Object record, String modelKey) {
         int numericCount = spec.numeric().size();
         double[] numericValues = new double[numericCount];
         boolean[] present = new boolean[numericCount];
@@ -161,7 +193,7 @@ public final class FeatureExtractor {
             }
             FeatureSpec.Numeric feature = spec.numeric().get(i);
             double x = feature.transform() == FeatureSpec.Transform.STANDARDIZE
-                    ? standardizer.transformThenLearn(modelKey, i, numericValues[i]) : numericValues[i];
+                    ? standardizer.standardize(modelKey, i, numericValues[i]) : numericValues[i];
             add(seen, names, values, feature.name(), x);
         }
         for (int c = 0; c < categories.size(); c++) {
@@ -178,7 +210,7 @@ public final class FeatureExtractor {
         for (int i = 0; i < valueArray.length; i++) {
             valueArray[i] = values.get(i);
         }
-        return new EventDecoder.Event(modelKey, null, nameArray, valueArray, label, weight, eventId);
+        return new Features(nameArray, valueArray);
     }
 
     /** Adds every combination of the values of {@code parts} from {@code index} on to the name built so far. */

@@ -17,6 +17,7 @@ import io.inertia.spec.FeatureSpec;
 import io.inertia.spec.JsonRecordDecoder;
 import io.inertia.spec.SchemaFileAvroDecoder;
 import io.inertia.spec.SpecEventReader;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -167,8 +168,9 @@ public final class InertiaTopology {
      */
     private static String addRekeying(Topology topology, InertiaConfig config, LearningObserver observer,
             SchemaRegistryClient registry) {
-        Supplier<SpecEventReader> keys = specReaders(config, KEYS_ONLY, registry);
-        topology.addProcessor(REKEY, () -> new RekeyProcessor(keys.get(), config.maxRecordBytes(), observer), SOURCE);
+        Function<FeatureExtractor.Standardizer, SpecEventReader> readers = specReaders(config, registry);
+        topology.addProcessor(REKEY, () -> new RekeyProcessor(readers.apply(null), config.maxRecordBytes(), observer),
+                SOURCE);
         topology.addSink(REKEYED_SINK, config.rekeyedTopic(), new ByteArraySerializer(), new ByteArraySerializer(),
                 REKEY);
         topology.addSink(REKEY_DEAD_LETTER_SINK, config.deadLetterTopic(), new ByteArraySerializer(),
@@ -177,11 +179,6 @@ public final class InertiaTopology {
                 config.rekeyedTopic());
         return REKEYED_SOURCE;
     }
-
-    /** The re-keying step reads model keys only: it never standardizes, which is the learner's, per model. */
-    private static final FeatureExtractor.Standardizer KEYS_ONLY = (modelKey, feature, x) -> {
-        throw new IllegalStateException("the re-keying step reads model keys only");
-    };
 
     /**
      * Refuses, in one line, what the live topology cannot learn from yet: Avro records through a spec without their
@@ -210,10 +207,21 @@ public final class InertiaTopology {
 
     private static ProcessorSupplier<byte[], byte[], byte[], byte[]> learner(InertiaConfig config,
             LearningObserver observer, int inputPartitions, SchemaRegistryClient registry) {
+        FeatureSpec spec = config.featureSpec();
+        if (spec != null && spec.standardizes()) {
+            // Each processor scales with the statistics of its own task's models.
+            Function<FeatureExtractor.Standardizer, SpecEventReader> readers = specReaders(config, registry);
+            return () -> {
+                StandardizedValues standardized = new StandardizedValues(spec);
+                return new LearnerProcessor(config.learner(), SnapshotCodec.hyperParameters(config),
+                        config.snapshotEvery(), config.hashBits(), config.onDivergence(), config.maxRecordBytes(),
+                        inputPartitions, readers.apply(standardized), standardized, config.jsonOutput(), observer);
+            };
+        }
         Supplier<EventReader> events = events(config, registry);
         return () -> new LearnerProcessor(config.learner(), SnapshotCodec.hyperParameters(config),
                 config.snapshotEvery(), config.hashBits(), config.onDivergence(), config.maxRecordBytes(),
-                inputPartitions, events.get(), config.jsonOutput(), observer);
+                inputPartitions, events.get(), null, config.jsonOutput(), observer);
     }
 
     /**
@@ -232,28 +240,35 @@ public final class InertiaTopology {
             List<String> classNames = config.classNames();
             return config.jsonInput() ? () -> new JsonEventDecoder(classNames) : EventDecoder::new;
         }
-        Supplier<SpecEventReader> readers = specReaders(config, null, registry);
-        return readers::get;
+        if (spec.standardizes()) {
+            throw new IllegalArgumentException("a spec that standardizes is read by the learner, with its models");
+        }
+        Function<FeatureExtractor.Standardizer, SpecEventReader> readers = specReaders(config, registry);
+        return () -> readers.apply(null);
     }
 
     /**
-     * A new reader of users' records through the spec per call, standardizing with {@code standardizer}: JSON,
-     * Confluent-framed Avro (asking {@code registry} for writer schemas) or Avro with a schema file.
+     * A new reader of users' records through the spec per call, standardizing with the standardizer given (null: one
+     * that reads model keys only, see {@link FeatureExtractor#keysOnly}): JSON, Confluent-framed Avro (asking
+     * {@code registry} for writer schemas) or Avro with a schema file.
      */
-    private static Supplier<SpecEventReader> specReaders(InertiaConfig config,
-            FeatureExtractor.Standardizer standardizer, SchemaRegistryClient registry) {
+    private static Function<FeatureExtractor.Standardizer, SpecEventReader> specReaders(InertiaConfig config,
+            SchemaRegistryClient registry) {
         FeatureSpec spec = config.featureSpec();
+        Function<FeatureExtractor.Standardizer, FeatureExtractor> extractors = standardizer ->
+                standardizer == null && spec.standardizes() ? FeatureExtractor.keysOnly(spec)
+                        : new FeatureExtractor(spec, standardizer);
         if (config.confluentAvroInput()) {
-            return () -> new SpecEventReader(new ConfluentAvroDecoder(registry, config.readerSchema()),
-                    new FeatureExtractor(spec, standardizer));
+            return standardizer -> new SpecEventReader(new ConfluentAvroDecoder(registry, config.readerSchema()),
+                    extractors.apply(standardizer));
         }
         if (!config.jsonInput() && config.readerSchema() == null) {
             // Checked here rather than in the configuration: a file replay reads its records as JSON whatever the
             // topic's format.
             throw new ConfigException(List.of(AVRO_NEEDS_SCHEMA));
         }
-        return () -> new SpecEventReader(config.jsonInput() ? new JsonRecordDecoder()
-                : new SchemaFileAvroDecoder(config.readerSchema()), new FeatureExtractor(spec, standardizer));
+        return standardizer -> new SpecEventReader(config.jsonInput() ? new JsonRecordDecoder()
+                : new SchemaFileAvroDecoder(config.readerSchema()), extractors.apply(standardizer));
     }
 
     /** The schema registry client of users' Confluent-framed Avro records through a spec; null for other inputs. */

@@ -66,6 +66,8 @@ final class LearnerProcessor implements Processor<byte[], byte[], byte[], byte[]
     private final FeatureHasher hasher;
     /** Avro or JSON, as {@code inertia.input.format} says. */
     private final EventReader events;
+    /** The standardized values of the event being read, with a spec that standardizes; else null. */
+    private final StandardizedValues standardized;
     private final PredictionEncoder predictions = new PredictionEncoder();
     /** Predictions as JSON ({@code inertia.output.format=json}); null for Avro. */
     private final JsonRecordSerde<io.inertia.avro.Prediction> jsonPredictions;
@@ -85,11 +87,23 @@ final class LearnerProcessor implements Processor<byte[], byte[], byte[], byte[]
     private WorkingModelStore models;
     private SnapshotEmitter snapshots;
 
-    /** A learner processor that handles a diverging update as {@code onDivergence} says. */
+    /** A learner processor of events without standardized features (see the constructor below). */
     LearnerProcessor(OnlineLearner learner, HyperParameters hyperParameters, long snapshotEvery, int hashBits,
             OnDivergence onDivergence, int maxRecordBytes, int inputPartitions, EventReader events,
             boolean jsonOutput, LearningObserver observer) {
+        this(learner, hyperParameters, snapshotEvery, hashBits, onDivergence, maxRecordBytes, inputPartitions, events,
+                null, jsonOutput, observer);
+    }
+
+    /**
+     * A learner processor that handles a diverging update as {@code onDivergence} says; {@code standardized} (null
+     * when the input standardizes nothing) is the standardizer of {@code events}' feature spec.
+     */
+    LearnerProcessor(OnlineLearner learner, HyperParameters hyperParameters, long snapshotEvery, int hashBits,
+            OnDivergence onDivergence, int maxRecordBytes, int inputPartitions, EventReader events,
+            StandardizedValues standardized, boolean jsonOutput, LearningObserver observer) {
         this.events = events;
+        this.standardized = standardized;
         this.jsonPredictions = jsonOutput ? new JsonRecordSerde<>(io.inertia.avro.Prediction.getClassSchema()) : null;
         this.onDivergence = onDivergence;
         this.inputPartitions = inputPartitions;
@@ -110,6 +124,9 @@ final class LearnerProcessor implements Processor<byte[], byte[], byte[], byte[]
                 hyperParameters, maxRecordBytes);
         this.models = context.getStateStore(WorkingModelStore.NAME);
         models.attach(store);
+        if (standardized != null) {
+            standardized.attach(models);
+        }
         this.snapshots = new SnapshotEmitter(learner, hyperParameters, maxRecordBytes, store, jsonPredictions != null);
     }
 
@@ -119,6 +136,10 @@ final class LearnerProcessor implements Processor<byte[], byte[], byte[], byte[]
         long startNanos = System.nanoTime();
         // Every record writes into the open transaction (a prediction or a dead letter at least).
         models.beforeWrite();
+        if (standardized != null) {
+            // Nothing of an earlier, refused event may reach this one's model.
+            standardized.begin(null);
+        }
         if (LearnLog.isDecision(record.headers())) {
             decision(record, startNanos);
             return;
@@ -145,6 +166,9 @@ final class LearnerProcessor implements Processor<byte[], byte[], byte[], byte[]
             return;
         }
         String key = new String(record.key(), StandardCharsets.UTF_8);
+        if (standardized != null) {
+            standardized.begin(key);
+        }
         EventDecoder.Event event;
         try {
             event = position == null ? events.decode(topic, key, record.value())
@@ -237,6 +261,10 @@ final class LearnerProcessor implements Processor<byte[], byte[], byte[], byte[]
                         working.positionOffset = positionOffsetBefore;
                         halt(working);
                     }
+                }
+                if (divergence == null && standardized != null) {
+                    // With the update that stands, and only then: a rolled-back event moves no statistics.
+                    standardized.learnInto(working);
                 }
             }
         } finally {

@@ -137,7 +137,7 @@ public final class ModelStore {
             return null;
         }
         WorkingModel working = load(modelKey, header);
-        return new ModelView(modelKey, working.model, working.halted, working.lastEventTimestamp);
+        return new ModelView(modelKey, working.model, working.halted, working.lastEventTimestamp, working.scalers);
     }
 
     /** The header record of {@code modelKey} (a {@link ModelSnapshot} without named weights), or null. O(header). */
@@ -173,6 +173,7 @@ public final class ModelStore {
             WorkingModel working = new WorkingModel(modelKey, model, header.getLastEventTimestamp());
             working.halted = header.getHalted();
             working.outcomes = SnapshotCodec.outcomes(header.getOutcomes());
+            working.scalers = SnapshotCodec.scalers(header.getScalers());
             working.restorePosition(header.getInputPosition());
             working.parts = header.getParts();
             working.storedParts = stored;
@@ -241,6 +242,7 @@ public final class ModelStore {
         header.setHalted(working.halted);
         header.setInputPosition(working.inputPosition());
         header.setOutcomes(SnapshotCodec.outcomes(working.outcomes));
+        header.setScalers(SnapshotCodec.scalers(working.scalers));
         header.setParts(working.parts);
         header.setStoredParts(working.storedParts);
         return header;
@@ -260,6 +262,7 @@ public final class ModelStore {
         snapshot.setHalted(working.halted);
         snapshot.setInputPosition(working.inputPosition());
         snapshot.setOutcomes(SnapshotCodec.outcomes(working.outcomes));
+        snapshot.setScalers(SnapshotCodec.scalers(working.scalers));
         return snapshot;
     }
 

@@ -218,6 +218,7 @@ public final class SnapshotAssembler {
         snapshot.setHalted(header.getHalted());
         snapshot.setInputPosition(header.getInputPosition());
         snapshot.setOutcomes(header.getOutcomes());
+        snapshot.setScalers(header.getScalers());
         return snapshot;
     }
 

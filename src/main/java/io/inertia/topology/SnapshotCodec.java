@@ -395,4 +395,40 @@ public final class SnapshotCodec {
                 record.getDelayBuckets().stream().mapToInt(Integer::intValue).toArray(),
                 record.getDelayCounts().stream().mapToLong(Long::longValue).toArray()));
     }
+
+    /** The records of {@code scalers}, in ascending feature name order; null for null or none. */
+    public static List<io.inertia.avro.FeatureScaler> scalers(io.inertia.model.FeatureScalers scalers) {
+        if (scalers == null || scalers.size() == 0) {
+            return null;
+        }
+        List<io.inertia.avro.FeatureScaler> records = new ArrayList<>(scalers.size());
+        for (int i = 0; i < scalers.size(); i++) {
+            io.inertia.model.OnlineStandardScaler scaler = scalers.scaler(i);
+            records.add(new io.inertia.avro.FeatureScaler(scalers.name(i), scaler.count(), scaler.mean(),
+                    scaler.m2()));
+        }
+        return records;
+    }
+
+    /**
+     * The scalers the records hold, or null for null.
+     *
+     * @throws IllegalArgumentException when a record is malformed (a negative count or M₂, a non-finite number)
+     */
+    public static io.inertia.model.FeatureScalers scalers(List<io.inertia.avro.FeatureScaler> records) {
+        if (records == null || records.isEmpty()) {
+            return null;
+        }
+        io.inertia.model.FeatureScalers scalers = new io.inertia.model.FeatureScalers();
+        for (io.inertia.avro.FeatureScaler record : records) {
+            try {
+                scalers.put(record.getFeature(), io.inertia.model.OnlineStandardScaler.of(record.getCount(),
+                        record.getMean(), record.getM2()));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("scaler of feature '" + record.getFeature() + "': "
+                        + e.getMessage(), e);
+            }
+        }
+        return scalers;
+    }
 }

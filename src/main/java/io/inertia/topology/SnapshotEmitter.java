@@ -137,6 +137,12 @@ final class SnapshotEmitter {
         LinearModel model = working.model;
         long bytes = headerBytesWithoutDense(working.key.length())
                 + Math.max(0, model.denseDimension()) * (9L * blockWidth() + 2);
+        if (working.scalers != null) {
+            for (int i = 0; i < working.scalers.size(); i++) {
+                // name, count (varint ≤ 10 bytes), mean and M₂
+                bytes += 5 + 3L * working.scalers.name(i).length() + 26;
+            }
+        }
         for (int i = 0, n = model.coordinateCount(); i < n; i++) {
             // name twice (weights and state maps), the K weights, the state array (and for K > 1 the weights' array)
             bytes += 2 * (5 + 3L * model.coordinateName(i).length()) + 6 + 8L * blockWidth() + (outputs == 1 ? 0 : 6);
@@ -156,6 +162,7 @@ final class SnapshotEmitter {
         snapshot.setHalted(working.halted);
         snapshot.setInputPosition(working.inputPosition());
         snapshot.setOutcomes(SnapshotCodec.outcomes(working.outcomes));
+        snapshot.setScalers(SnapshotCodec.scalers(working.scalers));
         List<SnapshotRecord> records = List.of(record(working.key, snapshotSerde.serialize(null, snapshot)));
         return new Prepared(records, null, null);
     }

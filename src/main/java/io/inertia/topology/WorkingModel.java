@@ -2,6 +2,7 @@ package io.inertia.topology;
 
 import io.inertia.avro.SnapshotParts;
 import io.inertia.model.DelayedOutcomeMetrics;
+import io.inertia.model.FeatureScalers;
 import io.inertia.model.LinearModel;
 import java.util.Arrays;
 import java.util.concurrent.locks.StampedLock;
@@ -31,6 +32,11 @@ final class WorkingModel {
     long lastEventTimestamp;
     /** The outcome joiner's decisions about this model, or null while it had none; a change sets headerDirty. */
     DelayedOutcomeMetrics outcomes;
+    /**
+     * The statistics of its standardized features (a feature spec's {@code standardize}), or null while it learned
+     * none; changed by the stream thread under the write lock, with the update of the event whose values they add.
+     */
+    FeatureScalers scalers;
     /** The input position of the last event applied (see {@link #inputPosition()}); offset −1 while unknown. */
     String positionTopic;
     int positionPartition;
@@ -125,7 +131,7 @@ final class WorkingModel {
     /** Heap estimate in bytes, for the working models' memory budget. */
     long estimatedBytes() {
         return 96 + 2L * key.length() + model.estimatedBytes() + storeChanges.estimatedBytes()
-                + snapshotChanges.estimatedBytes();
+                + snapshotChanges.estimatedBytes() + (scalers == null ? 0 : scalers.estimatedBytes());
     }
 
     /** A set of coordinates, each listed once, in the order first added; O(1) add, O(size) clear. */

@@ -393,7 +393,8 @@ public final class WorkingModelStore implements StateStore, CachedStateStore<Obj
     }
 
     private static ModelView view(WorkingModel working) {
-        return new ModelView(working.key, working.model, working.halted, working.lastEventTimestamp);
+        return new ModelView(working.key, working.model, working.halted, working.lastEventTimestamp,
+                working.scalers);
     }
 
     private <T> Optional<T> done(String key, long seen, T result) {

@@ -139,12 +139,34 @@ class FeatureSpecCommandTest {
     }
 
     @Test
-    void shouldReplayTheExampleThroughASpecAndRefuseStandardizeForNow() throws Exception {
-        assertEquals(2, run("replay", "--input", "examples/clicks.jsonl", "--feature-spec",
-                "examples/clicks.spec.yaml", "--output", dir.resolve("s.jsonl").toString()));
-        assertEquals(List.of("inertia replay: examples/clicks.spec.yaml: transform standardize is not available in "
-                + "run and replay yet (its statistics are not kept in the models and snapshots yet); inertia check "
-                + "--feature-spec shows what it does"), lines(err));
+    void shouldReplayTheExampleThroughASpecThatStandardizesKeepingEachModelsStatistics() throws Exception {
+        Path standardized = dir.resolve("standardized.jsonl");
+        assertEquals(0, run("replay", "--input", "examples/clicks.jsonl", "--feature-spec",
+                "examples/clicks.spec.yaml", "--loss", "logistic", "--hash-bits", "18", "--output",
+                standardized.toString()), err.toString());
+        assertTrue(out.toString().startsWith("replayed 2000 events into 3 model(s)"), out.toString());
+        // Each campaign's last line holds the count and mean of its prices, computed here from the sample itself.
+        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        java.util.Map<String, double[]> sums = new java.util.TreeMap<>();
+        for (String line : Files.readAllLines(Path.of("examples/clicks.jsonl"))) {
+            var ad = json.readTree(line).get("ad");
+            double[] sum = sums.computeIfAbsent(ad.get("campaign").asText(), campaign -> new double[2]);
+            sum[0]++;
+            sum[1] += ad.get("price").asDouble();
+        }
+        java.util.Map<String, com.fasterxml.jackson.databind.JsonNode> last = new java.util.TreeMap<>();
+        for (String line : Files.readAllLines(standardized)) {
+            var snapshot = json.readTree(line);
+            last.put(snapshot.get("modelKey").asText(), snapshot);
+        }
+        assertEquals(sums.keySet(), last.keySet());
+        for (var entry : sums.entrySet()) {
+            var scaler = last.get(entry.getKey()).get("scalers").get("ad.price");
+            assertEquals((long) entry.getValue()[0], scaler.get("count").asLong(), entry.getKey());
+            assertEquals(entry.getValue()[1] / entry.getValue()[0], scaler.get("mean").asDouble(), 1e-12,
+                    entry.getKey());
+        }
+        out.getBuffer().setLength(0);
 
         Path spec = Files.writeString(dir.resolve("now.yaml"), Files.readString(Path.of("examples/clicks.spec.yaml"))
                 .replace("transform: standardize", "transform: log1p"));

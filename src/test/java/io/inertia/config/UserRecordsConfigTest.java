@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -84,7 +85,7 @@ class UserRecordsConfigTest {
     }
 
     @Test
-    void shouldReportTheSpecsOwnMistakesAndRefuseStandardizeForNow() throws Exception {
+    void shouldReportTheSpecsOwnMistakesAndTakeStandardize() throws Exception {
         Files.writeString(Path.of(spec), """
                 label: clicked
                 numeric: [{field: ad.price, transform: standardize}]
@@ -96,9 +97,9 @@ class UserRecordsConfigTest {
                 label: clicked
                 numeric: [{field: ad.price, transform: standardize}]
                 """);
-        assertEquals(List.of(spec + ": transform standardize is not available in run and replay yet (its "
-                + "statistics are not kept in the models and snapshots yet); inertia check --feature-spec shows what "
-                + "it does"), problems(Map.of("inertia.input.format", "json", "inertia.feature-spec", spec)));
+        // Learned per model, in run and replay alike: nothing to refuse.
+        assertTrue(InertiaConfig.of(Map.of("inertia.input.format", "json", "inertia.feature-spec", spec))
+                .featureSpec().standardizes());
         assertEquals(List.of(dir.resolve("none.yaml") + ": no such file"),
                 problems(Map.of("inertia.input.format", "json", "inertia.feature-spec",
                         dir.resolve("none.yaml").toString())));

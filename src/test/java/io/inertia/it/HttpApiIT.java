@@ -6,11 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.inertia.config.InertiaConfig;
 import io.inertia.runtime.LearnerApplication;
 import java.io.IOException;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -52,11 +54,15 @@ import org.junit.jupiter.api.io.TempDir;
 @Timeout(value = 240, unit = TimeUnit.SECONDS)
 class HttpApiIT {
 
+    private static final ObjectMapper JSON = new ObjectMapper();
     private static final String APPLICATION = "http-api";
     private static final String TOKEN = "s3cret-token";
     private static final int PARTITIONS = 4;
     private static final int PER_MODEL = 300;
     private static final Duration PHASE = Duration.ofSeconds(90);
+    /** The application learning users' own clicks through a feature spec. */
+    private static final String SPEC = "http-spec";
+    private static final int SPEC_CLICKS = 120;
     /** A model of many named weights (more than one snapshot record holds inline), read whole over HTTP. */
     private static final String LARGE = "large";
     private static final int LARGE_EVENTS = 50;
@@ -81,6 +87,9 @@ class HttpApiIT {
     private final List<String> retryAfterWhileStarting = new ArrayList<>();
     private String hashedBase;
     private String classesBase;
+    private String specBase;
+    /** The clicks of examples/clicks.jsonl the spec learner learns before the raw prediction. */
+    private List<String> clicks;
 
     @BeforeAll
     @Timeout(value = 180, unit = TimeUnit.SECONDS)
@@ -135,11 +144,38 @@ class HttpApiIT {
         classes.start();
         instances.add(classes);
         classesBase = "http://127.0.0.1:" + classesPort;
+        // Users' own JSON clicks through the example spec: model key the campaign field (re-keyed), price standardized.
+        int specPort = freePort();
+        LearnerApplication spec = new LearnerApplication(InertiaConfig.of(kafka.settings(Map.ofEntries(
+                Map.entry("inertia.feature-spec", Path.of("examples/clicks.spec.yaml").toAbsolutePath().toString()),
+                Map.entry("inertia.input.format", "json"), Map.entry("inertia.loss", "logistic"),
+                Map.entry("inertia.hash-bits", "18"),
+                Map.entry("inertia.topic.input", SPEC + "-clicks"),
+                Map.entry("inertia.topic.snapshots", SPEC + "-snapshots"),
+                Map.entry("inertia.topic.predictions", SPEC + "-predictions"),
+                Map.entry("inertia.topic.dead-letters", SPEC + "-dead-letters"),
+                Map.entry("inertia.http.port", Integer.toString(specPort)),
+                Map.entry(StreamsConfig.APPLICATION_ID_CONFIG, SPEC),
+                Map.entry(StreamsConfig.STATE_DIR_CONFIG, work.resolve(SPEC).toString()),
+                Map.entry(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, "100")))));
+        spec.start();
+        instances.add(spec);
+        specBase = "http://127.0.0.1:" + specPort;
         for (String base : bases) {
             EmbeddedKafka.await(PHASE, base + " ready", () -> get(base + "/ready", null).statusCode() == 200);
         }
         EmbeddedKafka.await(PHASE, "hashed ready", () -> get(hashedBase + "/ready", null).statusCode() == 200);
         EmbeddedKafka.await(PHASE, "classes ready", () -> get(classesBase + "/ready", null).statusCode() == 200);
+        EmbeddedKafka.await(PHASE, "spec ready", () -> get(specBase + "/ready", null).statusCode() == 200);
+        clicks = Files.readAllLines(Path.of("examples/clicks.jsonl")).subList(0, SPEC_CLICKS + 1);
+        try (KafkaProducer<String, String> producer = new KafkaProducer<>(Map.of(
+                CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
+                ProducerConfig.ACKS_CONFIG, "all"), new StringSerializer(), new StringSerializer())) {
+            for (String click : clicks.subList(0, SPEC_CLICKS)) {
+                // Unkeyed, as kcat produces the example: run re-keys them by campaign.
+                producer.send(new ProducerRecord<>(SPEC + "-clicks", null, click)).get();
+            }
+        }
         sendClassEvents();
         List<TrainingEvents.Event> events = new ArrayList<>(TrainingEvents.generate(7L, models, PER_MODEL,
                 1_000_000L, "labeled-events"));
@@ -360,6 +396,56 @@ class HttpApiIT {
         }
         assertNotNull(learned, "the learner's prediction for the probe event");
         assertEquals(PER_MODEL, learned.getModelVersion());
+        assertEquals(learned.getScore(), answer.get("score").asDouble(), 1e-12);
+        assertEquals(learned.getPrediction(), answer.get("prediction").asDouble(), 1e-12);
+    }
+
+    @Test
+    void shouldPredictAUsersRawRecordAsTheLearnerPredictsItWhenItArrives() throws Exception {
+        String next = clicks.get(SPEC_CLICKS);
+        JsonNode click = JSON.readTree(next);
+        String campaign = click.get("ad").get("campaign").asText();
+        long before = clicks.subList(0, SPEC_CLICKS).stream().filter(line -> line.contains("\"campaign\":\""
+                + campaign + "\"")).count();
+        EmbeddedKafka.await(PHASE, campaign + " at version " + before, () -> json(get(specBase + "/models/"
+                + campaign + "?weights=false", null)).path("version").asLong() == before);
+        // As a client asks before the outcome is known: no label.
+        ((com.fasterxml.jackson.databind.node.ObjectNode) click).remove("clicked");
+        JsonNode answer = json(post(specBase + "/models/" + campaign + "/predict?raw=true", click.toString(), null));
+        assertEquals(before, answer.get("version").asLong(), answer.toString());
+        HttpResponse<String> other = post(specBase + "/models/" + (campaign.equals("c1") ? "c2" : "c1")
+                + "/predict?raw=true", click.toString(), null);
+        assertEquals(400, other.statusCode(), other.body());
+
+        // The reference: the learner's own prediction for the same record when it arrives, made by that version.
+        try (KafkaProducer<String, String> producer = new KafkaProducer<>(Map.of(
+                CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
+                ProducerConfig.ACKS_CONFIG, "all"), new StringSerializer(), new StringSerializer())) {
+            producer.send(new ProducerRecord<>(SPEC + "-clicks", null, next)).get();
+        }
+        String id = JSON.readTree(next).get("id").asText();
+        io.inertia.avro.Prediction learned = null;
+        try (org.apache.kafka.clients.consumer.KafkaConsumer<String, byte[]> consumer =
+                new org.apache.kafka.clients.consumer.KafkaConsumer<>(Map.of(
+                        CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
+                        "isolation.level", "read_committed", "auto.offset.reset", "earliest",
+                        "group.id", "http-api-it-raw-probe"),
+                        new org.apache.kafka.common.serialization.StringDeserializer(),
+                        new org.apache.kafka.common.serialization.ByteArrayDeserializer())) {
+            consumer.subscribe(List.of(SPEC + "-predictions"));
+            long deadline = System.nanoTime() + PHASE.toNanos();
+            while (learned == null && System.nanoTime() < deadline) {
+                for (var record : consumer.poll(Duration.ofMillis(200))) {
+                    var prediction = io.inertia.serde.InertiaSerdes.prediction().deserialize(record.topic(),
+                            record.value());
+                    if (id.equals(prediction.getEventId())) {
+                        learned = prediction;
+                    }
+                }
+            }
+        }
+        assertNotNull(learned, "the learner's prediction for " + id);
+        assertEquals(before, learned.getModelVersion());
         assertEquals(learned.getScore(), answer.get("score").asDouble(), 1e-12);
         assertEquals(learned.getPrediction(), answer.get("prediction").asDouble(), 1e-12);
     }
