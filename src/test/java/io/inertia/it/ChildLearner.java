@@ -5,9 +5,11 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 
 /**
  * {@code inertia run} in a child JVM ({@code java -jar target/inertia.jar run …}), so that a test can kill the learner
@@ -72,6 +74,23 @@ final class ChildLearner implements AutoCloseable {
     /** Whether the learner still runs. */
     boolean isAlive() {
         return process.isAlive();
+    }
+
+    /**
+     * Polls {@code goal} (which may also feed input) until it holds; fails, with the tail of the learner's output,
+     * when the learner exits first or {@code timeout} passes.
+     */
+    void drive(Duration timeout, String what, BooleanSupplier goal) throws InterruptedException {
+        try {
+            EmbeddedKafka.await(timeout, what, () -> {
+                if (!isAlive()) {
+                    throw new AssertionError(this + " exited while waiting for " + what);
+                }
+                return goal.getAsBoolean();
+            });
+        } catch (AssertionError e) {
+            throw new AssertionError(e.getMessage() + "\n" + logTail(), e);
+        }
     }
 
     /** Sends SIGKILL and waits for the process to end; returns its exit status ({@link #KILLED} on Linux). */
