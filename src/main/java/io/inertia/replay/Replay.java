@@ -1,5 +1,6 @@
 package io.inertia.replay;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.inertia.avro.ModelSnapshot;
@@ -12,7 +13,6 @@ import io.inertia.spec.JsonRecordDecoder;
 import io.inertia.spec.SpecEventReader;
 import io.inertia.topology.InertiaTopology;
 import java.io.BufferedReader;
-import org.apache.kafka.common.errors.SerializationException;
 import io.inertia.io.EventFile;
 import io.inertia.io.InputFileException;
 import io.inertia.runtime.TopicRange;
@@ -30,12 +30,17 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.NoSuchElementException;
+import java.util.Optional;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.record.TimestampType;
 
 /**
  * Feeds the events of a file, in file order and {@code epochs} times over, through the learner of
@@ -350,8 +355,8 @@ public final class Replay {
                         + outcomes.slices().size() + " partitions and event topic '" + request.eventTopic() + "' "
                         + partitions + ": the joiner reads partition p of both, so they need the same count"));
             }
-            List<java.util.Iterator<ConsumerRecord<byte[], byte[]>>> eventRecords = new ArrayList<>();
-            List<java.util.Iterator<ConsumerRecord<byte[], byte[]>>> outcomeRecords = new ArrayList<>();
+            List<Iterator<ConsumerRecord<byte[], byte[]>>> eventRecords = new ArrayList<>();
+            List<Iterator<ConsumerRecord<byte[], byte[]>>> outcomeRecords = new ArrayList<>();
             for (int p = 0; p < partitions; p++) {
                 // Read lazily: a partition's records are fetched when the merge reaches it.
                 eventRecords.add(events.records(events.slices().get(p)));
@@ -366,8 +371,8 @@ public final class Replay {
      * {@code outcomes.get(p)} are partition p's, each in offset order, and are merged by time through partition p's
      * joiner ({@code config} with the joiner on).
      */
-    static Summary joined(InertiaConfig config, List<? extends java.util.Iterator<ConsumerRecord<byte[], byte[]>>> events,
-            List<? extends java.util.Iterator<ConsumerRecord<byte[], byte[]>>> outcomes, Path output, Extras extras,
+    static Summary joined(InertiaConfig config, List<? extends Iterator<ConsumerRecord<byte[], byte[]>>> events,
+            List<? extends Iterator<ConsumerRecord<byte[], byte[]>>> outcomes, Path output, Extras extras,
             Progress progress) {
         return replay(config, output, extras, InitialModels.none(), events.size(), true, (learner, outputs) -> {
             long records = 0;
@@ -438,8 +443,8 @@ public final class Replay {
      * {@code outcomes} first when its time is at most the head of {@code events}' (on equal times the answer comes
      * before the question, as River's merge and the live joiner's clocks have it). Returns how many.
      */
-    static long merge(java.util.Iterator<ConsumerRecord<byte[], byte[]>> events,
-            java.util.Iterator<ConsumerRecord<byte[], byte[]>> outcomes, TopicRange.RecordSink sink) {
+    static long merge(Iterator<ConsumerRecord<byte[], byte[]>> events,
+            Iterator<ConsumerRecord<byte[], byte[]>> outcomes, TopicRange.RecordSink sink) {
         ConsumerRecord<byte[], byte[]> event = events.hasNext() ? events.next() : null;
         ConsumerRecord<byte[], byte[]> outcome = outcomes.hasNext() ? outcomes.next() : null;
         long count = 0;
@@ -461,7 +466,7 @@ public final class Replay {
      * record's, its {@code key} the record key, and the rest of the object its value (the JSON event or outcome as a
      * producer would write it); blank lines are skipped.
      */
-    private static final class TimedLines implements java.util.Iterator<ConsumerRecord<byte[], byte[]>>,
+    private static final class TimedLines implements Iterator<ConsumerRecord<byte[], byte[]>>,
             AutoCloseable {
         private final Path file;
         private final String topic;
@@ -500,7 +505,7 @@ public final class Replay {
         }
 
         private ConsumerRecord<byte[], byte[]> parse(String text) {
-            com.fasterxml.jackson.databind.JsonNode node;
+            JsonNode node;
             try {
                 node = JSON.readTree(text);
             } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
@@ -510,12 +515,12 @@ public final class Replay {
             if (!(node instanceof ObjectNode object)) {
                 throw new InputFileException(file.toString(), line, "not a JSON object");
             }
-            com.fasterxml.jackson.databind.JsonNode time = object.remove("timestamp");
+            JsonNode time = object.remove("timestamp");
             if (time == null || !time.canConvertToLong() || !time.isIntegralNumber()) {
                 throw new InputFileException(file.toString(), line, "'timestamp' (ms since the epoch, an integer) "
                         + "is missing or not an integer: the merge orders events and outcomes by it");
             }
-            com.fasterxml.jackson.databind.JsonNode key = object.get("key");
+            JsonNode key = object.get("key");
             if (key == null || !key.isTextual()) {
                 throw new InputFileException(file.toString(), line, "'key' (the model key, a string) is missing");
             }
@@ -526,15 +531,15 @@ public final class Replay {
                 throw new UncheckedIOException(e);
             }
             return new ConsumerRecord<>(topic, 0, line - 1, time.longValue(),
-                    org.apache.kafka.common.record.TimestampType.CREATE_TIME, -1, -1,
+                    TimestampType.CREATE_TIME, -1, -1,
                     key.textValue().getBytes(StandardCharsets.UTF_8), value, new RecordHeaders(),
-                    java.util.Optional.empty());
+                    Optional.empty());
         }
 
         @Override
         public ConsumerRecord<byte[], byte[]> next() {
             if (!hasNext()) {
-                throw new java.util.NoSuchElementException();
+                throw new NoSuchElementException();
             }
             ConsumerRecord<byte[], byte[]> record = next;
             next = null;
