@@ -575,10 +575,25 @@ public final class DelayedOutcomesBenchmark {
                 groups.add(prefix + name);
             }
             cluster.deleteGroups(groups);
-            System.out.printf(Locale.ROOT, "cleaned up %d topics and the consumer groups of %s*%n", deleted.size(),
-                    prefix);
+            deleteRecursively(state);
+            System.out.printf(Locale.ROOT, "cleaned up %d topics, the consumer groups of %s* and %s%n",
+                    deleted.size(), prefix, state);
         } catch (RuntimeException e) {
             System.err.println("bench delayed: clean-up incomplete: " + BenchCluster.message(e));
+        }
+    }
+
+    /** Deletes {@code directory} and everything in it, if it exists (the learners' state: RocksDB files). */
+    private static void deleteRecursively(Path directory) {
+        if (!Files.exists(directory)) {
+            return;
+        }
+        try (var paths = Files.walk(directory)) {
+            for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(path);
+            }
+        } catch (IOException e) {
+            System.err.println("bench delayed: cannot delete " + directory + ": " + e.getMessage());
         }
     }
 
