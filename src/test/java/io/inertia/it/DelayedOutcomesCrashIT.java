@@ -62,7 +62,7 @@ import org.slf4j.LoggerFactory;
  * depends on the wall clock.
  */
 @Tag("integration")
-@Timeout(value = 150, unit = TimeUnit.SECONDS)
+@Timeout(value = 240, unit = TimeUnit.SECONDS)
 class DelayedOutcomesCrashIT {
 
     private static final Logger LOG = LoggerFactory.getLogger(DelayedOutcomesCrashIT.class);
