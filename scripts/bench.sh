@@ -19,6 +19,12 @@
 #                                               scripts/bench.sh serve --seconds 20 hashed1m
 #                                               scripts/bench.sh serve --inertia-jar OTHER.jar   another build
 #                                               scripts/bench.sh serve --help         every option
+#   scripts/bench.sh delayed [OPTIONS]        delayed outcomes: N events without label (300,000) and outcomes for a
+#                                             third, 4 partitions, against the pass-through over the same records
+#                                             (target >= 0.5); peak RSS with 1,000,000 events pending (default heap,
+#                                             target <= 1 GiB); outcome append -> learn-log record latency; e.g.
+#                                               scripts/bench.sh delayed --events 100000 --pending 1000000
+#                                               scripts/bench.sh delayed --rate 500 --seconds 30   the live part
 #   scripts/bench.sh help                     this text
 #
 # End to end: builds target/inertia.jar (mvn -DskipTests package) and target/benchmarks.jar (profile bench) when
@@ -385,6 +391,30 @@ run_replay_open() {
   return "$status"
 }
 
+# The delayed-outcomes case (io.inertia.bench.DelayedOutcomesBenchmark): the joiner's throughput against the
+# pass-through over the same events and outcomes, the learner's peak RSS with a million events pending, and the time
+# from an outcome's append to its learn-log record. About 6 minutes. Not part of `all`.
+run_delayed() {
+  build_inertia
+  build_benchmarks
+  if "$kafka_local" status >/dev/null 2>&1; then
+    echo "bench: using the Kafka broker already running at $bootstrap" >&2
+  else
+    echo "bench: starting a local Kafka broker at $bootstrap" >&2
+    started_broker=1
+    "$kafka_local" start >&2 || die "could not start the local Kafka broker (see scripts/kafka-local.sh logs)"
+  fi
+  # shellcheck disable=SC2086
+  java ${BENCH_JAVA_OPTS:--Xmx1g} -cp target/benchmarks.jar io.inertia.bench.DelayedOutcomesBenchmark \
+    --bootstrap-servers "$bootstrap" "$@" &
+  driver_pid=$!
+  local status=0
+  wait "$driver_pid" || status=$?
+  driver_pid=""
+  stop_broker
+  return "$status"
+}
+
 case "${1:-all}" in
   all)
     e2e_status=0
@@ -422,6 +452,12 @@ case "${1:-all}" in
     run_e2e "$@" || status=$?
     exit "$status"
     ;;
+  delayed)
+    shift
+    status=0
+    run_delayed "$@" || status=$?
+    exit "$status"
+    ;;
   jmh)
     shift
     build_benchmarks
@@ -438,7 +474,7 @@ case "${1:-all}" in
     usage
     ;;
   *)
-    echo "bench: unknown mode '$1': use e2e, jmh, replay, serve, or nothing for all but serve (scripts/bench.sh help)" >&2
+    echo "bench: unknown mode '$1': use e2e, jmh, replay, serve, delayed, or nothing for all but serve and delayed (scripts/bench.sh help)" >&2
     exit 2
     ;;
 esac

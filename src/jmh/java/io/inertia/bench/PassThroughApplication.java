@@ -17,7 +17,8 @@ import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
  * be set against what Kafka Streams itself costs on the same machine with the same settings.
  *
  * <p>Usage: {@code java -cp target/benchmarks.jar io.inertia.bench.PassThroughApplication BOOTSTRAP APPLICATION_ID
- * INPUT_TOPIC OUTPUT_TOPIC STATE_DIR [KEY=VALUE …]}; every KEY=VALUE is a Kafka Streams setting (the benchmark passes
+ * INPUT_TOPIC[,INPUT_TOPIC …] OUTPUT_TOPIC STATE_DIR [KEY=VALUE …]} (several input topics: the delayed-outcomes case
+ * reads events and outcomes); every KEY=VALUE is a Kafka Streams setting (the benchmark passes
  * {@code processing.guarantee}, {@code commit.interval.ms} and {@code num.stream.threads}). Runs until SIGTERM or
  * SIGINT, then closes Kafka Streams and exits 0; exits 1 when Kafka Streams fails, 2 on bad arguments.
  */
@@ -32,10 +33,10 @@ public final class PassThroughApplication {
     private PassThroughApplication() {
     }
 
-    /** The topology: one source, one sink, raw bytes. */
+    /** The topology: one source (of the comma-separated topics {@code input}), one sink, raw bytes. */
     public static Topology topology(String input, String output) {
         Topology topology = new Topology();
-        topology.addSource(SOURCE, new ByteArrayDeserializer(), new ByteArrayDeserializer(), input);
+        topology.addSource(SOURCE, new ByteArrayDeserializer(), new ByteArrayDeserializer(), input.split(","));
         topology.addSink(SINK, output, new ByteArraySerializer(), new ByteArraySerializer(), SOURCE);
         return topology;
     }

@@ -78,6 +78,31 @@ final class ReplayCommand implements Callable<Integer> {
     @ArgGroup(exclusive = true)
     Initial initial = new Initial();
 
+    @Option(names = "--outcomes-topic", paramLabel = "TOPIC",
+            description = "With --topic (the events): replay the raw event and outcome topics through the outcome "
+                    + "joiner, each partition of both merged by record time, an outcome before an event of the same "
+                    + "time (default: none, the learner alone).")
+    String outcomesTopic;
+
+    @Option(names = "--outcomes", paramLabel = "OUTCOMES.jsonl",
+            description = "With --input (a JSON Lines events file): replay it and this outcomes file through the "
+                    + "outcome joiner, merged by each line's timestamp, as one partition (default: none).")
+    Path outcomesFile;
+
+    @Option(names = "--window-ms", paramLabel = "MS",
+            description = "With outcomes: the join window W (inertia.outcome.window.ms; default 3600000).")
+    Long windowMs;
+
+    @Option(names = "--default-label", paramLabel = "Y",
+            description = "With outcomes: the label of events without outcome by their deadline "
+                    + "(inertia.outcome.default-label; default none: they expire unlearned).")
+    Double defaultLabel;
+
+    @Option(names = "--default-weight", paramLabel = "S",
+            description = "With outcomes: multiplies such an event's weight (inertia.outcome.default-weight; "
+                    + "default 1).")
+    Double defaultWeight;
+
     @Mixin
     LearnerOptions learner;
 
@@ -89,6 +114,12 @@ final class ReplayCommand implements Callable<Integer> {
         Replay.Summary summary;
         // For the summary line only: how long the replay itself took, without the JVM's start.
         long startNanos = System.nanoTime();
+        if (outcomesTopic != null || outcomesFile != null) {
+            return joined(startNanos);
+        }
+        if (windowMs != null || defaultLabel != null || defaultWeight != null) {
+            throw usage("--window-ms, --default-label and --default-weight go with --outcomes-topic or --outcomes");
+        }
         if (source.input != null) {
             if ((bootstrapServers != null && initial.topic == null) || from.bound() != null || to.bound() != null) {
                 throw usage("--bootstrap-servers, --from-* and --to-* go with --topic, not --input");
@@ -140,6 +171,61 @@ final class ReplayCommand implements Callable<Integer> {
                     new Replay.Extras(predictions, plot), initialModels(config));
         }
         return summarize(summary, startNanos);
+    }
+
+    /** A replay of events and their outcomes through the joiner: from two topics, or from two files. */
+    private int joined(long startNanos) {
+        if (outcomesTopic != null && source.topic == null) {
+            throw usage("--outcomes-topic goes with --topic (the events topic); with --input give --outcomes FILE");
+        }
+        if (outcomesFile != null && source.input == null) {
+            throw usage("--outcomes goes with --input (the events file); with --topic give --outcomes-topic TOPIC");
+        }
+        if (epochs != 1 || label != null || key.modelKey != null || key.keyColumn != null || dense) {
+            throw usage("--epochs, --label, --model-key, --key-column and --dense do not go with outcomes: each "
+                    + "line or record is a JSON event or outcome with its own key, time and label");
+        }
+        if (initial.file != null || initial.topic != null) {
+            throw usage("--initial-snapshots do not go with outcomes: the events pending at a snapshot are not in it");
+        }
+        if (from.offset != null || to.offset != null) {
+            throw usage("--from-offset and --to-offset do not go with --outcomes-topic: the two topics' offsets are "
+                    + "unrelated; bound both by time (--from-time, --to-time)");
+        }
+        Map<String, String> join = new java.util.LinkedHashMap<>();
+        if (windowMs != null) {
+            join.put(InertiaConfig.Key.OUTCOME_WINDOW_MS.key(), Long.toString(windowMs));
+        }
+        if (defaultLabel != null) {
+            join.put(InertiaConfig.Key.OUTCOME_DEFAULT_LABEL.key(), Double.toString(defaultLabel));
+        }
+        if (defaultWeight != null) {
+            join.put(InertiaConfig.Key.OUTCOME_DEFAULT_WEIGHT.key(), Double.toString(defaultWeight));
+        }
+        Map<String, String> kafka = new java.util.LinkedHashMap<>(RunCommand.kafkaOverrides(bootstrapServers));
+        InertiaConfig config = learner.config(kafka).with(join);
+        Replay.Summary summary;
+        if (outcomesTopic != null) {
+            RunCommand.requireBootstrap(config);
+            summary = Replay.run(new Replay.JoinedTopicRequest(source.topic, outcomesTopic,
+                    from.bound() == null ? TopicRange.Bound.unbounded() : from.bound(),
+                    to.bound() == null ? TopicRange.Bound.unbounded() : to.bound(), output, config),
+                    new Replay.Extras(predictions, plot));
+        } else {
+            if (bootstrapServers != null) {
+                throw usage("--bootstrap-servers goes with --topic, not --input");
+            }
+            summary = Replay.run(new Replay.JoinedFileRequest(source.input, outcomesFile, output, config),
+                    new Replay.Extras(predictions, plot));
+        }
+        double seconds = (System.nanoTime() - startNanos) / 1e9;
+        spec.commandLine().getOut().printf(java.util.Locale.ROOT,
+                "replayed %d records (events and outcomes) through the outcome joiner into %d model(s); wrote %d "
+                        + "snapshots to %s%s; %.2f s, %.0f records/s%n",
+                summary.events(), summary.models(), summary.snapshots(), output,
+                summary.rejected() > 0 ? "; " + summary.rejected() + " dead letters (as live: outcomes not joined, "
+                        + "bad records)" : "", seconds, seconds > 0 ? summary.events() / seconds : 0.0);
+        return 0;
     }
 
     private int summarize(Replay.Summary summary, long startNanos) {

@@ -78,19 +78,52 @@ final class LocalKeyValueStore<K, V> implements KeyValueStore<K, V> {
         return entry == null ? null : entry.value;
     }
 
+    /**
+     * The entries from {@code from} to {@code to} (both inclusive, null: unbounded), read lazily, one lookup per
+     * entry: a scan that stops after a few entries (the outcome joiner's deadline index, scanned from its low-water
+     * mark) costs those entries, not the rest of the store. Writes while iterating are safe; an entry written after
+     * the one last returned may or may not be seen (the joiner writes only after closing its scans).
+     */
     @Override
     public KeyValueIterator<K, V> range(K from, K to) {
         Bytes low = from == null ? null : bytesOf(from);
         Bytes high = to == null ? null : bytesOf(to);
-        NavigableMap<Bytes, KeyValue<K, V>> view = entries;
-        if (low != null && high != null) {
-            view = entries.subMap(low, true, high, true);
-        } else if (low != null) {
-            view = entries.tailMap(low, true);
-        } else if (high != null) {
-            view = entries.headMap(high, true);
-        }
-        return iterator(view);
+        return new KeyValueIterator<>() {
+            private Map.Entry<Bytes, KeyValue<K, V>> next = bounded(low == null ? entries.firstEntry()
+                    : entries.ceilingEntry(low));
+
+            private Map.Entry<Bytes, KeyValue<K, V>> bounded(Map.Entry<Bytes, KeyValue<K, V>> entry) {
+                return entry == null || (high != null && entry.getKey().compareTo(high) > 0) ? null : entry;
+            }
+
+            @Override
+            public boolean hasNext() {
+                return next != null;
+            }
+
+            @Override
+            public KeyValue<K, V> next() {
+                if (next == null) {
+                    throw new java.util.NoSuchElementException();
+                }
+                KeyValue<K, V> current = next.getValue();
+                next = bounded(entries.higherEntry(next.getKey()));
+                return current;
+            }
+
+            @Override
+            public K peekNextKey() {
+                if (next == null) {
+                    throw new java.util.NoSuchElementException();
+                }
+                return next.getValue().key;
+            }
+
+            @Override
+            public void close() {
+                // nothing held
+            }
+        };
     }
 
     @Override

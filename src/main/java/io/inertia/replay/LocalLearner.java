@@ -4,6 +4,8 @@ import io.inertia.avro.ModelSnapshot;
 import io.inertia.avro.ModelSnapshotPart;
 import io.inertia.avro.SnapshotParts;
 import io.inertia.config.InertiaConfig;
+import io.inertia.join.OutcomeJoiner;
+import io.inertia.join.PendingStore;
 import io.inertia.topology.InertiaTopology;
 import io.inertia.topology.LearningObserver;
 import io.inertia.topology.ModelStore;
@@ -17,9 +19,11 @@ import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.serialization.Serde;
+import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.StreamsMetrics;
 import org.apache.kafka.streams.processor.Cancellable;
@@ -32,6 +36,7 @@ import org.apache.kafka.streams.processor.StateStoreContext;
 import org.apache.kafka.streams.processor.TaskId;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.ProcessorSupplier;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.processor.api.RecordMetadata;
 import org.apache.kafka.streams.state.KeyValueStore;
@@ -45,6 +50,11 @@ import org.apache.kafka.streams.state.KeyValueStore;
  *
  * <p>For replay, where a record's position is its own: each record comes with the topic, partition and offset it is
  * reported at (in dead letters and, for the live topic, in a snapshot's input position).
+ *
+ * <p>{@link #joining} puts the outcome joiner of {@link InertiaTopology} in front of the learner, as
+ * {@code inertia.outcome.join=true} does live: records of the event and outcome topics then go to the joiner of their
+ * partition (one per partition, each with its own pending events and clocks, as each live task has), which hands its
+ * decisions to the learner.
  */
 public final class LocalLearner implements AutoCloseable {
 
@@ -58,12 +68,19 @@ public final class LocalLearner implements AutoCloseable {
 
         /** A rejected event, with the reason in its headers. */
         void deadLetter(byte[] key, byte[] value, long timestamp, Headers headers);
+
+        /** A record of the learn log (only with the outcome joiner): by default not kept. */
+        default void learnLog(byte[] key, byte[] value, long timestamp, Headers headers) {
+        }
     }
 
     private final Context<byte[], byte[]> context;
     private final Processor<byte[], byte[], byte[], byte[]> processor;
     private final WorkingModelStore working;
     private final Map<String, StateStore> stores = new LinkedHashMap<>();
+    /** The joiners by partition, with the outcome joiner; null without. */
+    private final Map<Integer, Processor<byte[], byte[], byte[], byte[]>> joiners;
+    private final ProcessorSupplier<byte[], byte[], byte[], byte[]> joinerSupplier;
     private boolean processed;
 
     /**
@@ -80,6 +97,21 @@ public final class LocalLearner implements AutoCloseable {
      * checked).
      */
     public LocalLearner(InertiaConfig config, LearningObserver observer, Outputs outputs, int inputPartitions) {
+        this(config, observer, outputs, inputPartitions, false);
+    }
+
+    /**
+     * A learner behind the outcome joiner, for {@code config} (its window, default label and weight, outcome topic):
+     * records of {@code config}'s outcome topic are outcomes, any other an event; each partition has its own joiner.
+     * As {@link #LocalLearner(InertiaConfig, LearningObserver, Outputs, int)} otherwise.
+     */
+    public static LocalLearner joining(InertiaConfig config, LearningObserver observer, Outputs outputs,
+            int inputPartitions) {
+        return new LocalLearner(config, observer, outputs, inputPartitions, true);
+    }
+
+    private LocalLearner(InertiaConfig config, LearningObserver observer, Outputs outputs, int inputPartitions,
+            boolean join) {
         stores.put(ModelStore.NAME, new LocalKeyValueStore<>(ModelStore.NAME, new StringSerializer()));
         stores.put(ModelStore.PARTS, new LocalKeyValueStore<>(ModelStore.PARTS, new StringSerializer()));
         stores.put(ModelStore.COORDINATES, new LocalKeyValueStore<>(ModelStore.COORDINATES, new StringSerializer()));
@@ -91,6 +123,35 @@ public final class LocalLearner implements AutoCloseable {
         }
         processor = InertiaTopology.learner(config, observer, inputPartitions).get();
         processor.init(context);
+        context.learner = processor;
+        joiners = join ? new TreeMap<>() : null;
+        joinerSupplier = join ? InertiaTopology.joiner(config, observer, inputPartitions) : null;
+    }
+
+    /** The joiner of {@code partition}, made at its first record with stores of its own. */
+    private Processor<byte[], byte[], byte[], byte[]> joiner(int partition) {
+        Processor<byte[], byte[], byte[], byte[]> joiner = joiners.get(partition);
+        if (joiner != null) {
+            return joiner;
+        }
+        Map<String, StateStore> own = new LinkedHashMap<>();
+        own.put(PendingStore.PENDING, new LocalKeyValueStore<>(PendingStore.PENDING, Serdes.Bytes().serializer()));
+        own.put(PendingStore.DEADLINES, new LocalKeyValueStore<>(PendingStore.DEADLINES,
+                Serdes.Bytes().serializer()));
+        own.put(PendingStore.CLOCKS, new LocalKeyValueStore<>(PendingStore.CLOCKS, new StringSerializer()));
+        for (StateStore store : own.values()) {
+            store.init(context, store);
+        }
+        // The joiner takes its stores in init: the partition's own, and the learner's working models to score with.
+        context.joinerStores = own;
+        try {
+            joiner = joinerSupplier.get();
+            joiner.init(context);
+        } finally {
+            context.joinerStores = Map.of();
+        }
+        joiners.put(partition, joiner);
+        return joiner;
     }
 
     /**
@@ -139,7 +200,12 @@ public final class LocalLearner implements AutoCloseable {
         processed = true;
         context.metadata = new Position(topic, partition, offset);
         context.streamTime = Math.max(context.streamTime, timestamp);
-        processor.process(new Record<>(key, value, timestamp, headers));
+        Record<byte[], byte[]> record = new Record<>(key, value, timestamp, headers);
+        if (joiners != null) {
+            joiner(partition).process(record);
+        } else {
+            processor.process(record);
+        }
     }
 
     /** Writes what the working models changed to the stores, as a task commit does. */
@@ -160,6 +226,9 @@ public final class LocalLearner implements AutoCloseable {
 
     @Override
     public void close() {
+        if (joiners != null) {
+            joiners.values().forEach(Processor::close);
+        }
         processor.close();
         for (StateStore store : stores.values()) {
             store.close();
@@ -181,6 +250,10 @@ public final class LocalLearner implements AutoCloseable {
         private final Outputs outputs;
         private RecordMetadata metadata;
         private long streamTime = -1;
+        /** The node the joiner forwards its decisions to. */
+        private Processor<byte[], byte[], byte[], byte[]> learner;
+        /** The stores of the joiner being initialized, looked up before the shared ones. */
+        private Map<String, StateStore> joinerStores = Map.of();
 
         Context(InertiaConfig config, Map<String, StateStore> stores, Outputs outputs) {
             this.config = config;
@@ -202,6 +275,10 @@ public final class LocalLearner implements AutoCloseable {
                 case InertiaTopology.PREDICTION_SINK -> outputs.prediction(key, value, record.timestamp());
                 case InertiaTopology.DEAD_LETTER_SINK -> outputs.deadLetter(key, value, record.timestamp(),
                         record.headers() == null ? new RecordHeaders() : record.headers());
+                case OutcomeJoiner.LEARN_LOG_SINK -> outputs.learnLog(key, value, record.timestamp(),
+                        record.headers());
+                case InertiaTopology.LEARNER -> learner.process(new Record<>(key, value, record.timestamp(),
+                        record.headers()));
                 default -> throw new IllegalArgumentException("no sink called " + childName);
             }
         }
@@ -254,7 +331,7 @@ public final class LocalLearner implements AutoCloseable {
         @Override
         @SuppressWarnings("unchecked")
         public <S extends StateStore> S getStateStore(String name) {
-            StateStore store = stores.get(name);
+            StateStore store = joinerStores.getOrDefault(name, stores.get(name));
             if (store == null) {
                 throw new IllegalArgumentException("no store called " + name);
             }

@@ -1,5 +1,6 @@
 package io.inertia.replay;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.inertia.avro.ModelSnapshot;
@@ -12,7 +13,6 @@ import io.inertia.spec.JsonRecordDecoder;
 import io.inertia.spec.SpecEventReader;
 import io.inertia.topology.InertiaTopology;
 import java.io.BufferedReader;
-import org.apache.kafka.common.errors.SerializationException;
 import io.inertia.io.EventFile;
 import io.inertia.io.InputFileException;
 import io.inertia.runtime.TopicRange;
@@ -28,11 +28,19 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.NoSuchElementException;
+import java.util.Optional;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.Headers;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.common.record.TimestampType;
 
 /**
  * Feeds the events of a file, in file order and {@code epochs} times over, through the learner of
@@ -75,6 +83,37 @@ public final class Replay {
      */
     public record TopicRequest(String topic, TopicRange.Bound from, TopicRange.Bound to, Path output,
             InertiaConfig config) {
+    }
+
+    /**
+     * What to replay from the raw event and outcome topics, as the outcome joiner saw them live: partition p of each,
+     * merged by record timestamp (on equal times the outcome first), through a joiner of its own (its pending events
+     * and clocks, as a live task has) and the learner. With {@code config}'s window, default label and weight, and
+     * learning settings, which may differ from the live run's: a what-if run.
+     *
+     * @param eventTopic the events topic (the live learner's input)
+     * @param outcomeTopic the outcomes topic, with as many partitions
+     * @param from where the range starts on every partition of both (unbounded or a time)
+     * @param to where it ends, exclusive (unbounded or a time)
+     * @param output the snapshot file to write (Avro when named .avro, else JSON Lines)
+     * @param config learner and joiner settings and the Kafka client settings to read with
+     */
+    public record JoinedTopicRequest(String eventTopic, String outcomeTopic, TopicRange.Bound from,
+            TopicRange.Bound to, Path output, InertiaConfig config) {
+    }
+
+    /**
+     * What to replay from an events file and an outcomes file (JSON Lines, each line a JSON event or outcome with its
+     * record time in {@code timestamp}, ms, and its model key in {@code key}: {@code inertia generate --clicks
+     * --outcomes}'s files), merged by {@code timestamp} (on equal times the outcome first), each file read in its own
+     * order, through one joiner (as one partition) and the learner.
+     *
+     * @param events the events file
+     * @param outcomes the outcomes file
+     * @param output the snapshot file to write (Avro when named .avro, else JSON Lines)
+     * @param config learner and joiner settings
+     */
+    public record JoinedFileRequest(Path events, Path outcomes, Path output, InertiaConfig config) {
     }
 
     /**
@@ -297,6 +336,226 @@ public final class Replay {
         }
     }
 
+    /**
+     * Runs {@code request}: each partition of the two topics merged by record time through its joiner and the
+     * learner; every record counts as one of the summary's events. Dead letters (outcomes that cannot be joined, bad
+     * records) are counted as rejected, and the replay goes on, as the live joiner does.
+     *
+     * @throws ConfigException when the topics have different partition counts, or the settings cannot join
+     */
+    public static Summary run(JoinedTopicRequest request, Extras extras) {
+        InertiaConfig config = joinConfig(request.config(), request.eventTopic(), request.outcomeTopic());
+        try (TopicRange events = new TopicRange(config, request.eventTopic(), request.from(), request.to());
+                TopicRange outcomes = new TopicRange(config, request.outcomeTopic(), request.from(), request.to());
+                Progress progress = Progress.of("replay " + request.eventTopic() + " + " + request.outcomeTopic(),
+                        events.size() + outcomes.size())) {
+            int partitions = events.slices().size();
+            if (outcomes.slices().size() != partitions) {
+                throw new ConfigException(List.of("outcome topic '" + request.outcomeTopic() + "' has "
+                        + outcomes.slices().size() + " partitions and event topic '" + request.eventTopic() + "' "
+                        + partitions + ": the joiner reads partition p of both, so they need the same count"));
+            }
+            List<Iterator<ConsumerRecord<byte[], byte[]>>> eventRecords = new ArrayList<>();
+            List<Iterator<ConsumerRecord<byte[], byte[]>>> outcomeRecords = new ArrayList<>();
+            for (int p = 0; p < partitions; p++) {
+                // Read lazily: a partition's records are fetched when the merge reaches it.
+                eventRecords.add(events.records(events.slices().get(p)));
+                outcomeRecords.add(outcomes.records(outcomes.slices().get(p)));
+            }
+            return joined(config, eventRecords, outcomeRecords, request.output(), extras, progress);
+        }
+    }
+
+    /**
+     * The replay of {@link #run(JoinedTopicRequest, Extras)} over records already at hand: {@code events.get(p)} and
+     * {@code outcomes.get(p)} are partition p's, each in offset order, and are merged by time through partition p's
+     * joiner ({@code config} with the joiner on).
+     */
+    static Summary joined(InertiaConfig config, List<? extends Iterator<ConsumerRecord<byte[], byte[]>>> events,
+            List<? extends Iterator<ConsumerRecord<byte[], byte[]>>> outcomes, Path output, Extras extras,
+            Progress progress) {
+        return replay(config, output, extras, InitialModels.none(), events.size(), true, (learner, outputs) -> {
+            long records = 0;
+            for (int p = 0; p < events.size(); p++) {
+                records += merge(events.get(p), outcomes.get(p), record -> {
+                    progress.step();
+                    learner.process(record.key(), record.value(), record.timestamp(), record.topic(),
+                            record.partition(), record.offset(), record.headers());
+                    outputs.check();
+                    if (outputs.rejection != null) {
+                        outputs.rejected++;
+                        outputs.rejection = null;
+                    }
+                });
+            }
+            return records;
+        });
+    }
+
+    /**
+     * Runs {@code request}: the two files merged by {@code timestamp} through one joiner and the learner, each line
+     * at offset = its line number − 1 of {@link #fileTopic its file's topic name}; every line counts as one of the
+     * summary's events. Dead letters are counted as rejected and the replay goes on; a line that is not a JSON object
+     * with a numeric {@code timestamp} and a string {@code key} stops it, naming the line.
+     *
+     * @throws InputFileException for such a line, or a file that cannot be read
+     */
+    public static Summary run(JoinedFileRequest request, Extras extras) {
+        for (Path file : List.of(request.events(), request.outcomes())) {
+            if (!EventFile.isJsonLines(file)) {
+                throw new InputFileException(file.toString(), "a replay with outcomes reads JSON Lines files "
+                        + "(.jsonl), one event or outcome with its timestamp per line");
+            }
+        }
+        InertiaConfig config = joinConfig(request.config().with(Map.of(InertiaConfig.Key.INPUT_FORMAT.key(), "json",
+                InertiaConfig.Key.SCHEMA_REGISTRY_URL.key(), "", InertiaConfig.Key.INPUT_READER_SCHEMA.key(), "")),
+                fileTopic(request.events()), fileTopic(request.outcomes()));
+        long rows = Math.max(0, Progress.estimatedRows(request.events(), false))
+                + Math.max(0, Progress.estimatedRows(request.outcomes(), false));
+        try (TimedLines events = new TimedLines(request.events());
+                TimedLines outcomes = new TimedLines(request.outcomes());
+                Progress progress = Progress.of("replay " + request.events().getFileName() + " + "
+                        + request.outcomes().getFileName(), rows)) {
+            return replay(config, request.output(), extras, InitialModels.none(), 1, true, (learner, outputs) ->
+                    merge(events, outcomes, record -> {
+                        progress.step();
+                        learner.process(record.key(), record.value(), record.timestamp(), record.topic(), 0,
+                                record.offset());
+                        outputs.check();
+                        if (outputs.rejection != null) {
+                            outputs.rejected++;
+                            outputs.rejection = null;
+                        }
+                    }));
+        }
+    }
+
+    /** {@code given} with the outcome joiner on, reading {@code eventTopic} and {@code outcomeTopic}. */
+    private static InertiaConfig joinConfig(InertiaConfig given, String eventTopic, String outcomeTopic) {
+        InertiaConfig config = given.with(Map.of(InertiaConfig.Key.OUTCOME_JOIN.key(), "true",
+                InertiaConfig.Key.INPUT_TOPIC.key(), eventTopic, InertiaConfig.Key.OUTCOME_TOPIC.key(), outcomeTopic));
+        InertiaTopology.requireLearnableLive(config);
+        return config;
+    }
+
+    /**
+     * Hands the records of two streams, each in its own order, to {@code sink} merged by timestamp: the head of
+     * {@code outcomes} first when its time is at most the head of {@code events}' (on equal times the answer comes
+     * before the question, as River's merge and the live joiner's clocks have it). Returns how many.
+     */
+    static long merge(Iterator<ConsumerRecord<byte[], byte[]>> events,
+            Iterator<ConsumerRecord<byte[], byte[]>> outcomes, TopicRange.RecordSink sink) {
+        ConsumerRecord<byte[], byte[]> event = events.hasNext() ? events.next() : null;
+        ConsumerRecord<byte[], byte[]> outcome = outcomes.hasNext() ? outcomes.next() : null;
+        long count = 0;
+        while (event != null || outcome != null) {
+            if (outcome != null && (event == null || outcome.timestamp() <= event.timestamp())) {
+                sink.accept(outcome);
+                outcome = outcomes.hasNext() ? outcomes.next() : null;
+            } else {
+                sink.accept(event);
+                event = events.hasNext() ? events.next() : null;
+            }
+            count++;
+        }
+        return count;
+    }
+
+    /**
+     * The lines of a JSON Lines file of timed records, one at a time: each line's {@code timestamp} becomes the
+     * record's, its {@code key} the record key, and the rest of the object its value (the JSON event or outcome as a
+     * producer would write it); blank lines are skipped.
+     */
+    private static final class TimedLines implements Iterator<ConsumerRecord<byte[], byte[]>>,
+            AutoCloseable {
+        private final Path file;
+        private final String topic;
+        private final BufferedReader reader;
+        private ConsumerRecord<byte[], byte[]> next;
+        private long line;
+
+        TimedLines(Path file) {
+            this.file = file;
+            this.topic = fileTopic(file);
+            try {
+                this.reader = Files.newBufferedReader(file, StandardCharsets.UTF_8);
+            } catch (IOException e) {
+                throw new InputFileException(file.toString(), "cannot read: " + e.getMessage());
+            }
+        }
+
+        @Override
+        public boolean hasNext() {
+            while (next == null) {
+                String text;
+                try {
+                    text = reader.readLine();
+                } catch (IOException e) {
+                    throw new InputFileException(file.toString(), "cannot read: " + e.getMessage());
+                }
+                if (text == null) {
+                    return false;
+                }
+                line++;
+                if (!text.isBlank()) {
+                    next = parse(text);
+                }
+            }
+            return true;
+        }
+
+        private ConsumerRecord<byte[], byte[]> parse(String text) {
+            JsonNode node;
+            try {
+                node = JSON.readTree(text);
+            } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+                throw new InputFileException(file.toString(), line, "not a JSON object: "
+                        + e.getOriginalMessage());
+            }
+            if (!(node instanceof ObjectNode object)) {
+                throw new InputFileException(file.toString(), line, "not a JSON object");
+            }
+            JsonNode time = object.remove("timestamp");
+            if (time == null || !time.canConvertToLong() || !time.isIntegralNumber()) {
+                throw new InputFileException(file.toString(), line, "'timestamp' (ms since the epoch, an integer) "
+                        + "is missing or not an integer: the merge orders events and outcomes by it");
+            }
+            JsonNode key = object.get("key");
+            if (key == null || !key.isTextual()) {
+                throw new InputFileException(file.toString(), line, "'key' (the model key, a string) is missing");
+            }
+            byte[] value;
+            try {
+                value = JSON.writeValueAsBytes(object);
+            } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+                throw new UncheckedIOException(e);
+            }
+            return new ConsumerRecord<>(topic, 0, line - 1, time.longValue(),
+                    TimestampType.CREATE_TIME, -1, -1,
+                    key.textValue().getBytes(StandardCharsets.UTF_8), value, new RecordHeaders(),
+                    Optional.empty());
+        }
+
+        @Override
+        public ConsumerRecord<byte[], byte[]> next() {
+            if (!hasNext()) {
+                throw new NoSuchElementException();
+            }
+            ConsumerRecord<byte[], byte[]> record = next;
+            next = null;
+            return record;
+        }
+
+        @Override
+        public void close() {
+            try {
+                reader.close();
+            } catch (IOException ignored) {
+                // read only: nothing is lost
+            }
+        }
+    }
+
     /** Feeds a replay's events to its learner; returns how many. */
     @FunctionalInterface
     private interface Feed {
@@ -305,6 +564,11 @@ public final class Replay {
 
     private static Summary replay(InertiaConfig given, Path output, Extras extras, InitialModels initial,
             int inputPartitions, Feed feed) {
+        return replay(given, output, extras, initial, inputPartitions, false, feed);
+    }
+
+    private static Summary replay(InertiaConfig given, Path output, Extras extras, InitialModels initial,
+            int inputPartitions, boolean join, Feed feed) {
         // A replay writes its own files (JSON Lines or Avro); the learner inside it publishes Avro whatever the live
         // learner's inertia.output.format, so that its records can go into an .avro output as they are.
         InertiaConfig config = given.jsonOutput() ? given.with(Map.of(InertiaConfig.Key.OUTPUT_FORMAT.key(), "avro"))
@@ -316,7 +580,8 @@ public final class Replay {
         Path predictionPartial = predictions == null ? null : partialOf(predictionTarget);
         boolean complete = false;
         Outputs outputs = new Outputs(config, initial);
-        try (LocalLearner learner = new LocalLearner(config, LearningObserver.NONE, outputs, inputPartitions);
+        try (LocalLearner learner = join ? LocalLearner.joining(config, LearningObserver.NONE, outputs, inputPartitions)
+                : new LocalLearner(config, LearningObserver.NONE, outputs, inputPartitions);
                 SnapshotFile out = SnapshotFile.open(partial, target, config.snapshotTopic(), initial);
                 RecordFile<Prediction> predictionOut = predictions == null ? null
                         : RecordFile.open(predictionPartial, predictionTarget, Prediction.getClassSchema(),

@@ -3,10 +3,14 @@ package io.inertia.runtime;
 import io.inertia.config.InertiaConfig;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.Deque;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.NoSuchElementException;
 import java.util.Properties;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -170,40 +174,71 @@ public final class TopicRange implements AutoCloseable {
     public long forEach(RecordSink sink) {
         long count = 0;
         for (Slice slice : slices) {
-            if (slice.start() >= slice.end()) {
-                continue;
-            }
-            consumer.assign(List.of(slice.partition()));
-            consumer.seek(slice.partition(), slice.start());
-            long lastProgress = System.nanoTime();
-            long position = slice.start();
-            while (position < slice.end()) {
-                try {
-                    for (ConsumerRecord<byte[], byte[]> record : consumer.poll(POLL)) {
-                        if (record.offset() < slice.end()) {
-                            sink.accept(record);
-                            count++;
-                        }
-                    }
-                } catch (KafkaException e) {
-                    throw new KafkaSetup.ClusterUnavailableException("cannot read " + slice.partition() + ": "
-                            + e.getMessage(), e);
-                }
-                // The position also moves past aborted records and transaction markers, which poll does not return.
-                long now = consumer.position(slice.partition());
-                // Waiting for the broker only: a replay's result never depends on the clock.
-                if (now > position) {
-                    position = now;
-                    lastProgress = System.nanoTime();
-                } else if (System.nanoTime() - lastProgress > config.startupTimeoutMs() * 1_000_000L) {
-                    throw new KafkaSetup.ClusterUnavailableException("no record of " + slice.partition() + " within "
-                            + config.startupTimeoutMs() + " ms (at offset " + consumer.position(slice.partition())
-                            + " of " + slice.end() + ")", null);
-                }
+            for (Iterator<ConsumerRecord<byte[], byte[]>> records = records(slice); records.hasNext(); ) {
+                sink.accept(records.next());
+                count++;
             }
         }
         consumer.unsubscribe();
         return count;
+    }
+
+    /**
+     * The records of {@code slice} (one of {@link #slices()}), in offset order, read from the broker as they are asked
+     * for: a caller can merge the slices of two ranges record by record. One slice at a time per range; asking for
+     * another slice ends the reading of the one before.
+     *
+     * @throws KafkaSetup.ClusterUnavailableException from the iterator, when no record arrives for the startup timeout
+     */
+    public Iterator<ConsumerRecord<byte[], byte[]>> records(Slice slice) {
+        return new Iterator<>() {
+            private final Deque<ConsumerRecord<byte[], byte[]>> buffered = new ArrayDeque<>();
+            private long position = slice.start();
+            private boolean assigned;
+
+            @Override
+            public boolean hasNext() {
+                long lastProgress = System.nanoTime();
+                while (buffered.isEmpty() && position < slice.end()) {
+                    if (!assigned) {
+                        consumer.assign(List.of(slice.partition()));
+                        consumer.seek(slice.partition(), slice.start());
+                        assigned = true;
+                    }
+                    try {
+                        for (ConsumerRecord<byte[], byte[]> record : consumer.poll(POLL)) {
+                            if (record.offset() < slice.end()) {
+                                buffered.add(record);
+                            }
+                        }
+                    } catch (KafkaException e) {
+                        throw new KafkaSetup.ClusterUnavailableException("cannot read " + slice.partition() + ": "
+                                + e.getMessage(), e);
+                    }
+                    // The position also moves past aborted records and transaction markers, which poll does not
+                    // return.
+                    long now = consumer.position(slice.partition());
+                    // Waiting for the broker only: a replay's result never depends on the clock.
+                    if (now > position) {
+                        position = now;
+                        lastProgress = System.nanoTime();
+                    } else if (System.nanoTime() - lastProgress > config.startupTimeoutMs() * 1_000_000L) {
+                        throw new KafkaSetup.ClusterUnavailableException("no record of " + slice.partition()
+                                + " within " + config.startupTimeoutMs() + " ms (at offset "
+                                + consumer.position(slice.partition()) + " of " + slice.end() + ")", null);
+                    }
+                }
+                return !buffered.isEmpty();
+            }
+
+            @Override
+            public ConsumerRecord<byte[], byte[]> next() {
+                if (!hasNext()) {
+                    throw new NoSuchElementException();
+                }
+                return buffered.poll();
+            }
+        };
     }
 
     @Override

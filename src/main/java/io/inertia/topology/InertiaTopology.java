@@ -151,6 +151,17 @@ public final class InertiaTopology {
         return topology;
     }
 
+    /**
+     * The outcome joiner's processors, one per {@code get()}, forwarding to {@link #LEARNER}: the node {@link #build}
+     * adds with {@code inertia.outcome.join=true}, for a driver without Kafka Streams ({@code LocalLearner}, replaying
+     * the raw event and outcome topics) to take one per partition.
+     */
+    public static ProcessorSupplier<byte[], byte[], byte[], byte[]> joiner(InertiaConfig config,
+            LearningObserver observer, int inputPartitions) {
+        OutcomeJoinProcessor.ScorerFactory scorers = scorers(config);
+        return () -> new OutcomeJoinProcessor(config, inputPartitions, scorers, LEARNER, observer);
+    }
+
     /** The outcome joiner's scorers: each task's scores with the models of its learner, read-only. */
     private static OutcomeJoinProcessor.ScorerFactory scorers(InertiaConfig config) {
         return context -> {

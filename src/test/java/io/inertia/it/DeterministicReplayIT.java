@@ -3,28 +3,20 @@ package io.inertia.it;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.inertia.avro.ModelSnapshot;
 import io.inertia.config.InertiaConfig;
 import io.inertia.replay.InitialModels;
 import io.inertia.replay.Replay;
+import io.inertia.replay.SnapshotBodies;
 import io.inertia.runtime.LearnerApplication;
 import io.inertia.runtime.TopicRange;
-import java.io.ByteArrayInputStream;
-import java.nio.ByteBuffer;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.LongStream;
-import org.apache.avro.file.DataFileStream;
-import org.apache.avro.io.BinaryDecoder;
-import org.apache.avro.io.DecoderFactory;
-import org.apache.avro.specific.SpecificDatumReader;
 import java.util.Properties;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -189,33 +181,9 @@ class DeterministicReplayIT {
         cluster.log("copied %d snapshot records to %s", copied, topic);
     }
 
-    /**
-     * The snapshot headers of a replay's Avro output as they are stored (not decoded and encoded again: a decoded map
-     * would be written back in another order), without their union branch, by model key. Its models are small, so
-     * every snapshot is one whole header.
-     */
+    /** The snapshot bodies of a replay's Avro output by model key, as stored (see {@link SnapshotBodies}). */
     static Map<String, List<byte[]>> avroBodiesByModel(Path file) throws Exception {
-        Map<String, List<byte[]>> bodies = new LinkedHashMap<>();
-        SpecificDatumReader<Object> reader = new SpecificDatumReader<>();
-        try (DataFileStream<Object> stream = new DataFileStream<>(Files.newInputStream(file), reader)) {
-            while (stream.hasNext()) {
-                long count = stream.getBlockCount();
-                ByteBuffer block = stream.nextBlock();
-                byte[] bytes = new byte[block.remaining()];
-                block.get(bytes);
-                ByteArrayInputStream in = new ByteArrayInputStream(bytes);
-                BinaryDecoder decoder = DecoderFactory.get().directBinaryDecoder(in, null);
-                for (long i = 0; i < count; i++) {
-                    // After the branch: one byte, 0 for a ModelSnapshot.
-                    int start = bytes.length - in.available() + 1;
-                    ModelSnapshot snapshot = (ModelSnapshot) reader.read(null, decoder);
-                    int end = bytes.length - in.available();
-                    bodies.computeIfAbsent(snapshot.getModelKey(), k -> new ArrayList<>())
-                            .add(Arrays.copyOfRange(bytes, start, end));
-                }
-            }
-        }
-        return bodies;
+        return SnapshotBodies.byModel(file);
     }
 
     /** Nesterov momentum with L2 over sparse named features, so that the lazy catch-up is part of what must agree. */

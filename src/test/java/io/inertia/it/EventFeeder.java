@@ -2,11 +2,13 @@ package io.inertia.it;
 
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.Properties;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Collectors;
 import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
@@ -20,12 +22,22 @@ import org.apache.kafka.common.serialization.StringSerializer;
 /**
  * Sends {@link TrainingEvents} in order, never more than {@code window} events ahead of what a learner has committed,
  * so that a test decides how far the learner can get: a learner fed this way is always busy learning when the test
- * interrupts it, and never runs ahead of the moment the test chose.
+ * interrupts it, and never runs ahead of the moment the test chose. The records may go to several input topics (events
+ * and outcomes, say), each to its own; what is committed is then summed over all of them.
  */
 final class EventFeeder implements AutoCloseable {
 
-    private final String topic;
-    private final List<TrainingEvents.Event> events;
+    /**
+     * One record and the topic it goes to.
+     *
+     * @param topic the topic
+     * @param event the record
+     */
+    record Routed(String topic, TrainingEvents.Event event) {
+    }
+
+    private final Set<String> topics;
+    private final List<Routed> events;
     private final int window;
     private final KafkaProducer<String, byte[]> producer;
     private final Admin admin;
@@ -33,8 +45,13 @@ final class EventFeeder implements AutoCloseable {
     private int sent;
 
     EventFeeder(String bootstrapServers, String topic, List<TrainingEvents.Event> events, int window) {
-        this.topic = topic;
-        this.events = events;
+        this(bootstrapServers, events.stream().map(event -> new Routed(topic, event)).toList(), window);
+    }
+
+    /** A feeder of {@code records}, each to its own topic, in list order. */
+    EventFeeder(String bootstrapServers, List<Routed> records, int window) {
+        this.topics = records.stream().map(Routed::topic).collect(Collectors.toUnmodifiableSet());
+        this.events = records;
         this.window = window;
         Properties properties = new Properties();
         properties.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
@@ -63,13 +80,13 @@ final class EventFeeder implements AutoCloseable {
         return committed;
     }
 
-    /** Events consumer group {@code applicationId} has committed on the input topic: the sum of its offsets. */
+    /** Events consumer group {@code applicationId} has committed on the input topics: the sum of their offsets. */
     long committed(String applicationId) {
         try {
             Map<TopicPartition, OffsetAndMetadata> offsets = admin.listConsumerGroupOffsets(applicationId)
                     .partitionsToOffsetAndMetadata().get(30, TimeUnit.SECONDS);
             return offsets.entrySet().stream()
-                    .filter(entry -> entry.getKey().topic().equals(topic) && entry.getValue() != null)
+                    .filter(entry -> topics.contains(entry.getKey().topic()) && entry.getValue() != null)
                     .mapToLong(entry -> entry.getValue().offset()).sum();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -94,8 +111,9 @@ final class EventFeeder implements AutoCloseable {
             return;
         }
         while (sent < target) {
-            TrainingEvents.Event event = events.get(sent++);
-            producer.send(new ProducerRecord<>(topic, null, event.timestamp(), event.key(), event.value()),
+            Routed routed = events.get(sent++);
+            TrainingEvents.Event event = routed.event();
+            producer.send(new ProducerRecord<>(routed.topic(), null, event.timestamp(), event.key(), event.value()),
                     (metadata, exception) -> {
                         if (exception != null) {
                             failure.compareAndSet(null, exception);

@@ -349,16 +349,7 @@ class ExactlyOnceCrashIT {
 
     /** Polls {@code goal} (which also feeds input) until it holds; fails when the learner exits or time runs out. */
     private static void drive(ChildLearner learner, String what, BooleanSupplier goal) throws InterruptedException {
-        try {
-            EmbeddedKafka.await(PHASE, what, () -> {
-                if (!learner.isAlive()) {
-                    throw new AssertionError(learner + " exited while waiting for " + what);
-                }
-                return goal.getAsBoolean();
-            });
-        } catch (AssertionError e) {
-            throw new AssertionError(e.getMessage() + "\n" + learner.logTail(), e);
-        }
+        learner.await(PHASE, what, goal);
     }
 
     /**
