@@ -9,7 +9,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.inertia.config.InertiaConfig;
 import io.inertia.runtime.KafkaSetup;
 import io.inertia.runtime.LearnerApplication;
-import io.inertia.topology.LearningObserver;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -17,7 +16,6 @@ import java.util.Comparator;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Random;
@@ -26,10 +24,8 @@ import java.util.TreeMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.function.BooleanSupplier;
 import java.util.stream.Collectors;
 import java.util.stream.LongStream;
-import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ListOffsetsOptions;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.admin.TransactionListing;
@@ -39,14 +35,11 @@ import org.apache.kafka.common.KafkaFuture;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.streams.StreamsConfig;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * {@code inertia run} (exactly_once_v2, its default) in a child JVM, SIGKILLed several times while it learns and
@@ -60,8 +53,6 @@ import org.slf4j.LoggerFactory;
 @Tag("integration")
 @Timeout(value = 175, unit = TimeUnit.SECONDS)
 class ExactlyOnceCrashIT {
-
-    private static final Logger LOG = LoggerFactory.getLogger(ExactlyOnceCrashIT.class);
 
     /** Replay a run with {@code -Dinertia.it.seed=N}: events, kill moments and the open transaction's size. */
     private static final long SEED = Long.getLong("inertia.it.seed", 20_251_124L);
@@ -77,34 +68,13 @@ class ExactlyOnceCrashIT {
     private static final String REFERENCE = "eos-reference";
     private static final int PARTITIONS = 3;
 
+    @RegisterExtension
+    final KafkaFixture cluster = KafkaFixture.brokers(1);
+
     @TempDir
     Path work;
 
-    private EmbeddedKafka kafka;
-    private Admin admin;
-    private final List<ChildLearner> learners = new ArrayList<>();
-    private long started;
-
-    @BeforeEach
-    @Timeout(value = 120, unit = TimeUnit.SECONDS)
-    void startKafka() throws Exception {
-        started = System.nanoTime();
-        kafka = EmbeddedKafka.start(1);
-        admin = Admin.create(kafka.clientProperties());
-    }
-
-    @AfterEach
-    void stopEverything() throws Exception {
-        for (ChildLearner learner : learners) {
-            learner.close();
-        }
-        if (admin != null) {
-            admin.close();
-        }
-        if (kafka != null) {
-            kafka.close();
-        }
-    }
+    private int learnersStarted;
 
     @Test
     void shouldPublishTheUninterruptedModelsWhenKilledBetweenAndInsideTransactions() throws Exception {
@@ -119,14 +89,14 @@ class ExactlyOnceCrashIT {
         long firstKill = Math.round(EVENTS * (0.10 + 0.15 * moments.nextDouble()));
         int uncommittedPredictions = 300 + moments.nextInt(1200);
         double thirdKillShare = 0.55 + 0.20 * moments.nextDouble();
-        log("seed %d: first kill at %d committed events, then inside a transaction holding >= %d predictions, "
+        cluster.log("seed %d: first kill at %d committed events, then inside a transaction holding >= %d predictions, "
                 + "then at %.0f%% of %d events", SEED, firstKill, uncommittedPredictions, 100 * thirdKillShare, EVENTS);
 
         OpenTransaction killedInside = null;
         int kills = 0;
-        try (EventFeeder feeder = new EventFeeder(kafka.bootstrapServers(), INPUT, events, WINDOW)) {
+        try (EventFeeder feeder = new EventFeeder(cluster.bootstrapServers(), INPUT, events, WINDOW)) {
             ChildLearner first = startLearner(Map.of());
-            drive(first, "at least " + firstKill + " committed events", () -> feeder.topUp(CRASHED) >= firstKill);
+            first.await(PHASE, "at least " + firstKill + " committed events", () -> feeder.topUp(CRASHED) >= firstKill);
             kill(first);
             kills++;
 
@@ -136,7 +106,8 @@ class ExactlyOnceCrashIT {
                 ChildLearner slow = startLearner(Map.of(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, "10000",
                         "producer.transaction.timeout.ms", "60000"));
                 OpenTransaction[] seen = new OpenTransaction[1];
-                drive(slow, "an open transaction with >= " + uncommittedPredictions + " predictions and a snapshot",
+                slow.await(PHASE, "an open transaction with >= " + uncommittedPredictions
+                        + " predictions and a snapshot",
                         () -> {
                             feeder.topUp(CRASHED);
                             seen[0] = openTransaction(crashed);
@@ -146,10 +117,10 @@ class ExactlyOnceCrashIT {
                 kills++;
                 if (stillOpen(crashed, seen[0])) {
                     killedInside = seen[0];
-                    log("killed inside a transaction holding %d predictions and %d snapshots (%s)",
+                    cluster.log("killed inside a transaction holding %d predictions and %d snapshots (%s)",
                             seen[0].predictions(), seen[0].snapshots(), seen[0].describe());
                 } else {
-                    log("attempt %d: the transaction committed just before the kill; trying again", attempt);
+                    cluster.log("attempt %d: the transaction committed just before the kill; trying again", attempt);
                 }
             }
             assertNotNull(killedInside, "no kill landed inside an open transaction in 3 attempts");
@@ -157,24 +128,24 @@ class ExactlyOnceCrashIT {
             long thirdKill = Math.min(EVENTS - SNAPSHOT_EVERY,
                     Math.max(Math.round(EVENTS * thirdKillShare), feeder.committed(CRASHED) + SNAPSHOT_EVERY));
             ChildLearner third = startLearner(Map.of());
-            drive(third, "at least " + thirdKill + " committed events", () -> feeder.topUp(CRASHED) >= thirdKill);
+            third.await(PHASE, "at least " + thirdKill + " committed events", () -> feeder.topUp(CRASHED) >= thirdKill);
             kill(third);
             kills++;
 
             ChildLearner last = startLearner(Map.of());
-            try (SnapshotLog committed = new SnapshotLog(kafka.bootstrapServers(), crashed.snapshotTopic(), true)) {
-                drive(last, "every event committed and every model at version " + PER_MODEL,
+            try (SnapshotLog committed = new SnapshotLog(cluster.bootstrapServers(), crashed.snapshotTopic(), true)) {
+                last.await(PHASE, "every event committed and every model at version " + PER_MODEL,
                         () -> feeder.topUp(CRASHED) == EVENTS && committed.catchUp().reached(MODELS, PER_MODEL));
             }
-            log("stopped %s with SIGTERM: exit %d", last, last.stop());
+            cluster.log("stopped %s with SIGTERM: exit %d", last, last.stop());
         }
-        log("%d kills, %d incarnations; the crashed run is complete", kills, learners.size());
+        cluster.log("%d kills, %d incarnations; the crashed run is complete", kills, learnersStarted);
         assertTrue(kills >= 3, "killed " + kills + " times");
 
         Map<String, List<SnapshotLog.Entry>> crashedSnapshots;
         List<SnapshotLog.Entry> written;
-        try (SnapshotLog committed = new SnapshotLog(kafka.bootstrapServers(), crashed.snapshotTopic(), true);
-                SnapshotLog everything = new SnapshotLog(kafka.bootstrapServers(), crashed.snapshotTopic(), false)) {
+        try (SnapshotLog committed = new SnapshotLog(cluster.bootstrapServers(), crashed.snapshotTopic(), true);
+                SnapshotLog everything = new SnapshotLog(cluster.bootstrapServers(), crashed.snapshotTopic(), false)) {
             crashedSnapshots = committed.catchUp().byModel();
             written = everything.catchUp().entries();
         }
@@ -185,13 +156,13 @@ class ExactlyOnceCrashIT {
                     "committed snapshot versions of " + model + ": each multiple of " + SNAPSHOT_EVERY + " once");
         }
         assertAbortedAndRepublished(killedInside, written, crashedSnapshots);
-        log("%d snapshot records written, %d committed", written.size(),
+        cluster.log("%d snapshot records written, %d committed", written.size(),
                 crashedSnapshots.values().stream().mapToInt(List::size).sum());
 
         Map<String, List<SnapshotLog.Entry>> uninterrupted = uninterruptedRun();
-        log("uninterrupted run done");
+        cluster.log("uninterrupted run done");
         Map<String, List<byte[]>> withoutBroker = LocalReference.snapshotsByModel(crashed, events.size());
-        log("local learner run done");
+        cluster.log("local learner run done");
         for (String model : MODELS) {
             List<byte[]> crashedBytes = SnapshotLog.values(crashedSnapshots.get(model));
             SnapshotLog.assertSameBytes(model + ": crashed run vs uninterrupted run",
@@ -215,27 +186,27 @@ class ExactlyOnceCrashIT {
         InertiaConfig learner = config(CRASHED);
         KafkaSetup.ensureTopics(learner);
         OpenTransaction fenced = null;
-        try (EventFeeder feeder = new EventFeeder(kafka.bootstrapServers(), INPUT, events, WINDOW)) {
+        try (EventFeeder feeder = new EventFeeder(cluster.bootstrapServers(), INPUT, events, WINDOW)) {
             ChildLearner running = startLearner(Map.of(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, "10000",
                     "producer.transaction.timeout.ms", "60000"));
             for (int attempt = 1; fenced == null && attempt <= 3; attempt++) {
                 OpenTransaction[] seen = new OpenTransaction[1];
-                drive(running, "an open transaction with predictions and a snapshot", () -> {
+                running.await(PHASE, "an open transaction with predictions and a snapshot", () -> {
                     feeder.topUp(CRASHED);
                     seen[0] = openTransaction(learner);
                     return feeder.committed(CRASHED) > 0 && seen[0].predictions() >= 500 && seen[0].snapshots() >= 1;
                 });
-                java.util.Optional<String> ongoing = get(admin.listTransactions().all()).stream()
+                java.util.Optional<String> ongoing = get(cluster.admin().listTransactions().all()).stream()
                         .filter(listing -> listing.transactionalId().startsWith(CRASHED + "-")
                                 && listing.state() == TransactionState.ONGOING)
                         .map(TransactionListing::transactionalId).findFirst();
                 if (ongoing.isEmpty()) {
                     // The transaction seen open committed in between, and the next has not sent anything yet.
-                    log("attempt %d: no ongoing transaction of %s any more; trying again", attempt, CRASHED);
+                    cluster.log("attempt %d: no ongoing transaction of %s any more; trying again", attempt, CRASHED);
                     continue;
                 }
                 String transactionalId = ongoing.get();
-                Properties fencing = kafka.clientProperties();
+                Properties fencing = cluster.kafka().clientProperties();
                 fencing.put(org.apache.kafka.clients.producer.ProducerConfig.TRANSACTIONAL_ID_CONFIG,
                         transactionalId);
                 try (var producer = new org.apache.kafka.clients.producer.KafkaProducer<>(fencing,
@@ -243,25 +214,25 @@ class ExactlyOnceCrashIT {
                     producer.initTransactions();
                 }
                 if (committedAny(learner, seen[0])) {
-                    log("attempt %d: the transaction committed just before the fencing; trying again", attempt);
+                    cluster.log("attempt %d: the transaction committed just before the fencing; trying again", attempt);
                 } else {
                     fenced = seen[0];
-                    log("fenced %s holding %d predictions and %d snapshots (%s)", transactionalId,
+                    cluster.log("fenced %s holding %d predictions and %d snapshots (%s)", transactionalId,
                             fenced.predictions(), fenced.snapshots(), fenced.describe());
                 }
             }
             assertNotNull(fenced, "no fencing landed on an open transaction in 3 attempts");
-            try (SnapshotLog committed = new SnapshotLog(kafka.bootstrapServers(), learner.snapshotTopic(), true)) {
-                drive(running, "every event committed and every model at version " + perModel,
+            try (SnapshotLog committed = new SnapshotLog(cluster.bootstrapServers(), learner.snapshotTopic(), true)) {
+                running.await(PHASE, "every event committed and every model at version " + perModel,
                         () -> feeder.topUp(CRASHED) == events.size() && committed.catchUp().reached(MODELS, perModel));
             }
             assertTrue(running.isAlive(), "the fenced learner recovered without a restart");
-            log("stopped %s with SIGTERM: exit %d", running, running.stop());
+            cluster.log("stopped %s with SIGTERM: exit %d", running, running.stop());
         }
         Map<String, List<SnapshotLog.Entry>> committed;
         List<SnapshotLog.Entry> written;
-        try (SnapshotLog read = new SnapshotLog(kafka.bootstrapServers(), learner.snapshotTopic(), true);
-                SnapshotLog everything = new SnapshotLog(kafka.bootstrapServers(), learner.snapshotTopic(), false)) {
+        try (SnapshotLog read = new SnapshotLog(cluster.bootstrapServers(), learner.snapshotTopic(), true);
+                SnapshotLog everything = new SnapshotLog(cluster.bootstrapServers(), learner.snapshotTopic(), false)) {
             committed = read.catchUp().byModel();
             written = everything.catchUp().entries();
         }
@@ -279,7 +250,7 @@ class ExactlyOnceCrashIT {
 
     /** Whether a snapshot record of the transaction {@code seen} became visible to read_committed readers. */
     private boolean committedAny(InertiaConfig config, OpenTransaction seen) {
-        try (SnapshotLog committed = new SnapshotLog(kafka.bootstrapServers(), config.snapshotTopic(), true)) {
+        try (SnapshotLog committed = new SnapshotLog(cluster.bootstrapServers(), config.snapshotTopic(), true)) {
             return committed.catchUp().entries().stream().anyMatch(seen::holds);
         }
     }
@@ -313,7 +284,7 @@ class ExactlyOnceCrashIT {
         InertiaConfig reference = config(REFERENCE);
         try (LearnerApplication learner = new LearnerApplication(reference)) {
             learner.start();
-            try (SnapshotLog log = new SnapshotLog(kafka.bootstrapServers(), reference.snapshotTopic(), true)) {
+            try (SnapshotLog log = new SnapshotLog(cluster.bootstrapServers(), reference.snapshotTopic(), true)) {
                 EmbeddedKafka.await(PHASE, "the uninterrupted run reaching version " + PER_MODEL,
                         () -> log.catchUp().reached(MODELS, PER_MODEL));
                 return log.byModel();
@@ -322,8 +293,8 @@ class ExactlyOnceCrashIT {
     }
 
     private ChildLearner startLearner(Map<String, String> extra) throws Exception {
-        int incarnation = learners.size() + 1;
-        List<String> arguments = new ArrayList<>(List.of("--bootstrap-servers", kafka.bootstrapServers(),
+        int incarnation = learnersStarted + 1;
+        List<String> arguments = new ArrayList<>(List.of("--bootstrap-servers", cluster.bootstrapServers(),
                 "--application-id", CRASHED, "--state-dir", work.resolve(CRASHED).toString()));
         Map<String, String> properties = new LinkedHashMap<>(learnerSettings(CRASHED));
         // A SIGKILLed member stays in the group until its session times out; the broker's minimum keeps restarts short.
@@ -337,19 +308,15 @@ class ExactlyOnceCrashIT {
         });
         ChildLearner learner = ChildLearner.start("incarnation " + incarnation,
                 work.resolve("incarnation-" + incarnation + ".log"), arguments);
-        learners.add(learner);
-        log("started %s%s", learner, extra.isEmpty() ? "" : " with " + extra);
+        cluster.closeAfterTest(learner);
+        learnersStarted++;
+        cluster.log("started %s%s", learner, extra.isEmpty() ? "" : " with " + extra);
         return learner;
     }
 
     private void kill(ChildLearner learner) throws InterruptedException {
         assertEquals(ChildLearner.KILLED, learner.kill(), learner + " ends by SIGKILL (exit 128 + 9)");
-        log("SIGKILLed %s", learner);
-    }
-
-    /** Polls {@code goal} (which also feeds input) until it holds; fails when the learner exits or time runs out. */
-    private static void drive(ChildLearner learner, String what, BooleanSupplier goal) throws InterruptedException {
-        learner.await(PHASE, what, goal);
+        cluster.log("SIGKILLed %s", learner);
     }
 
     /**
@@ -383,10 +350,10 @@ class ExactlyOnceCrashIT {
         boolean lsoHeld = seen.snapshotRanges().entrySet().stream()
                 .allMatch(range -> stable.get(new TopicPartition(config.snapshotTopic(), range.getKey()))
                         <= range.getValue()[0]);
-        List<TransactionState> states = get(admin.listTransactions().all()).stream()
+        List<TransactionState> states = get(cluster.admin().listTransactions().all()).stream()
                 .filter(listing -> listing.transactionalId().startsWith(CRASHED + "-"))
                 .map(TransactionListing::state).toList();
-        log("after the kill: last stable offsets %s, transaction states %s", stable, states);
+        cluster.log("after the kill: last stable offsets %s, transaction states %s", stable, states);
         return lsoHeld && states.contains(TransactionState.ONGOING)
                 && !states.contains(TransactionState.PREPARE_COMMIT);
     }
@@ -397,7 +364,7 @@ class ExactlyOnceCrashIT {
             request.put(new TopicPartition(topic, partition), OffsetSpec.latest());
         }
         Map<TopicPartition, Long> ends = new TreeMap<>(Comparator.comparing(TopicPartition::toString));
-        get(admin.listOffsets(request, new ListOffsetsOptions(isolation)).all())
+        get(cluster.admin().listOffsets(request, new ListOffsetsOptions(isolation)).all())
                 .forEach((partition, info) -> ends.put(partition, info.offset()));
         return ends;
     }
@@ -429,12 +396,7 @@ class ExactlyOnceCrashIT {
         Map<String, String> settings = learnerSettings(applicationId);
         settings.put(StreamsConfig.APPLICATION_ID_CONFIG, applicationId);
         settings.put(StreamsConfig.STATE_DIR_CONFIG, work.resolve(applicationId).toString());
-        return InertiaConfig.of(kafka.settings(settings));
-    }
-
-    private void log(String format, Object... arguments) {
-        LOG.info("[{} s] {}", String.format(Locale.ROOT, "%.1f", (System.nanoTime() - started) / 1e9),
-                String.format(Locale.ROOT, format, arguments));
+        return cluster.config(settings);
     }
 
     /**
