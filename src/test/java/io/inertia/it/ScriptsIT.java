@@ -132,6 +132,44 @@ class ScriptsIT {
                 "the bar on the terminal: " + screen);
     }
 
+    @Test
+    void shouldSendClicksInTimeOrderWithTheOutcomeFirstOnATie() throws Exception {
+        Path events = work.resolve("events.jsonl");
+        Path outcomes = work.resolve("outcomes.jsonl");
+        Files.writeString(events, """
+                {"timestamp": 1000, "key": "m", "id": "e1", "features": {"x1": 0.5}}
+                {"timestamp": 2000, "key": "m", "id": "e2", "features": {"x1": -1}}
+                {"timestamp": 3000, "key": "n", "id": "e3", "features": {"x1": 2}}
+                """, StandardCharsets.UTF_8);
+        // Two outcomes at 3000 in the file's order z, a: a tie keeps it (no sort by content).
+        Files.writeString(outcomes, """
+                {"timestamp": 500, "key": "m", "id": "u1", "label": 1}
+                {"timestamp": 2000, "key": "m", "id": "e2", "label": 1}
+                {"timestamp": 3000, "key": "n", "id": "z", "label": 1}
+                {"timestamp": 3000, "key": "n", "id": "a", "label": 1}
+                {"timestamp": 3001, "key": "n", "id": "e3", "label": 1}
+                """, StandardCharsets.UTF_8);
+
+        Result merged = script(Map.of(), "scripts/send-clicks.sh", events.toString(), outcomes.toString(),
+                "--dry-run", "--events-topic", "ev");
+        assertEquals(0, merged.code(), merged.output());
+        assertEquals("""
+                outcomes\tm\t{"key":"m","id":"u1","label":1}
+                ev\tm\t{"key":"m","id":"e1","features":{"x1":0.5}}
+                outcomes\tm\t{"key":"m","id":"e2","label":1}
+                ev\tm\t{"key":"m","id":"e2","features":{"x1":-1}}
+                outcomes\tn\t{"key":"n","id":"z","label":1}
+                outcomes\tn\t{"key":"n","id":"a","label":1}
+                ev\tn\t{"key":"n","id":"e3","features":{"x1":2}}
+                outcomes\tn\t{"key":"n","id":"e3","label":1}
+                """, merged.stdout());
+
+        Result badSpeed = script(Map.of(), "scripts/send-clicks.sh", events.toString(), outcomes.toString(),
+                "--speed", "0");
+        assertEquals(2, badSpeed.code(), badSpeed.output());
+        assertEquals("send-clicks: --speed must be a number above 0, not '0'\n", badSpeed.stderr());
+    }
+
     private record Result(int code, String stdout, String stderr) {
         String output() {
             return "exit " + code + "\nstdout:\n" + stdout + "\nstderr:\n" + stderr;
