@@ -202,10 +202,12 @@ cmd_start() {
     read -r -a heap <<<"$REGISTRY_HEAP_OPTS"
     echo "===== $(date '+%Y-%m-%d %H:%M:%S') starting Apicurio Registry $VERSION on $BASE with $JAVA =====" \
       >>"$LOG_FILE"
-    # In-memory storage (the default of both versions), loopback only, no authentication.
+    # In-memory storage (the default of both versions), loopback only, no authentication. Quarkus' management
+    # interface is off: it would listen on 0.0.0.0:9000 whatever REGISTRY_PORT says, so a second registry (a test's
+    # beside a developer's) would fail to start on it.
     (cd "$APP_DIR" && exec nohup "$JAVA" "${heap[@]}" -XX:+UseSerialGC -XX:TieredStopAtLevel=1 \
       "$MARKER" -Dquarkus.http.host="$HOST" -Dquarkus.http.port="$REGISTRY_PORT" \
-      -Dquarkus.log.level=WARN -jar "$JAR" </dev/null >>"$LOG_FILE" 2>&1) &
+      -Dquarkus.management.host="$HOST" -Dquarkus.management.port=0 -Dquarkus.log.level=WARN -jar "$JAR" </dev/null >>"$LOG_FILE" 2>&1) &
     pid=$!
     echo "$pid" >"$PID_FILE"
     say "started Apicurio Registry $VERSION (pid $pid, Java $(java_major "$JAVA")); waiting up to" \

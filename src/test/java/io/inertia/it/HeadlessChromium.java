@@ -29,11 +29,26 @@ final class HeadlessChromium {
 
     /** The browser, its profile and logs in {@code work}; skips the calling test when there is none. */
     static HeadlessChromium orSkip(Path work) throws Exception {
+        Found found = find(work);
+        found.skipUnlessPresent();
+        return found.browser();
+    }
+
+    /** The browser (null when there is none, with {@code why}), for a test that has more to check without it. */
+    static Found find(Path work) throws Exception {
         Process ensure = new ProcessBuilder("scripts/ensure-chromium.sh").redirectErrorStream(false).start();
         String chromium = new String(ensure.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
         String why = new String(ensure.getErrorStream().readAllBytes(), StandardCharsets.UTF_8).trim();
-        Assumptions.assumeTrue(ensure.waitFor() == 0 && !chromium.isEmpty(), "browser test skipped: " + why);
-        return new HeadlessChromium(chromium, work);
+        boolean present = ensure.waitFor() == 0 && !chromium.isEmpty();
+        return new Found(present ? new HeadlessChromium(chromium, work) : null, why);
+    }
+
+    /** What {@link #find} found: the browser or null, and why not. */
+    record Found(HeadlessChromium browser, String why) {
+        /** Skips the calling test, saying why, when there is no browser. */
+        void skipUnlessPresent() {
+            Assumptions.assumeTrue(browser != null, "browser test skipped: " + why);
+        }
     }
 
     /** The DOM of {@code page} once its scripts ran. */
