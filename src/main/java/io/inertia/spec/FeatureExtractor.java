@@ -2,7 +2,8 @@ package io.inertia.spec;
 
 import io.inertia.serde.EventDecoder;
 import java.util.ArrayList;
-import java.util.LinkedHashSet;
+import java.util.Arrays;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import org.apache.kafka.common.errors.SerializationException;
@@ -43,6 +44,13 @@ public final class FeatureExtractor {
     private final FeatureSpec spec;
     private final Standardizer standardizer;
     private final List<Object> reached = new ArrayList<>();
+    /** {@code name=} of each categorical feature, by its index in the spec. */
+    private final String[] prefixes;
+    /** The categorical features each cross joins, by their indices in the spec. */
+    private final int[][] crosses;
+    /** Whether two crosses join the same features in the same order (and so give the same names). */
+    private final boolean repeatedCross;
+    private final StringBuilder crossName = new StringBuilder();
 
     /**
      * An extractor of {@code spec}'s features; {@code standardizer} scales the standardized ones and may be null only
@@ -54,6 +62,11 @@ public final class FeatureExtractor {
         }
         this.spec = spec;
         this.standardizer = standardizer;
+        this.prefixes = spec.categorical().stream().map(feature -> feature.name() + "=").toArray(String[]::new);
+        this.crosses = spec.crosses().stream()
+                .map(cross -> cross.parts().stream().mapToInt(Integer::intValue).toArray()).toArray(int[][]::new);
+        this.repeatedCross = spec.crosses().stream().map(FeatureSpec.Cross::parts).distinct().count()
+                < spec.crosses().size();
     }
 
     /**
@@ -130,6 +143,7 @@ public final class FeatureExtractor {
         int numericCount = spec.numeric().size();
         double[] numericValues = new double[numericCount];
         boolean[] present = new boolean[numericCount];
+        int count = 0;
         for (int i = 0; i < numericCount; i++) {
             FeatureSpec.Numeric feature = spec.numeric().get(i);
             Object value = feature.path().single(record);
@@ -161,32 +175,49 @@ public final class FeatureExtractor {
             }
             numericValues[i] = x;
             present[i] = true;
+            count++;
         }
 
-        List<List<String>> categories = new ArrayList<>(spec.categorical().size());
-        for (FeatureSpec.Categorical feature : spec.categorical()) {
+        int categoricalCount = spec.categorical().size();
+        String[][] categories = new String[categoricalCount][];
+        // Whether two of the event's names may be equal: only through a value holding = or ^, or a cross listed twice.
+        boolean mayRepeat = repeatedCross;
+        for (int c = 0; c < categoricalCount; c++) {
+            FeatureSpec.Categorical feature = spec.categorical().get(c);
             reached.clear();
             feature.path().collect(record, reached);
-            Set<String> values = new LinkedHashSet<>();
+            String[] values = new String[reached.size()];
+            // A few values are compared one by one; many (a long array) go through a set.
+            Set<String> many = values.length > 16 ? new HashSet<>() : null;
+            int distinct = 0;
             for (Object value : reached) {
                 String text = category(value);
                 if (text != null) {
-                    values.add(text);
+                    if (many == null ? !contains(values, distinct, text) : many.add(text)) {
+                        values[distinct++] = text;
+                        mayRepeat |= text.indexOf('=') >= 0 || text.indexOf('^') >= 0;
+                    }
                 } else if (feature.deadLetterIfMissing()) {
                     throw refused("feature '" + feature.name() + "': field '" + feature.path() + "' "
                             + problem(value, "a string, number or boolean"));
                 }
             }
-            if (values.isEmpty() && feature.deadLetterIfMissing()) {
+            if (distinct == 0 && feature.deadLetterIfMissing()) {
                 throw refused("feature '" + feature.name() + "': field '" + feature.path() + "' is missing");
             }
-            categories.add(new ArrayList<>(values));
+            categories[c] = distinct == values.length ? values : Arrays.copyOf(values, distinct);
+            count += distinct;
+        }
+        for (int[] cross : crosses) {
+            int combinations = 1;
+            for (int part : cross) {
+                combinations *= categories[part].length;
+            }
+            count += combinations;
         }
 
         // Everything is checked: only now may a standardizer learn the event's values.
-        Set<String> seen = new LinkedHashSet<>();
-        List<String> names = new ArrayList<>();
-        List<Double> values = new ArrayList<>();
+        Names names = new Names(count, mayRepeat);
         for (int i = 0; i < numericCount; i++) {
             if (!present[i]) {
                 continue;
@@ -194,50 +225,78 @@ public final class FeatureExtractor {
             FeatureSpec.Numeric feature = spec.numeric().get(i);
             double x = feature.transform() == FeatureSpec.Transform.STANDARDIZE
                     ? standardizer.standardize(modelKey, i, numericValues[i]) : numericValues[i];
-            add(seen, names, values, feature.name(), x);
+            names.add(feature.name(), x);
         }
-        for (int c = 0; c < categories.size(); c++) {
-            String prefix = spec.categorical().get(c).name() + "=";
-            for (String value : categories.get(c)) {
-                add(seen, names, values, prefix + value, 1.0);
+        for (int c = 0; c < categoricalCount; c++) {
+            String prefix = prefixes[c];
+            for (String value : categories[c]) {
+                names.add(prefix.concat(value), 1.0);
             }
         }
-        for (FeatureSpec.Cross cross : spec.crosses()) {
-            crossed(cross.parts(), 0, new StringBuilder(), categories, seen, names, values);
+        for (int[] cross : crosses) {
+            crossed(cross, 0, crossName, categories, names);
         }
-        String[] nameArray = names.toArray(new String[0]);
-        double[] valueArray = new double[nameArray.length];
-        for (int i = 0; i < valueArray.length; i++) {
-            valueArray[i] = values.get(i);
-        }
-        return new Features(nameArray, valueArray);
+        return names.features();
     }
 
     /** Adds every combination of the values of {@code parts} from {@code index} on to the name built so far. */
-    private void crossed(List<Integer> parts, int index, StringBuilder name, List<List<String>> categories,
-            Set<String> seen, List<String> names, List<Double> values) {
-        if (index == parts.size()) {
-            add(seen, names, values, name.toString(), 1.0);
+    private void crossed(int[] parts, int index, StringBuilder name, String[][] categories, Names names) {
+        if (index == 0) {
+            name.setLength(0);
+        }
+        if (index == parts.length) {
+            names.add(name.toString(), 1.0);
             return;
         }
-        int part = parts.get(index);
-        String prefix = spec.categorical().get(part).name() + "=";
+        int part = parts[index];
+        String prefix = prefixes[part];
         int length = name.length();
-        for (String value : categories.get(part)) {
+        for (String value : categories[part]) {
             if (index > 0) {
                 name.append('^');
             }
             name.append(prefix).append(value);
-            crossed(parts, index + 1, name, categories, seen, names, values);
+            crossed(parts, index + 1, name, categories, names);
             name.setLength(length);
         }
     }
 
-    private static void add(Set<String> seen, List<String> names, List<Double> values, String name, double value) {
-        // A name can repeat only through odd values (a category containing ^ or =): the first one counts.
-        if (seen.add(name)) {
-            names.add(name);
-            values.add(value);
+    /** Whether {@code values[0..size)} holds {@code value}: an event's few values, compared one by one. */
+    private static boolean contains(String[] values, int size, String value) {
+        for (int i = 0; i < size; i++) {
+            if (values[i].equals(value)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * An event's feature names and values in the order added. A name added again is left out, the first one counts;
+     * a set is kept only for an event whose names may repeat.
+     */
+    private static final class Names {
+        private final String[] names;
+        private final double[] values;
+        private final Set<String> seen;
+        private int size;
+
+        Names(int capacity, boolean mayRepeat) {
+            names = new String[capacity];
+            values = new double[capacity];
+            seen = mayRepeat ? new HashSet<>() : null;
+        }
+
+        void add(String name, double value) {
+            if (seen == null || seen.add(name)) {
+                names[size] = name;
+                values[size++] = value;
+            }
+        }
+
+        Features features() {
+            return size == names.length ? new Features(names, values)
+                    : new Features(Arrays.copyOf(names, size), Arrays.copyOf(values, size));
         }
     }
 

@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
+import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericContainer;
 import org.apache.avro.generic.GenericEnumSymbol;
 import org.apache.avro.generic.GenericFixed;
@@ -30,11 +31,19 @@ public final class FieldPath {
     private final String[] names;
     /** How many times {@code []} follows each name. */
     private final int[] arrays;
+    private final boolean hasArrays;
+    /**
+     * Where {@code names[depth]} is in the last Avro schema met at that depth: records of one schema are read without
+     * looking their fields up by name. Shared between threads, the entries are immutable, so a race only costs a lookup.
+     */
+    private final Position[] positions;
 
     private FieldPath(String text, String[] names, int[] arrays) {
         this.text = text;
         this.names = names;
         this.arrays = arrays;
+        this.hasArrays = java.util.Arrays.stream(arrays).anyMatch(count -> count > 0);
+        this.positions = new Position[names.length];
     }
 
     /** Something a path reached that is not a value of the kinds above, e.g. {@code "an object"}. */
@@ -80,12 +89,7 @@ public final class FieldPath {
 
     /** Whether the path goes through an array ({@code []}), so that it may reach several values. */
     public boolean hasArrays() {
-        for (int count : arrays) {
-            if (count > 0) {
-                return true;
-            }
-        }
-        return false;
+        return hasArrays;
     }
 
     /** The field names in order. */
@@ -108,6 +112,20 @@ public final class FieldPath {
 
     /** The one value the path reaches in {@code root}, null when it reaches none (see {@link #collect}). */
     public Object single(Object root) {
+        if (!hasArrays) {
+            // One value at most: walked down without a list.
+            Object node = root;
+            for (int depth = 0; depth < names.length; depth++) {
+                if (isNull(node)) {
+                    return null;
+                }
+                node = child(node, depth);
+                if (node instanceof Mismatch) {
+                    return node;
+                }
+            }
+            return isNull(node) ? null : leaf(node);
+        }
         List<Object> values = new ArrayList<>(1);
         walk(root, 0, values);
         return values.isEmpty() ? null : values.get(0);
@@ -121,25 +139,41 @@ public final class FieldPath {
             out.add(leaf(node));
             return;
         }
-        Object child;
-        if (node instanceof JsonNode json) {
-            if (!json.isObject()) {
-                out.add(new Mismatch(kind(node) + " where '" + prefix(depth) + "' should be an object"));
-                return;
-            }
-            child = json.get(names[depth]);
-        } else if (node instanceof GenericRecord record) {
-            child = record.getSchema().getField(names[depth]) == null ? null : record.get(names[depth]);
-        } else if (node instanceof Map<?, ?> map) {
-            child = map.get(new Utf8(names[depth]));
-            if (child == null) {
-                child = map.get(names[depth]);
-            }
-        } else {
-            out.add(new Mismatch(kind(node) + " where '" + prefix(depth) + "' should be a record"));
+        Object child = child(node, depth);
+        if (child instanceof Mismatch) {
+            out.add(child);
             return;
         }
         elements(child, arrays[depth], depth + 1, out);
+    }
+
+    /** Field {@code names[depth]} of {@code node} (null when it has none), or a {@link Mismatch} when it is no record. */
+    private Object child(Object node, int depth) {
+        if (node instanceof JsonNode json) {
+            if (!json.isObject()) {
+                return new Mismatch(kind(node) + " where '" + prefix(depth) + "' should be an object");
+            }
+            return json.get(names[depth]);
+        }
+        if (node instanceof GenericRecord record) {
+            Schema schema = record.getSchema();
+            Position known = positions[depth];
+            if (known == null || known.schema != schema) {
+                Schema.Field field = schema.getField(names[depth]);
+                known = new Position(schema, field == null ? -1 : field.pos());
+                positions[depth] = known;
+            }
+            return known.pos < 0 ? null : record.get(known.pos);
+        }
+        if (node instanceof Map<?, ?> map) {
+            Object child = map.get(new Utf8(names[depth]));
+            return child != null ? child : map.get(names[depth]);
+        }
+        return new Mismatch(kind(node) + " where '" + prefix(depth) + "' should be a record");
+    }
+
+    /** The position of a field in {@code schema}, -1 when it has none. */
+    private record Position(Schema schema, int pos) {
     }
 
     /** Walks on from {@code node} after taking the elements of {@code arrays} levels of arrays. */

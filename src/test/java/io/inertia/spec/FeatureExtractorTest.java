@@ -72,6 +72,25 @@ class FeatureExtractorTest {
     }
 
     @Test
+    void shouldKeepTheFirstOfNamesThatRepeat() throws Exception {
+        // The value "x^b=y" of a makes the categorical name a=x^b=y, which the cross [a, b] of a = x, b = y makes
+        // again; the cross listed twice gives its names twice; every repeat counts once, where it first came.
+        FeatureSpec spec = FeatureSpec.parse("""
+                label: l
+                categorical: [{field: 'a[]', name: a}, b]
+                crosses: [[a, b], [a, b]]
+                """, "repeats.yaml");
+        EventDecoder.Event event = new FeatureExtractor(spec, null).extract(
+                JSON.readTree("{\"l\": 1, \"a\": [\"x\", \"x^b=y\", \"x\"], \"b\": \"y\"}"), "k", "t", -1, 0);
+        assertArrayEquals(new String[] {"a=x", "a=x^b=y", "b=y", "a=x^b=y^b=y"}, event.names());
+        assertArrayEquals(new double[] {1, 1, 1, 1}, event.values());
+        // Plain values: only the cross listed twice repeats.
+        EventDecoder.Event plain = new FeatureExtractor(spec, null).extract(
+                JSON.readTree("{\"l\": 1, \"a\": [\"x\"], \"b\": \"y\"}"), "k", "t", -1, 0);
+        assertArrayEquals(new String[] {"a=x", "b=y", "a=x^b=y"}, plain.names());
+    }
+
+    @Test
     void shouldGiveTheSameEventForTheSameRecordInAvro() throws Exception {
         GenericRecord user = new GenericData.Record(SCHEMA.getField("user").schema());
         user.put("id", 17L);

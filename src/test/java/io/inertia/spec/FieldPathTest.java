@@ -88,6 +88,32 @@ class FieldPathTest {
     }
 
     @Test
+    void shouldReadRecordsOfSchemasThatPlaceTheFieldDifferently() {
+        // One path reads records of several schemas in turn (writer schemas of one subject): x is first, then
+        // second, then absent, then first again.
+        Schema first = new Schema.Parser().parse("""
+                {"type": "record", "name": "A", "fields": [{"name": "x", "type": "long"}, {"name": "y", "type": "long"}]}""");
+        Schema second = new Schema.Parser().parse("""
+                {"type": "record", "name": "A", "fields": [{"name": "y", "type": "long"}, {"name": "x", "type": "long"}]}""");
+        Schema without = new Schema.Parser().parse("""
+                {"type": "record", "name": "A", "fields": [{"name": "y", "type": "long"}]}""");
+        FieldPath x = FieldPath.parse("x");
+        assertEquals(1L, x.single(avroXy(first, 1, 2)));
+        assertEquals(3L, x.single(avroXy(second, 3, 4)));
+        GenericRecord onlyY = new GenericData.Record(without);
+        onlyY.put("y", 5L);
+        assertNull(x.single(onlyY));
+        assertEquals(6L, x.single(avroXy(first, 6, 7)));
+    }
+
+    private static GenericRecord avroXy(Schema schema, long x, long y) {
+        GenericRecord record = new GenericData.Record(schema);
+        record.put("x", x);
+        record.put("y", y);
+        return record;
+    }
+
+    @Test
     void shouldSayWhatIsThereWhenItIsNotAValue() throws Exception {
         Object json = JSON.readTree(JSON_RECORD);
         assertEquals(List.of(new FieldPath.Mismatch("an object")), values("user", json));
