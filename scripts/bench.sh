@@ -175,6 +175,31 @@ build_benchmarks() {
   fi
 }
 
+# Starts the local broker unless one answers at $bootstrap (stop_broker stops only one started here).
+ensure_broker() {
+  if "$kafka_local" status >/dev/null 2>&1; then
+    echo "bench: using the Kafka broker already running at $bootstrap" >&2
+  else
+    echo "bench: starting a local Kafka broker at $bootstrap" >&2
+    started_broker=1
+    "$kafka_local" start >&2 || die "could not start the local Kafka broker (see scripts/kafka-local.sh logs)"
+  fi
+}
+
+# Runs a benchmark driver class of target/benchmarks.jar with the given arguments, in the background so that this
+# script's traps run at once on Ctrl-C or SIGTERM (a shell runs them only after a foreground command ends): cleanup()
+# then asks the driver to stop. Returns the driver's status.
+run_driver() {
+  local class="$1" status=0
+  shift
+  # shellcheck disable=SC2086
+  java ${BENCH_JAVA_OPTS:--Xmx1g} -cp target/benchmarks.jar "$class" "$@" &
+  driver_pid=$!
+  wait "$driver_pid" || status=$?
+  driver_pid=""
+  return "$status"
+}
+
 run_e2e() {
   local arg
   for arg in "$@"; do
@@ -189,23 +214,12 @@ run_e2e() {
   done
   build_inertia
   build_benchmarks
-  if "$kafka_local" status >/dev/null 2>&1; then
-    echo "bench: using the Kafka broker already running at $bootstrap" >&2
-  else
-    echo "bench: starting a local Kafka broker at $bootstrap" >&2
-    started_broker=1
-    "$kafka_local" start >&2 || die "could not start the local Kafka broker (see scripts/kafka-local.sh logs)"
-  fi
+  ensure_broker
   find_registry
-  # In the background so that this script's traps run at once on Ctrl-C or SIGTERM (a shell runs them only after
-  # a foreground command ends); cleanup() then asks the driver to stop.
-  # shellcheck disable=SC2086
-  java ${BENCH_JAVA_OPTS:--Xmx1g} -cp target/benchmarks.jar "$driver_class" --bootstrap-servers "$bootstrap" \
-    ${BENCH_SCALE:+--scale "$BENCH_SCALE"} ${registry:+--registry-url "$registry"} "$@" &
-  driver_pid=$!
   local status=0
-  wait "$driver_pid" || status=$?
-  driver_pid=""
+  # shellcheck disable=SC2086
+  run_driver "$driver_class" --bootstrap-servers "$bootstrap" ${BENCH_SCALE:+--scale "$BENCH_SCALE"} \
+    ${registry:+--registry-url "$registry"} "$@" || status=$?
   # JMH, if it follows, should have the machine to itself.
   stop_broker
   stop_registry
@@ -240,20 +254,9 @@ run_serve() {
   build_inertia
   build_benchmarks
   ensure_wrk
-  if "$kafka_local" status >/dev/null 2>&1; then
-    echo "bench: using the Kafka broker already running at $bootstrap" >&2
-  else
-    echo "bench: starting a local Kafka broker at $bootstrap" >&2
-    started_broker=1
-    "$kafka_local" start >&2 || die "could not start the local Kafka broker (see scripts/kafka-local.sh logs)"
-  fi
-  # shellcheck disable=SC2086
-  java ${BENCH_JAVA_OPTS:--Xmx1g} -cp target/benchmarks.jar io.inertia.bench.ServingBenchmark \
-    --bootstrap-servers "$bootstrap" "$@" &
-  driver_pid=$!
+  ensure_broker
   local status=0
-  wait "$driver_pid" || status=$?
-  driver_pid=""
+  run_driver io.inertia.bench.ServingBenchmark --bootstrap-servers "$bootstrap" "$@" || status=$?
   stop_broker
   return "$status"
 }
@@ -397,20 +400,9 @@ run_replay_open() {
 run_delayed() {
   build_inertia
   build_benchmarks
-  if "$kafka_local" status >/dev/null 2>&1; then
-    echo "bench: using the Kafka broker already running at $bootstrap" >&2
-  else
-    echo "bench: starting a local Kafka broker at $bootstrap" >&2
-    started_broker=1
-    "$kafka_local" start >&2 || die "could not start the local Kafka broker (see scripts/kafka-local.sh logs)"
-  fi
-  # shellcheck disable=SC2086
-  java ${BENCH_JAVA_OPTS:--Xmx1g} -cp target/benchmarks.jar io.inertia.bench.DelayedOutcomesBenchmark \
-    --bootstrap-servers "$bootstrap" "$@" &
-  driver_pid=$!
+  ensure_broker
   local status=0
-  wait "$driver_pid" || status=$?
-  driver_pid=""
+  run_driver io.inertia.bench.DelayedOutcomesBenchmark --bootstrap-servers "$bootstrap" "$@" || status=$?
   stop_broker
   return "$status"
 }

@@ -14,7 +14,6 @@ import io.inertia.replay.Replay;
 import io.inertia.runtime.KafkaSetup;
 import io.inertia.runtime.TopicRange;
 import io.inertia.serde.InertiaSerdes;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -25,18 +24,12 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Properties;
 import java.util.Random;
 import java.util.TreeMap;
-import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import org.apache.avro.io.DecoderFactory;
 import org.apache.avro.specific.SpecificDatumReader;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.streams.StreamsConfig;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Tag;
@@ -153,7 +146,7 @@ class DelayedOutcomesCrashIT {
             // The committed learn log: each id's decision once, the counts exactly those of the stream.
             Expected logged = new Expected();
             LearnLog codec = new LearnLog(false);
-            for (ConsumerRecord<byte[], byte[]> record : readCommitted(kafka, LEARN_LOG_TOPIC)) {
+            for (ConsumerRecord<byte[], byte[]> record : kafka.readCommitted(LEARN_LOG_TOPIC, PHASE)) {
                 assertTrue(LearnLog.isDecision(record.headers()), "every event of the stream is without label");
                 LearnLogEntry entry = codec.read(LEARN_LOG_TOPIC, record.value());
                 Decision kind = Decision.valueOf(entry.getDecision().name());
@@ -355,27 +348,6 @@ class DelayedOutcomesCrashIT {
         learners.add(learner);
         log("started %s", learner);
         return learner;
-    }
-
-    /** Every committed record of {@code topic}, up to its end now, partition after partition. */
-    private static List<ConsumerRecord<byte[], byte[]>> readCommitted(EmbeddedKafka kafka, String topic) {
-        Properties properties = kafka.clientProperties();
-        properties.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
-        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(properties, new ByteArrayDeserializer(),
-                new ByteArrayDeserializer())) {
-            List<TopicPartition> partitions = consumer.partitionsFor(topic).stream()
-                    .map(info -> new TopicPartition(topic, info.partition())).toList();
-            consumer.assign(partitions);
-            consumer.seekToBeginning(partitions);
-            Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
-            long deadline = System.nanoTime() + PHASE.toNanos();
-            while (partitions.stream().anyMatch(partition -> consumer.position(partition) < end.get(partition))) {
-                assertTrue(System.nanoTime() < deadline, "reading " + topic + " to its end");
-                consumer.poll(Duration.ofMillis(200)).forEach(records::add);
-            }
-        }
-        return records;
     }
 
     private void log(String format, Object... arguments) {

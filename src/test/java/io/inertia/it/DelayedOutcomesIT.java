@@ -1,7 +1,6 @@
 package io.inertia.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.inertia.avro.LabeledEvent;
 import io.inertia.avro.ModelSnapshot;
@@ -32,16 +31,11 @@ import java.util.Properties;
 import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -177,7 +171,7 @@ class DelayedOutcomesIT {
             // The learn log: every event of a and b scored once and each with an outcome joined once, whatever
             // the restart; the duplicate and the ghost are decisions there and dead letters.
             Map<String, Integer> decisions = new TreeMap<>();
-            for (ConsumerRecord<byte[], byte[]> record : readAll(kafka, second.learnLogTopic())) {
+            for (ConsumerRecord<byte[], byte[]> record : kafka.readCommitted(second.learnLogTopic(), PHASE)) {
                 String kind = LearnLog.isDecision(record.headers()) ? new String(record.headers()
                         .lastHeader(LearnLog.DECISION_HEADER).value(), StandardCharsets.UTF_8) : "EVENT";
                 decisions.merge(new String(record.key(), StandardCharsets.UTF_8) + " " + kind, 1, Integer::sum);
@@ -191,7 +185,7 @@ class DelayedOutcomesIT {
             }
             assertEquals(EVENTS, decisions.get("c EVENT"), "labeled events are passed on, each once");
             List<String> reasons = new ArrayList<>();
-            for (ConsumerRecord<byte[], byte[]> letter : readAll(kafka, second.deadLetterTopic())) {
+            for (ConsumerRecord<byte[], byte[]> letter : kafka.readCommitted(second.deadLetterTopic(), PHASE)) {
                 reasons.add(new String(letter.headers().lastHeader(DeadLetterHeaders.REASON).value(),
                         StandardCharsets.UTF_8).split(":")[0]);
             }
@@ -307,27 +301,6 @@ class DelayedOutcomesIT {
                     && latest.get(model.getKey()).getVersion() == model.getValue());
         });
         return latest;
-    }
-
-    /** Every committed record of {@code topic}, up to its end now. */
-    static List<ConsumerRecord<byte[], byte[]>> readAll(EmbeddedKafka kafka, String topic) {
-        Properties properties = kafka.clientProperties();
-        properties.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
-        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(properties, new ByteArrayDeserializer(),
-                new ByteArrayDeserializer())) {
-            List<TopicPartition> partitions = consumer.partitionsFor(topic).stream()
-                    .map(info -> new TopicPartition(topic, info.partition())).toList();
-            consumer.assign(partitions);
-            consumer.seekToBeginning(partitions);
-            Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
-            long deadline = System.nanoTime() + PHASE.toNanos();
-            while (partitions.stream().anyMatch(partition -> consumer.position(partition) < end.get(partition))) {
-                assertTrue(System.nanoTime() < deadline, "reading " + topic + " to its end");
-                consumer.poll(Duration.ofMillis(200)).forEach(records::add);
-            }
-        }
-        return records;
     }
 
     private static KafkaProducer<byte[], byte[]> producer(EmbeddedKafka kafka) {

@@ -19,7 +19,6 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -185,8 +184,7 @@ class HttpLearningLoopIT {
                 assertCountsWhereUsersLook(port, sums);
 
                 Map<String, Integer> decisions = new TreeMap<>();
-                for (ConsumerRecord<byte[], byte[]> record : DelayedOutcomesIT.readAll(kafka,
-                        config.learnLogTopic())) {
+                for (ConsumerRecord<byte[], byte[]> record : kafka.readCommitted(config.learnLogTopic(), PHASE)) {
                     if (LearnLog.isDecision(record.headers())) {
                         decisions.merge(new String(record.headers().lastHeader(LearnLog.DECISION_HEADER).value(),
                                 StandardCharsets.UTF_8), 1, Integer::sum);
