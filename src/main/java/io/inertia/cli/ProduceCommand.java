@@ -80,13 +80,15 @@ final class ProduceCommand implements Callable<Integer> {
         SingleObjectAvroSerde<LabeledEvent> serde = InertiaSerdes.labeledEvent();
         long sent = 0;
         long start = System.nanoTime();
-        // Every send is checked, not only the last: a batch can fail while later ones succeed.
+        // Every send is checked, not only the last: a batch can fail while later ones succeed, so every event is
+        // handed over and the count of those not delivered reported (stopping at the first failure made that count
+        // depend on when the broker answered).
         LongAdder undelivered = new LongAdder();
         AtomicReference<Exception> firstFailure = new AtomicReference<>();
         try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(properties, new StringSerializer(),
                 new ByteArraySerializer());
                 EventFile file = EventFile.open(input, layout)) {
-            while (file.hasNext() && firstFailure.get() == null) {
+            while (file.hasNext()) {
                 LabeledEvent event = file.next().event();
                 if (rate > 0) {
                     // Pace against the schedule, not the previous send, so the average rate holds.
