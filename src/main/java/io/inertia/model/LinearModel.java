@@ -482,6 +482,26 @@ public final class LinearModel {
         }
     }
 
+    /**
+     * Coordinate {@code i}'s slot block as it will be at version {@code target} (≥ the current version) if no update
+     * until then touches it, in {@code into}: exactly what {@link #caughtUpSlots} will give once the model is at
+     * {@code target}, since an update leaves the state of the coordinates it does not touch as it is. In closed form
+     * ({@link Optimizer#skip}), so only without L1, whose catch-up follows the penalty totals of the updates to come.
+     */
+    void untouchedSlotsAt(int i, long target, double[] into, Optimizer optimizer, LearningRateSchedule schedule,
+            Regularization regularization) {
+        if (regularization.hasL1()) {
+            throw new IllegalStateException("with L1 a weight's value at a later version depends on the updates between");
+        }
+        System.arraycopy(slots, at(i), into, 0, blockWidth);
+        long last = stepOf(i);
+        if (last < target) {
+            for (int output = 0; output < blockWidth; output += slotWidth) {
+                optimizer.skip(into, output, last, target, schedule, regularization.l2());
+            }
+        }
+    }
+
     /** Brings the K parameters of the block at {@code offset} from update {@code from} up to the current version. */
     private void catchUp(double[] slots, int offset, long from, Optimizer optimizer, LearningRateSchedule schedule,
             Regularization regularization) {

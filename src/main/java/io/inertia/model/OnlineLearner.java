@@ -109,6 +109,23 @@ public final class OnlineLearner {
     }
 
     /**
+     * Whether {@link #untouchedSlotsAt} can tell a weight's value at a later version now: without L1 (with it, the
+     * catch-up depends on the updates between).
+     */
+    public boolean foreseesUntouched() {
+        return !regularization.hasL1();
+    }
+
+    /**
+     * Coordinate {@code i} of {@code model} as it will be at version {@code target} if no update until then touches
+     * it, written into {@code into}, the model left unchanged: what {@link #currentSlots} will give at {@code target}.
+     * Only when {@link #foreseesUntouched()}.
+     */
+    public void untouchedSlotsAt(LinearModel model, int i, long target, double[] into) {
+        model.untouchedSlotsAt(i, target, into, optimizer, schedule, regularization);
+    }
+
+    /**
      * The score z = w·x + b that {@code model} gives {@code example} at its current version, without changing the
      * model: each sparse weight the example carries is taken as {@link #currentSlots} brings it up to date, so z is
      * exactly the score {@link #learn} would compute for this example next (dense terms in index order, then named

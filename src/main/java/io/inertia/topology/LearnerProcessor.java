@@ -230,9 +230,15 @@ final class LearnerProcessor implements Processor<byte[], byte[], byte[], byte[]
         // Readers on other threads (the HTTP API) see the model before this event or after it, never in between, nor
         // an update that is rolled back: everything they can see changes under the write lock, which is held for the
         // update and the checks that may undo it, not for building the snapshot's records.
-        long stamp = working.lock.writeLock();
+        // Only reads the model, which no other thread writes: outside the lock, where its cache misses (the first
+        // touch of the event's coordinates in a model of millions of weights) keep no reader waiting.
+        model.save(example, before);
+        long next = model.version() + 1;
+        // A snapshot due with this update checks every weight it publishes (every weight of the model for a new base):
+        // those the update leaves alone now, outside the lock; the event's own under it.
+        boolean untouchedFinite = next % snapshotEvery == 0 && snapshots.untouchedFinite(working, next);
+        long stamp = working.lockForUpdate();
         try {
-            model.save(example, before);
             step = learner.learn(model, example);
             divergence = learner.divergence(model, example, step).orElse(null);
             snapshotDue = step.version() % snapshotEvery == 0;
@@ -252,7 +258,9 @@ final class LearnerProcessor implements Processor<byte[], byte[], byte[], byte[]
                     working.positionOffset = position.offset();
                 }
                 if (snapshotDue) {
-                    divergence = snapshots.divergence(working, step.coordinates());
+                    boolean finite = untouchedFinite && step.version() == next
+                            && snapshots.finiteAfterUpdate(working, step.coordinates());
+                    divergence = finite ? null : snapshots.divergence(working, step.coordinates());
                     if (divergence != null) {
                         model.rollBack(before);
                         working.lastEventTimestamp = timestampBefore;
@@ -497,7 +505,7 @@ final class LearnerProcessor implements Processor<byte[], byte[], byte[], byte[]
             snapshots.published(working, snapshot);
             return;
         }
-        long stamp = working.lock.writeLock();
+        long stamp = working.lockForUpdate();
         try {
             snapshots.published(working, snapshot);
         } finally {

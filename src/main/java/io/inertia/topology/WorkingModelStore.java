@@ -376,7 +376,14 @@ public final class WorkingModelStore implements StateStore, CachedStateStore<Obj
 
     private <T> Optional<T> readLocked(String key, long seen, WorkingModel working, Function<ModelView, T> reading) {
         T result;
-        long stamp = working.lock.readLock();
+        // Announced, so that the learner lets this reader in before its next update (WorkingModel#lockForUpdate).
+        working.waitingReaders.incrementAndGet();
+        long stamp;
+        try {
+            stamp = working.lock.readLock();
+        } finally {
+            working.waitingReaders.decrementAndGet();
+        }
         try {
             result = reading.apply(view(working));
         } finally {

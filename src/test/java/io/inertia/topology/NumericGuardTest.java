@@ -234,6 +234,38 @@ class NumericGuardTest {
     }
 
     @Test
+    void shouldDeadLetterTheUpdateWhoseNewBaseOfPartsWouldHoldAWeightOverflowedSinceItsLastEvent() throws Exception {
+        // A model of 1,100 weights publishes in parts. The snapshots after the first publish only what changed (here
+        // z); the weights no event carries are checked again at the next base, which the learner checks before the
+        // update's lock for the weights the update leaves alone. SGD with L2 and clipped gradients, η = 1e100,
+        // λ₂ = 3e-100: an untouched weight is multiplied by 1 − ηλ₂ = −2 per update.
+        TopologyHarness harness = harness(Map.of("inertia.optimizer", "sgd", "inertia.learning-rate", "1e100",
+                "inertia.l2", "3e-100", "inertia.clip-value", "1", "inertia.snapshot-every", "1",
+                "inertia.max-record-bytes", "65536"), OnDivergence.DEAD_LETTER);
+        Map<String, Double> all = new LinkedHashMap<>();
+        for (int p = 0; p < 1_100; p++) {
+            all.put("p" + p, 1.0);
+        }
+        // Update 1, label 1: z = 0, g = −1 for every p and the bias, so each w_p = b = 1e100. A base of 1,100 weights.
+        harness.send("m", LabeledEvent.newBuilder().setModelKey("m").setNamedFeatures(all).setLabel(1.0).build(), 0L);
+        // Updates 2, 3, …: only z (x = 0), label 0. Update 2: z-score = b = 1e100, clipped g = 1, b = 0; then g = 0.
+        // Each publishes one weight (z), so the weights written since the base reach 2 × 1,100 at update 2,201, and
+        // update 2,202 starts a new base. w_p = 1e100·(−2)^(v − 1) overflows from v = 693 on, but no snapshot before
+        // that base publishes it.
+        for (int v = 2; v <= 2_201; v++) {
+            harness.send("m", named("m", "z", 0.0, 0.0), v);
+        }
+        assertTrue(harness.deadLetters().isEmpty());
+        assertEquals(2_201, harness.headerStore().get("m").getVersion());
+        harness.send("m", named("m", "z", 0.0, 0.0), 2_202L);
+        List<TestRecord<byte[], byte[]>> letters = harness.deadLetters();
+        assertEquals(1, letters.size());
+        assertEquals("update would make weight 'p0' non-finite once brought up to date (divergence); model left "
+                + "unchanged", header(letters.get(0), DeadLetterHeaders.REASON));
+        assertEquals(2_201, harness.headerStore().get("m").getVersion());
+    }
+
+    @Test
     void shouldNeverPublishANonFiniteSnapshotWhateverTheLearningRate() throws Exception {
         // Learning rates from harmless to absurd on one stream: whatever diverges is refused, and every snapshot that
         // is published holds only finite numbers.
