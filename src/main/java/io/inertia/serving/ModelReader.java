@@ -50,9 +50,12 @@ final class ModelReader {
     private final HyperParameters hyperParameters;
     private final StoredModels stored;
     private final ModelJson json;
+    /** Whether an outcome joiner makes decisions whose counts a model's header carries. */
+    private final boolean outcomeJoin;
 
     ModelReader(TaskStores stores, InertiaConfig config, StoredModels stored, ModelJson json) {
         this.stores = stores;
+        this.outcomeJoin = config.outcomeJoin();
         this.learner = config.learner();
         this.hyperParameters = SnapshotCodec.hyperParameters(config);
         this.stored = stored;
@@ -99,9 +102,14 @@ final class ModelReader {
     /**
      * What the outcome joiner's decisions made of the model of {@code key} ({@code outcomes}, ModelSnapshot v6), as its
      * header store holds them: as of the task's last commit (at most {@code commit.interval.ms} behind the model in
-     * memory); null when there is none.
+     * memory); null when there is none, and without an outcome joiner, which alone makes such decisions: reading and
+     * decoding the stored header (its hyperparameters, metrics and window of losses) was a fifth of the CPU that
+     * {@code GET /models/{key}?weights=false} cost.
      */
     OutcomeMetrics outcomes(String key) {
+        if (!outcomeJoin) {
+            return null;
+        }
         ModelSnapshot stored = stores.headers().get(key);
         return stored == null ? null : stored.getOutcomes();
     }

@@ -194,7 +194,10 @@ final class Predictions {
                         if (names.size() == values.length) {
                             values = Arrays.copyOf(values, values.length * 2);
                         }
-                        values[names.size()] = number(json, json.nextToken(), where + "feature '" + name + "'");
+                        JsonToken value = json.nextToken();
+                        // The message's text only for a bad number: not three strings per feature of every request.
+                        values[names.size()] = isFiniteNumber(json, value) ? json.getDoubleValue()
+                                : number(json, value, where + "feature '" + name + "'");
                         names.add(name);
                     }
                 }
@@ -208,7 +211,8 @@ final class Predictions {
                         if (n == dense.length) {
                             dense = Arrays.copyOf(dense, n * 2);
                         }
-                        dense[n] = number(json, next, where + "dense[" + n + "]");
+                        dense[n] = isFiniteNumber(json, next) ? json.getDoubleValue()
+                                : number(json, next, where + "dense[" + n + "]");
                         n++;
                     }
                     dense = Arrays.copyOf(dense, n);
@@ -260,6 +264,11 @@ final class Predictions {
     }
 
     /** The number at {@code token}: finite, else 400 naming {@code what}. */
+    private static boolean isFiniteNumber(JsonParser json, JsonToken token) throws IOException {
+        return (token == JsonToken.VALUE_NUMBER_INT || token == JsonToken.VALUE_NUMBER_FLOAT)
+                && Double.isFinite(json.getDoubleValue());
+    }
+
     static double number(JsonParser json, JsonToken token, String what) throws IOException {
         if (token == JsonToken.VALUE_NUMBER_INT || token == JsonToken.VALUE_NUMBER_FLOAT) {
             double value = json.getDoubleValue();
