@@ -36,7 +36,9 @@ import java.util.List;
  */
 final class ModelJson {
 
-    private static final JsonFactory FACTORY = new JsonFactory();
+    /** Doubles written as the shortest decimal that reads back the same (see {@link Predictions}'s factory). */
+    private static final JsonFactory FACTORY = JsonFactory.builder()
+            .enable(com.fasterxml.jackson.core.StreamWriteFeature.USE_FAST_DOUBLE_WRITER).build();
 
     private final HyperParameters hyperParameters;
     private final OnlineLearner learner;
