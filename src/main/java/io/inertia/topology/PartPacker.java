@@ -16,6 +16,10 @@ import java.util.List;
  */
 final class PartPacker {
 
+    private static final double[] NO_DOUBLES = new double[0];
+    private static final long[] NO_LONGS = new long[0];
+    private static final int[] NO_INTS = new int[0];
+
     private final int stateSize;
     /** K, the weights per feature. */
     private final int outputs;
@@ -73,35 +77,41 @@ final class PartPacker {
     private final class Columns {
         final int capacity;
         private final List<String> names = new ArrayList<>();
-        private final double[] namedWeights;
-        private final double[] namedStates;
-        private final long[] namedSteps;
-        private final int[] buckets;
-        private final double[] bucketWeights;
-        private final double[] bucketStates;
-        private final long[] bucketSteps;
+        // Each kind's columns made at its first feature: a hashed model's parts never hold a name, and making both
+        // for every part was a quarter of what the stream thread allocated under load.
+        private double[] namedWeights = NO_DOUBLES;
+        private double[] namedStates = NO_DOUBLES;
+        private long[] namedSteps = NO_LONGS;
+        private int[] buckets = NO_INTS;
+        private double[] bucketWeights = NO_DOUBLES;
+        private double[] bucketStates = NO_DOUBLES;
+        private long[] bucketSteps = NO_LONGS;
         private int hashedCount;
 
         Columns(int capacity) {
             this.capacity = capacity;
-            namedWeights = new double[capacity * outputs];
-            namedStates = new double[capacity * outputs * stateSize];
-            namedSteps = new long[capacity];
-            buckets = new int[capacity];
-            bucketWeights = new double[capacity * outputs];
-            bucketStates = new double[capacity * outputs * stateSize];
-            bucketSteps = new long[capacity];
         }
 
         void add(LinearModel model, int i) {
             String feature = model.coordinateFeature(i);
             if (feature != null) {
                 int at = names.size();
+                if (at == 0) {
+                    namedWeights = new double[capacity * outputs];
+                    namedStates = new double[capacity * outputs * stateSize];
+                    namedSteps = new long[capacity];
+                }
                 names.add(feature);
                 copy(model, i, at, namedWeights, namedStates);
                 namedSteps[at] = model.lastStep(i);
             } else {
                 int at = hashedCount++;
+                if (at == 0) {
+                    buckets = new int[capacity];
+                    bucketWeights = new double[capacity * outputs];
+                    bucketStates = new double[capacity * outputs * stateSize];
+                    bucketSteps = new long[capacity];
+                }
                 buckets[at] = model.coordinateBucket(i);
                 copy(model, i, at, bucketWeights, bucketStates);
                 bucketSteps[at] = model.lastStep(i);
