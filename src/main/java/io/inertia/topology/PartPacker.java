@@ -78,7 +78,7 @@ final class PartPacker {
         final int capacity;
         private final List<String> names = new ArrayList<>();
         // Each kind's columns made at its first feature: a hashed model's parts never hold a name, and making both
-        // for every part was a quarter of what the stream thread allocated under load.
+        // for every part was about an eighth of what the stream thread allocated under load.
         private double[] namedWeights = NO_DOUBLES;
         private double[] namedStates = NO_DOUBLES;
         private long[] namedSteps = NO_LONGS;
