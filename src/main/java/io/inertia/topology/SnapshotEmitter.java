@@ -114,8 +114,10 @@ final class SnapshotEmitter {
     /**
      * Why {@code working}'s snapshot at its current version cannot be published (a weight that would not be a finite
      * number once brought up to date), or null: the check of {@link #prepare} without building the records. O(the
-     * weights the snapshot publishes) in closed forms, so that the learner can make it while readers wait and build
-     * the records (packing and serializing, the larger cost) after they may read again. Changes nothing.
+     * weights the snapshot publishes) in closed forms. The learner makes it under the write lock only when
+     * {@link #untouchedFinite} could not clear the snapshot before the update (a weight found non-finite, L1, a first
+     * snapshot), and builds the records (packing and serializing, the larger cost) after readers may read again.
+     * Changes nothing.
      */
     String divergence(WorkingModel working, int[] eventCoordinates) {
         if (isInline(working)) {
