@@ -22,7 +22,6 @@ import java.util.Comparator;
 import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
 import java.util.TreeMap;
@@ -31,13 +30,11 @@ import org.apache.avro.io.DecoderFactory;
 import org.apache.avro.specific.SpecificDatumReader;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.streams.StreamsConfig;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * {@code inertia run} with the outcome joiner, in a child JVM SIGKILLed three times while it joins (as
@@ -58,8 +55,6 @@ import org.slf4j.LoggerFactory;
 @Timeout(value = 240, unit = TimeUnit.SECONDS)
 class DelayedOutcomesCrashIT {
 
-    private static final Logger LOG = LoggerFactory.getLogger(DelayedOutcomesCrashIT.class);
-
     /** Replay a run with {@code -Dinertia.it.seed=N}: the stream and the kill moments. */
     private static final long SEED = Long.getLong("inertia.it.seed", 20_261_205L);
     private static final List<String> MODELS = List.of("ads", "feed", "mail", "shop");
@@ -77,18 +72,11 @@ class DelayedOutcomesCrashIT {
     private static final String OUTCOMES_TOPIC = APP + "-outcomes";
     private static final String LEARN_LOG_TOPIC = APP + "-learn-log";
 
+    @RegisterExtension
+    final KafkaFixture cluster = KafkaFixture.brokers(1);
+
     @TempDir
     Path work;
-
-    private final List<ChildLearner> learners = new ArrayList<>();
-    private long started;
-
-    @AfterEach
-    void stopLearners() throws Exception {
-        for (ChildLearner learner : learners) {
-            learner.close();
-        }
-    }
 
     /** What the stream implies, per model: the decision of every event id, and the count of every decision kind. */
     private static final class Expected {
@@ -116,108 +104,106 @@ class DelayedOutcomesCrashIT {
 
     @Test
     void shouldDecideEveryEventAndOutcomeExactlyOnceWhenKilledWhileJoining() throws Exception {
-        started = System.nanoTime();
-        try (EmbeddedKafka kafka = EmbeddedKafka.start(1)) {
-            InertiaConfig config = InertiaConfig.of(kafka.settings(settings(true)));
-            KafkaSetup.ensureTopics(config, true);
-            Expected expected = new Expected();
-            // Times start now so that the broker's time-based retention keeps the records.
-            List<EventFeeder.Routed> stream = stream(new Random(SEED), System.currentTimeMillis(), expected);
-            log("seed %d: %d records, expected decisions %s", SEED, stream.size(), expected.counts);
+        InertiaConfig config = cluster.config(settings());
+        // The replay of the learn log runs the learner alone.
+        InertiaConfig learnerAlone = config.with(Map.of("inertia.outcome.join", "false"));
+        KafkaSetup.ensureTopics(config, true);
+        Expected expected = new Expected();
+        // Times start now so that the broker's time-based retention keeps the records.
+        List<EventFeeder.Routed> stream = stream(new Random(SEED), System.currentTimeMillis(), expected);
+        cluster.log("seed %d: %d records, expected decisions %s", SEED, stream.size(), expected.counts);
 
-            Random moments = new Random(SEED + 1);
-            int kills = 0;
-            try (EventFeeder feeder = new EventFeeder(kafka.bootstrapServers(), stream, AHEAD)) {
-                for (double share : new double[] {0.15, 0.45, 0.75}) {
-                    long killAt = Math.round(stream.size() * (share + 0.1 * moments.nextDouble()));
-                    ChildLearner learner = startLearner(kafka);
-                    learner.await(PHASE, "at least " + killAt + " committed input records",
-                            () -> feeder.topUp(APP) >= killAt);
-                    assertEquals(ChildLearner.KILLED, learner.kill(), learner + " ends by SIGKILL");
-                    kills++;
-                    log("SIGKILLed %s at >= %d of %d committed input records", learner, killAt, stream.size());
-                }
-                ChildLearner last = startLearner(kafka);
-                last.await(PHASE, "every input record committed", () -> feeder.topUp(APP) == stream.size());
-                log("stopped %s with SIGTERM: exit %d", last, last.stop());
+        Random moments = new Random(SEED + 1);
+        int kills = 0;
+        try (EventFeeder feeder = new EventFeeder(cluster.bootstrapServers(), stream, AHEAD)) {
+            for (double share : new double[] {0.15, 0.45, 0.75}) {
+                long killAt = Math.round(stream.size() * (share + 0.1 * moments.nextDouble()));
+                ChildLearner learner = startLearner();
+                learner.await(PHASE, "at least " + killAt + " committed input records",
+                        () -> feeder.topUp(APP) >= killAt);
+                assertEquals(ChildLearner.KILLED, learner.kill(), learner + " ends by SIGKILL");
+                kills++;
+                cluster.log("SIGKILLed %s at >= %d of %d committed input records", learner, killAt, stream.size());
             }
-            assertEquals(3, kills);
-
-            // The committed learn log: each id's decision once, the counts exactly those of the stream.
-            Expected logged = new Expected();
-            LearnLog codec = new LearnLog(false);
-            for (ConsumerRecord<byte[], byte[]> record : kafka.readCommitted(LEARN_LOG_TOPIC, PHASE)) {
-                assertTrue(LearnLog.isDecision(record.headers()), "every event of the stream is without label");
-                LearnLogEntry entry = codec.read(LEARN_LOG_TOPIC, record.value());
-                Decision kind = Decision.valueOf(entry.getDecision().name());
-                String model = entry.getModelKey();
-                if (kind == Decision.JOINED || kind == Decision.DEFAULTED || kind == Decision.EXPIRED) {
-                    Decision earlier = logged.byId.getOrDefault(model, Map.of()).get(entry.getEventId());
-                    assertEquals(null, earlier, model + "/" + entry.getEventId() + " decided twice: " + earlier
-                            + ", then " + kind);
-                    logged.decide(model, entry.getEventId(), kind);
-                } else {
-                    logged.count(model, kind);
-                }
-            }
-            assertEquals(expected.counts, logged.counts, "decisions of each kind per model in the learn log");
-            assertEquals(expected.byId, logged.byId, "the decision of each event id");
-
-            // `inertia replay --topic learn-log`: the learner alone over the log publishes what the live learner did.
-            Path replayed = work.resolve("replayed.avro");
-            Replay.Summary summary = Replay.run(new Replay.TopicRequest(LEARN_LOG_TOPIC, TopicRange.Bound.unbounded(),
-                    TopicRange.Bound.unbounded(), replayed, InertiaConfig.of(kafka.settings(settings(false)))));
-            assertEquals(expected.total(), summary.events(), "learn-log records replayed");
-            assertEquals(0, summary.rejected());
-            Map<String, List<byte[]>> replayedBodies = DeterministicReplayIT.avroBodiesByModel(replayed);
-            Map<String, List<SnapshotLog.Entry>> live;
-            try (SnapshotLog log = new SnapshotLog(kafka.bootstrapServers(), config.snapshotTopic(), true)) {
-                live = log.catchUp().byModel();
-            }
-            for (String model : MODELS) {
-                List<byte[]> liveBodies = SnapshotLog.values(live.get(model)).stream()
-                        .map(value -> Arrays.copyOfRange(value, 10, value.length)).toList();
-                List<byte[]> bodies = replayedBodies.get(model);
-                long learned = expected.learned(model);
-                // The replay ends with the final state: one snapshot more when its version is not a multiple of N.
-                assertEquals(liveBodies.size() + (learned % SNAPSHOT_EVERY == 0 ? 0 : 1), bodies.size(),
-                        model + ": snapshots replayed");
-                SnapshotLog.assertSameBytes(model + ": replay of the learn log vs live", liveBodies,
-                        bodies.subList(0, liveBodies.size()));
-                ModelSnapshot last = decode(bodies.get(bodies.size() - 1));
-                assertEquals(learned, last.getVersion(), model + ": one update per joined or defaulted event");
-                // Every decision up to the last update is in its snapshot: all but the closing event's and some of
-                // the unmatched outcomes'.
-                List<Long> counts = last.getOutcomes().getCounts();
-                for (Decision kind : List.of(Decision.JOINED, Decision.DEFAULTED, Decision.EXPIRED,
-                        Decision.DUPLICATE_OUTCOME, Decision.LATE_OUTCOME, Decision.DUPLICATE_EVENT)) {
-                    assertEquals(expected.counts.get(model).get(kind), counts.get(kind.ordinal()),
-                            model + ": " + kind + " in its final snapshot");
-                }
-            }
-
-            // `inertia replay --topic EVENTS --outcomes-topic OUTCOMES`: the raw topics merged by time. The arrival
-            // order live was not time order, so the models may differ in the order of their updates, but not in what
-            // was decided: the stream's decisions do not depend on the interleaving.
-            Path raw = work.resolve("raw.avro");
-            Replay.Summary rawSummary = Replay.run(new Replay.JoinedTopicRequest(EVENTS_TOPIC, OUTCOMES_TOPIC,
-                    TopicRange.Bound.unbounded(), TopicRange.Bound.unbounded(), raw,
-                    InertiaConfig.of(kafka.settings(settings(false)))), Replay.Extras.none());
-            assertEquals(stream.size(), rawSummary.events(), "raw records replayed");
-            Map<String, List<byte[]>> rawBodies = DeterministicReplayIT.avroBodiesByModel(raw);
-            for (String model : MODELS) {
-                List<byte[]> bodies = rawBodies.get(model);
-                ModelSnapshot last = decode(bodies.get(bodies.size() - 1));
-                assertEquals(expected.learned(model), last.getVersion(), model + ": raw replay's updates");
-                List<Long> counts = last.getOutcomes().getCounts();
-                for (Decision kind : List.of(Decision.JOINED, Decision.DEFAULTED, Decision.EXPIRED,
-                        Decision.DUPLICATE_OUTCOME, Decision.LATE_OUTCOME, Decision.DUPLICATE_EVENT)) {
-                    assertEquals(expected.counts.get(model).get(kind), counts.get(kind.ordinal()),
-                            model + ": " + kind + " in the raw replay's final snapshot");
-                }
-            }
-            log("done: %d learners, learn log, its replay and the raw replay checked", learners.size());
+            ChildLearner last = startLearner();
+            last.await(PHASE, "every input record committed", () -> feeder.topUp(APP) == stream.size());
+            cluster.log("stopped %s with SIGTERM: exit %d", last, last.stop());
         }
+        assertEquals(3, kills);
+
+        // The committed learn log: each id's decision once, the counts exactly those of the stream.
+        Expected logged = new Expected();
+        LearnLog codec = new LearnLog(false);
+        for (ConsumerRecord<byte[], byte[]> record : cluster.kafka().readCommitted(LEARN_LOG_TOPIC, PHASE)) {
+            assertTrue(LearnLog.isDecision(record.headers()), "every event of the stream is without label");
+            LearnLogEntry entry = codec.read(LEARN_LOG_TOPIC, record.value());
+            Decision kind = Decision.valueOf(entry.getDecision().name());
+            String model = entry.getModelKey();
+            if (kind == Decision.JOINED || kind == Decision.DEFAULTED || kind == Decision.EXPIRED) {
+                Decision earlier = logged.byId.getOrDefault(model, Map.of()).get(entry.getEventId());
+                assertEquals(null, earlier, model + "/" + entry.getEventId() + " decided twice: " + earlier
+                        + ", then " + kind);
+                logged.decide(model, entry.getEventId(), kind);
+            } else {
+                logged.count(model, kind);
+            }
+        }
+        assertEquals(expected.counts, logged.counts, "decisions of each kind per model in the learn log");
+        assertEquals(expected.byId, logged.byId, "the decision of each event id");
+
+        // `inertia replay --topic learn-log`: the learner alone over the log publishes what the live learner did.
+        Path replayed = work.resolve("replayed.avro");
+        Replay.Summary summary = Replay.run(new Replay.TopicRequest(LEARN_LOG_TOPIC, TopicRange.Bound.unbounded(),
+                TopicRange.Bound.unbounded(), replayed, learnerAlone));
+        assertEquals(expected.total(), summary.events(), "learn-log records replayed");
+        assertEquals(0, summary.rejected());
+        Map<String, List<byte[]>> replayedBodies = DeterministicReplayIT.avroBodiesByModel(replayed);
+        Map<String, List<SnapshotLog.Entry>> live;
+        try (SnapshotLog log = new SnapshotLog(cluster.bootstrapServers(), config.snapshotTopic(), true)) {
+            live = log.catchUp().byModel();
+        }
+        for (String model : MODELS) {
+            List<byte[]> liveBodies = SnapshotLog.values(live.get(model)).stream()
+                    .map(value -> Arrays.copyOfRange(value, 10, value.length)).toList();
+            List<byte[]> bodies = replayedBodies.get(model);
+            long learned = expected.learned(model);
+            // The replay ends with the final state: one snapshot more when its version is not a multiple of N.
+            assertEquals(liveBodies.size() + (learned % SNAPSHOT_EVERY == 0 ? 0 : 1), bodies.size(),
+                    model + ": snapshots replayed");
+            SnapshotLog.assertSameBytes(model + ": replay of the learn log vs live", liveBodies,
+                    bodies.subList(0, liveBodies.size()));
+            ModelSnapshot last = decode(bodies.get(bodies.size() - 1));
+            assertEquals(learned, last.getVersion(), model + ": one update per joined or defaulted event");
+            // Every decision up to the last update is in its snapshot: all but the closing event's and some of
+            // the unmatched outcomes'.
+            List<Long> counts = last.getOutcomes().getCounts();
+            for (Decision kind : List.of(Decision.JOINED, Decision.DEFAULTED, Decision.EXPIRED,
+                    Decision.DUPLICATE_OUTCOME, Decision.LATE_OUTCOME, Decision.DUPLICATE_EVENT)) {
+                assertEquals(expected.counts.get(model).get(kind), counts.get(kind.ordinal()),
+                        model + ": " + kind + " in its final snapshot");
+            }
+        }
+
+        // `inertia replay --topic EVENTS --outcomes-topic OUTCOMES`: the raw topics merged by time. The arrival
+        // order live was not time order, so the models may differ in the order of their updates, but not in what
+        // was decided: the stream's decisions do not depend on the interleaving.
+        Path raw = work.resolve("raw.avro");
+        Replay.Summary rawSummary = Replay.run(new Replay.JoinedTopicRequest(EVENTS_TOPIC, OUTCOMES_TOPIC,
+                TopicRange.Bound.unbounded(), TopicRange.Bound.unbounded(), raw, config), Replay.Extras.none());
+        assertEquals(stream.size(), rawSummary.events(), "raw records replayed");
+        Map<String, List<byte[]>> rawBodies = DeterministicReplayIT.avroBodiesByModel(raw);
+        for (String model : MODELS) {
+            List<byte[]> bodies = rawBodies.get(model);
+            ModelSnapshot last = decode(bodies.get(bodies.size() - 1));
+            assertEquals(expected.learned(model), last.getVersion(), model + ": raw replay's updates");
+            List<Long> counts = last.getOutcomes().getCounts();
+            for (Decision kind : List.of(Decision.JOINED, Decision.DEFAULTED, Decision.EXPIRED,
+                    Decision.DUPLICATE_OUTCOME, Decision.LATE_OUTCOME, Decision.DUPLICATE_EVENT)) {
+                assertEquals(expected.counts.get(model).get(kind), counts.get(kind.ordinal()),
+                        model + ": " + kind + " in the raw replay's final snapshot");
+            }
+        }
+        cluster.log("done: %d learners, learn log, its replay and the raw replay checked", cluster.incarnations());
     }
 
     /**
@@ -307,51 +293,30 @@ class DelayedOutcomesCrashIT {
                 DecoderFactory.get().binaryDecoder(body, null));
     }
 
-    /** The learner's settings; with {@code join} the joiner's too (the replay of the log runs the learner alone). */
-    private Map<String, String> settings(boolean join) {
-        Map<String, String> settings = new LinkedHashMap<>();
+    /** The settings of the learner and its joiner. */
+    private Map<String, String> settings() {
+        Map<String, String> settings = KafkaFixture.application(APP, work);
         settings.put("inertia.topic.input", EVENTS_TOPIC);
         settings.put("inertia.topic.outcomes", OUTCOMES_TOPIC);
         settings.put("inertia.topic.learn-log", LEARN_LOG_TOPIC);
-        settings.put("inertia.topic.snapshots", APP + "-snapshots");
-        settings.put("inertia.topic.predictions", APP + "-predictions");
-        settings.put("inertia.topic.dead-letters", APP + "-dead-letters");
         settings.put("inertia.topic.partitions", Integer.toString(PARTITIONS));
         settings.put("inertia.snapshot-every", Integer.toString(SNAPSHOT_EVERY));
         settings.put("inertia.outcome.window.ms", Long.toString(WINDOW));
         settings.put("inertia.outcome.default-label", "0");
         settings.put("inertia.outcome.heartbeat-ms", "0");
-        if (join) {
-            settings.put("inertia.outcome.join", "true");
-            settings.put(StreamsConfig.APPLICATION_ID_CONFIG, APP);
-            settings.put(StreamsConfig.STATE_DIR_CONFIG, work.resolve("state").toString());
-        }
+        settings.put("inertia.outcome.join", "true");
         return settings;
     }
 
-    private ChildLearner startLearner(EmbeddedKafka kafka) throws Exception {
-        int incarnation = learners.size() + 1;
-        List<String> arguments = new ArrayList<>(List.of("--bootstrap-servers", kafka.bootstrapServers(),
-                "--application-id", APP, "--state-dir", work.resolve("state").toString()));
-        Map<String, String> properties = settings(true);
-        properties.remove(StreamsConfig.APPLICATION_ID_CONFIG);
-        properties.remove(StreamsConfig.STATE_DIR_CONFIG);
+    private ChildLearner startLearner() throws Exception {
+        Map<String, String> properties = settings();
+        List<String> arguments = List.of("--application-id", properties.remove(StreamsConfig.APPLICATION_ID_CONFIG),
+                "--state-dir", properties.remove(StreamsConfig.STATE_DIR_CONFIG));
         // A SIGKILLed member stays in the group until its session times out; the broker's minimum keeps restarts short.
         properties.put("session.timeout.ms", "6000");
         properties.put("heartbeat.interval.ms", "1000");
-        properties.forEach((key, value) -> {
-            arguments.add("-p");
-            arguments.add(key + "=" + value);
-        });
-        ChildLearner learner = ChildLearner.start("incarnation " + incarnation,
-                work.resolve("incarnation-" + incarnation + ".log"), arguments);
-        learners.add(learner);
-        log("started %s", learner);
+        ChildLearner learner = cluster.startIncarnation(work, arguments, properties, ChildLearner.DEFAULT_HEAP);
+        cluster.log("started %s", learner);
         return learner;
-    }
-
-    private void log(String format, Object... arguments) {
-        LOG.info("[{} s] {}", String.format(Locale.ROOT, "%.1f", (System.nanoTime() - started) / 1e9),
-                String.format(Locale.ROOT, format, arguments));
     }
 }

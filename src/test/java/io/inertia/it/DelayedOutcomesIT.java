@@ -23,23 +23,18 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.streams.StreamsConfig;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -63,6 +58,9 @@ class DelayedOutcomesIT {
     private static final int FIRST_PART_OUTCOMES = 50;
     private static final long WINDOW = 1000;
     private static final Duration PHASE = Duration.ofSeconds(90);
+
+    @RegisterExtension
+    final KafkaFixture cluster = KafkaFixture.brokers(1);
 
     @TempDir
     Path work;
@@ -101,117 +99,106 @@ class DelayedOutcomesIT {
 
     @Test
     void shouldLearnEventsFromTheirDelayedOutcomesExactlyOnceThroughARestart() throws Exception {
-        try (EmbeddedKafka kafka = EmbeddedKafka.start(1)) {
-            Map<String, String> settings = new HashMap<>(Map.of("inertia.outcome.join", "true",
-                    "inertia.outcome.window.ms", Long.toString(WINDOW), "inertia.outcome.heartbeat-ms", "0",
-                    "inertia.topic.partitions", "2", "inertia.snapshot-every", "8",
-                    StreamsConfig.APPLICATION_ID_CONFIG, "delayed-outcomes"));
-            InertiaConfig first = InertiaConfig.of(kafka.settings(with(settings,
-                    StreamsConfig.STATE_DIR_CONFIG, work.resolve("state-1").toString())));
-            KafkaSetup.ensureTopics(first, true);
+        Map<String, String> settings = KafkaFixture.application("delayed-outcomes", work);
+        settings.putAll(Map.of("inertia.outcome.join", "true", "inertia.outcome.window.ms", Long.toString(WINDOW),
+                "inertia.outcome.heartbeat-ms", "0", "inertia.topic.partitions", "2", "inertia.snapshot-every", "8"));
+        InertiaConfig first = cluster.config(settings);
+        KafkaSetup.ensureTopics(first, true);
 
-            try (KafkaProducer<byte[], byte[]> producer = producer(kafka)) {
-                send(producer, first, 0, FIRST_PART_EVENTS, 0, FIRST_PART_OUTCOMES);
-                for (String model : List.of("a", "b")) {
-                    // A second outcome of event 0, and one whose event never comes.
-                    producer.send(outcome(first, model, model + "-0", 0.0, 1.0, eventTime(0) + 3));
-                    producer.send(outcome(first, model, model + "-ghost", 1.0, 1.0, eventTime(3) + 1));
-                }
-                producer.flush();
-            }
-            int joinedFirst = 0;
-            for (int i = 0; i < FIRST_PART_OUTCOMES; i++) {
-                joinedFirst += hasOutcome(i) ? 1 : 0;
-            }
-            try (LearnerApplication learner = new LearnerApplication(first)) {
-                learner.start();
-                awaitVersions(first, Map.of("a", (long) joinedFirst, "b", (long) joinedFirst, "c",
-                        (long) FIRST_PART_EVENTS));
-            }
+        List<EventFeeder.Routed> firstPart = records(first, 0, FIRST_PART_EVENTS, 0, FIRST_PART_OUTCOMES);
+        for (String model : List.of("a", "b")) {
+            // A second outcome of event 0, and one whose event never comes.
+            firstPart.add(outcome(first, model, model + "-0", 0.0, 1.0, eventTime(0) + 3));
+            firstPart.add(outcome(first, model, model + "-ghost", 1.0, 1.0, eventTime(3) + 1));
+        }
+        send(firstPart);
+        int joinedFirst = 0;
+        for (int i = 0; i < FIRST_PART_OUTCOMES; i++) {
+            joinedFirst += hasOutcome(i) ? 1 : 0;
+        }
+        try (LearnerApplication learner = new LearnerApplication(first)) {
+            learner.start();
+            awaitVersions(first, Map.of("a", (long) joinedFirst, "b", (long) joinedFirst, "c",
+                    (long) FIRST_PART_EVENTS));
+        }
 
-            // The rest, while no learner runs; then a learner on a new state directory, restoring from changelogs.
-            InertiaConfig second = InertiaConfig.of(kafka.settings(with(settings,
-                    StreamsConfig.STATE_DIR_CONFIG, work.resolve("state-2").toString())));
-            try (KafkaProducer<byte[], byte[]> producer = producer(kafka)) {
-                send(producer, second, FIRST_PART_EVENTS, EVENTS, FIRST_PART_OUTCOMES, EVENTS);
-                producer.flush();
-            }
-            Map<String, LinearModel> reference = reference(second);
-            SortedMap<String, ModelSnapshot> live;
-            try (LearnerApplication learner = new LearnerApplication(second)) {
-                learner.start();
-                live = awaitVersions(second, Map.of("a", reference.get("a").version(), "b",
-                        reference.get("b").version(), "c", (long) EVENTS));
-                assertEquals(joinedCount() - joinedFirst, learner.progress().decisionCount("a", "JOINED"),
-                        "the joins the first instance committed are not applied again");
-            }
+        // The rest, while no learner runs; then a learner on a new state directory, restoring from changelogs.
+        InertiaConfig second = first.with(Map.of(StreamsConfig.STATE_DIR_CONFIG,
+                work.resolve("restarted").toString()));
+        send(records(second, FIRST_PART_EVENTS, EVENTS, FIRST_PART_OUTCOMES, EVENTS));
+        Map<String, LinearModel> reference = reference(second);
+        SortedMap<String, ModelSnapshot> live;
+        try (LearnerApplication learner = new LearnerApplication(second)) {
+            learner.start();
+            live = awaitVersions(second, Map.of("a", reference.get("a").version(), "b",
+                    reference.get("b").version(), "c", (long) EVENTS));
+            assertEquals(joinedCount() - joinedFirst, learner.progress().decisionCount("a", "JOINED"),
+                    "the joins the first instance committed are not applied again");
+        }
 
-            OnlineLearner learner = second.learner();
+        OnlineLearner learner = second.learner();
+        for (String model : List.of("a", "b", "c")) {
+            ModelSnapshot expected = SnapshotCodec.toSnapshot(model, reference.get(model), learner,
+                    SnapshotCodec.hyperParameters(second), 0L);
+            ModelSnapshot actual = live.get(model);
+            assertEquals(expected.getVersion(), actual.getVersion(), model);
+            assertEquals(expected.getNamedWeights(), actual.getNamedWeights(), model + ": weights, bit for bit");
+            assertEquals(expected.getBias(), actual.getBias(), model);
+            assertEquals(expected.getOptimizerState(), actual.getOptimizerState(), model);
+            assertEquals(expected.getMetrics(), actual.getMetrics(), model + ": every event's loss once");
+            if (!model.equals("c")) {
+                // Counted once each through the restart, as of the last join (version 96): read in timestamp
+                // order, event 119 (12,380) comes after the last outcome (event 118's, at 12,363), so 119 scored.
+                assertEquals(List.of((long) EVENTS - 1, (long) joinedCount(), 0L, (long) expiredCount(), 1L, 0L,
+                        1L, 0L), actual.getOutcomes().getCounts(), model + ": outcome counts in its snapshot");
+                assertEquals((long) joinedCount(), actual.getOutcomes().getDelayCounts().stream()
+                        .mapToLong(Long::longValue).sum(), model + ": one delay per join");
+            } else {
+                assertEquals(null, actual.getOutcomes(), "labeled events only: no decision about c");
+            }
+        }
+
+        // The learn log: every event of a and b scored once and each with an outcome joined once, whatever
+        // the restart; the duplicate and the ghost are decisions there and dead letters.
+        Map<String, Integer> decisions = new TreeMap<>();
+        for (ConsumerRecord<byte[], byte[]> record : cluster.kafka().readCommitted(second.learnLogTopic(), PHASE)) {
+            String kind = LearnLog.isDecision(record.headers()) ? new String(record.headers()
+                    .lastHeader(LearnLog.DECISION_HEADER).value(), StandardCharsets.UTF_8) : "EVENT";
+            decisions.merge(new String(record.key(), StandardCharsets.UTF_8) + " " + kind, 1, Integer::sum);
+        }
+        for (String model : List.of("a", "b")) {
+            assertEquals(EVENTS, decisions.get(model + " SCORED"), decisions.toString());
+            assertEquals(joinedCount(), decisions.get(model + " JOINED"), decisions.toString());
+            assertEquals(1, decisions.get(model + " DUPLICATE_OUTCOME"), decisions.toString());
+            assertEquals(1, decisions.get(model + " UNMATCHED_OUTCOME"), decisions.toString());
+            assertEquals(expiredCount(), decisions.get(model + " EXPIRED"), decisions.toString());
+        }
+        assertEquals(EVENTS, decisions.get("c EVENT"), "labeled events are passed on, each once");
+        List<String> reasons = new ArrayList<>();
+        for (ConsumerRecord<byte[], byte[]> letter : cluster.kafka().readCommitted(second.deadLetterTopic(), PHASE)) {
+            reasons.add(new String(letter.headers().lastHeader(DeadLetterHeaders.REASON).value(),
+                    StandardCharsets.UTF_8).split(":")[0]);
+        }
+        reasons.sort(null);
+        assertEquals(List.of("duplicate outcome", "duplicate outcome", "unmatched outcome", "unmatched outcome"),
+                reasons);
+
+        // `inertia replay --topic learn-log`: the learner alone, without the joiner, over the log, writes every
+        // snapshot both live instances published, the same bytes (Avro bodies after the single-object header).
+        // Final versions 96 and 120 are multiples of 8: the replay adds no final snapshot of its own.
+        Path replayed = work.resolve("replayed.avro");
+        Replay.Summary summary = Replay.run(new Replay.TopicRequest(second.learnLogTopic(),
+                TopicRange.Bound.unbounded(), TopicRange.Bound.unbounded(), replayed,
+                second.with(Map.of("inertia.outcome.join", "false"))));
+        assertEquals(0, summary.rejected());
+        Map<String, List<byte[]>> replayedBodies = DeterministicReplayIT.avroBodiesByModel(replayed);
+        try (SnapshotLog log = new SnapshotLog(cluster.bootstrapServers(), second.snapshotTopic(), true)) {
+            Map<String, List<SnapshotLog.Entry>> published = log.catchUp().byModel();
             for (String model : List.of("a", "b", "c")) {
-                ModelSnapshot expected = SnapshotCodec.toSnapshot(model, reference.get(model), learner,
-                        SnapshotCodec.hyperParameters(second), 0L);
-                ModelSnapshot actual = live.get(model);
-                assertEquals(expected.getVersion(), actual.getVersion(), model);
-                assertEquals(expected.getNamedWeights(), actual.getNamedWeights(), model + ": weights, bit for bit");
-                assertEquals(expected.getBias(), actual.getBias(), model);
-                assertEquals(expected.getOptimizerState(), actual.getOptimizerState(), model);
-                assertEquals(expected.getMetrics(), actual.getMetrics(), model + ": every event's loss once");
-                if (!model.equals("c")) {
-                    // Counted once each through the restart, as of the last join (version 96): read in timestamp
-                    // order, event 119 (12,380) comes after the last outcome (event 118's, at 12,363), so 119 scored.
-                    assertEquals(List.of((long) EVENTS - 1, (long) joinedCount(), 0L, (long) expiredCount(), 1L, 0L,
-                            1L, 0L), actual.getOutcomes().getCounts(), model + ": outcome counts in its snapshot");
-                    assertEquals((long) joinedCount(), actual.getOutcomes().getDelayCounts().stream()
-                            .mapToLong(Long::longValue).sum(), model + ": one delay per join");
-                } else {
-                    assertEquals(null, actual.getOutcomes(), "labeled events only: no decision about c");
-                }
-            }
-
-            // The learn log: every event of a and b scored once and each with an outcome joined once, whatever
-            // the restart; the duplicate and the ghost are decisions there and dead letters.
-            Map<String, Integer> decisions = new TreeMap<>();
-            for (ConsumerRecord<byte[], byte[]> record : kafka.readCommitted(second.learnLogTopic(), PHASE)) {
-                String kind = LearnLog.isDecision(record.headers()) ? new String(record.headers()
-                        .lastHeader(LearnLog.DECISION_HEADER).value(), StandardCharsets.UTF_8) : "EVENT";
-                decisions.merge(new String(record.key(), StandardCharsets.UTF_8) + " " + kind, 1, Integer::sum);
-            }
-            for (String model : List.of("a", "b")) {
-                assertEquals(EVENTS, decisions.get(model + " SCORED"), decisions.toString());
-                assertEquals(joinedCount(), decisions.get(model + " JOINED"), decisions.toString());
-                assertEquals(1, decisions.get(model + " DUPLICATE_OUTCOME"), decisions.toString());
-                assertEquals(1, decisions.get(model + " UNMATCHED_OUTCOME"), decisions.toString());
-                assertEquals(expiredCount(), decisions.get(model + " EXPIRED"), decisions.toString());
-            }
-            assertEquals(EVENTS, decisions.get("c EVENT"), "labeled events are passed on, each once");
-            List<String> reasons = new ArrayList<>();
-            for (ConsumerRecord<byte[], byte[]> letter : kafka.readCommitted(second.deadLetterTopic(), PHASE)) {
-                reasons.add(new String(letter.headers().lastHeader(DeadLetterHeaders.REASON).value(),
-                        StandardCharsets.UTF_8).split(":")[0]);
-            }
-            reasons.sort(null);
-            assertEquals(List.of("duplicate outcome", "duplicate outcome", "unmatched outcome", "unmatched outcome"),
-                    reasons);
-
-            // `inertia replay --topic learn-log`: the learner alone, without the joiner, over the log, writes every
-            // snapshot both live instances published, the same bytes (Avro bodies after the single-object header).
-            // Final versions 96 and 120 are multiples of 8: the replay adds no final snapshot of its own.
-            Map<String, String> offline = new HashMap<>(settings);
-            offline.remove("inertia.outcome.join");
-            Path replayed = work.resolve("replayed.avro");
-            Replay.Summary summary = Replay.run(new Replay.TopicRequest(second.learnLogTopic(),
-                    TopicRange.Bound.unbounded(), TopicRange.Bound.unbounded(), replayed,
-                    InertiaConfig.of(kafka.settings(offline))));
-            assertEquals(0, summary.rejected());
-            Map<String, List<byte[]>> replayedBodies = DeterministicReplayIT.avroBodiesByModel(replayed);
-            try (SnapshotLog log = new SnapshotLog(kafka.bootstrapServers(), second.snapshotTopic(), true)) {
-                Map<String, List<SnapshotLog.Entry>> published = log.catchUp().byModel();
-                for (String model : List.of("a", "b", "c")) {
-                    SnapshotLog.assertSameBytes(model + ": replay of the learn log vs live",
-                            SnapshotLog.values(published.get(model)).stream()
-                                    .map(value -> Arrays.copyOfRange(value, 10, value.length)).toList(),
-                            replayedBodies.get(model));
-                }
+                SnapshotLog.assertSameBytes(model + ": replay of the learn log vs live",
+                        SnapshotLog.values(published.get(model)).stream()
+                                .map(value -> Arrays.copyOfRange(value, 10, value.length)).toList(),
+                        replayedBodies.get(model));
             }
         }
     }
@@ -261,31 +248,41 @@ class DelayedOutcomesIT {
         return models;
     }
 
-    /** Sends events [fromEvent, toEvent) of a, b and c and the outcomes of events [fromOutcome, toOutcome) of a, b. */
-    private static void send(KafkaProducer<byte[], byte[]> producer, InertiaConfig config, int fromEvent, int toEvent,
-            int fromOutcome, int toOutcome) {
+    /** Events [fromEvent, toEvent) of a, b and c, then the outcomes of events [fromOutcome, toOutcome) of a, b. */
+    private static List<EventFeeder.Routed> records(InertiaConfig config, int fromEvent, int toEvent, int fromOutcome,
+            int toOutcome) {
+        List<EventFeeder.Routed> records = new ArrayList<>();
         for (int i = fromEvent; i < toEvent; i++) {
             for (String model : List.of("a", "b", "c")) {
                 LabeledEvent event = LabeledEvent.newBuilder().setModelKey(model).setNamedFeatures(features(model, i))
                         .setEventId(model + "-" + i).setLabel(model.equals("c") ? label(model, i) : null).build();
-                producer.send(new ProducerRecord<>(config.inputTopic(), null, eventTime(i), utf8(model),
-                        InertiaSerdes.labeledEvent().serialize(config.inputTopic(), event)));
+                records.add(new EventFeeder.Routed(config.inputTopic(), new TrainingEvents.Event(model,
+                        InertiaSerdes.labeledEvent().serialize(config.inputTopic(), event), eventTime(i))));
             }
         }
         for (int i = fromOutcome; i < toOutcome; i++) {
             for (String model : List.of("a", "b")) {
                 if (hasOutcome(i)) {
-                    producer.send(outcome(config, model, model + "-" + i, label(model, i), outcomeWeight(i),
+                    records.add(outcome(config, model, model + "-" + i, label(model, i), outcomeWeight(i),
                             outcomeTime(i)));
                 }
             }
         }
+        return records;
     }
 
-    private static ProducerRecord<byte[], byte[]> outcome(InertiaConfig config, String model, String id, double label,
+    private static EventFeeder.Routed outcome(InertiaConfig config, String model, String id, double label,
             double weight, long timestamp) {
-        return new ProducerRecord<>(config.outcomeTopic(), null, timestamp, utf8(model),
-                InertiaSerdes.outcome().serialize(config.outcomeTopic(), new Outcome(model, id, label, weight)));
+        return new EventFeeder.Routed(config.outcomeTopic(), new TrainingEvents.Event(model,
+                InertiaSerdes.outcome().serialize(config.outcomeTopic(), new Outcome(model, id, label, weight)),
+                timestamp));
+    }
+
+    /** Sends {@code records} in order, and fails if any was not delivered. */
+    private void send(List<EventFeeder.Routed> records) {
+        try (EventFeeder feeder = new EventFeeder(cluster.bootstrapServers(), records, records.size())) {
+            feeder.sendAll();
+        }
     }
 
     /** Waits until every model's latest snapshot is at its version; returns them. */
@@ -301,22 +298,5 @@ class DelayedOutcomesIT {
                     && latest.get(model.getKey()).getVersion() == model.getValue());
         });
         return latest;
-    }
-
-    private static KafkaProducer<byte[], byte[]> producer(EmbeddedKafka kafka) {
-        Properties properties = kafka.clientProperties();
-        properties.put(ProducerConfig.ACKS_CONFIG, "all");
-        properties.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
-        return new KafkaProducer<>(properties, new ByteArraySerializer(), new ByteArraySerializer());
-    }
-
-    private static Map<String, String> with(Map<String, String> settings, String key, String value) {
-        Map<String, String> all = new HashMap<>(settings);
-        all.put(key, value);
-        return all;
-    }
-
-    private static byte[] utf8(String text) {
-        return text.getBytes(StandardCharsets.UTF_8);
     }
 }

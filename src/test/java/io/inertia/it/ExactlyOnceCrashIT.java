@@ -11,7 +11,6 @@ import io.inertia.runtime.KafkaSetup;
 import io.inertia.runtime.LearnerApplication;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -73,8 +72,6 @@ class ExactlyOnceCrashIT {
 
     @TempDir
     Path work;
-
-    private int learnersStarted;
 
     @Test
     void shouldPublishTheUninterruptedModelsWhenKilledBetweenAndInsideTransactions() throws Exception {
@@ -139,7 +136,7 @@ class ExactlyOnceCrashIT {
             }
             cluster.log("stopped %s with SIGTERM: exit %d", last, last.stop());
         }
-        cluster.log("%d kills, %d incarnations; the crashed run is complete", kills, learnersStarted);
+        cluster.log("%d kills, %d incarnations; the crashed run is complete", kills, cluster.incarnations());
         assertTrue(kills >= 3, "killed " + kills + " times");
 
         Map<String, List<SnapshotLog.Entry>> crashedSnapshots;
@@ -293,23 +290,14 @@ class ExactlyOnceCrashIT {
     }
 
     private ChildLearner startLearner(Map<String, String> extra) throws Exception {
-        int incarnation = learnersStarted + 1;
-        List<String> arguments = new ArrayList<>(List.of("--bootstrap-servers", cluster.bootstrapServers(),
-                "--application-id", CRASHED, "--state-dir", work.resolve(CRASHED).toString()));
+        List<String> arguments = List.of("--application-id", CRASHED, "--state-dir", work.resolve(CRASHED).toString());
         Map<String, String> properties = new LinkedHashMap<>(learnerSettings(CRASHED));
         // A SIGKILLed member stays in the group until its session times out; the broker's minimum keeps restarts short.
         properties.put("session.timeout.ms", "6000");
         properties.put("heartbeat.interval.ms", "1000");
         properties.put("inertia.progress-interval-ms", "1000");
         properties.putAll(extra);
-        properties.forEach((key, value) -> {
-            arguments.add("-p");
-            arguments.add(key + "=" + value);
-        });
-        ChildLearner learner = ChildLearner.start("incarnation " + incarnation,
-                work.resolve("incarnation-" + incarnation + ".log"), arguments);
-        cluster.closeAfterTest(learner);
-        learnersStarted++;
+        ChildLearner learner = cluster.startIncarnation(work, arguments, properties, ChildLearner.DEFAULT_HEAP);
         cluster.log("started %s%s", learner, extra.isEmpty() ? "" : " with " + extra);
         return learner;
     }

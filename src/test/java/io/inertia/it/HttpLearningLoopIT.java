@@ -22,6 +22,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Properties;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -34,6 +35,7 @@ import org.apache.kafka.streams.StreamsConfig;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -56,6 +58,9 @@ class HttpLearningLoopIT {
     /** Long enough that no event's window passes while the test sends its outcomes. */
     private static final long WINDOW = 120_000;
     private static final Duration PHASE = Duration.ofSeconds(60);
+
+    @RegisterExtension
+    final KafkaFixture cluster = KafkaFixture.brokers(1);
 
     @TempDir
     Path work;
@@ -95,126 +100,127 @@ class HttpLearningLoopIT {
 
     @Test
     void shouldLearnWhatHttpRecordedOnceEachAndAnswer503WhileKafkaIsDown() throws Exception {
-        try (EmbeddedKafka kafka = EmbeddedKafka.start(1)) {
-            int port = ApiClient.freePort();
-            InertiaConfig config = InertiaConfig.of(kafka.settings(Map.ofEntries(
-                    Map.entry("inertia.outcome.join", "true"), Map.entry("inertia.loss", "logistic"),
-                    Map.entry("inertia.outcome.window.ms", Long.toString(WINDOW)),
-                    Map.entry("inertia.outcome.default-label", "0"), Map.entry("inertia.outcome.heartbeat-ms", "0"),
-                    Map.entry("inertia.topic.partitions", "2"), Map.entry("inertia.snapshot-every", "1"),
-                    Map.entry("inertia.http.port", Integer.toString(port)), Map.entry("inertia.http.token", TOKEN),
-                    Map.entry(StreamsConfig.APPLICATION_ID_CONFIG, "http-loop"),
-                    Map.entry(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, "100"),
-                    Map.entry(StreamsConfig.STATE_DIR_CONFIG, work.resolve("state").toString()))));
-            base = "http://127.0.0.1:" + port + "/models/" + MODEL;
-            try (LearnerApplication learner = new LearnerApplication(config)) {
-                learner.start();
-                EmbeddedKafka.await(PHASE, "the learner running", () -> http.get("http://127.0.0.1:" + port
-                        + "/ready", null).statusCode() == 200);
+        int port = ApiClient.freePort();
+        Map<String, String> settings = KafkaFixture.application("http-loop", work);
+        settings.putAll(Map.ofEntries(
+                Map.entry("inertia.outcome.join", "true"), Map.entry("inertia.loss", "logistic"),
+                Map.entry("inertia.outcome.window.ms", Long.toString(WINDOW)),
+                Map.entry("inertia.outcome.default-label", "0"), Map.entry("inertia.outcome.heartbeat-ms", "0"),
+                Map.entry("inertia.topic.partitions", "2"), Map.entry("inertia.snapshot-every", "1"),
+                Map.entry("inertia.http.port", Integer.toString(port)), Map.entry("inertia.http.token", TOKEN),
+                Map.entry(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, "100")));
+        InertiaConfig config = cluster.config(settings);
+        base = "http://127.0.0.1:" + port + "/models/" + MODEL;
+        try (LearnerApplication learner = new LearnerApplication(config)) {
+            learner.start();
+            EmbeddedKafka.await(PHASE, "the learner running", () -> http.get("http://127.0.0.1:" + port
+                    + "/ready", null).statusCode() == 200);
 
-                assertEquals(401, http.post(base + "/predict", item(0), null).statusCode(), "token required");
-                assertEquals(401, http.post(base + "/outcomes", outcome(0), "wrong").statusCode(), "token required");
+            assertEquals(401, http.post(base + "/predict", item(0), null).statusCode(), "token required");
+            assertEquals(401, http.post(base + "/outcomes", outcome(0), "wrong").statusCode(), "token required");
 
-                // Phase 1: the model does not exist yet, so every event is served the new model's prediction.
-                JsonNode[] served = new JsonNode[EVENTS];
-                for (int i = 0; i < 10; i++) {
-                    served[i] = ok(http.post(base + "/predict", item(i), TOKEN), 200);
-                    assertEquals(id(i), served[i].get("eventId").asText());
-                    assertEquals(0, served[i].get("version").asLong(), "a model not learned yet");
-                    assertEquals(0.5, served[i].get("prediction").asDouble(), "σ(0)");
-                }
-                // A list: each item with an id is recorded, the one without is only answered.
-                JsonNode list = ok(http.post(base + "/predict", "[" + item(10) + ", {\"features\": {\"x\": 3}}, "
-                        + item(11) + "]", TOKEN), 200);
-                served[10] = list.get("predictions").get(0);
-                served[11] = list.get("predictions").get(2);
-                assertEquals(id(11), served[11].get("eventId").asText());
-                assertTrue(list.get("predictions").get(1).get("eventId") == null, "not recorded");
-                for (int i = 0; i < 9; i++) {
-                    if (hasOutcome(i)) {
-                        JsonNode answer = ok(http.post(base + "/outcomes", outcome(i), TOKEN), 202);
-                        assertEquals(id(i), answer.get("eventId").asText());
-                    }
-                }
-                assertEquals(2, ok(http.post(base + "/outcomes", "[" + outcome(9) + ", " + outcome(10) + "]",
-                        TOKEN), 202).get("outcomes").asInt());
-                int joinedFirst = 0;
-                for (int i = 0; i < FIRST_PHASE; i++) {
-                    joinedFirst += hasOutcome(i) ? 1 : 0;
-                }
-                long firstVersion = joinedFirst;
-                EmbeddedKafka.await(PHASE, "the first joins learned", () -> http.get(base + "?weights=false", TOKEN)
-                        .statusCode() == 200 && ApiClient.json(http.get(base + "?weights=false", TOKEN))
-                        .get("version").asLong() == firstVersion);
-
-                // Phase 2: served by the model that learned the first joins.
-                for (int i = FIRST_PHASE; i < EVENTS; i++) {
-                    served[i] = ok(http.post(base + "/predict", item(i), TOKEN), 200);
-                    assertEquals(firstVersion, served[i].get("version").asLong());
-                }
-                for (int i = FIRST_PHASE; i < EVENTS; i++) {
-                    if (hasOutcome(i)) {
-                        ok(http.post(base + "/outcomes", outcome(i), TOKEN), 202);
-                    }
-                }
-
-                // Retries after a lost answer: the first answer again (the prediction first served, by version 0),
-                // nothing recorded. Another body under a used id is refused.
-                JsonNode again = ok(http.post(base + "/predict", item(3), TOKEN), 200);
-                assertEquals(served[3], again, "a retried predict gets the prediction first served");
-                ok(http.post(base + "/outcomes", outcome(0), TOKEN), 202);
-                ok(http.post(base + "/outcomes", "[" + outcome(1) + ", " + outcome(3) + "]", TOKEN), 202);
-                assertEquals(409, http.post(base + "/predict", item(4).replace("\"k\": 1", "\"k\": 2"), TOKEN)
-                        .statusCode(), "other features under a used id");
-                assertEquals(409, http.post(base + "/outcomes", "{\"eventId\": \"e00\", \"label\": "
-                        + (1 - label(0)) + "}", TOKEN).statusCode(), "another label under a used id");
-                assertEquals(400, http.post(base + "/outcomes", "{\"eventId\": \"e00\", \"label\": 1, "
-                        + "\"weight\": -1}", TOKEN).statusCode(), "a negative weight");
-
-                // The window of every event ends: a heartbeat far ahead on the outcome side defaults the rest.
-                try (KafkaProducer<byte[], byte[]> producer = producer(kafka)) {
-                    long later = System.currentTimeMillis() + 2 * WINDOW;
-                    for (int partition = 0; partition < 2; partition++) {
-                        producer.send(new ProducerRecord<>(config.outcomeTopic(), partition, later, null, null,
-                                List.of(new RecordHeader(OutcomeJoiner.HEARTBEAT_HEADER, new byte[0]))));
-                    }
-                }
-                ModelSnapshot live = awaitVersion(config, EVENTS);
-                double[] sums = assertReference(config, live, served);
-                assertCountsWhereUsersLook(port, sums);
-
-                Map<String, Integer> decisions = new TreeMap<>();
-                for (ConsumerRecord<byte[], byte[]> record : kafka.readCommitted(config.learnLogTopic(), PHASE)) {
-                    if (LearnLog.isDecision(record.headers())) {
-                        decisions.merge(new String(record.headers().lastHeader(LearnLog.DECISION_HEADER).value(),
-                                StandardCharsets.UTF_8), 1, Integer::sum);
-                    }
-                }
-                int joined = joinedCount();
-                assertEquals(Map.of("SCORED", EVENTS, "JOINED", joined, "DEFAULTED", EVENTS - joined), decisions,
-                        "each event recorded and decided once: no duplicate event or outcome from the retries");
-
-                // The dashboard before the outage below: its retried request records one more event, which the
-                // outcome clock, already past every window, may default at any moment.
-                HeadlessChromium.Found browser = HeadlessChromium.find(work);
-                if (browser.browser() != null) {
-                    assertDashboardShowsOutcomes(browser.browser(), port, sums);
-                }
-
-                // Kafka down: the learner still serves from memory, but records cannot be written.
-                kafka.stopBroker(0);
-                HttpResponse<String> down = http.post(base + "/predict", item(90), TOKEN);
-                assertEquals(503, down.statusCode(), down.body());
-                assertEquals("1", down.headers().firstValue("Retry-After").orElse(null));
-                assertTrue(ApiClient.json(down).get("error").asText().startsWith("Kafka did not acknowledge"),
-                        down.body());
-                assertEquals(503, http.post(base + "/outcomes", outcome(90), TOKEN).statusCode());
-                kafka.restartBroker(0);
-                EmbeddedKafka.await(PHASE, "the retried request recorded once Kafka is back",
-                        () -> http.post(base + "/predict", item(90), TOKEN).statusCode() == 200);
-                // Last, so that a machine without a browser still checks the rest.
-                browser.skipUnlessPresent();
+            // Phase 1: the model does not exist yet, so every event is served the new model's prediction.
+            JsonNode[] served = new JsonNode[EVENTS];
+            for (int i = 0; i < 10; i++) {
+                served[i] = ok(http.post(base + "/predict", item(i), TOKEN), 200);
+                assertEquals(id(i), served[i].get("eventId").asText());
+                assertEquals(0, served[i].get("version").asLong(), "a model not learned yet");
+                assertEquals(0.5, served[i].get("prediction").asDouble(), "σ(0)");
             }
+            // A list: each item with an id is recorded, the one without is only answered.
+            JsonNode list = ok(http.post(base + "/predict", "[" + item(10) + ", {\"features\": {\"x\": 3}}, "
+                    + item(11) + "]", TOKEN), 200);
+            served[10] = list.get("predictions").get(0);
+            served[11] = list.get("predictions").get(2);
+            assertEquals(id(11), served[11].get("eventId").asText());
+            assertTrue(list.get("predictions").get(1).get("eventId") == null, "not recorded");
+            for (int i = 0; i < 9; i++) {
+                if (hasOutcome(i)) {
+                    JsonNode answer = ok(http.post(base + "/outcomes", outcome(i), TOKEN), 202);
+                    assertEquals(id(i), answer.get("eventId").asText());
+                }
+            }
+            assertEquals(2, ok(http.post(base + "/outcomes", "[" + outcome(9) + ", " + outcome(10) + "]",
+                    TOKEN), 202).get("outcomes").asInt());
+            int joinedFirst = 0;
+            for (int i = 0; i < FIRST_PHASE; i++) {
+                joinedFirst += hasOutcome(i) ? 1 : 0;
+            }
+            long firstVersion = joinedFirst;
+            EmbeddedKafka.await(PHASE, "the first joins learned", () -> http.get(base + "?weights=false", TOKEN)
+                    .statusCode() == 200 && ApiClient.json(http.get(base + "?weights=false", TOKEN))
+                    .get("version").asLong() == firstVersion);
+
+            // Phase 2: served by the model that learned the first joins.
+            for (int i = FIRST_PHASE; i < EVENTS; i++) {
+                served[i] = ok(http.post(base + "/predict", item(i), TOKEN), 200);
+                assertEquals(firstVersion, served[i].get("version").asLong());
+            }
+            for (int i = FIRST_PHASE; i < EVENTS; i++) {
+                if (hasOutcome(i)) {
+                    ok(http.post(base + "/outcomes", outcome(i), TOKEN), 202);
+                }
+            }
+
+            // Retries after a lost answer: the first answer again (the prediction first served, by version 0),
+            // nothing recorded. Another body under a used id is refused.
+            JsonNode again = ok(http.post(base + "/predict", item(3), TOKEN), 200);
+            assertEquals(served[3], again, "a retried predict gets the prediction first served");
+            ok(http.post(base + "/outcomes", outcome(0), TOKEN), 202);
+            ok(http.post(base + "/outcomes", "[" + outcome(1) + ", " + outcome(3) + "]", TOKEN), 202);
+            assertEquals(409, http.post(base + "/predict", item(4).replace("\"k\": 1", "\"k\": 2"), TOKEN)
+                    .statusCode(), "other features under a used id");
+            assertEquals(409, http.post(base + "/outcomes", "{\"eventId\": \"e00\", \"label\": "
+                    + (1 - label(0)) + "}", TOKEN).statusCode(), "another label under a used id");
+            assertEquals(400, http.post(base + "/outcomes", "{\"eventId\": \"e00\", \"label\": 1, "
+                    + "\"weight\": -1}", TOKEN).statusCode(), "a negative weight");
+
+            // The window of every event ends: a heartbeat far ahead on the outcome side defaults the rest.
+            Properties properties = cluster.kafka().clientProperties();
+            properties.put(ProducerConfig.ACKS_CONFIG, "all");
+            try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(properties, new ByteArraySerializer(),
+                    new ByteArraySerializer())) {
+                long later = System.currentTimeMillis() + 2 * WINDOW;
+                for (int partition = 0; partition < 2; partition++) {
+                    producer.send(new ProducerRecord<>(config.outcomeTopic(), partition, later, null, null,
+                            List.of(new RecordHeader(OutcomeJoiner.HEARTBEAT_HEADER, new byte[0]))));
+                }
+            }
+            ModelSnapshot live = awaitVersion(config, EVENTS);
+            double[] sums = assertReference(config, live, served);
+            assertCountsWhereUsersLook(port, sums);
+
+            Map<String, Integer> decisions = new TreeMap<>();
+            for (ConsumerRecord<byte[], byte[]> record : cluster.kafka().readCommitted(config.learnLogTopic(), PHASE)) {
+                if (LearnLog.isDecision(record.headers())) {
+                    decisions.merge(new String(record.headers().lastHeader(LearnLog.DECISION_HEADER).value(),
+                            StandardCharsets.UTF_8), 1, Integer::sum);
+                }
+            }
+            int joined = joinedCount();
+            assertEquals(Map.of("SCORED", EVENTS, "JOINED", joined, "DEFAULTED", EVENTS - joined), decisions,
+                    "each event recorded and decided once: no duplicate event or outcome from the retries");
+
+            // The dashboard before the outage below: its retried request records one more event, which the
+            // outcome clock, already past every window, may default at any moment.
+            HeadlessChromium.Found browser = HeadlessChromium.find(work);
+            if (browser.browser() != null) {
+                assertDashboardShowsOutcomes(browser.browser(), port, sums);
+            }
+
+            // Kafka down: the learner still serves from memory, but records cannot be written.
+            cluster.kafka().stopBroker(0);
+            HttpResponse<String> down = http.post(base + "/predict", item(90), TOKEN);
+            assertEquals(503, down.statusCode(), down.body());
+            assertEquals("1", down.headers().firstValue("Retry-After").orElse(null));
+            assertTrue(ApiClient.json(down).get("error").asText().startsWith("Kafka did not acknowledge"),
+                    down.body());
+            assertEquals(503, http.post(base + "/outcomes", outcome(90), TOKEN).statusCode());
+            cluster.kafka().restartBroker(0);
+            EmbeddedKafka.await(PHASE, "the retried request recorded once Kafka is back",
+                    () -> http.post(base + "/predict", item(90), TOKEN).statusCode() == 200);
+            // Last, so that a machine without a browser still checks the rest.
+            browser.skipUnlessPresent();
         }
     }
 
@@ -324,11 +330,5 @@ class HttpLearningLoopIT {
                     return latest[0] != null && latest[0].getVersion() == version;
                 });
         return latest[0];
-    }
-
-    private static KafkaProducer<byte[], byte[]> producer(EmbeddedKafka kafka) {
-        java.util.Properties properties = kafka.clientProperties();
-        properties.put(ProducerConfig.ACKS_CONFIG, "all");
-        return new KafkaProducer<>(properties, new ByteArraySerializer(), new ByteArraySerializer());
     }
 }

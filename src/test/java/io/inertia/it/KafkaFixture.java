@@ -1,10 +1,13 @@
 package io.inertia.it;
 
 import io.inertia.config.InertiaConfig;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Deque;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import org.apache.kafka.clients.admin.Admin;
@@ -18,7 +21,8 @@ import org.slf4j.LoggerFactory;
 /**
  * What an integration test on a real broker sets up and takes down around each test: the in-process cluster, an
  * admin client, the learners and feeders it starts (closed after the test, newest first), a log line stamped with
- * the seconds since the test began, and the settings of one learner application. Registered as a field:
+ * the seconds since the test began, the settings of one learner application, and {@code inertia run} started in a
+ * child JVM on the cluster. Registered as a field:
  *
  * <pre>{@code
  * @RegisterExtension
@@ -34,6 +38,7 @@ final class KafkaFixture implements BeforeEachCallback, AfterEachCallback {
     private Admin admin;
     private Logger log;
     private long started;
+    private int incarnations;
 
     private KafkaFixture(int brokers, Map<String, String> brokerSettings) {
         this.brokers = brokers;
@@ -53,6 +58,7 @@ final class KafkaFixture implements BeforeEachCallback, AfterEachCallback {
     @Override
     public void beforeEach(ExtensionContext context) throws Exception {
         started = System.nanoTime();
+        incarnations = 0;
         log = LoggerFactory.getLogger(context.getRequiredTestClass());
         kafka = EmbeddedKafka.start(brokers, brokerSettings);
         admin = Admin.create(kafka.clientProperties());
@@ -116,6 +122,32 @@ final class KafkaFixture implements BeforeEachCallback, AfterEachCallback {
         settings.put(StreamsConfig.APPLICATION_ID_CONFIG, applicationId);
         settings.put(StreamsConfig.STATE_DIR_CONFIG, work.resolve(applicationId).toString());
         return settings;
+    }
+
+    /**
+     * Starts the test's next incarnation of a learner: {@code inertia run} on this cluster in a child JVM with at most
+     * {@code maxHeap} of heap (see {@link ChildLearner}), given {@code arguments} and then each of {@code properties}
+     * as {@code -p key=value}. Named "incarnation N", N counting from 1, its output in {@code work/incarnation-N.log};
+     * killed after the test unless it ended before.
+     */
+    ChildLearner startIncarnation(Path work, List<String> arguments, Map<String, String> properties, String maxHeap)
+            throws IOException {
+        List<String> all = new ArrayList<>(List.of("--bootstrap-servers", bootstrapServers()));
+        all.addAll(arguments);
+        properties.forEach((key, value) -> {
+            all.add("-p");
+            all.add(key + "=" + value);
+        });
+        int incarnation = incarnations + 1;
+        ChildLearner learner = closeAfterTest(ChildLearner.start("incarnation " + incarnation,
+                work.resolve("incarnation-" + incarnation + ".log"), all, maxHeap));
+        incarnations = incarnation;
+        return learner;
+    }
+
+    /** How many learners {@link #startIncarnation} started in this test. */
+    int incarnations() {
+        return incarnations;
     }
 
     /** {@code settings} over this cluster's bootstrap servers, as the learner reads them. */

@@ -88,8 +88,6 @@ class LargeModelIT {
     @TempDir
     Path work;
 
-    private int learnersStarted;
-
     @Test
     void shouldPublishAMillionWeightModelInPartsWithinTheRecordLimitThroughAKill() throws Exception {
         LargeVocabularyEvents.Generated generated = LargeVocabularyEvents.generate(SEED, MODEL, EVENTS,
@@ -432,24 +430,15 @@ class LargeModelIT {
     }
 
     private ChildLearner startLearner() throws Exception {
-        int incarnation = learnersStarted + 1;
-        List<String> arguments = new ArrayList<>(List.of("--bootstrap-servers", cluster.bootstrapServers(),
-                "--application-id", CRASHED, "--state-dir", work.resolve(CRASHED).toString(),
-                "--hash-bits", Integer.toString(HASH_BITS), "--snapshot-every", Integer.toString(SNAPSHOT_EVERY)));
+        List<String> arguments = List.of("--application-id", CRASHED, "--state-dir", work.resolve(CRASHED).toString(),
+                "--hash-bits", Integer.toString(HASH_BITS), "--snapshot-every", Integer.toString(SNAPSHOT_EVERY));
         Map<String, String> properties = new LinkedHashMap<>(topicSettings(CRASHED));
         properties.put("inertia.max-record-bytes", Integer.toString(MAX_RECORD_BYTES));
         // A SIGKILLed member stays in the group until its session times out; the broker's minimum keeps restarts short.
         properties.put("session.timeout.ms", "6000");
         properties.put("heartbeat.interval.ms", "1000");
         properties.put("inertia.progress-interval-ms", "2000");
-        properties.forEach((key, value) -> {
-            arguments.add("-p");
-            arguments.add(key + "=" + value);
-        });
-        ChildLearner learner = ChildLearner.start("incarnation " + incarnation,
-                work.resolve("incarnation-" + incarnation + ".log"), arguments, CHILD_HEAP);
-        cluster.closeAfterTest(learner);
-        learnersStarted++;
+        ChildLearner learner = cluster.startIncarnation(work, arguments, properties, CHILD_HEAP);
         cluster.log("started %s", learner);
         return learner;
     }
