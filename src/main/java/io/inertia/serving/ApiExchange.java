@@ -20,6 +20,7 @@ import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.thread.Invocable;
 
 /**
  * One request to the API and its answer, over Jetty's request, response and completion callback: the path, query,
@@ -82,6 +83,11 @@ final class ApiExchange {
         return request.getHeaders().contains(name);
     }
 
+    /** The length of the request body read so far. */
+    int bodyLength() {
+        return bodyLength;
+    }
+
     /** The request body read by {@link #readBody} (empty before). */
     byte[] body() {
         return bodyLength == body.length ? body : Arrays.copyOf(body, bodyLength);
@@ -93,7 +99,8 @@ final class ApiExchange {
      * (answered 408). A body beyond {@code maxBytes} is refused with 413 as soon as that is known (at once from
      * {@code Content-Length}), and the connection closed rather than read to its end.
      *
-     * @param next what to do with the body; runs on a Jetty worker thread, and answers this exchange
+     * @param next what to do with the body, and answers this exchange; runs on the thread that read its end (Jetty's
+     *     selector or the caller's), so it must not wait
      */
     void readBody(int maxBytes, Runnable next) {
         long declared = request.getLength();
@@ -108,7 +115,8 @@ final class ApiExchange {
         while (true) {
             Content.Chunk chunk = request.read();
             if (chunk == null) {
-                request.demand(() -> resume(maxBytes, next));
+                // Resumed where Jetty reads: what follows the body must not wait (see HttpApi).
+                request.demand(Invocable.from(Invocable.InvocationType.NON_BLOCKING, () -> resume(maxBytes, next)));
                 return;
             }
             if (Content.Chunk.isFailure(chunk)) {

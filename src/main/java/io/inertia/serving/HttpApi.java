@@ -19,6 +19,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.TreeMap;
 import java.util.concurrent.Semaphore;
@@ -74,27 +75,38 @@ import org.slf4j.LoggerFactory;
  * stack trace; the server logs unexpected failures.
  *
  * <p>Threads: Jetty parses requests without a thread per connection (a slow or idle client costs a socket until the
- * idle timeout), and runs each request on one of a bounded pool of workers, which also relay the answers of requests
- * passed to other instances. Every connection has {@code TCP_NODELAY} set, so that small answers on kept-alive
- * connections are not held back by Nagle's algorithm waiting for the client's delayed ACK (40 ms on Linux).
+ * idle timeout). A request that needs only memory (a prediction or a header of a model the learner holds, health) is
+ * answered on the thread that parsed it, Jetty's selector: no hand-off to another thread, which on two cores shared
+ * with the learner cost more than the answer. Whatever may wait (a read of the stores, a whole model written as slowly
+ * as the client reads, another instance, the producer of the learning loop, a body of more than {@value
+ * #INLINE_BODY_BYTES} bytes to parse) goes to one of a bounded pool of workers, which also relay the answers of
+ * requests passed to other instances. Every connection has {@code TCP_NODELAY} set, so that small answers on
+ * kept-alive connections are not held back by Nagle's algorithm waiting for the client's delayed ACK (40 ms on Linux).
  */
 public final class HttpApi implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(HttpApi.class);
     private static final ObjectMapper JSON = new ObjectMapper();
     /**
-     * Worker threads, the selector's included: enough to keep two cores busy and some blocked on slow whole-model
+     * Threads, the selectors included: enough to keep two cores busy and some blocked on slow whole-model
      * readers, few enough that the learner's stream thread, one thread, is not one of 30-odd runnable threads sharing
      * the cores under load (predictions are relayed without a waiting thread, see {@link Forwarder}). With 32, a
      * profile under load found the stream thread in 22 of 280 samples; with 8, in 84 of 382.
      */
     private static final int MAX_THREADS = 8;
     private static final int MIN_THREADS = 4;
+    /** Jetty's selector threads, within {@link #MAX_THREADS}. */
+    private static final int SELECTORS = 2;
     /** Whole models of more weights than this are copied per request: at most {@link #WHOLE_MODEL_READS} at a time. */
     private static final int LARGE_MODEL_WEIGHTS = 65_536;
     private static final int WHOLE_MODEL_READS = 2;
     /** A request line and headers may hold a key of 1,000 characters percent-encoded (up to 9 bytes each). */
     private static final int MAX_HEADER_BYTES = 16 * 1024;
+    /**
+     * A body up to this size is parsed on the selector; a larger one (a long list of items) on a worker, so that
+     * parsing it does not hold up the other connections.
+     */
+    static final int INLINE_BODY_BYTES = 64 * 1024;
 
     private final InertiaConfig config;
     private final KafkaStreams streams;
@@ -118,6 +130,8 @@ public final class HttpApi implements AutoCloseable {
     private Properties loopProducerSettings;
     private Server server;
     private ServerConnector connector;
+    /** The workers, for what may wait. */
+    private QueuedThreadPool workers;
 
     /**
      * The API of {@code streams} (not yet started, or running), reachable by the other instances at {@code self},
@@ -153,6 +167,7 @@ public final class HttpApi implements AutoCloseable {
                 (int) Math.min(Integer.MAX_VALUE, config.httpIdleTimeoutMs()));
         threads.setName("inertia-http");
         threads.setDaemon(true);
+        workers = threads;
         server = new Server(threads);
         HttpConfiguration http = new HttpConfiguration();
         http.setSendServerVersion(false);
@@ -162,8 +177,10 @@ public final class HttpApi implements AutoCloseable {
         http.setUriCompliance(UriCompliance.DEFAULT.with("inertia-model-keys",
                 UriCompliance.Violation.AMBIGUOUS_PATH_SEPARATOR, UriCompliance.Violation.AMBIGUOUS_PATH_ENCODING,
                 UriCompliance.Violation.AMBIGUOUS_PATH_SEGMENT, UriCompliance.Violation.AMBIGUOUS_EMPTY_SEGMENT));
-        // One selector thread, accepting too: the work is in the handlers, and there are two cores to share.
-        connector = new ServerConnector(server, 0, 1, new HttpConnectionFactory(http));
+        // Two selector threads (accepting too), which answer the requests that need only memory: one per core. With
+        // one, a selector descheduled in favour of the learner held up every connection (dense p99 20.3 ms against
+        // 8.6 ms with two, at 10,000 predictions/s).
+        connector = new ServerConnector(server, 0, SELECTORS, new HttpConnectionFactory(http));
         connector.setHost(config.httpHost());
         connector.setPort(config.httpPort());
         connector.setIdleTimeout(config.httpIdleTimeoutMs());
@@ -234,13 +251,38 @@ public final class HttpApi implements AutoCloseable {
         }
     }
 
-    /** Jetty's handler: every request, on a worker thread. */
-    private final class Router extends Handler.Abstract {
+    /**
+     * Jetty's handler, declared non-blocking: every request on the thread that parsed it, which must never wait;
+     * {@link #onWorker} takes what may.
+     */
+    private final class Router extends Handler.Abstract.NonBlocking {
         @Override
         public boolean handle(Request request, Response response, Callback callback) {
             ApiExchange exchange = new ApiExchange(request, response, callback);
             run(exchange, () -> route(exchange));
             return true;
+        }
+    }
+
+    /** Runs {@code step} of {@code exchange} on a worker: it may wait (stores, sockets, the producer). */
+    private void onWorker(ApiExchange exchange, Runnable step) {
+        try {
+            workers.execute(() -> run(exchange, step));
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            exchange.error(ApiError.unavailable("the server is stopping"));
+        }
+    }
+
+    /**
+     * Runs {@code step} on a model of {@code partition}, forgetting the partition's owner when its task is found not
+     * (or no longer) here, so that the next request asks Kafka Streams again.
+     */
+    private void onPartition(int partition, Runnable step) {
+        try {
+            step.run();
+        } catch (InvalidStateStoreException e) {
+            owners.forget(partition);
+            throw e;
         }
     }
 
@@ -296,14 +338,15 @@ public final class HttpApi implements AutoCloseable {
         authorize(exchange);
         if (path.equals("/metrics")) {
             requireMethod(method, "GET");
-            exchange.bytes(200, "text/plain; version=0.0.4; charset=utf-8",
-                    metrics.scrape().getBytes(StandardCharsets.UTF_8));
+            onWorker(exchange, () -> exchange.bytes(200, "text/plain; version=0.0.4; charset=utf-8",
+                    metrics.scrape().getBytes(StandardCharsets.UTF_8)));
             return;
         }
         if (path.equals("/models") || path.equals("/models/")) {
             requireMethod(method, "GET");
+            // Every header from the stores, and the other instances' lists.
             boolean local = "local".equals(exchange.query("scope"));
-            exchange.json(200, local ? localModels() : allModels(exchange));
+            onWorker(exchange, () -> exchange.json(200, local ? localModels() : allModels(exchange)));
             return;
         }
         if (path.startsWith("/models/")) {
@@ -365,41 +408,78 @@ public final class HttpApi implements AutoCloseable {
                 owners.forget(owner.partition());
                 throw ApiError.unavailable("model '" + key + "' is moving between instances; retry shortly");
             }
-            forwarder.forward(exchange, owner.host(), whole, () -> owners.forget(owner.partition()));
+            onWorker(exchange, () -> forwarder.forward(exchange, owner.host(), whole,
+                    () -> owners.forget(owner.partition())));
             return;
         }
         int partition = owner.partition();
-        try {
+        onPartition(partition, () -> {
             switch (action) {
                 case "predict" -> predict(exchange, key, partition);
-                case "outcomes" -> requireLoop("outcomes").outcomes(exchange, key);
-                case "history" -> exchange.json(200, history(key, partition));
+                case "outcomes" -> onWorker(exchange, () -> requireLoop("outcomes").outcomes(exchange, key));
+                case "history" -> onWorker(exchange, () -> onPartition(partition,
+                        () -> exchange.json(200, history(key, partition))));
                 default -> {
                     if (whole) {
-                        wholeModel(exchange, key, partition);
+                        onWorker(exchange, () -> onPartition(partition, () -> wholeModel(exchange, key, partition)));
                     } else {
-                        ModelJson.Header header = reader.header(key, partition);
-                        if (header == null) {
-                            throw noModel(key);
-                        }
-                        exchange.bytes(200, ApiExchange.JSON_TYPE, json.header(header, reader.outcomes(key)));
+                        header(exchange, key, partition);
                     }
                 }
             }
-        } catch (InvalidStateStoreException e) {
-            // The task of the partition is not (or no longer) here: ask Kafka Streams again next time.
-            owners.forget(partition);
-            throw e;
-        }
+        });
     }
 
+    /**
+     * {@code ?weights=false}: from memory at once; from the stores (and with the outcome joiner's counts, which are
+     * read from the header store) on a worker.
+     */
+    private void header(ApiExchange exchange, String key, int partition) {
+        if (!reader.readsOutcomes()) {
+            Optional<ModelJson.Header> live = reader.inMemory(key, partition, json::header);
+            if (live.isPresent()) {
+                exchange.bytes(200, ApiExchange.JSON_TYPE, json.header(live.get(), null));
+                return;
+            }
+        }
+        onWorker(exchange, () -> onPartition(partition, () -> {
+            ModelJson.Header header = reader.header(key, partition);
+            if (header == null) {
+                throw noModel(key);
+            }
+            exchange.bytes(200, ApiExchange.JSON_TYPE, json.header(header, reader.outcomes(key)));
+        }));
+    }
+
+    /**
+     * A prediction: parsed, then scored and answered at once by a model in memory; on a worker when the model must be
+     * read from the stores, the prediction recorded by the learning loop, or the body is large.
+     */
     private void predict(ApiExchange exchange, String key, int partition) {
         if ("true".equals(exchange.query("raw"))) {
-            rawPredict(exchange, key, partition);
+            onWorker(exchange, () -> onPartition(partition, () -> rawPredict(exchange, key, partition)));
+            return;
+        }
+        if (exchange.bodyLength() > INLINE_BODY_BYTES) {
+            onWorker(exchange, () -> onPartition(partition, () -> predict(exchange, key, partition,
+                    predictions.parse(exchange.body()))));
             return;
         }
         Predictions.Request request = predictions.parse(exchange.body());
-        boolean recorded = request.items().stream().anyMatch(item -> item.eventId() != null);
+        if (!request.recorded()) {
+            Optional<Predictions.Scores> live = reader.inMemory(key, partition,
+                    view -> predictions.score(view, request));
+            if (live.isPresent()) {
+                exchange.bytes(200, ApiExchange.JSON_TYPE, predictions.answer(key, request, live.get()));
+                return;
+            }
+        }
+        onWorker(exchange, () -> onPartition(partition, () -> predict(exchange, key, partition, request)));
+    }
+
+    /** {@code request} scored by the model wherever it is (on a worker), and recorded when it carries event ids. */
+    private void predict(ApiExchange exchange, String key, int partition, Predictions.Request request) {
+        boolean recorded = request.recorded();
         LearningLoop recording = recorded ? requireLoop("predict with an eventId") : null;
         Predictions.Scores scores = reader.withWeights(key, partition, view -> predictions.score(view, request));
         if (scores == null && recorded) {

@@ -107,11 +107,30 @@ final class ModelReader {
      * {@code GET /models/{key}?weights=false} cost.
      */
     OutcomeMetrics outcomes(String key) {
-        if (!outcomeJoin) {
+        if (!readsOutcomes()) {
             return null;
         }
         ModelSnapshot stored = stores.headers().get(key);
         return stored == null ? null : stored.getOutcomes();
+    }
+
+    /** Whether {@link #outcomes} reads the header store (with an outcome joiner), else it has none to read. */
+    boolean readsOutcomes() {
+        return outcomeJoin;
+    }
+
+    /**
+     * What {@code reading} makes of the model of {@code key} where the learner holds it, in memory, without reading
+     * the stores: empty when it is not there (read it with {@link #withWeights}). The same contract for
+     * {@code reading} as there.
+     */
+    <T> Optional<T> inMemory(String key, int partition, Function<ModelView, T> reading) {
+        Optional<T> live = working(partition).read(key, reading);
+        if (live.isPresent() && !stored.isEmpty()) {
+            // Learned again since it was read from the stores: that copy is stale.
+            stored.remove(key);
+        }
+        return live;
     }
 
     /**
@@ -121,13 +140,9 @@ final class ModelReader {
      * model changing under it.
      */
     <T> T withWeights(String key, int partition, Function<ModelView, T> reading) {
-        WorkingModelStore working = working(partition);
-        WorkingModelStore.Stamp stamp = working.stamp(key);
-        Optional<T> live = working.read(key, reading);
+        WorkingModelStore.Stamp stamp = working(partition).stamp(key);
+        Optional<T> live = inMemory(key, partition, reading);
         if (live.isPresent()) {
-            if (!stored.isEmpty()) {
-                stored.remove(key);
-            }
             return live.get();
         }
         ModelView view = storedModel(key, partition, stamp);

@@ -288,6 +288,10 @@ final class Predictions {
 
     /** The items of one request, and whether they came as a list. */
     record Request(List<Item> items, boolean list) {
+        /** Whether an item carries an event id: the learning loop records it. */
+        boolean recorded() {
+            return items.stream().anyMatch(item -> item.eventId() != null);
+        }
     }
 
     /**
