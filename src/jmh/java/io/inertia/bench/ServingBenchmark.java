@@ -46,7 +46,7 @@ import org.apache.kafka.clients.producer.ProducerRecord;
  * in its own JVM ({@code -Xmx1g}, {@code exactly_once_v2}, {@code commit.interval.ms=100}); one owns the single
  * partition, the other passes requests for the model to it. Once the owner learns, each for {@code --seconds}: the
  * learner alone (no HTTP load); {@code POST /models/{key}/predict} (bodies cycling through 1,000 seeded ones: the dense
- * vector, or 20 names of the vocabulary) and {@code GET /models/{key}?weights=false} at the owner, first at a fixed
+ * vector of 10, or 10 names of the vocabulary; for the hashed model also 20 names, as fast as answered) and {@code GET /models/{key}?weights=false} at the owner, first at a fixed
  * rate ({@code --rate}, 10,000/s, open loop: {@link OpenLoopLoad}), then as fast as wrk's 64 kept-alive connections
  * are answered; both through the other instance, as fast as answered; the learner alone again. Each window reports
  * requests/s, latency percentiles (p50, p99, p99.9), errors and the answers by status, and the learner's events/s
@@ -72,6 +72,8 @@ public final class ServingBenchmark {
     static final int HASHED_WEIGHTS = 1_000_000;
     static final int HASH_BITS = 24;
     static final int NAMES_PER_EVENT = 20;
+    /** Features per predict body of either model: the dense model's dimension. */
+    static final int FEATURES_PER_PREDICTION = 10;
     private static final int BODIES = 1_000;
     private static final long SEED = 20_251_205L;
 
@@ -162,8 +164,9 @@ public final class ServingBenchmark {
             cluster.createTopics(List.of(new NewTopic(input, 1, (short) 1)));
             Workload workload = hashed ? Workload.hashed() : Workload.dense();
             // The learner works through a backlog for the whole run: every window must find events left to learn.
-            // Twelve windows of --seconds (five without load), seven warm-ups, and time to start and measure.
-            double windows = 12 * options.seconds + 7 * WARM_UP_SECONDS + 40;
+            // Twelve windows of --seconds (five without load; thirteen with the hashed model's 20 names), seven
+            // warm-ups, and time to start and measure.
+            double windows = (hashed ? 13 : 12) * options.seconds + 7 * WARM_UP_SECONDS + 40;
             long events = (long) (workload.expectedRate * windows);
             result.preloaded = preload(workload, input, events);
             int[] ports = {freePort(), freePort()};
@@ -219,6 +222,13 @@ public final class ServingBenchmark {
             result.windows.add(window("owner", "GET ?weights=false", getScript, roles[0], getPath, application,
                     input));
             result.windows.add(window("owner", "GET /health", getScript, roles[0], "/health", application, input));
+            if (hashed) {
+                // As the events name them: twice the dense model's features, a body three times as long.
+                Path eventSizedScript = logs.resolve(name + "-predict-" + NAMES_PER_EVENT + ".lua");
+                Files.writeString(eventSizedScript, WrkScript.post(workload.bodies(NAMES_PER_EVENT)));
+                result.windows.add(window("owner", "POST predict, " + NAMES_PER_EVENT + " names", eventSizedScript,
+                        roles[0], predictPath, application, input));
+            }
             result.windows.add(window("forwarded", "POST predict", predictScript, roles[1], predictPath,
                     application, input));
             result.windows.add(window("forwarded", "GET ?weights=false", getScript, roles[1], getPath, application,
@@ -709,7 +719,7 @@ public final class ServingBenchmark {
 
         /** The owner's predictions as fast as answered. */
         Window ownerCapacity() {
-            return windows.stream().filter(w -> w.target.equals("owner") && w.request.startsWith("POST")
+            return windows.stream().filter(w -> w.target.equals("owner") && w.request.equals("POST predict")
                     && w.load.mode().equals("wrk")).findFirst().orElse(null);
         }
 
@@ -904,8 +914,17 @@ public final class ServingBenchmark {
                     .setLabel(random.nextGaussian()).build();
         }
 
-        /** {@value #BODIES} predict bodies: a dense vector of 10, or 20 names of the vocabulary. */
+        /**
+         * {@value #BODIES} predict bodies: a dense vector of 10, or {@value #FEATURES_PER_PREDICTION} names of the
+         * vocabulary, as many features as the dense model's: comparing the models then measures the model's size,
+         * not the request's.
+         */
         List<String> bodies() {
+            return bodies(FEATURES_PER_PREDICTION);
+        }
+
+        /** {@value #BODIES} predict bodies: a dense vector of 10, or {@code namesPerBody} names of the vocabulary. */
+        List<String> bodies(int namesPerBody) {
             SplittableRandom bodies = new SplittableRandom(SEED + 1);
             List<String> all = new ArrayList<>();
             for (int b = 0; b < BODIES; b++) {
@@ -918,7 +937,7 @@ public final class ServingBenchmark {
                     body.append("]}");
                 } else {
                     body.append("{\"features\": {");
-                    for (int j = 0; j < NAMES_PER_EVENT; j++) {
+                    for (int j = 0; j < namesPerBody; j++) {
                         body.append(j == 0 ? "" : ", ").append('"').append(names[bodies.nextInt(names.length)])
                                 .append("\": ").append(bodies.nextDouble(-1, 1));
                     }
