@@ -10,6 +10,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.inertia.config.InertiaConfig;
 import io.inertia.runtime.LearnerApplication;
 import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -63,10 +65,13 @@ class HttpApiIT {
     /** The application learning users' own clicks through a feature spec. */
     private static final String SPEC = "http-spec";
     private static final int SPEC_CLICKS = 120;
-    /** A model of many named weights (more than one snapshot record holds inline), read whole over HTTP. */
+    /**
+     * A model of many named weights (more than one snapshot record holds inline), read whole over HTTP: 200,000, about
+     * 14 MB of JSON, more than the sockets between a client and the server buffer.
+     */
     private static final String LARGE = "large";
     private static final int LARGE_EVENTS = 50;
-    private static final int LARGE_FEATURES_PER_EVENT = 60;
+    private static final int LARGE_FEATURES_PER_EVENT = 4_000;
     /** A third application, hashing its features, for predictions hashed as the learner hashes. */
     private static final String HASHED = "http-hashed";
     /** A fourth application: a softmax model of three named classes, from JSON events. */
@@ -353,9 +358,52 @@ class HttpApiIT {
         for (String base : bases) {
             JsonNode model = json(get(base + "/models/" + LARGE, TOKEN));
             assertEquals(LARGE_EVENTS, model.get("version").asLong());
-            // Each event brings 60 names of its own: 50 × 60 = 3,000 weights, each updated once, then caught up.
+            // Each event brings 4,000 names of its own: 50 × 4,000 = 200,000 weights, each updated once, then caught up.
             assertEquals(LARGE_EVENTS * LARGE_FEATURES_PER_EVENT, model.get("weights").size());
             assertEquals(LARGE_EVENTS * LARGE_FEATURES_PER_EVENT, model.get("state").get("weights").size());
+        }
+    }
+
+    @Test
+    void shouldAnswerPredictionsWhileAClientStopsReadingAWholeModel() throws Exception {
+        String instance = json(get(bases.get(0) + "/models/" + LARGE + "?weights=false", TOKEN)).path("instance")
+                .asText();
+        String host = instance.substring(0, instance.lastIndexOf(':'));
+        int port = Integer.parseInt(instance.substring(instance.lastIndexOf(':') + 1));
+        try (Socket stalled = new Socket()) {
+            stalled.setReceiveBufferSize(4096);
+            stalled.connect(new InetSocketAddress(host, port));
+            stalled.getOutputStream().write(("GET /models/" + LARGE + " HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer "
+                    + TOKEN + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            // The model's 14 MB of JSON fill the sockets' buffers: whoever writes it now waits for this client, which
+            // never reads. Each prediction comes on a connection of its own, and Jetty spreads new connections over
+            // its selectors: were the writer one of them, the predictions on its connections would go unanswered.
+            for (int i = 0; i < 20; i++) {
+                String status = statusLine(host, port, "POST /models/" + LARGE + "/predict",
+                        "{\"features\": {\"w" + i + "\": 1.0}}");
+                assertEquals("HTTP/1.1 200 OK", status, "prediction " + i + " while a whole model waits for its client");
+            }
+            stalled.setSoTimeout(10_000);
+            byte[] head = stalled.getInputStream().readNBytes(15);
+            assertEquals("HTTP/1.1 200 OK", new String(head, StandardCharsets.US_ASCII), "the whole model was begun");
+        }
+    }
+
+    /** The status line of {@code request} (with {@code body}) sent on a new connection, which it then closes. */
+    private static String statusLine(String host, int port, String request, String body) throws IOException {
+        try (Socket socket = new Socket(host, port)) {
+            socket.setSoTimeout(10_000);
+            byte[] content = body.getBytes(StandardCharsets.UTF_8);
+            socket.getOutputStream().write((request + " HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + TOKEN
+                    + "\r\nContent-Type: application/json\r\nContent-Length: " + content.length
+                    + "\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            socket.getOutputStream().write(content);
+            try {
+                return new java.io.BufferedReader(new java.io.InputStreamReader(socket.getInputStream(),
+                        StandardCharsets.US_ASCII)).readLine();
+            } catch (java.net.SocketTimeoutException e) {
+                return "no answer within 10 s";
+            }
         }
     }
 
