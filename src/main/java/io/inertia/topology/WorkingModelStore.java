@@ -68,6 +68,8 @@ public final class WorkingModelStore implements StateStore, CachedStateStore<Obj
     private static final int RESIDENCY_SLOTS = 1024;
     /** Optimistic reads of a model before a reader takes its read lock (see {@link #read}). */
     static final int OPTIMISTIC_ATTEMPTS = 8;
+    /** How long a reader spins on a learner's update before it yields the CPU (see {@link #awaitUpdate}). */
+    private static final long UPDATE_SPIN_NANOS = 50_000;
     private static final AtomicLong SERIALS = new AtomicLong();
 
     /** Marks that no write happened since the last flush. */
@@ -337,14 +339,7 @@ public final class WorkingModelStore implements StateStore, CachedStateStore<Obj
         for (int attempt = 0; attempt < OPTIMISTIC_ATTEMPTS; attempt++) {
             long stamp = working.lock.tryOptimisticRead();
             if (stamp == 0) {
-                // The learner is in an update: a few microseconds while it runs, a scheduler's slice when it was
-                // descheduled holding the lock (two cores shared with the HTTP threads). Spin once, then give it the
-                // CPU rather than queue behind it.
-                if (attempt == 0) {
-                    Thread.onSpinWait();
-                } else {
-                    Thread.yield();
-                }
+                awaitUpdate(working.lock);
                 continue;
             }
             T result;
@@ -361,6 +356,22 @@ public final class WorkingModelStore implements StateStore, CachedStateStore<Obj
             }
         }
         return readLocked(key, seen, working, reading);
+    }
+
+    /**
+     * Waits for the learner's update of a model to end: a few microseconds while it runs, spun, since the reader may be
+     * the HTTP selector thread of many connections, and giving up the CPU may cost them all a scheduler's slice; beyond {@value #UPDATE_SPIN_NANOS} ns the learner was
+     * descheduled holding the lock (two cores shared with the HTTP threads), and the CPU is given to it.
+     */
+    private static void awaitUpdate(java.util.concurrent.locks.StampedLock lock) {
+        long start = System.nanoTime();
+        while (lock.isWriteLocked()) {
+            if (System.nanoTime() - start > UPDATE_SPIN_NANOS) {
+                Thread.yield();
+                return;
+            }
+            Thread.onSpinWait();
+        }
     }
 
     /**
