@@ -51,7 +51,7 @@
 # GET /models/{key}?weights=false to the instance that owns the model, then to the other one, which passes them on,
 # and GET /health to the owner (no model read: the floor of the same load on this machine);
 # the learner's events/s meanwhile against its rate without load. Prints a table, writes target/bench/serving.json;
-# logs in target/bench/serve-logs/. About 8 minutes. Not part of `all`.
+# logs in target/bench/serve-logs/. About 12 minutes. Not part of `all`.
 #
 # Exit status: 0 when every end-to-end case ran to its end and met its target, JMH met its targets and the replays from
 # a file (dense and open vocabulary) met theirs (each mode alone: its own); 1 otherwise (a learner that died, a missed
