@@ -22,6 +22,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.TreeMap;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Semaphore;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -268,7 +269,7 @@ public final class HttpApi implements AutoCloseable {
     private void onWorker(ApiExchange exchange, Runnable step) {
         try {
             workers.execute(() -> run(exchange, step));
-        } catch (java.util.concurrent.RejectedExecutionException e) {
+        } catch (RejectedExecutionException e) {
             exchange.error(ApiError.unavailable("the server is stopping"));
         }
     }

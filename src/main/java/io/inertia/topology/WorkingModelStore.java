@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.StampedLock;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.function.Function;
 import org.apache.kafka.streams.errors.InvalidStateStoreException;
@@ -360,10 +361,11 @@ public final class WorkingModelStore implements StateStore, CachedStateStore<Obj
 
     /**
      * Waits for the learner's update of a model to end: a few microseconds while it runs, spun, since the reader may be
-     * the HTTP selector thread of many connections, and giving up the CPU may cost them all a scheduler's slice; beyond {@value #UPDATE_SPIN_NANOS} ns the learner was
-     * descheduled holding the lock (two cores shared with the HTTP threads), and the CPU is given to it.
+     * the HTTP selector thread of many connections, and giving up the CPU may cost them all a scheduler's slice; beyond
+     * {@value #UPDATE_SPIN_NANOS} ns the learner was descheduled holding the lock (two cores shared with the HTTP
+     * threads), and the CPU is given to it.
      */
-    private static void awaitUpdate(java.util.concurrent.locks.StampedLock lock) {
+    private static void awaitUpdate(StampedLock lock) {
         long start = System.nanoTime();
         while (lock.isWriteLocked()) {
             if (System.nanoTime() - start > UPDATE_SPIN_NANOS) {
